@@ -1,0 +1,238 @@
+"""Plain result types of an analysis: what the app, store, report and CLI read.
+
+All angles are in degrees. Sign conventions:
+
+* FPPA (frontal plane projection angle): 0 = straight leg,
+  positive = valgus (knee inside the hip-ankle line), negative = varus.
+* Pelvic drop: positive = the free (non-stance) leg's side is lower.
+* Trunk lean: angle of the hip-midpoint -> shoulder-midpoint line from
+  vertical, positive = toward the stance-leg side.
+
+Missing values are NaN (``None`` in JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One finding on one rep, with the numbers behind it.
+
+    Attributes
+    ----------
+    criterion : str
+        Machine name: ``"knee_valgus"``, ``"pelvic_drop"``, ``"trunk_lean"``,
+        ``"knee_wobble"`` or ``"shallow"``.
+    value : float
+        The measured value, in ``unit``.
+    threshold : float
+        The threshold it crossed, in ``unit``.
+    unit : str
+        ``"deg"`` or ``"ratio"``.
+    reason : str
+        A sentence a person can read, with the numbers.
+    source : str
+        Where the threshold comes from (citation, or "heuristic").
+    """
+
+    criterion: str
+    value: float
+    threshold: float
+    unit: str
+    reason: str
+    source: str
+
+
+@dataclass
+class Rep:
+    """One repetition (descent and rise) of a squat on one stance leg.
+
+    Frame indices index the analysed PoseTrack; times are seconds.
+    ``depth`` is the drop of the hip midpoint at the deepest frame, as a
+    fraction of the standing leg length (hip to ankle).
+    ``knee_wobble`` is the standard deviation, over the rep, of the knee's
+    medio-lateral offset from the hip-ankle line, as a fraction of leg length.
+    """
+
+    index: int
+    leg: str
+    start_frame: int
+    bottom_frame: int
+    end_frame: int
+    t_start: float
+    t_bottom: float
+    t_end: float
+    depth: float
+    knee_flexion_deg: float
+    fppa_bottom_deg: float
+    fppa_peak_deg: float
+    pelvic_drop_bottom_deg: float
+    pelvic_drop_peak_deg: float
+    trunk_lean_deg: float
+    knee_wobble: float
+    confidence: float
+    reliable: bool
+    unreliable_reasons: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the rep in seconds."""
+        return self.t_end - self.t_start
+
+    @property
+    def descent_s(self) -> float:
+        """Time from start to the deepest frame, in seconds."""
+        return self.t_bottom - self.t_start
+
+    @property
+    def ascent_s(self) -> float:
+        """Time from the deepest frame to the end, in seconds."""
+        return self.t_end - self.t_bottom
+
+
+@dataclass
+class LegSummary:
+    """Means over the reliable reps of one stance leg (NaN when none)."""
+
+    leg: str
+    n_reps: int
+    n_reliable: int
+    fppa_deg: float
+    pelvic_drop_deg: float
+    trunk_lean_deg: float
+    knee_wobble: float
+    depth: float
+    rating: str | None
+    rating_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Recommendation:
+    """An exercise suggested because of a finding."""
+
+    key: str
+    name: str
+    how: str
+    dosage: str
+    why: str
+
+
+@dataclass
+class Summary:
+    """What the whole session shows.
+
+    ``measurable`` is False when the view or the video does not support FPPA
+    and pelvic drop; ``messages`` then says why and what to change.
+    ``rating`` is good / fair / poor in the spirit of Crossley 2011, or None
+    when there are too few reliable reps.
+    """
+
+    n_reps: int
+    n_reliable: int
+    view: str
+    view_confidence: float
+    exercise: str
+    measurable: bool
+    legs: list[LegSummary]
+    rating: str | None
+    rating_reasons: list[str]
+    messages: list[str]
+
+
+def _clean(value: Any) -> Any:
+    """Turn numpy scalars/arrays and NaN into JSON-friendly values (NaN -> None)."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    if isinstance(value, np.generic):
+        return _clean(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class Analysis:
+    """The full result of analysing one pose track.
+
+    Attributes
+    ----------
+    series : dict of str to ndarray
+        Per-frame series, each of shape (T,): ``t`` (s), ``fppa_left``,
+        ``fppa_right``, ``pelvic_drop`` (deg), ``trunk_lean`` (deg),
+        ``knee_flexion_left``, ``knee_flexion_right`` (deg), ``hip_height``
+        (fraction of leg length), ``view`` (str labels) and more.
+    reps : list of Rep
+    shallow_dips : list of tuple of float
+        (start s, bottom s, end s) of dips too shallow to count as reps.
+    summary : Summary
+    recommendations : list of Recommendation
+    safety_note : str
+    thresholds : dict
+        The thresholds used, with their sources.
+    model : str
+        Pose model identifier (variant and SHA-256).
+    source : str
+        What was analysed (file name).
+    """
+
+    series: dict[str, np.ndarray]
+    reps: list[Rep]
+    shallow_dips: list[tuple[float, float, float]]
+    summary: Summary
+    recommendations: list[Recommendation]
+    safety_note: str
+    thresholds: dict[str, Any]
+    model: str
+    source: str
+
+    CONVENTIONS = (
+        "FPPA: angle between thigh (hip->knee) and shank (knee->ankle) in the image, "
+        "0 = straight, positive = valgus (knee inward), negative = varus. "
+        "Pelvic drop: tilt of the hip line, positive = free-leg side lower. "
+        "Trunk lean: hip-midpoint to shoulder-midpoint line from vertical, positive = "
+        "toward the stance leg. Depth: hip drop as a fraction of leg length."
+    )
+
+    def rep_rows(self) -> list[dict[str, Any]]:
+        """One flat dict per rep (for tables and CSV), flags joined as text."""
+        rows = []
+        for rep in self.reps:
+            row = {k: v for k, v in asdict(rep).items() if k not in ("flags", "unreliable_reasons")}
+            row["duration_s"] = rep.duration_s
+            row["flags"] = "; ".join(f.reason for f in rep.flags)
+            row["unreliable_reasons"] = "; ".join(rep.unreliable_reasons)
+            rows.append(row)
+        return rows
+
+    def to_dict(self, include_series: bool = True) -> dict[str, Any]:
+        """Everything as plain JSON types (NaN becomes None)."""
+        data = {
+            "source": self.source,
+            "model": self.model,
+            "conventions": self.CONVENTIONS,
+            "summary": asdict(self.summary),
+            "reps": [asdict(r) | {"duration_s": r.duration_s} for r in self.reps],
+            "shallow_dips": self.shallow_dips,
+            "recommendations": [asdict(r) for r in self.recommendations],
+            "safety_note": self.safety_note,
+            "thresholds": self.thresholds,
+        }
+        if include_series:
+            data["series"] = self.series
+        return _clean(data)
+
+    def to_json(self, include_series: bool = True) -> str:
+        """The result as a JSON document (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(include_series), indent=2)

@@ -78,7 +78,7 @@ def test_unknown_and_damaged_files_raise_clear_errors(tmp_path):
     with pytest.raises(TrackFormatError):
         load_track(text)
     bad = tmp_path / "bad.csv"
-    save_csv(_random_track(6), bad)
+    save_csv(_random_track(10), bad)
     bad.write_text(bad.read_text().replace("# width: 1080\n", ""))
     with pytest.raises(TrackFormatError, match="header"):
         load_csv(bad)

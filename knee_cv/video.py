@@ -1,0 +1,463 @@
+"""Reading video files: checks, upright RGB frames and real timestamps.
+
+Everything here decodes with PyAV (FFmpeg). Three rules hold throughout:
+
+* Frames come out **upright**: the phone's rotation tag (the display
+  matrix) is applied to the pixels, because PyAV does not do it.
+* Timestamps are the frames' real presentation times (PTS x time base), so a
+  variable-frame-rate phone clip keeps its true timing. The container's
+  frame count is never trusted.
+* A file a person can get wrong (not a video, a photo, sound only, cut off,
+  too big, too long) raises :class:`knee_cv.errors.VideoError` with a
+  sentence that says what to do.
+
+Damaged files
+-------------
+A file that breaks off part-way (an interrupted upload or copy) is decoded
+up to the break. If the readable part lasts at least
+``VideoLimits.min_partial_s`` seconds those frames are kept, and a warning
+is logged; a shorter readable part raises :class:`VideoError`. A file cut so
+early that its index is missing cannot be opened at all and raises too.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TypeVar
+
+import av
+import numpy as np
+
+from knee_cv.errors import VideoError
+
+_log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+_RE_EXPORT = "Export the clip again from the phone's gallery as MP4 (H.264) and upload that."
+
+#: FFmpeg demuxers that read single pictures, not video.
+_IMAGE_DEMUXERS = ("image2", "image2pipe")
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """Limits a video must meet before it is decoded.
+
+    Attributes
+    ----------
+    max_bytes : int
+        Largest file size, in bytes (default 500 MB).
+    max_pixels : int
+        Largest picture area, width x height in pixels (default 16.8 million,
+        a little above 4K UHD).
+    max_side : int
+        Largest width or height, in pixels (default 8192).
+    max_duration_s : float
+        Longest clip, in seconds (default 600 s = 10 minutes).
+    min_partial_s : float
+        A damaged file that stops decoding part-way is kept only if the part
+        that decoded lasts at least this long, in seconds (default 1 s).
+    """
+
+    max_bytes: int = 500_000_000
+    max_pixels: int = 16_800_000
+    max_side: int = 8192
+    max_duration_s: float = 600.0
+    min_partial_s: float = 1.0
+
+
+@dataclass
+class VideoInfo:
+    """What :func:`probe` learned about a video file.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    width, height : int
+        Size of the **upright** picture in pixels, after the rotation tag is
+        applied (a portrait phone clip stored as 1920x1080 reports 1080x1920).
+    rotation : int
+        Counter-clockwise rotation applied to the stored pixels to make
+        them upright, in degrees: one of 0, 90, 180, -90 (FFmpeg's display
+        matrix convention; a portrait phone clip usually has -90).
+    fps : float
+        Nominal frame rate in frames per second, as the container states it
+        (NaN if it states none). Real frame times can differ (variable frame
+        rate); use the timestamps from :func:`iter_frames`.
+    duration_s : float
+        Duration the container states, in seconds (NaN if it states none).
+    codec : str
+        Name of the video codec, for example ``"h264"``, ``"hevc"``, ``"vp9"``.
+    claimed_frames : int or None
+        Frame count the container states (None if it states none). It can
+        be wrong; :func:`iter_frames` never relies on it.
+    size_bytes : int
+        File size in bytes.
+    """
+
+    path: Path
+    width: int
+    height: int
+    rotation: int
+    fps: float
+    duration_s: float
+    codec: str
+    claimed_frames: int | None
+    size_bytes: int
+
+
+def _check_file(path: Path, limits: VideoLimits) -> int:
+    """Return the file size in bytes after checking the file exists and fits."""
+    if not path.exists():
+        raise VideoError(f"The file {path} does not exist. Check the path, or upload the video again.")
+    if not path.is_file():
+        raise VideoError(f"{path} is a folder, not a video file. Choose the video file itself.")
+    size = path.stat().st_size
+    if size == 0:
+        raise VideoError(f"The file {path.name} is empty (0 bytes): the upload or copy failed. {_RE_EXPORT}")
+    if size > limits.max_bytes:
+        raise VideoError(
+            f"The file {path.name} is too large ({size / 1e6:.0f} MB; the limit is "
+            f"{limits.max_bytes / 1e6:.0f} MB). Trim the clip to the squats only, or export it at a "
+            "lower resolution (1080p is plenty), and upload that."
+        )
+    return size
+
+
+def _looks_like_text(path: Path) -> bool:
+    """True if the start of the file is readable UTF-8 text without NUL bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if b"\0" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    """Open ``path`` with PyAV, turning FFmpeg's refusal into a VideoError."""
+    try:
+        return av.open(str(path), mode="r")
+    except av.error.FFmpegError as exc:
+        if _looks_like_text(path):
+            raise VideoError(f"{path.name} is a text file, not a video. Choose the video file itself.") from exc
+        raise VideoError(
+            f"{path.name} is not a video format knee_cv can read (it may be damaged or "
+            f"incompletely copied). {_RE_EXPORT}"
+        ) from exc
+
+
+def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
+    """Return the first video stream, set up for threaded decoding."""
+    if container.format.name in _IMAGE_DEMUXERS or container.format.name.endswith("_pipe"):
+        raise VideoError(
+            f"{path.name} looks like a still image, not a video. Record the squats as a video and upload that."
+        )
+    if not container.streams.video:
+        if container.streams.audio:
+            raise VideoError(
+                f"{path.name} holds only sound, no picture. Upload the video file itself (MP4 or MOV), "
+                "not an audio recording."
+            )
+        raise VideoError(
+            f"{path.name} holds no video (it may be incompletely copied). {_RE_EXPORT}"
+        )
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    return stream
+
+
+def _check_size(width: int, height: int, path: Path, limits: VideoLimits) -> None:
+    """Raise VideoError for a missing or absurd picture size (stored pixels)."""
+    if width <= 0 or height <= 0:
+        raise VideoError(f"{path.name} states no picture size, so it cannot be decoded. {_RE_EXPORT}")
+    if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
+        raise VideoError(
+            f"{path.name} has a picture of {width}x{height} pixels, larger than knee_cv accepts "
+            f"(at most {limits.max_side} pixels a side and {limits.max_pixels / 1e6:.1f} million in all). "
+            "Export the clip at 1080p or 4K and upload that."
+        )
+
+
+def _check_duration(duration_s: float, path: Path, limits: VideoLimits) -> None:
+    """Raise VideoError if ``duration_s`` (seconds) exceeds the limit; NaN passes."""
+    if duration_s > limits.max_duration_s:
+        raise VideoError(
+            f"{path.name} lasts {duration_s:.0f} s, longer than the limit of "
+            f"{limits.max_duration_s:.0f} s. Trim the clip to the squats only and upload that."
+        )
+
+
+def _rotation(frame: av.VideoFrame) -> int:
+    """Counter-clockwise display rotation of ``frame`` in degrees, snapped to 0, 90, 180 or -90."""
+    quarter_turns = round(frame.rotation / 90) % 4
+    return {0: 0, 1: 90, 2: 180, 3: -90}[quarter_turns]
+
+
+def _upright_rgb(frame: av.VideoFrame, rotation: int) -> np.ndarray:
+    """Decode ``frame`` to an upright RGB uint8 array, shape (H, W, 3)."""
+    rgb = frame.to_ndarray(format="rgb24")
+    if rotation == 0:
+        return rgb
+    return np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
+
+
+def _container_duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    """Duration in seconds stated by the stream or the container, NaN if neither states one."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return math.nan
+
+
+def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
+    """Check that a file is a usable video and describe it.
+
+    Opens the file, checks it against ``limits`` and decodes its first two
+    frames (which also reveals the rotation tag). It does not decode the
+    whole file: a file damaged further on is reported by :func:`iter_frames`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The video file.
+    limits : VideoLimits, optional
+        File size, picture size and duration limits.
+
+    Returns
+    -------
+    VideoInfo
+        Upright size, rotation, nominal fps, stated duration and frame count,
+        codec name and file size.
+
+    Raises
+    ------
+    VideoError
+        If the file is missing, empty, too large, not a video (random bytes,
+        text, a still image), sound only, has no decodable frames, has an
+        absurd picture size or lasts longer than the limit.
+    """
+    path = Path(path)
+    size = _check_file(path, limits)
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        _check_size(stream.codec_context.width, stream.codec_context.height, path, limits)
+        duration_s = _container_duration_s(container, stream)
+        _check_duration(duration_s, path, limits)
+        first = _first_frames(container, stream, path)
+        rotation = _rotation(first)
+        width, height = first.width, first.height
+        _check_size(width, height, path, limits)
+        if rotation in (90, -90):
+            width, height = height, width
+        rate = stream.average_rate or stream.guessed_rate
+        return VideoInfo(
+            path=path,
+            width=width,
+            height=height,
+            rotation=rotation,
+            fps=float(rate) if rate else math.nan,
+            duration_s=duration_s,
+            codec=stream.codec_context.name,
+            claimed_frames=stream.frames or None,
+            size_bytes=size,
+        )
+
+
+def _first_frames(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
+) -> av.VideoFrame:
+    """Decode up to two frames and return the first; reject files with fewer than two."""
+    frames: list[av.VideoFrame] = []
+    try:
+        for frame in container.decode(stream):
+            frames.append(frame)
+            if len(frames) == 2:
+                break
+    except av.error.FFmpegError as exc:
+        if not frames:
+            raise VideoError(
+                f"Not a single frame of {path.name} could be decoded (the file is damaged or uses "
+                f"a codec knee_cv cannot read). {_RE_EXPORT}"
+            ) from exc
+    if not frames:
+        raise VideoError(f"{path.name} contains no video frames. {_RE_EXPORT}")
+    if len(frames) == 1:
+        raise VideoError(
+            f"{path.name} holds a single picture: this looks like a still image, not a video. "
+            "Record the squats as a video and upload that."
+        )
+    return frames[0]
+
+
+def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterator[tuple[float, np.ndarray]]:
+    """Decode a video into upright RGB frames with their real timestamps.
+
+    The file is checked with :func:`probe` first. Frames are decoded with
+    FFmpeg's threaded decoder, in presentation order.
+
+    Parameters
+    ----------
+    path : str or Path
+        The video file.
+    limits : VideoLimits, optional
+        Limits checked before and during decoding (the duration limit is
+        checked against the real timestamps as well, since containers can
+        misstate it).
+
+    Yields
+    ------
+    t : float
+        Time of the frame in seconds from the first frame (so the first is
+        0.0), from the frame's presentation timestamp; strictly increasing.
+        A frame whose timestamp does not increase (a broken file) is skipped
+        with a logged warning.
+    rgb : ndarray of uint8, shape (H, W, 3)
+        The upright picture, RGB, rotation tag applied, C-contiguous.
+
+    Raises
+    ------
+    VideoError
+        Everything :func:`probe` raises; and, during iteration, a file that
+        breaks off before ``limits.min_partial_s`` seconds decoded, or real
+        timestamps beyond ``limits.max_duration_s``. A file that breaks off
+        later ends the iteration early with a logged warning instead.
+    """
+    path = Path(path)
+    info = probe(path, limits)
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        t0: float | None = None
+        last = -math.inf
+        frames = container.decode(stream)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                return
+            except av.error.FFmpegError as exc:
+                _stop_at_damage(path, last, limits, exc)
+                return
+            t_abs = _frame_time(frame)
+            t0 = t_abs if t0 is None else t0
+            t = t_abs - t0
+            if t <= last:
+                _log.warning("%s: frame at %.4f s does not follow %.4f s; skipped", path.name, t, last)
+                continue
+            _check_duration(t, path, limits)
+            last = t
+            yield t, _upright_rgb(frame, info.rotation)
+
+
+def _frame_time(frame: av.VideoFrame) -> float:
+    """Presentation time of ``frame`` in seconds (PTS x time base)."""
+    if frame.pts is None or frame.time_base is None:
+        raise VideoError(f"A frame of the video carries no timestamp, so its timing is unknown. {_RE_EXPORT}")
+    return float(frame.pts * Fraction(frame.time_base))
+
+
+def _stop_at_damage(path: Path, last_t: float, limits: VideoLimits, exc: Exception) -> None:
+    """Decide what a decoding failure after ``last_t`` seconds means (see the module notes)."""
+    if last_t < limits.min_partial_s:
+        readable = max(last_t, 0.0)
+        raise VideoError(
+            f"{path.name} is damaged or cut off: only {readable:.1f} s of it can be read. "
+            f"The upload or copy was probably interrupted. {_RE_EXPORT}"
+        ) from exc
+    _log.warning("%s is damaged after %.2f s (%s); using the frames before it", path.name, last_t, exc)
+
+
+class _Failed:
+    """Carries an exception from the decoding thread to the consumer."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def frames_in_background(iterator: Iterator[_T], maxsize: int = 8) -> Iterator[_T]:
+    """Run a frame iterator in a background thread, handing items over a queue.
+
+    Decoding then overlaps with whatever the consumer does (pose inference).
+    Items come out in the same order as from ``iterator``.
+
+    Parameters
+    ----------
+    iterator : Iterator
+        Any iterator, typically :func:`iter_frames`. It is consumed, and
+        closed if it is a generator, in the background thread.
+    maxsize : int, optional
+        Most items decoded ahead of the consumer (bounds memory: 8 frames of
+        1080p RGB is about 50 MB).
+
+    Yields
+    ------
+    item
+        The items of ``iterator``.
+
+    Raises
+    ------
+    Exception
+        Whatever ``iterator`` raised, re-raised in the consumer when it
+        reaches that point (for example :class:`VideoError` for a damaged file).
+
+    Notes
+    -----
+    If the consumer stops early (``break``, an exception, or ``close()``
+    on this generator), the background thread is told to stop, closes
+    ``iterator`` and ends; this call waits for it.
+    """
+    items: queue.Queue = queue.Queue(maxsize=maxsize)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in iterator:
+                if not put(item):
+                    break
+            else:
+                put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(_Failed(exc))
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="knee_cv-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        worker.join()

@@ -283,24 +283,53 @@ def _first_frames(
     """Decode up to two frames and return the first; reject files with fewer than two."""
     frames: list[av.VideoFrame] = []
     try:
-        for frame in container.decode(stream):
+        for frame in _decode(container, stream):
             frames.append(frame)
             if len(frames) == 2:
                 break
-    except av.error.FFmpegError as exc:
-        if not frames:
-            raise VideoError(
-                f"Not a single frame of {path.name} could be decoded (the file is damaged or uses "
-                f"a codec knee_cv cannot read). {_RE_EXPORT}"
-            ) from exc
+    except _Damaged:
+        pass  # judged below by how many frames came out
     if not frames:
-        raise VideoError(f"{path.name} contains no video frames. {_RE_EXPORT}")
+        raise VideoError(
+            f"Not a single frame of {path.name} could be decoded (the file is damaged or uses "
+            f"a codec knee_cv cannot read). {_RE_EXPORT}"
+        )
     if len(frames) == 1:
         raise VideoError(
             f"{path.name} holds a single picture: this looks like a still image, not a video. "
             "Record the squats as a video and upload that."
         )
     return frames[0]
+
+
+class _Damaged(Exception):
+    """Decoding cannot go on: the file is cut short or corrupt from here."""
+
+
+def _decode(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
+    """Yield the decoded frames of ``stream`` in presentation order.
+
+    Raises
+    ------
+    _Damaged
+        After yielding every frame decoded before the damage, when the
+        demuxer reports a packet cut short (a truncated file) or FFmpeg
+        fails. Packets are checked explicitly because FFmpeg's frame-threaded
+        decoder does not report such errors.
+    """
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+            if packet.is_corrupt:
+                yield from stream.decode(None)
+                raise _Damaged("a packet is cut short: the file ends early")
+            frames = packet.decode()
+        except StopIteration:
+            return
+        except av.error.FFmpegError as exc:
+            raise _Damaged(str(exc)) from exc
+        yield from frames
 
 
 def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterator[tuple[float, np.ndarray]]:
@@ -342,16 +371,16 @@ def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterat
         stream = _video_stream(container, path)
         t0: float | None = None
         last = -math.inf
-        frames = container.decode(stream)
+        frames = _decode(container, stream)
         while True:
             try:
                 frame = next(frames)
             except StopIteration:
                 return
-            except av.error.FFmpegError as exc:
+            except _Damaged as exc:
                 _stop_at_damage(path, last, limits, exc)
                 return
-            t_abs = _frame_time(frame)
+            t_abs = _frame_time(frame, stream.time_base)
             t0 = t_abs if t0 is None else t0
             t = t_abs - t0
             if t <= last:
@@ -362,11 +391,11 @@ def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterat
             yield t, _upright_rgb(frame, info.rotation)
 
 
-def _frame_time(frame: av.VideoFrame) -> float:
-    """Presentation time of ``frame`` in seconds (PTS x time base)."""
-    if frame.pts is None or frame.time_base is None:
+def _frame_time(frame: av.VideoFrame, time_base: Fraction) -> float:
+    """Presentation time of ``frame`` in seconds: its PTS times the stream's ``time_base``."""
+    if frame.pts is None:
         raise VideoError(f"A frame of the video carries no timestamp, so its timing is unknown. {_RE_EXPORT}")
-    return float(frame.pts * Fraction(frame.time_base))
+    return float(frame.pts * time_base)
 
 
 def _stop_at_damage(path: Path, last_t: float, limits: VideoLimits, exc: Exception) -> None:

@@ -1,0 +1,167 @@
+"""Helpers for the browser tests: a local Streamlit server and Debian's Chromium.
+
+Import from any test (``tests`` is on ``sys.path``)::
+
+    from browser_util import launch_chromium, streamlit_server
+
+    with streamlit_server({"KNEE_CV_DB": str(tmp_path / "db.sqlite")}) as url:
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            page = browser.new_page()
+            page.goto(url)
+
+The server listens on 127.0.0.1 only, at a free port, and is stopped when
+the ``with`` block ends. Chromium is the system one (``/usr/bin/chromium``,
+Debian package ``chromium``); no browser is ever downloaded. Where it is
+missing the test skips, or fails when ``KNEE_CV_REQUIRE_SHARED=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+
+#: Flags for a headless Chromium in a container, without network chatter.
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float) -> None:
+    """Poll Streamlit's health endpoint until it answers ``ok``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.read().strip() == b"ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer within {timeout_s} s:\n{log.read_text()}")
+
+
+@contextmanager
+def streamlit_server(
+    env: Mapping[str, str] | None = None,
+    *,
+    app: str = "app.py",
+    host: str = "127.0.0.1",
+    extra_args: Sequence[str] = (),
+    timeout_s: float = 90.0,
+) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on ``host`` at a free port for the block.
+
+    Parameters
+    ----------
+    env : mapping of str to str, optional
+        Extra environment variables for the server (added to ``os.environ``).
+    app : str
+        Script path relative to the project root.
+    host : str
+        Address to listen on; keep it a loopback address.
+    extra_args : sequence of str
+        More ``streamlit run`` options, e.g. ``("--server.maxUploadSize", "50")``.
+    timeout_s : float
+        How long to wait for the server to answer, in seconds.
+
+    Yields
+    ------
+    str
+        The base URL, e.g. ``http://127.0.0.1:41234``. The server log is
+        written to ``test-artifacts/streamlit-<port>.log``.
+    """
+    port = free_port(host)
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"streamlit-{port}.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", app,
+        "--server.address", host, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", *extra_args,
+    ]
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://{host}:{port}"
+    try:
+        _wait_healthy(url, proc, log, timeout_s)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def require_chromium() -> Path:
+    """Path of Debian's Chromium; skip (or fail in CI) where it is not installed."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    message = f"{CHROMIUM} not found: install Debian's browser with `apt-get install -y chromium`"
+    if os.environ.get("KNEE_CV_REQUIRE_SHARED") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def launch_chromium(playwright, extra_args: Sequence[str] = (), **kwargs):
+    """Launch the system Chromium headless through playwright.
+
+    Parameters
+    ----------
+    playwright : playwright.sync_api.Playwright
+        From ``sync_playwright()``.
+    extra_args : sequence of str
+        More command-line flags (e.g. the fake-camera ones).
+    **kwargs
+        Passed on to ``playwright.chromium.launch``.
+
+    Returns
+    -------
+    playwright.sync_api.Browser
+    """
+    return playwright.chromium.launch(
+        executable_path=str(require_chromium()),
+        headless=True,
+        args=[*CHROMIUM_ARGS, *extra_args],
+        **kwargs,
+    )
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as ``test-artifacts/<name>.png`` and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -22,13 +22,13 @@ early that its index is missing cannot be opened at all and raises too.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import math
 import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
@@ -88,7 +88,8 @@ class VideoInfo:
     rotation : int
         Counter-clockwise rotation applied to the stored pixels to make
         them upright, in degrees: one of 0, 90, 180, -90 (FFmpeg's display
-        matrix convention; a portrait phone clip usually has -90).
+        matrix convention; -90 means turned 90 degrees clockwise, as a
+        portrait phone clip usually needs).
     fps : float
         Nominal frame rate in frames per second, as the container states it
         (NaN if it states none). Real frame times can differ (variable frame
@@ -140,7 +141,7 @@ def _looks_like_text(path: Path) -> bool:
     if b"\0" in head:
         return False
     try:
-        head.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character may straddle the cut
     except UnicodeDecodeError:
         return False
     return True
@@ -180,9 +181,7 @@ def _video_stream(container: av.container.InputContainer, path: Path) -> av.vide
 
 
 def _check_size(width: int, height: int, path: Path, limits: VideoLimits) -> None:
-    """Raise VideoError for a missing or absurd picture size (stored pixels)."""
-    if width <= 0 or height <= 0:
-        raise VideoError(f"{path.name} states no picture size, so it cannot be decoded. {_RE_EXPORT}")
+    """Raise VideoError for an absurd picture size in pixels (as stored; 0 = not stated, passes)."""
     if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
         raise VideoError(
             f"{path.name} has a picture of {width}x{height} pixels, larger than knee_cv accepts "
@@ -195,8 +194,8 @@ def _check_duration(duration_s: float, path: Path, limits: VideoLimits) -> None:
     """Raise VideoError if ``duration_s`` (seconds) exceeds the limit; NaN passes."""
     if duration_s > limits.max_duration_s:
         raise VideoError(
-            f"{path.name} lasts {duration_s:.0f} s, longer than the limit of "
-            f"{limits.max_duration_s:.0f} s. Trim the clip to the squats only and upload that."
+            f"{path.name} lasts {duration_s:.1f} s, longer than the limit of "
+            f"{limits.max_duration_s:.1f} s. Trim the clip to the squats only and upload that."
         )
 
 
@@ -247,8 +246,9 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
     ------
     VideoError
         If the file is missing, empty, too large, not a video (random bytes,
-        text, a still image), sound only, has no decodable frames, has an
-        absurd picture size or lasts longer than the limit.
+        text, a still image), sound only, has no decodable frames or no
+        timestamps (a bare stream), has an absurd picture size or lasts
+        longer than the limit.
     """
     path = Path(path)
     size = _check_file(path, limits)
@@ -298,6 +298,11 @@ def _first_frames(
         raise VideoError(
             f"{path.name} holds a single picture: this looks like a still image, not a video. "
             "Record the squats as a video and upload that."
+        )
+    if frames[0].pts is None:
+        raise VideoError(
+            f"{path.name} is a bare video stream without timestamps, so the timing of its frames "
+            f"is unknown. {_RE_EXPORT}"
         )
     return frames[0]
 
@@ -351,9 +356,9 @@ def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterat
     ------
     t : float
         Time of the frame in seconds from the first frame (so the first is
-        0.0), from the frame's presentation timestamp; strictly increasing.
-        A frame whose timestamp does not increase (a broken file) is skipped
-        with a logged warning.
+        0.0), from the frame's presentation timestamp times the stream's
+        time base; strictly increasing. A frame whose timestamp is missing
+        or does not increase (a broken file) is skipped with a logged warning.
     rgb : ndarray of uint8, shape (H, W, 3)
         The upright picture, RGB, rotation tag applied, C-contiguous.
 
@@ -380,7 +385,10 @@ def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterat
             except _Damaged as exc:
                 _stop_at_damage(path, last, limits, exc)
                 return
-            t_abs = _frame_time(frame, stream.time_base)
+            if frame.pts is None:
+                _log.warning("%s: a frame after %.4f s has no timestamp; skipped", path.name, last)
+                continue
+            t_abs = float(frame.pts * stream.time_base)
             t0 = t_abs if t0 is None else t0
             t = t_abs - t0
             if t <= last:
@@ -389,13 +397,6 @@ def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterat
             _check_duration(t, path, limits)
             last = t
             yield t, _upright_rgb(frame, info.rotation)
-
-
-def _frame_time(frame: av.VideoFrame, time_base: Fraction) -> float:
-    """Presentation time of ``frame`` in seconds: its PTS times the stream's ``time_base``."""
-    if frame.pts is None:
-        raise VideoError(f"A frame of the video carries no timestamp, so its timing is unknown. {_RE_EXPORT}")
-    return float(frame.pts * time_base)
 
 
 def _stop_at_damage(path: Path, last_t: float, limits: VideoLimits, exc: Exception) -> None:

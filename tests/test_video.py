@@ -189,6 +189,19 @@ def test_too_long(tmp_path):
     assert "Trim the clip" in message
 
 
+def test_too_long_by_real_timestamps_when_the_container_states_no_duration(tmp_path):
+    path = _write_clip(tmp_path / "clip.mjpeg", codec="mjpeg", n=60, fps=25, pix_fmt="yuvj420p")
+    limits = VideoLimits(max_duration_s=1.0)
+    assert np.isnan(probe(path, limits).duration_s)
+    with pytest.raises(VideoError, match="longer than the limit"):
+        list(iter_frames(path, limits))
+    assert len(list(iter_frames(path))) == 60
+
+
+def test_bare_stream_without_timestamps(tmp_path):
+    _refused(_write_clip(tmp_path / "clip.h264"), "without timestamps")
+
+
 def test_file_too_large(tmp_path):
     path = _write_clip(tmp_path / "clip.mp4")
     _refused(path, "too large", VideoLimits(max_bytes=path.stat().st_size - 1))

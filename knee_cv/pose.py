@@ -1,0 +1,342 @@
+"""Running MediaPipe's PoseLandmarker over video frames, and picking the subject.
+
+The landmarker runs in VIDEO mode (it tracks the pose from frame to frame)
+and looks for up to ``MAX_PEOPLE`` people in each frame. Every detected pose
+is kept as a candidate; afterwards the candidates are linked into tracklets
+(the same person in consecutive frames) and the subject is the chain of
+tracklets with the most body-size-weighted frames, so the same person is
+followed throughout instead of whoever is biggest in one frame.
+
+To use both CPU cores the clip is cut in two halves by time, each with its
+own decoder thread and landmarker; the halves are joined before linking.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from knee_cv.landmarks import NUM_LANDMARKS, Landmark
+from knee_cv.models import ModelInfo, ensure_model
+from knee_cv.track import PoseTrack
+from knee_cv.video import VideoLimits, frames_in_background, iter_frames, probe
+
+#: Most people looked for in one frame (the subject plus one bystander is enough
+#: to tell "two people" apart; more costs time on every frame).
+MAX_PEOPLE = 2
+#: Frames are shrunk so their long side is at most this many pixels before
+#: inference: the landmark model sees a 256 x 256 crop, so detail beyond this
+#: is thrown away anyway, and smaller frames convert faster.
+INFERENCE_LONG_SIDE = 1280
+#: Two poses in consecutive frames are the same person when their centres are
+#: closer than this fraction of the body height.
+LINK_DISTANCE = 0.5
+
+Progress = Callable[[int, "int | None"], None]
+
+
+@dataclass
+class _Candidate:
+    """One detected pose in one frame (pixel coordinates of the full frame)."""
+
+    xy: np.ndarray  # (33, 2)
+    visibility: np.ndarray  # (33,)
+    presence: np.ndarray  # (33,)
+    world: np.ndarray  # (33, 3)
+
+    @property
+    def centre(self) -> np.ndarray:
+        torso = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+        return self.xy[torso].mean(axis=0)
+
+    @property
+    def size(self) -> float:
+        """Body height in pixels (top of head region to lowest foot point)."""
+        return float(np.ptp(self.xy[:, 1])) or 1.0
+
+
+def create_landmarker(model: ModelInfo, num_poses: int = MAX_PEOPLE, video: bool = True):
+    """A MediaPipe Tasks PoseLandmarker for ``model`` (VIDEO or IMAGE mode)."""
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model.path)),
+        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+        num_poses=num_poses,
+    )
+    return vision.PoseLandmarker.create_from_options(options)
+
+
+def _to_inference_size(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    height, width = rgb.shape[:2]
+    scale = INFERENCE_LONG_SIDE / max(height, width)
+    if scale >= 1.0:
+        return rgb
+    size = (round(width * scale), round(height * scale))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def _candidates(result, width: int, height: int) -> list[_Candidate]:
+    found = []
+    for index, landmarks in enumerate(result.pose_landmarks):
+        values = np.array([(p.x, p.y, p.visibility, p.presence) for p in landmarks], dtype=float)
+        world = result.pose_world_landmarks[index] if result.pose_world_landmarks else []
+        world_xyz = np.array([(p.x, p.y, p.z) for p in world], dtype=float).reshape(-1, 3)
+        if world_xyz.shape[0] != NUM_LANDMARKS:
+            world_xyz = np.full((NUM_LANDMARKS, 3), np.nan)
+        found.append(_Candidate(
+            xy=values[:, :2] * (width, height), visibility=values[:, 2],
+            presence=values[:, 3], world=world_xyz,
+        ))
+    return found
+
+
+def detect_frames(
+    frames: Iterable[tuple[float, np.ndarray]], landmarker, timestamp_offset_ms: int = 0,
+    on_frame: Callable[[], None] | None = None,
+) -> Iterator[tuple[float, int, int, list[_Candidate]]]:
+    """Run a VIDEO-mode landmarker over frames.
+
+    Yields
+    ------
+    (t, width, height, candidates)
+        Time in seconds, upright frame size in pixels, and every pose found.
+    """
+    import mediapipe as mp
+
+    last_ms = -1
+    for t, rgb in frames:
+        height, width = rgb.shape[:2]
+        small = np.ascontiguousarray(_to_inference_size(rgb))
+        # MediaPipe needs strictly increasing integer milliseconds.
+        stamp = max(int(round(t * 1000)) + timestamp_offset_ms, last_ms + 1)
+        last_ms = stamp
+        result = landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=small), stamp)
+        yield t, width, height, _candidates(result, width, height)
+        if on_frame:
+            on_frame()
+
+
+def _link_tracklets(per_frame: list[list[_Candidate]]) -> list[list[tuple[int, int]]]:
+    """Greedy frame-to-frame linking: each tracklet is a list of (frame, candidate index)."""
+    open_tracklets: list[list[tuple[int, int]]] = []
+    finished: list[list[tuple[int, int]]] = []
+    for frame, candidates in enumerate(per_frame):
+        still_open = []
+        taken = set()
+        for tracklet in open_tracklets:
+            last_frame, last_index = tracklet[-1]
+            if last_frame != frame - 1:
+                finished.append(tracklet)
+                continue
+            last = per_frame[last_frame][last_index]
+            best, best_distance = None, LINK_DISTANCE
+            for index, candidate in enumerate(candidates):
+                if index in taken:
+                    continue
+                distance = np.linalg.norm(candidate.centre - last.centre) / max(last.size, 1.0)
+                if distance < best_distance:
+                    best, best_distance = index, distance
+            if best is None:
+                finished.append(tracklet)
+            else:
+                taken.add(best)
+                tracklet.append((frame, best))
+                still_open.append(tracklet)
+        for index in range(len(candidates)):
+            if index not in taken:
+                still_open.append([(frame, index)])
+        open_tracklets = still_open
+    return finished + open_tracklets
+
+
+def select_subject(per_frame: list[list[_Candidate]]) -> list[int | None]:
+    """Pick the subject's candidate in every frame (None where the subject is not seen).
+
+    Tracklets are ranked by the sum of body height over their frames (long and
+    close tracklets first); the best one is the subject, and others join it when
+    they do not overlap in time and start near where the subject was last seen.
+    """
+    tracklets = _link_tracklets(per_frame)
+
+    def score(tracklet):
+        return sum(per_frame[f][i].size for f, i in tracklet)
+
+    chosen: list[int | None] = [None] * len(per_frame)
+    for tracklet in sorted(tracklets, key=score, reverse=True):
+        frames = [f for f, _ in tracklet]
+        if any(chosen[f] is not None for f in frames):
+            continue
+        if any(c is not None for c in chosen) and not _continues_subject(per_frame, chosen, tracklet):
+            continue
+        for f, i in tracklet:
+            chosen[f] = i
+    return chosen
+
+
+def _continues_subject(per_frame, chosen, tracklet) -> bool:
+    """True when a tracklet starts or ends near the subject's nearest position in time."""
+    subject_frames = np.array([f for f, i in enumerate(chosen) if i is not None])
+    first_frame, first_index = tracklet[0]
+    last_frame, last_index = tracklet[-1]
+    for frame, index in ((first_frame, first_index), (last_frame, last_index)):
+        nearest = int(subject_frames[np.argmin(np.abs(subject_frames - frame))])
+        subject = per_frame[nearest][chosen[nearest]]
+        candidate = per_frame[frame][index]
+        gap_s_factor = 1.0 + abs(nearest - frame) / 30.0
+        if np.linalg.norm(candidate.centre - subject.centre) < LINK_DISTANCE * subject.size * gap_s_factor:
+            return True
+    return False
+
+
+def build_track(
+    times: list[float], sizes: tuple[int, int], per_frame: list[list[_Candidate]], *,
+    fps: float, model: str, source: str,
+) -> PoseTrack:
+    """Assemble the subject's PoseTrack from per-frame candidates."""
+    width, height = sizes
+    track = PoseTrack.empty(len(times), t=np.asarray(times), width=width, height=height, fps=fps,
+                            model=model, source=source)
+    track.people = np.array([len(c) for c in per_frame], dtype=int)
+    for frame, index in enumerate(select_subject(per_frame)):
+        if index is None:
+            continue
+        candidate = per_frame[frame][index]
+        track.xy[frame] = candidate.xy
+        track.visibility[frame] = candidate.visibility
+        track.presence[frame] = candidate.presence
+        track.world[frame] = candidate.world
+    return track
+
+
+def track_video(
+    path: str | Path, *, model_path: str | Path | None = None, variant: str = "full",
+    progress: Progress | None = None, limits: VideoLimits = VideoLimits(), workers: int = 2,
+) -> PoseTrack:
+    """Find the subject's pose in every frame of a video.
+
+    Parameters
+    ----------
+    path : path-like
+        The video file.
+    model_path : path-like, optional
+        An explicit ``.task`` model; default: the cached or built "full" model.
+    variant : str
+        Model variant when no path is given ("full", "lite", "heavy").
+    progress : callable, optional
+        Called as ``progress(frames_done, frames_expected)`` as frames finish;
+        ``frames_expected`` is an estimate from the container (or None).
+    limits : VideoLimits
+        Size, duration and dimension limits for the file.
+    workers : int
+        Parallel landmarkers, each on its own stretch of the clip.
+
+    Returns
+    -------
+    PoseTrack
+        Pixel coordinates in the upright frame; NaN where the subject is not
+        seen; ``people`` counts the poses found in each frame.
+
+    Raises
+    ------
+    knee_cv.errors.VideoError
+        When the file is not a usable video.
+    """
+    info = probe(path, limits)
+    model = ensure_model(variant, model_path)
+    expected = info.claimed_frames or (round(info.duration_s * info.fps) if info.fps else None)
+    done = 0
+    lock = threading.Lock()
+
+    def count_frame():
+        nonlocal done
+        with lock:
+            done += 1
+            current = done
+        if progress:
+            progress(current, expected)
+
+    workers = max(1, workers if info.duration_s >= 4.0 else 1)
+    bounds = [info.duration_s * k / workers for k in range(workers)] + [math.inf]
+    results: list[list | None] = [None] * workers
+    errors: list[BaseException] = []
+
+    def run(part: int) -> None:
+        try:
+            start, stop = bounds[part], bounds[part + 1]
+            frames = ((t, rgb) for t, rgb in iter_frames(path, limits) if t < stop)
+            if start > 0:
+                frames = ((t, rgb) for t, rgb in frames if t >= start)
+            landmarker = create_landmarker(model)
+            try:
+                results[part] = list(detect_frames(frames_in_background(frames), landmarker,
+                                                   on_frame=count_frame))
+            finally:
+                landmarker.close()
+        except BaseException as error:  # re-raised in the caller's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    rows = [row for part in results for row in part]
+    times = [t for t, _, _, _ in rows]
+    per_frame = [candidates for _, _, _, candidates in rows]
+    return build_track(times, (info.width, info.height), per_frame, fps=info.fps,
+                       model=model.model_id, source=Path(path).name)
+
+
+class LivePoseEstimator:
+    """Pose landmarks for a live stream, one frame at a time (VIDEO mode, one person).
+
+    Parameters
+    ----------
+    model_path : path-like, optional
+        An explicit ``.task`` model; default: the cached or built "full" model.
+
+    Notes
+    -----
+    Give it the unmirrored camera frame; mirror only what is displayed, or the
+    person's left and right are swapped.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, variant: str = "full") -> None:
+        self.model = ensure_model(variant, model_path)
+        self._landmarker = create_landmarker(self.model, num_poses=1)
+        self._lock = threading.Lock()
+        self._last_ms = -1
+
+    def process(self, rgb: np.ndarray, timestamp_s: float) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Landmarks of the person in one RGB frame.
+
+        Returns
+        -------
+        xy : ndarray (33, 2) or None
+            Pixel coordinates, None when nobody is found.
+        visibility : ndarray (33,) or None
+        """
+        height, width = rgb.shape[:2]
+        with self._lock:
+            stamp = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
+            self._last_ms = stamp
+            rows = list(detect_frames([(stamp / 1000.0, rgb)], self._landmarker))
+        candidates = rows[0][3]
+        if not candidates:
+            return None, None
+        return candidates[0].xy, candidates[0].visibility
+
+    def close(self) -> None:
+        """Release the landmarker."""
+        self._landmarker.close()
+

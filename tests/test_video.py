@@ -251,6 +251,27 @@ def test_times_start_at_zero_when_the_first_pts_does_not(tmp_path):
     np.testing.assert_allclose(times, [0.0, 0.04, 0.08, 0.12], atol=1e-6)
 
 
+def test_repeated_timestamp_is_skipped(tmp_path, caplog):
+    """A broken file that repeats a timestamp: times stay strictly increasing, the repeat is dropped."""
+    pts = [0, 1, 1, 2, 3]  # in frames of 1/25 s
+    path = tmp_path / "repeat.mkv"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mjpeg", rate=25)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuvj420p"
+        for index, rgb in enumerate(_noise_frames(len(pts))):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                packet.pts = packet.dts = pts[index]
+                container.mux(packet)
+        container.mux(stream.encode())
+    frames = list(iter_frames(path))
+    np.testing.assert_allclose([t for t, _ in frames], [0.0, 0.04, 0.08, 0.12], atol=1e-6)
+    written = _noise_frames(len(pts))
+    kept = [written[i] for i in (0, 1, 3, 4)]
+    for (_, rgb), ref in zip(frames, kept):
+        assert np.abs(rgb.astype(int) - ref.astype(int)).mean() < 20
+    assert "does not follow" in caplog.text
+
+
 # --- background decoding ----------------------------------------------------------------------
 
 

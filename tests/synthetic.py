@@ -10,13 +10,14 @@ forward; the floor is Y = 0 and the stance ankle stands near X = +-hip/2.
 Known valgus
 ------------
 ``valgus_deg`` is the FPPA of the stance leg at the bottom of each rep **as
-seen by a frontal orthographic camera**: the knee is placed in 3D so that
-its frontal-plane projection (X, Y) makes exactly that angle between thigh
-and shank, growing with the squat phase from 0 (standing) to the full value
-(bottom). Through the real pinhole camera (perspective, yaw) the projected
-angle differs slightly; ``truth["fppa_left"]`` / ``["fppa_right"]`` give the
-angle as projected, computed from the projected segment lengths (law of
-cosines, sign from the construction), independently of knee_cv.
+seen by the frontal camera** (the same pinhole camera without yaw or roll):
+the knee is shifted medially in 3D (bisection on its X) until the projected
+angle between thigh and shank is exactly that value, growing with the squat
+phase from 0 (standing) to the full value (bottom). Roll and mirroring do
+not change it; yaw does, so ``truth["fppa_left"]`` / ``["fppa_right"]`` give
+the angle as projected by the actual camera, computed from the projected
+segment lengths (law of cosines, sign from the construction), independently
+of knee_cv.
 
 Known pelvic drop
 -----------------
@@ -92,30 +93,36 @@ def _depth_to_flexion(depth: float) -> float:
     return float(np.interp(depth, drop, k))
 
 
-def _knee_x_for_angle(hip, ankle, knee_y, fppa_rad, medial):
-    """Knee x on height knee_y so that the frontal (x, y) angle thigh/shank is fppa (vectorized).
+def _knee_x_for_angle(hip, ankle, knee_y, knee_z, fppa_rad, medial, frontal):
+    """Knee x (m) making the FPPA seen by the frontal camera equal ``fppa_rad`` (vectorized).
 
-    ``medial`` is +1 or -1, the x direction of the other hip. Bisection on the
-    horizontal offset from the hip-ankle line (the angle grows monotonically with it).
+    ``hip`` and ``ankle`` are (T, 3) world points, the knee moves along x at
+    height ``knee_y`` and depth ``knee_z``; ``medial`` (+1 / -1) is the world
+    x direction of the other hip; ``frontal`` projects (T, 3) points to (T, 2)
+    pixels. Bisection on the knee's x: the signed angle (positive = knee on
+    the medial side of the projected hip-ankle line) grows with the medial shift.
     """
-    frac = (knee_y - hip[:, 1]) / (ankle[:, 1] - hip[:, 1])
-    base_x = hip[:, 0] + frac * (ankle[:, 0] - hip[:, 0])
-    target = np.abs(fppa_rad)
-    side = medial * np.sign(fppa_rad)
-    lo, hi = np.zeros_like(base_x), np.full_like(base_x, 1.0)
+    hip_px, ankle_px = frontal(hip), frontal(ankle)
+    medial_px = np.sign(frontal(hip + [medial * 0.1, 0.0, 0.0])[:, 0] - hip_px[:, 0])
+
+    def signed_angle(knee_x):
+        knee_px = frontal(np.stack([knee_x, knee_y, knee_z], -1))
+        a, b = knee_px - hip_px, ankle_px - knee_px
+        magnitude = np.arctan2(np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]), (a * b).sum(-1))
+        frac = (knee_px[:, 1] - hip_px[:, 1]) / (ankle_px[:, 1] - hip_px[:, 1])
+        line_x = hip_px[:, 0] + frac * (ankle_px[:, 0] - hip_px[:, 0])
+        return magnitude * np.sign((knee_px[:, 0] - line_x) * medial_px)
+
+    lo, hi = hip[:, 0] - 0.4, hip[:, 0] + 0.4  # in world x; angle grows toward `medial`
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        kx = base_x + side * mid
-        a = np.stack([kx - hip[:, 0], knee_y - hip[:, 1]], -1)
-        b = np.stack([ankle[:, 0] - kx, ankle[:, 1] - knee_y], -1)
-        angle = np.arctan2(np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]), (a * b).sum(-1))
-        too_big = angle > target
-        hi = np.where(too_big, mid, hi)
-        lo = np.where(too_big, lo, mid)
-    return base_x + side * 0.5 * (lo + hi)
+        move_hi = (signed_angle(mid) > fppa_rad) == (medial > 0)
+        hi = np.where(move_hi, mid, hi)
+        lo = np.where(move_hi, lo, mid)
+    return 0.5 * (lo + hi)
 
 
-def _body(tl: Timeline, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg) -> np.ndarray:
+def _body(tl: Timeline, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg, frontal) -> np.ndarray:
     """World positions (T, 33, 3) of all landmarks."""
     n = len(tl.squat)
     world = np.zeros((n, NUM_LANDMARKS, 3))
@@ -149,8 +156,8 @@ def _body(tl: Timeline, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg) -> n
         knee_z = np.where(free, free_knee[:, 2], SHANK_M * np.sin(0.4 * k))
         hip = np.stack([hip_x, hip_y, hip_z], -1)
         medial = -sx  # x direction of the other hip
-        knee_x = _knee_x_for_angle(hip[:, :2], ankle[:, :2], knee_y,
-                                   np.where(is_stance, valgus, 0.0), medial)
+        knee_x = _knee_x_for_angle(hip, ankle, knee_y, knee_z,
+                                   np.where(is_stance, valgus, 0.0), medial, frontal)
         knee_x = np.where(free, hip_x, knee_x)
         legs[leg] = (hip, np.stack([knee_x, knee_y, knee_z], -1), ankle)
 
@@ -303,8 +310,12 @@ def synthetic_squats(
         t = t + rng.uniform(-0.3, 0.3, len(t)) / fps
         t[0] = 0.0
     tl = _timeline(t, n_reps, legs, tempos, pause_s, standing_s)
-    world = _body(tl, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg)
     width, height = size
+
+    def frontal(points):
+        return _project(points[:, None], width, height, distance_m, camera_height_m, 0.0, 0.0, False)[:, 0]
+
+    world = _body(tl, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg, frontal)
     xy = _project(world, width, height, distance_m, camera_height_m, yaw_deg, roll_deg, mirrored)
     truth_fppa = _fppa_projected(xy, tl.stance, np.sign(valgus_deg))
     xy = xy + rng.normal(0.0, jitter_px, xy.shape) if jitter_px else xy

@@ -145,8 +145,10 @@ def _body(tl: Timeline, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg, fron
         hip_y = np.where(is_stance | (stance_sign == 0), pelvis_y, pelvis_y - HIP_WIDTH_M * np.sin(drop))
         hip_z = pelvis_z
         ankle = np.stack([np.full(n, sx * HIP_WIDTH_M / 2), np.full(n, ANKLE_HEIGHT_M), np.zeros(n)], -1)
-        # Free foot: hip flexed 25 deg, knee flexed 70 deg when lifted, foot behind the knee.
-        hf, kf = np.radians(25) * tl.lift, np.radians(70) * tl.lift
+        # Free foot: hip flexed 25 deg, knee flexed 70 deg when lifted (more when deep),
+        # foot behind the knee and clear of the floor.
+        hf = np.radians(25 + 20 * tl.squat) * tl.lift
+        kf = np.radians(70 + 40 * tl.squat) * tl.lift
         free_knee = np.stack([hip_x, hip_y - THIGH_M * np.cos(hf), hip_z + THIGH_M * np.sin(hf)], -1)
         free_ankle = free_knee + np.stack(
             [np.zeros(n), -SHANK_M * np.cos(kf - hf), -SHANK_M * np.sin(kf - hf)], -1)

@@ -63,6 +63,27 @@ def _window_median(windows: np.ndarray) -> np.ndarray:
     return np.where(count > 0, 0.5 * (low + high), np.nan)
 
 
+def rolling_median(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling median along axis 0, ignoring NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, ...)
+    window : int
+        Window length in samples (made odd); shorter at the ends.
+
+    Returns
+    -------
+    ndarray, shape (T, ...)
+        NaN only where a whole window is NaN.
+    """
+    x = np.asarray(x, dtype=float)
+    half = max(int(window), 1) // 2
+    padded = np.pad(x, [(half, half)] + [(0, 0)] * (x.ndim - 1), mode="constant",
+                    constant_values=np.nan)
+    return _window_median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0))
+
+
 def hampel(x: np.ndarray, window: int = 7, n_sigmas: float = 3.0) -> np.ndarray:
     """Replace outliers by NaN with a Hampel filter along axis 0.
 

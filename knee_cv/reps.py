@@ -1,0 +1,259 @@
+"""Rep segmentation and the stance leg of each rep.
+
+A rep is one descent and rise of the hip, found as a peak of the hip-drop
+series (hip midpoint below its standing height, as a fraction of leg
+length; positive = lower). Peaks are found with
+:func:`scipy.signal.find_peaks` on a uniform time grid built from the real
+timestamps, so variable frame rates and pauses do not bend the timing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import find_peaks
+
+#: Stance-leg labels: one leg planted, or both (a two-leg squat).
+LEFT, RIGHT, BOTH = "left", "right", "both"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Frames of one dip of the hip.
+
+    Attributes
+    ----------
+    start, bottom, end : int
+        Frame indices into the analysed track: where the descent starts, the
+        deepest frame (largest hip drop) and where the rise ends.
+    depth : float
+        Hip drop at ``bottom`` above the higher of the two standing bases
+        around it, as a fraction of leg length (>= 0).
+    """
+
+    start: int
+    bottom: int
+    end: int
+    depth: float
+
+
+def _uniform_grid(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Resample the finite samples of ``values`` onto an even time grid (median step)."""
+    ok = np.isfinite(t) & np.isfinite(values)
+    t_ok, v_ok = t[ok], values[ok]
+    step = float(np.median(np.diff(t_ok)))
+    grid = np.arange(t_ok[0], t_ok[-1] + step / 2, step)
+    return grid, np.interp(grid, t_ok, v_ok)
+
+
+def find_dips(
+    t: np.ndarray,
+    hip_drop: np.ndarray,
+    *,
+    min_depth: float = 0.08,
+    min_prominence: float = 0.04,
+    min_interval_s: float = 0.8,
+    edge_fraction: float = 0.1,
+    merge_fraction: float = 0.5,
+    min_relative_depth: float = 0.4,
+) -> tuple[list[Segment], list[Segment]]:
+    """Split a hip-drop series into reps and shallow dips.
+
+    Parameters
+    ----------
+    t : ndarray, shape (T,)
+        Frame times in seconds, increasing (gaps and variable steps allowed).
+    hip_drop : ndarray, shape (T,)
+        Hip-midpoint drop below standing, fraction of leg length, positive =
+        lower. NaN frames are bridged by linear interpolation for the search
+        and never chosen as the deepest frame.
+    min_depth : float
+        Dips at least this deep (fraction of leg length) are reps.
+    min_prominence : float
+        Dips shallower than this are ignored as noise; those between this
+        and ``min_depth`` are returned as shallow dips.
+    min_interval_s : float
+        Smallest time between two bottoms; a pause at the bottom with small
+        bobs stays one rep.
+    edge_fraction : float
+        The rep starts (ends) at the last (first) frame before (after) the
+        bottom where the hip is within this share of the dip from its
+        standing base.
+    merge_fraction : float
+        Two bottoms are one rep (a pause with bobbing) unless the hip rises
+        between them by more than this share of the shallower one's depth.
+    min_relative_depth : float
+        A dip shallower than this share of the median depth of the dips
+        that pass ``min_depth`` is shallow too (a bob during the rise, a
+        half-hearted dip among full reps).
+
+    Returns
+    -------
+    reps, shallow : list of Segment
+        In time order. A dip whose bottom lies at the very start or end of
+        the track (a rep cut off by the recording) is not found.
+    """
+    t = np.asarray(t, dtype=float)
+    hip_drop = np.asarray(hip_drop, dtype=float)
+    finite = np.isfinite(hip_drop) & np.isfinite(t)
+    if finite.sum() < 3:
+        return [], []
+    grid, drop = _uniform_grid(t, hip_drop)
+    step = grid[1] - grid[0] if len(grid) > 1 else 1.0
+    peaks, _ = find_peaks(drop, prominence=min_prominence,
+                          distance=max(1, int(round(min_interval_s / step))))
+    peaks = _merge_bobs(drop, peaks, merge_fraction)
+    # Standing base between neighbouring bottoms: the lowest hip drop between them.
+    bounds = np.concatenate([[0], peaks, [len(drop) - 1]])
+    bases = [int(a + np.argmin(drop[a:b + 1])) for a, b in zip(bounds[:-1], bounds[1:])]
+    frame_of = np.clip(np.searchsorted(t, grid), 0, len(t) - 1)
+    segments = []
+    for k, peak in enumerate(peaks):
+        left, right = bases[k], bases[k + 1]
+        level_l = drop[left] + edge_fraction * (drop[peak] - drop[left])
+        level_r = drop[right] + edge_fraction * (drop[peak] - drop[right])
+        start = left + int(np.flatnonzero(drop[left:peak + 1] <= level_l)[-1])
+        end = peak + int(np.flatnonzero(drop[peak:right + 1] <= level_r)[0])
+        f_start, f_end = int(frame_of[start]), int(frame_of[end])
+        window = np.where(finite[f_start:f_end + 1], hip_drop[f_start:f_end + 1], -np.inf)
+        bottom = f_start + int(np.argmax(window))
+        depth = float(hip_drop[bottom] - max(drop[left], drop[right]))
+        segments.append(Segment(start=f_start, bottom=bottom, end=f_end, depth=depth))
+    deep = [s.depth for s in segments if s.depth >= min_depth]
+    cut = max(min_depth, min_relative_depth * float(np.median(deep))) if deep else min_depth
+    reps = [s for s in segments if s.depth >= cut]
+    shallow = [s for s in segments if min_prominence <= s.depth < cut]
+    return reps, shallow
+
+
+def _merge_bobs(drop: np.ndarray, peaks: np.ndarray, merge_fraction: float) -> np.ndarray:
+    """Join bottoms not separated by a real rise (bobbing during a pause at the bottom).
+
+    Two neighbouring bottoms stay separate only when the hip rises between
+    them by more than ``merge_fraction`` of the shallower one's depth below
+    the higher of the standing bases outside the pair (as for a peak's
+    prominence); otherwise the deeper one is kept.
+    """
+    peaks = list(peaks)
+    k = 0
+    while k + 1 < len(peaks):
+        p1, p2 = peaks[k], peaks[k + 1]
+        before = drop[peaks[k - 1] if k else 0:p1 + 1].min()
+        after = drop[p2:peaks[k + 2] + 1 if k + 2 < len(peaks) else len(drop)].min()
+        saddle = drop[p1:p2 + 1].min()
+        lower = min(drop[p1], drop[p2])
+        if lower - saddle < merge_fraction * (lower - max(before, after)):
+            peaks[k:k + 2] = [p1 if drop[p1] >= drop[p2] else p2]
+        else:
+            k += 1
+    return np.asarray(peaks, dtype=int)
+
+
+def _ankle_motion(ankle: np.ndarray, frames: np.ndarray, leg_length_px: float) -> float:
+    """How far an ankle strays from its median position over ``frames``: the 90th
+    percentile of the distance, in leg lengths (NaN when the ankle is never seen)."""
+    points = ankle[frames]
+    points = points[np.isfinite(points).all(axis=1)]
+    if not points.size:
+        return float("nan")
+    spread = np.linalg.norm(points - np.median(points, axis=0), axis=1)
+    return float(np.percentile(spread, 90)) / leg_length_px
+
+
+def stance_legs(
+    segments: list[Segment],
+    *,
+    ankle_left: np.ndarray,
+    ankle_right: np.ndarray,
+    leg_length_px: float,
+    ankle_height_difference: np.ndarray,
+    knee_flexion_left: np.ndarray,
+    knee_flexion_right: np.ndarray,
+    frontal: np.ndarray,
+    planted_tolerance: float = 0.04,
+    flexion_tolerance_deg: float = 15.0,
+) -> list[str]:
+    """The stance leg of each rep: ``"left"``, ``"right"`` or ``"both"``.
+
+    Evidence, over the frames of each rep:
+
+    * ankle motion: the planted foot stays where it is while the free foot
+      moves. The main cue in frontal views, where the free foot's height is
+      misleading: a free foot held forward, toward the camera, shows *lower*
+      in the image than the planted one (seen in the shared front-view
+      reference track).
+    * ankle height (side views): the lifted foot is higher in the image
+      (smaller y). Of the 10th and 90th percentiles of the difference over
+      the rep, the one further from 0 counts.
+    * knee flexion change from the start to the bottom (side views): the
+      working knee bends much more, even when a free foot held behind sits
+      as low as the planted one.
+
+    In side views ankle motion counts less: the model often swaps or
+    blurs the two ankles there.
+
+    A rep with both feet still, both ankles at the same height and both
+    knees bending alike (within ``flexion_tolerance_deg``, or frontal, where
+    2D flexion hardly shows) is a two-leg squat: ``"both"``.
+
+    Parameters
+    ----------
+    segments : list of Segment
+        Reps from :func:`find_dips`.
+    ankle_left, ankle_right : ndarray, shape (T, 2)
+        Ankle positions in pixels.
+    leg_length_px : float
+        Standing leg length in pixels (normalises the motion).
+    ankle_height_difference : ndarray, shape (T,)
+        (right ankle y - left ankle y) / leg length: positive = left ankle
+        higher in the image.
+    knee_flexion_left, knee_flexion_right : ndarray, shape (T,)
+        2D knee flexion in degrees (0 = straight).
+    frontal : ndarray of bool, shape (T,)
+        True where the view is frontal or oblique.
+    planted_tolerance : float
+        Ankle motion and height difference (fraction of leg length) under
+        which a foot counts as planted / both feet as level.
+    flexion_tolerance_deg : float
+        Difference in knee-flexion change under which both knees bend alike.
+
+    Returns
+    -------
+    list of str
+        One label per segment. NaN evidence counts as none.
+    """
+    labels = []
+    for seg in segments:
+        frames = np.arange(seg.start, seg.end + 1)
+        moves = np.array([_ankle_motion(ankle_left, frames, leg_length_px),
+                          _ankle_motion(ankle_right, frames, leg_length_px)])
+        # + = the left foot is the stiller one
+        still = float(np.nan_to_num((moves[1] - moves[0]) / max(np.nansum(moves), planted_tolerance)))
+        height = _extreme(-ankle_height_difference[frames])  # + = left foot lower
+        flex_change = (np.array([knee_flexion_left[seg.bottom], knee_flexion_right[seg.bottom]])
+                       - np.array([knee_flexion_left[seg.start], knee_flexion_right[seg.start]]))
+        flex = float(np.nan_to_num(flex_change[0] - flex_change[1]))  # + = left bends more
+        is_frontal = bool(np.mean(frontal[frames]) >= 0.5)
+        planted = bool(np.nanmax(np.append(moves, 0.0)) < planted_tolerance) or not is_frontal
+        level = abs(height) < planted_tolerance
+        alike = abs(flex) < flexion_tolerance_deg or is_frontal
+        if planted and level and alike:
+            labels.append(BOTH)
+            continue
+        if is_frontal:
+            score = 3.0 * still + 0.5 * np.clip(flex / flexion_tolerance_deg, -1, 1)
+        else:
+            score = (still + np.clip(height / planted_tolerance, -3, 3)
+                     + np.clip(flex / flexion_tolerance_deg, -3, 3))
+        labels.append(LEFT if score >= 0 else RIGHT)
+    return labels
+
+
+def _extreme(values: np.ndarray) -> float:
+    """Of the 10th and 90th percentiles of the finite values, the one further from 0 (0.0 if none)."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return 0.0
+    low, high = np.percentile(finite, [10, 90])
+    return float(high if abs(high) >= abs(low) else low)

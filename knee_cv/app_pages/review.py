@@ -142,7 +142,7 @@ def _history_figure(rows: list[store.HistoryRow]) -> go.Figure:
             sdd = report.FPPA_SDD_DEG
             fig.add_scatter(x=[x[0], x[-1], x[-1], x[0]], y=[baseline - sdd] * 2 + [baseline + sdd] * 2,
                             fill="toself", fillcolor=colour, opacity=0.12, line_width=0, mode="lines",
-                            name=f"{leg}: first session ± {sdd:.0f}° (SDD)", hoverinfo="skip", row=1, col=1)
+                            name=f"{leg}: first measured session ± {sdd:.0f}° (SDD)", hoverinfo="skip", row=1, col=1)
         fig.add_scatter(x=x, y=[r.fppa_deg for r in leg_rows], mode="lines+markers", name=f"FPPA {leg}",
                         line_color=colour, row=1, col=1)
         fig.add_scatter(x=x, y=[r.pelvic_drop_deg for r in leg_rows], mode="lines+markers",
@@ -198,7 +198,7 @@ def _subject(code: str, db_url: str) -> None:
     if rows:
         st.markdown("#### History")
         st.plotly_chart(_history_figure(rows), width="stretch", key=f"history-{code}")
-        st.caption(f"Shaded: the first session's FPPA ± {report.FPPA_SDD_DEG:.0f}°, the smallest change that is "
+        st.caption(f"Shaded: each leg's first measured FPPA ± {report.FPPA_SDD_DEG:.0f}°, the smallest change that is "
                    "more than measurement noise (Munro, Herrington and Carolan 2012). Pelvic drop has no "
                    "validated change threshold.")
         st.markdown("#### Left versus right")

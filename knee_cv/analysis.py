@@ -1,0 +1,286 @@
+"""``analyze()``: from a pose track (or a video, or a track file) to an :class:`Analysis`.
+
+The pipeline: clean the landmarks (:func:`knee_cv.filters.clean`), classify
+the camera view, compute the per-frame kinematics, find the reps and their
+stance legs, measure and flag each rep, summarise the session and pick the
+exercises. Everything after the pose model is NumPy/SciPy and vectorized
+over frames.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knee_cv import kinematics as kin
+from knee_cv.assessment import FILMING_ADVICE, FRONTAL_VIEWS, assess_rep, summarize
+from knee_cv.exercises import recommend, safety_note
+from knee_cv.filters import clean, gate
+from knee_cv.landmarks import Landmark
+from knee_cv.reps import BOTH, LEFT, RIGHT, find_dips, stance_legs
+from knee_cv.result import Analysis, Rep
+from knee_cv.thresholds import load_thresholds
+from knee_cv.track import PoseTrack
+from knee_cv.trackio import load_track
+from knee_cv.view import classify_view
+
+#: File endings read as saved pose tracks rather than videos.
+TRACK_SUFFIXES = (".csv", ".json", ".npz")
+
+#: Landmarks that must be inside the frame for the body to count as fully in view.
+BODY_LANDMARKS = (
+    Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
+    Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE,
+)
+
+#: Hip drop (leg lengths) and ankle height difference under which the person stands on both feet.
+STANDING_DROP = 0.05
+STANDING_FEET = 0.04
+
+#: Order in which findings lead to recommendations.
+FINDING_ORDER = ("knee_valgus", "pelvic_drop", "trunk_lean", "knee_wobble", "shallow")
+
+
+def _resolve(source: PoseTrack | str | Path) -> PoseTrack:
+    """The PoseTrack behind ``source`` (a track, a track file or a video file)."""
+    if isinstance(source, PoseTrack):
+        return source
+    path = Path(source)
+    if path.suffix.lower() in TRACK_SUFFIXES:
+        return load_track(path)
+    from knee_cv.pose import track_video  # lazy: keeps the core free of MediaPipe
+
+    return track_video(path)
+
+
+def _standing_leg_length(xy: np.ndarray) -> float:
+    """Leg length of the standing body in pixels: 90th percentile of the longer leg per frame."""
+    longer = np.fmax(kin.leg_length(xy, LEFT), kin.leg_length(xy, RIGHT))
+    finite = longer[np.isfinite(longer)]
+    return float(np.percentile(finite, 90)) if finite.size else float("nan")
+
+
+def _hip_above_knee(xy: np.ndarray, leg: str, standing: np.ndarray) -> np.ndarray:
+    """Height of the hip above the knee, as a fraction of the standing thigh length, shape (T,)."""
+    hip, knee, _ = kin.leg_points(xy, leg)
+    thigh = np.hypot(*(knee - hip).T)
+    reference = thigh[standing & np.isfinite(thigh)]
+    if not reference.size:
+        reference = thigh[np.isfinite(thigh)]
+    length = float(np.median(reference)) if reference.size else float("nan")
+    return (knee[:, 1] - hip[:, 1]) / length
+
+
+def _session_view(labels: np.ndarray, confidence: np.ndarray, frames: np.ndarray) -> tuple[str, float]:
+    """The most common view over ``frames`` (ignoring "none") and its mean confidence."""
+    chosen = labels[frames]
+    seen = chosen[chosen != "none"]
+    if not seen.size:
+        return "none", 0.0
+    names, counts = np.unique(seen, return_counts=True)
+    view = str(names[np.argmax(counts)])
+    conf = confidence[frames][chosen == view]
+    return view, float(np.nanmean(conf)) if np.isfinite(conf).any() else 0.0
+
+
+def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[list[str], bool]:
+    """Messages about the recording (each saying what to change) and whether any blocks measuring."""
+    session = thresholds["session"]
+    messages, blocking = [], False
+    n_pose = int(track.has_pose.sum())
+    if n_pose == 0:
+        return [f"No person was found in the video. {FILMING_ADVICE} Use good light."], True
+    if track.detection_rate < session["min_detection"]:
+        messages.append(
+            f"A person was found in only {100 * track.detection_rate:.0f} % of the frames. "
+            f"{FILMING_ADVICE} Use good light.")
+        blocking = True
+    if n_pose < session["min_frames"]:
+        messages.append(
+            f"The recording is too short ({n_pose} frames with a person). "
+            "Record 3-5 slow single-leg squats on each leg.")
+        blocking = True
+    body = track.xy[track.has_pose][:, list(BODY_LANDMARKS)]
+    size = np.array([track.width, track.height], dtype=float)
+    cut_off = ((body < 0) | (body > size)).any(axis=(1, 2)).mean()
+    if cut_off > session["two_people_share"]:
+        messages.append(
+            f"Part of the body was outside the picture in {100 * cut_off:.0f} % of the frames. "
+            f"{FILMING_ADVICE}")
+        blocking = blocking or cut_off > 0.5
+    crowded = float(np.mean(track.people > 1))
+    if crowded > session["two_people_share"]:
+        messages.append(
+            f"More than one person was in view in {100 * crowded:.0f} % of the frames, so the analysis "
+            "may have followed the wrong person. Film with only the person doing the squats in view.")
+    return messages, blocking
+
+
+def analyze(
+    source: PoseTrack | str | Path,
+    *,
+    thresholds: dict[str, Any] | None = None,
+    sex: str | None = None,
+    live: bool = False,
+) -> Analysis:
+    """Analyse single-leg squats: reps, knee valgus, pelvic drop, summary, exercises.
+
+    Parameters
+    ----------
+    source : PoseTrack, str or Path
+        A pose track, a saved track file (``.csv``, ``.json``, ``.npz``;
+        see :func:`knee_cv.trackio.load_track`) or a video file (run
+        through the pose model with :func:`knee_cv.pose.track_video`).
+    thresholds : dict, optional
+        From :func:`knee_cv.thresholds.load_thresholds`; default: the
+        packaged thresholds for ``sex``.
+    sex : {"female", "male"}, optional
+        Picks sex-specific thresholds when ``thresholds`` is not given.
+    live : bool
+        Smooth with the causal filter used for the live webcam.
+
+    Returns
+    -------
+    Analysis
+        Per-frame series (NaN where not measurable), reps, shallow dips,
+        summary, recommendations, safety note and the thresholds used.
+
+    Raises
+    ------
+    knee_cv.errors.KneeCvError
+        When the file cannot be read (a video or a track file).
+    """
+    track = _resolve(source)
+    thresholds = thresholds if thresholds is not None else load_thresholds(sex=sex)
+    n = len(track)
+    messages, blocking = _recording_problems(track, thresholds)
+
+    xy = clean(track, live=live) if n else track.xy
+    visible_xy = gate(track)
+    views, view_conf = classify_view(xy, track.visibility) if n else (np.array([], dtype=str), np.array([]))
+    views = np.asarray(views).astype(str)
+    view_conf = np.asarray(view_conf, dtype=float)
+    leg_px = _standing_leg_length(xy)
+    drop = kin.hip_drop(xy, leg_px)
+    feet = kin.ankle_height_difference(xy)
+    series: dict[str, np.ndarray] = {"t": track.t}
+    for leg in (LEFT, RIGHT):
+        series[f"fppa_{leg}"] = kin.fppa(xy, leg)
+        series[f"knee_offset_{leg}"] = kin.knee_offset(xy, leg)
+        series[f"knee_flexion_{leg}"] = kin.knee_flexion(xy, leg)
+
+    rep_params = {k: v for k, v in thresholds["reps"].items() if k != "source"}
+    segments, shallow = find_dips(track.t, drop, **rep_params) if n else ([], [])
+    legs = stance_legs(
+        segments, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
+        leg_length_px=leg_px, ankle_height_difference=feet,
+        knee_flexion_left=series["knee_flexion_left"], knee_flexion_right=series["knee_flexion_right"],
+        frontal=np.isin(views, FRONTAL_VIEWS),
+    )
+    stance = np.full(n, "", dtype=object)
+    for seg, leg in zip(segments, legs):
+        stance[seg.start:seg.end + 1] = leg
+    stance = stance.astype(str)
+    standing = (drop < STANDING_DROP) & (np.abs(feet) < STANDING_FEET)
+    roll = kin.camera_roll(xy, standing) if standing.any() else float("nan")
+    roll = roll if np.isfinite(roll) else 0.0
+    series.update(
+        pelvic_drop=kin.pelvic_drop(xy, stance, roll), trunk_lean=kin.trunk_lean(xy, stance, roll),
+        hip_drop=drop, hip_height=kin.hip_height(xy), view=views, view_confidence=view_conf,
+        stance_leg=stance,
+    )
+    quality = {"pose": track.has_pose}
+    for leg in (LEFT, RIGHT):
+        points = list(kin.LEG_LANDMARKS[leg])
+        quality[f"visible_{leg}"] = np.isfinite(visible_xy[:, points]).all(axis=(1, 2))
+        quality[f"hip_above_knee_{leg}"] = _hip_above_knee(xy, leg, standing)
+
+    reps = [assess_rep(i, seg, leg, series, quality, thresholds)
+            for i, (seg, leg) in enumerate(zip(segments, legs))]
+    if n and not reps and not blocking:
+        messages.append(
+            f"No squat was found: the hips never went down by {100 * thresholds['reps']['min_depth']:.0f} % "
+            "of leg length. Do 3-5 slow single-leg squats on each leg, standing tall between them.")
+    in_reps = stance != ""
+    view, view_confidence = _session_view(views, view_conf, in_reps if in_reps.any() else track.has_pose)
+    exercise = _exercise(legs)
+    summary = summarize(reps, view=view, view_confidence=view_confidence, exercise=exercise,
+                        messages=messages, thresholds=thresholds, blocking=blocking)
+    t = track.t
+    return Analysis(
+        series=series, reps=reps,
+        shallow_dips=[(float(t[s.start]), float(t[s.bottom]), float(t[s.end])) for s in shallow],
+        summary=summary, recommendations=_recommendations(reps), safety_note=safety_note(),
+        thresholds=thresholds, model=track.model, source=track.source,
+    )
+
+
+def _exercise(legs: list[str]) -> str:
+    """``"single-leg"``, ``"double-leg"`` (most reps on both feet) or ``"no squat"``."""
+    if not legs:
+        return "no squat"
+    return "double-leg" if sum(leg == BOTH for leg in legs) > len(legs) / 2 else "single-leg"
+
+
+def _recommendations(reps: list[Rep]):
+    """Exercises for the findings flagged on reliable reps, with the legs they were seen on."""
+    seen: dict[str, list[str]] = {}
+    for rep in reps:
+        for flag in rep.flags:
+            legs = seen.setdefault(flag.criterion, [])
+            if rep.leg in (LEFT, RIGHT) and rep.leg not in legs:
+                legs.append(rep.leg)
+    findings = [f for f in FINDING_ORDER if f in seen]
+    return recommend(findings, {f: sorted(seen[f]) for f in findings})
+
+
+def _number(value: float, fmt: str = "{:.1f}") -> str:
+    return fmt.format(value) if np.isfinite(value) else "-"
+
+
+def format_text(analysis: Analysis) -> str:
+    """The analysis as plain text for the terminal.
+
+    Parameters
+    ----------
+    analysis : Analysis
+
+    Returns
+    -------
+    str
+        The per-rep table, the summary (with the sign conventions), the
+        messages, the recommendations and the safety note.
+    """
+    s = analysis.summary
+    lines = [f"knee_cv analysis of {analysis.source or 'a pose track'}",
+             f"View: {s.view} (confidence {s.view_confidence:.2f}); exercise: {s.exercise}; "
+             f"reps: {s.n_reps} ({s.n_reliable} reliable); shallow dips: {len(analysis.shallow_dips)}", ""]
+    header = (f"{'#':>2} {'leg':5} {'bottom s':>8} {'depth%':>6} {'FPPA':>6} {'peak':>6} "
+              f"{'pelvis':>6} {'trunk':>6} {'wobble':>6} {'conf':>5}  notes")
+    lines += [header, "-" * len(header)]
+    for r in analysis.reps:
+        notes = " ".join(f.reason for f in r.flags) if r.reliable else \
+            "unreliable: " + "; ".join(r.unreliable_reasons)
+        lines.append(
+            f"{r.index + 1:>2} {r.leg:5} {r.t_bottom:8.2f} {100 * r.depth:6.0f} {_number(r.fppa_bottom_deg):>6} "
+            f"{_number(r.fppa_peak_deg):>6} {_number(r.pelvic_drop_bottom_deg):>6} "
+            f"{_number(r.trunk_lean_deg):>6} {_number(r.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
+            f"{notes or 'ok'}")
+    lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS, ""]
+    for leg in s.legs:
+        lines.append(
+            f"{leg.leg} leg: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA {_number(leg.fppa_deg)}, "
+            f"pelvic drop {_number(leg.pelvic_drop_deg)}, trunk lean {_number(leg.trunk_lean_deg)}, "
+            f"wobble {_number(leg.knee_wobble, '{:.3f}')}, depth {_number(100 * leg.depth, '{:.0f}')} %; "
+            f"rating: {leg.rating or 'not rated'}")
+    lines.append(f"Overall rating: {s.rating or 'not rated'} (in the spirit of Crossley 2011)")
+    lines += [f"  - {reason}" for reason in s.rating_reasons]
+    lines += [f"Note: {message}" for message in s.messages]
+    if analysis.recommendations:
+        lines += ["", "Suggested exercises:"]
+        for rec in analysis.recommendations:
+            lines += [f"* {rec.name}: {rec.how} Dosage: {rec.dosage}", f"  {rec.why}"]
+    lines += ["", "Safety: " + analysis.safety_note]
+    return "\n".join(lines)

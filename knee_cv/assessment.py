@@ -1,0 +1,367 @@
+"""Per-rep clinical measures, confidence, flags and the session summary.
+
+Inputs are the per-frame series of :mod:`knee_cv.analysis` (arrays of shape
+(T,)) and the rep segments of :mod:`knee_cv.reps`; outputs are the plain
+result types of :mod:`knee_cv.result`. Sign conventions are those of
+:mod:`knee_cv.result`: FPPA positive = valgus, pelvic drop positive = free
+side lower, trunk lean positive = toward the stance leg.
+
+A rep whose confidence is below ``thresholds["confidence"]["min"]`` is
+*unreliable*: its numbers are reported with the reasons, but it is never
+flagged and never enters the session means.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from knee_cv.reps import BOTH, LEFT, RIGHT, Segment
+from knee_cv.result import Flag, LegSummary, Rep, Summary
+
+#: Views where the frontal-plane measures (FPPA, pelvic drop, trunk lean) can be read.
+FRONTAL_VIEWS = ("frontal", "oblique")
+
+#: What to do to get a measurable recording.
+FILMING_ADVICE = "Film from the front at hip height, 2-3 m away, whole body in view."
+
+SIDE_VIEW_REASON = "FPPA needs a front view; this was filmed from the side"
+
+#: Confidence factor of an oblique view (FPPA is foreshortened there).
+OBLIQUE_FACTOR = 0.75
+
+#: FPPA beyond this (deg, either sign) means the leg's points are garbled, not a real angle.
+IMPLAUSIBLE_FPPA_DEG = 45.0
+
+
+def _nan_at(values: np.ndarray, frame: int) -> float:
+    return float(values[frame])
+
+
+def _peak(values: np.ndarray) -> float:
+    """Largest finite value (NaN when none)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else float("nan")
+
+
+def _largest_magnitude(values: np.ndarray) -> float:
+    """The finite value furthest from 0, with its sign (NaN when none)."""
+    finite = values[np.isfinite(values)]
+    return float(finite[np.argmax(np.abs(finite))]) if finite.size else float("nan")
+
+
+def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
+    """Side-to-side spread of the knee: std of its offset around the depth-driven path.
+
+    The knee's medio-lateral offset follows the squat's depth (a knee that
+    caves in as the hips go down is valgus, not wobble), so a straight line
+    of offset against hip drop is fitted over the rep and the standard
+    deviation of what is left is returned (leg lengths; NaN with fewer than
+    5 frames where both are finite).
+    """
+    ok = np.isfinite(offset) & np.isfinite(depth)
+    if ok.sum() < 5:
+        return float("nan")
+    slope, intercept = np.polyfit(depth[ok], offset[ok], 1)
+    return float(np.std(offset[ok] - (slope * depth[ok] + intercept)))
+
+
+def _confidence(
+    seg: Segment, leg: str, series: dict[str, np.ndarray], quality: dict[str, np.ndarray],
+    thresholds: dict[str, Any],
+) -> tuple[float, list[str]]:
+    """Confidence in [0, 1] of a rep's frontal measures, and the reasons it is low.
+
+    Factors (multiplied): the share of the rep's frames with the leg's hip,
+    knee and ankle visible and in the frame; the share with a pose at all
+    (gaps); the view (frontal x its confidence, oblique x 0.75, side 0);
+    and hard limits for a hip near knee height and garbled landmarks at the
+    deepest frame (each caps the confidence below the minimum).
+    """
+    conf = thresholds["confidence"]
+    frames = slice(seg.start, seg.end + 1)
+    legs = (LEFT, RIGHT) if leg == BOTH else (leg,)
+    reasons: list[str] = []
+    visible = min(float(np.mean(quality[f"visible_{side}"][frames])) for side in legs)
+    gaps = 1.0 - float(np.mean(quality["pose"][frames]))
+    gap_factor = float(np.clip(1.0 - gaps / conf["max_gap_fraction"], 0.0, 1.0))
+    views = series["view"][frames]
+    frontal_share = float(np.mean(np.isin(views, FRONTAL_VIEWS)))
+    bottom_view = str(series["view"][seg.bottom])
+    view_conf = float(np.nan_to_num(series["view_confidence"][seg.bottom]))
+    if bottom_view == "frontal":
+        view_factor = view_conf * frontal_share
+    elif bottom_view == "oblique":
+        view_factor = OBLIQUE_FACTOR * view_conf * frontal_share
+        reasons.append("filmed at an angle (oblique view): FPPA is foreshortened")
+    else:
+        view_factor = 0.0
+        reasons.append(SIDE_VIEW_REASON if bottom_view == "side" else "no usable body view at the deepest point")
+    if visible < 0.8:
+        reasons.append(f"the leg was hidden or out of the frame in {100 * (1 - visible):.0f} % of the rep")
+    if gap_factor < 1.0:
+        reasons.append(f"no pose found in {100 * gaps:.0f} % of the rep's frames")
+    confidence = visible * gap_factor * view_factor
+    cap = 0.9 * conf["min"]
+    for side in legs if bottom_view in FRONTAL_VIEWS else ():
+        hip_above = float(quality[f"hip_above_knee_{side}"][seg.bottom])
+        if np.isfinite(hip_above) and hip_above < conf["min_hip_above_knee"]:
+            reasons.append("the hip came close to knee height, where the projected angle is inflated")
+            confidence = min(confidence, cap)
+        fppa_bottom = float(series[f"fppa_{side}"][seg.bottom])
+        if not np.isfinite(fppa_bottom):
+            reasons.append("the leg's points were missing at the deepest point")
+            confidence = min(confidence, cap)
+        elif abs(fppa_bottom) > IMPLAUSIBLE_FPPA_DEG:
+            reasons.append(f"the landmarks were garbled at the deepest point (FPPA {fppa_bottom:.0f} deg)")
+            confidence = min(confidence, cap)
+    return float(np.clip(confidence, 0.0, 1.0)), list(dict.fromkeys(reasons))
+
+
+def _flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
+    """Flags of one reliable rep (see :func:`assess_rep`)."""
+    flags = []
+    valgus = thresholds["knee_valgus"]
+    if rep.fppa_bottom_deg > valgus["value"]:
+        flags.append(Flag(
+            "knee_valgus", rep.fppa_bottom_deg, valgus["value"], "deg",
+            f"Knee moved inward: FPPA {rep.fppa_bottom_deg:.1f} deg at the deepest point, above the "
+            f"{valgus['value']:.1f} deg threshold ({valgus['source']}).", valgus["source"]))
+    drop = thresholds["pelvic_drop"]
+    if rep.pelvic_drop_bottom_deg > drop["value"]:
+        flags.append(Flag(
+            "pelvic_drop", rep.pelvic_drop_bottom_deg, drop["value"], "deg",
+            f"Pelvis dropped on the free-leg side: {rep.pelvic_drop_bottom_deg:.1f} deg at the deepest "
+            f"point, above the {drop['value']:.1f} deg threshold ({drop['source']}).", drop["source"]))
+    lean = thresholds["trunk_lean"]
+    if abs(rep.trunk_lean_deg) > lean["value"]:
+        side = "toward" if rep.trunk_lean_deg > 0 else "away from"
+        flags.append(Flag(
+            "trunk_lean", rep.trunk_lean_deg, lean["value"], "deg",
+            f"Trunk leaned {side} the standing leg: {abs(rep.trunk_lean_deg):.1f} deg from vertical, "
+            f"above the {lean['value']:.1f} deg threshold ({lean['source']}).", lean["source"]))
+    wobble = thresholds["knee_wobble"]
+    if rep.knee_wobble > wobble["value"]:
+        flags.append(Flag(
+            "knee_wobble", rep.knee_wobble, wobble["value"], "ratio",
+            f"Knee wobbled from side to side: spread {100 * rep.knee_wobble:.1f} % of leg length, above "
+            f"{100 * wobble['value']:.1f} % ({wobble['source']}).", wobble["source"]))
+    shallow = thresholds["shallow"]
+    if rep.depth < shallow["value"]:
+        flags.append(Flag(
+            "shallow", rep.depth, shallow["value"], "ratio",
+            f"Shallow squat: the hips went down {100 * rep.depth:.0f} % of leg length, less than "
+            f"{100 * shallow['value']:.0f} % ({shallow['source']}).", shallow["source"]))
+    return flags
+
+
+def assess_rep(
+    index: int,
+    seg: Segment,
+    leg: str,
+    series: dict[str, np.ndarray],
+    quality: dict[str, np.ndarray],
+    thresholds: dict[str, Any],
+) -> Rep:
+    """Measure one rep, rate its confidence and flag it.
+
+    Parameters
+    ----------
+    index : int
+        Rep number from 0.
+    seg : Segment
+        Frames of the rep.
+    leg : {"left", "right", "both"}
+        Stance leg. For a two-leg squat (``"both"``) the knee measures are
+        those of the leg with the larger FPPA at the deepest point, and
+        pelvic drop and trunk lean are NaN (they need a free side).
+    series : dict of str to ndarray
+        Per-frame series (see :attr:`knee_cv.result.Analysis.series`):
+        ``t``, ``hip_drop``, ``fppa_{left,right}``, ``pelvic_drop``, ``trunk_lean``,
+        ``knee_offset_{left,right}``, ``knee_flexion_{left,right}``,
+        ``view``, ``view_confidence``.
+    quality : dict of str to ndarray
+        Per-frame checks: ``pose`` (bool, the model found a pose),
+        ``visible_{left,right}`` (bool, hip, knee and ankle visible and in
+        the frame), ``hip_above_knee_{left,right}`` (height of the hip above
+        the knee as a fraction of the standing thigh length).
+    thresholds : dict
+        From :func:`knee_cv.thresholds.load_thresholds`.
+
+    Returns
+    -------
+    Rep
+        FPPA and pelvic drop at the deepest frame and their peaks over the
+        rep (NaN outside a frontal or oblique view), trunk lean at its
+        largest over the rep (signed), knee wobble (std over the rep of the
+        knee offset around its straight-line fit against hip drop, leg
+        lengths; see :func:`_wobble`), depth, knee flexion at the deepest
+        frame.
+        Flags only when reliable.
+    """
+    frames = slice(seg.start, seg.end + 1)
+    if leg == BOTH:
+        fppa_bottoms = [np.nan_to_num(series[f"fppa_{s}"][seg.bottom], nan=-np.inf) for s in (LEFT, RIGHT)]
+        knee_leg = (LEFT, RIGHT)[int(np.argmax(fppa_bottoms))]
+    else:
+        knee_leg = leg
+    frontal = np.isin(series["view"][frames], FRONTAL_VIEWS)
+    fppa = np.where(frontal, series[f"fppa_{knee_leg}"][frames], np.nan)
+    drop = np.where(frontal, series["pelvic_drop"][frames], np.nan)
+    lean = np.where(frontal, series["trunk_lean"][frames], np.nan)
+    offset = np.where(frontal, series[f"knee_offset_{knee_leg}"][frames], np.nan)
+    bottom = seg.bottom - seg.start
+    t = series["t"]
+    confidence, reasons = _confidence(seg, leg, series, quality, thresholds)
+    reliable = confidence >= thresholds["confidence"]["min"]
+    rep = Rep(
+        index=index, leg=leg, start_frame=seg.start, bottom_frame=seg.bottom, end_frame=seg.end,
+        t_start=float(t[seg.start]), t_bottom=float(t[seg.bottom]), t_end=float(t[seg.end]),
+        depth=seg.depth, knee_flexion_deg=_nan_at(series[f"knee_flexion_{knee_leg}"], seg.bottom),
+        fppa_bottom_deg=float(fppa[bottom]), fppa_peak_deg=_peak(fppa),
+        pelvic_drop_bottom_deg=float(drop[bottom]), pelvic_drop_peak_deg=_peak(drop),
+        trunk_lean_deg=_largest_magnitude(lean), knee_wobble=_wobble(offset, series["hip_drop"][frames]),
+        confidence=confidence, reliable=reliable,
+        unreliable_reasons=[] if reliable else reasons,
+    )
+    if reliable:
+        rep.flags = _flags(rep, thresholds)
+    return rep
+
+
+def _mean(values: list[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """good / fair / poor from the means of one leg, with the criteria that drove it."""
+    if leg.n_reliable == 0:
+        return None, ["no reliable reps to rate"]
+    checks = [
+        ("knee", leg.fppa_deg, thresholds["knee_valgus"], "FPPA {v:.1f} deg (threshold {t:.1f})"),
+        ("pelvis", leg.pelvic_drop_deg, thresholds["pelvic_drop"], "pelvic drop {v:.1f} deg (threshold {t:.1f})"),
+        ("trunk", abs(leg.trunk_lean_deg), thresholds["trunk_lean"], "trunk lean {v:.1f} deg (threshold {t:.1f})"),
+        ("knee control", leg.knee_wobble, thresholds["knee_wobble"], "knee wobble {v:.3f} (threshold {t:.3f})"),
+    ]
+    crossed, passed = [], []
+    for name, value, limit, text in checks:
+        if not np.isfinite(value):
+            continue
+        line = f"{name}: " + text.format(v=value, t=limit["value"])
+        (crossed if value > limit["value"] else passed).append(line)
+    if np.isfinite(leg.depth) and leg.depth < thresholds["shallow"]["value"]:
+        crossed.append(f"depth: {100 * leg.depth:.0f} % of leg length (target {100 * thresholds['shallow']['value']:.0f} %)")
+    far = leg.fppa_deg > thresholds["knee_valgus"]["value"] + thresholds["smallest_detectable_difference"]["value"]
+    rating = "good" if not crossed else "fair" if len(crossed) == 1 and not far else "poor"
+    reasons = [f"above threshold: {c}" for c in crossed] + [f"within threshold: {p}" for p in passed]
+    if far:
+        reasons.insert(0, "FPPA above the threshold by more than the 8 deg smallest detectable difference")
+    if leg.n_reliable < thresholds["rating"]["min_reps"]:
+        reasons.append(
+            f"based on {leg.n_reliable} reliable rep(s); clinical protocols average "
+            f"{thresholds['rating']['min_reps']} or more, so record more reps on this leg")
+    return rating, reasons
+
+
+def leg_summary(leg: str, reps: list[Rep], thresholds: dict[str, Any]) -> LegSummary:
+    """Means over the reliable reps of one stance leg, with a rating.
+
+    Parameters
+    ----------
+    leg : {"left", "right", "both"}
+    reps : list of Rep
+        All reps of the session (other legs are ignored).
+    thresholds : dict
+
+    Returns
+    -------
+    LegSummary
+        Means are NaN when no rep of this leg is reliable.
+    """
+    mine = [r for r in reps if r.leg == leg]
+    good = [r for r in mine if r.reliable]
+    summary = LegSummary(
+        leg=leg, n_reps=len(mine), n_reliable=len(good),
+        fppa_deg=_mean([r.fppa_bottom_deg for r in good]),
+        pelvic_drop_deg=_mean([r.pelvic_drop_bottom_deg for r in good]),
+        trunk_lean_deg=_mean([r.trunk_lean_deg for r in good]),
+        knee_wobble=_mean([r.knee_wobble for r in good]),
+        depth=_mean([r.depth for r in good]), rating=None,
+    )
+    summary.rating, summary.rating_reasons = _rate(summary, thresholds)
+    return summary
+
+
+def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]:
+    """A sentence comparing left and right FPPA when both were measured."""
+    by_leg = {s.leg: s for s in legs}
+    if LEFT not in by_leg or RIGHT not in by_leg:
+        return []
+    left, right = by_leg[LEFT].fppa_deg, by_leg[RIGHT].fppa_deg
+    if not (np.isfinite(left) and np.isfinite(right)):
+        return []
+    sdd = thresholds["smallest_detectable_difference"]["value"]
+    diff = left - right
+    verdict = "within" if abs(diff) < sdd else "beyond"
+    return [f"Left vs right: FPPA {left:.1f} vs {right:.1f} deg, a difference of {abs(diff):.1f} deg, "
+            f"{verdict} the {sdd:.0f} deg smallest detectable difference "
+            f"({thresholds['smallest_detectable_difference']['source']})."]
+
+
+def summarize(
+    reps: list[Rep],
+    *,
+    view: str,
+    view_confidence: float,
+    exercise: str,
+    messages: list[str],
+    thresholds: dict[str, Any],
+    blocking: bool = False,
+) -> Summary:
+    """The session summary: per-leg means and ratings, the overall rating, messages.
+
+    Parameters
+    ----------
+    reps : list of Rep
+    view : str
+        The session's main view (``"frontal"``, ``"oblique"``, ``"side"``, ``"none"``).
+    view_confidence : float
+        In [0, 1].
+    exercise : str
+        ``"single-leg"``, ``"double-leg"`` or ``"no squat"``.
+    messages : list of str
+        Problems found with the recording so far, each saying what to change.
+    thresholds : dict
+    blocking : bool
+        True when a problem in ``messages`` keeps the recording from being
+        measured (nobody found, too short, body cut off).
+
+    Returns
+    -------
+    Summary
+        ``rating`` is the worst leg's rating (None when no leg has a reliable
+        rep); ``rating_reasons`` lists each leg's criteria. ``measurable`` is
+        False when the view does not support FPPA or the recording has a
+        blocking problem.
+    """
+    legs = [leg_summary(leg, reps, thresholds) for leg in (LEFT, RIGHT, BOTH) if any(r.leg == leg for r in reps)]
+    order = {"good": 0, "fair": 1, "poor": 2}
+    rated = [s for s in legs if s.rating is not None]
+    rating = max((s.rating for s in rated), key=order.__getitem__) if rated else None
+    reasons = [f"{s.leg} leg: {reason}" for s in legs for reason in s.rating_reasons]
+    messages = list(messages)
+    measurable = view in FRONTAL_VIEWS and not blocking and any(r.reliable for r in reps)
+    if view == "side":
+        messages.append(f"{SIDE_VIEW_REASON}. {FILMING_ADVICE}")
+    elif view == "oblique":
+        messages.append("Filmed at an angle: FPPA is foreshortened and less certain. " + FILMING_ADVICE)
+    if reps and not any(r.reliable for r in reps) and view in FRONTAL_VIEWS:
+        messages.append("No rep could be measured reliably (see each rep's reasons). " + FILMING_ADVICE)
+    messages += _left_right(legs, thresholds)
+    return Summary(
+        n_reps=len(reps), n_reliable=sum(r.reliable for r in reps), view=view,
+        view_confidence=float(view_confidence), exercise=exercise, measurable=measurable,
+        legs=legs, rating=rating, rating_reasons=reasons, messages=messages,
+    )

@@ -36,6 +36,8 @@ INFERENCE_LONG_SIDE = 1280
 #: Two poses in consecutive frames are the same person when their centres are
 #: closer than this fraction of the body height.
 LINK_DISTANCE = 0.5
+#: How far (body heights) a person may move per second while not seen.
+REACH_PER_S = 0.5
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -157,43 +159,56 @@ def _link_tracklets(per_frame: list[list[_Candidate]]) -> list[list[tuple[int, i
     return finished + open_tracklets
 
 
-def select_subject(per_frame: list[list[_Candidate]]) -> list[int | None]:
+def select_subject(per_frame: list[list[_Candidate]], times: np.ndarray) -> list[int | None]:
     """Pick the subject's candidate in every frame (None where the subject is not seen).
 
-    Tracklets are ranked by the sum of body height over their frames (long and
-    close tracklets first); the best one is the subject, and others join it when
-    they do not overlap in time and start near where the subject was last seen.
+    Candidates are linked into tracklets, and tracklets are grouped into
+    people: taking the tracklets from the longest and closest (sum of body
+    height over frames) down, each joins the person whose nearest position in
+    time is closest to it, when it does not overlap that person in time and is
+    within reach (``LINK_DISTANCE`` body heights plus ``REACH_PER_S`` body heights
+    per second of gap), or else starts a new person. The subject is the person
+    with the largest total, so a bystander seen now and then never takes over.
     """
-    tracklets = _link_tracklets(per_frame)
-
-    def score(tracklet):
-        return sum(per_frame[f][i].size for f, i in tracklet)
-
+    people: list[list[list[tuple[int, int]]]] = []
+    for tracklet in sorted(_link_tracklets(per_frame), key=lambda tr: _weight(per_frame, tr), reverse=True):
+        best, best_distance = None, np.inf
+        for person in people:
+            distance = _distance_to_person(per_frame, times, person, tracklet)
+            if distance < best_distance:
+                best, best_distance = person, distance
+        if best is None:
+            people.append([tracklet])
+        else:
+            best.append(tracklet)
     chosen: list[int | None] = [None] * len(per_frame)
-    for tracklet in sorted(tracklets, key=score, reverse=True):
-        frames = [f for f, _ in tracklet]
-        if any(chosen[f] is not None for f in frames):
-            continue
-        if any(c is not None for c in chosen) and not _continues_subject(per_frame, chosen, tracklet):
-            continue
-        for f, i in tracklet:
-            chosen[f] = i
+    if people:
+        subject = max(people, key=lambda person: sum(_weight(per_frame, tr) for tr in person))
+        for tracklet in subject:
+            for frame, index in tracklet:
+                chosen[frame] = index
     return chosen
 
 
-def _continues_subject(per_frame, chosen, tracklet) -> bool:
-    """True when a tracklet starts or ends near the subject's nearest position in time."""
-    subject_frames = np.array([f for f, i in enumerate(chosen) if i is not None])
-    first_frame, first_index = tracklet[0]
-    last_frame, last_index = tracklet[-1]
-    for frame, index in ((first_frame, first_index), (last_frame, last_index)):
-        nearest = int(subject_frames[np.argmin(np.abs(subject_frames - frame))])
-        subject = per_frame[nearest][chosen[nearest]]
-        candidate = per_frame[frame][index]
-        gap_s_factor = 1.0 + abs(nearest - frame) / 30.0
-        if np.linalg.norm(candidate.centre - subject.centre) < LINK_DISTANCE * subject.size * gap_s_factor:
-            return True
-    return False
+def _weight(per_frame, tracklet) -> float:
+    return sum(per_frame[f][i].size for f, i in tracklet)
+
+
+def _distance_to_person(per_frame, times, person, tracklet) -> float:
+    """Distance (body heights) from a tracklet's ends to a person; inf when out of reach."""
+    where = {f: i for tr in person for f, i in tr}
+    frames = np.array(sorted(where))
+    if any(f in where for f, _ in tracklet):
+        return np.inf
+    best = np.inf
+    for frame, index in (tracklet[0], tracklet[-1]):
+        nearest = int(frames[np.argmin(np.abs(frames - frame))])
+        known = per_frame[nearest][where[nearest]]
+        distance = np.linalg.norm(per_frame[frame][index].centre - known.centre) / known.size
+        reach = LINK_DISTANCE + REACH_PER_S * abs(times[frame] - times[nearest])
+        if distance < reach:
+            best = min(best, distance)
+    return best
 
 
 def build_track(
@@ -205,7 +220,7 @@ def build_track(
     track = PoseTrack.empty(len(times), t=np.asarray(times), width=width, height=height, fps=fps,
                             model=model, source=source)
     track.people = np.array([len(c) for c in per_frame], dtype=int)
-    for frame, index in enumerate(select_subject(per_frame)):
+    for frame, index in enumerate(select_subject(per_frame, track.t)):
         if index is None:
             continue
         candidate = per_frame[frame][index]

@@ -22,12 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 from fpdf import FPDF, FontFace, XPos, YPos
+from PIL import Image
 
 from knee_cv import __version__, store
 from knee_cv.result import Analysis, Rep
+from knee_cv.thresholds import load_thresholds
 
-FPPA_SDD_DEG = 8.0
-"""Smallest detectable difference of 2D FPPA between days, in degrees.
+FPPA_SDD_DEG = float(load_thresholds()["smallest_detectable_difference"]["value"])
+"""Smallest detectable difference of 2D FPPA between days, in degrees (from thresholds.toml).
 
 Munro, Herrington and Carolan 2012 (J Sport Rehabil 21:7-11) report 7.5-8.9
 deg; a change smaller than this between sessions is within measurement noise.
@@ -413,30 +415,29 @@ class _Report(FPDF):
                   if rep.index in self.context.key_frames]
         if not frames:
             return
-        if self.get_y() > self.h - 100:  # keep the heading with the first row of frames
+        box_w, box_h, gap, per_row, caption_h = 42.0, 58.0, 4.0, 4, 9.0
+        if self.get_y() > self.h - self.b_margin - box_h - caption_h - 15:  # heading stays with the frames
             self.add_page()
         self._heading("Deepest frame of each rep")
-        width, gap, per_row = 42.0, 4.0, 4
-        height_max = 0.0
         for i, (rep, jpeg) in enumerate(frames):
             column = i % per_row
             if column == 0:
                 if i:
-                    self.set_y(top + height_max + 10)
-                    height_max = 0.0
-                top = self.get_y()
-                if top > self.h - 80:
+                    self.set_y(top + box_h + caption_h + 3)
+                if self.get_y() > self.h - self.b_margin - box_h - caption_h:
                     self.add_page()
-                    top = self.get_y()
-            x = self.l_margin + column * (width + gap)
-            info = self.image(io.BytesIO(jpeg), x=x, y=top, w=width)
-            height_max = max(height_max, info.rendered_height)
-            self.set_xy(x, top + info.rendered_height + 1)
+                top = self.get_y()
+            x = self.l_margin + column * (box_w + gap)
+            width, height = Image.open(io.BytesIO(jpeg)).size
+            scale = min(box_w / width, box_h / height)
+            self.image(io.BytesIO(jpeg), x=x + (box_w - width * scale) / 2, y=top, w=width * scale,
+                       h=height * scale)
+            self.set_xy(x, top + box_h + 1)
             self.set_font("Helvetica", "", 7.5)
             caption = f"{rep_label(rep)}: FPPA {_deg(rep.fppa_bottom_deg)}, " \
                       f"pelvic drop {_deg(rep.pelvic_drop_bottom_deg)}"
-            self.multi_cell(width, 3.5, _latin1(caption), align="C")
-        self.set_y(top + height_max + 10)
+            self.multi_cell(box_w, 3.5, _latin1(caption), align="C")
+        self.set_y(top + box_h + caption_h + 3)
 
     def _exercises(self) -> None:
         self._heading("Recommended exercises")
@@ -451,18 +452,15 @@ class _Report(FPDF):
     def _conventions(self) -> None:
         self._heading("Sign conventions and method")
         self._para(Analysis.CONVENTIONS)
-        self._para("Angles are measured in the 2D image at the deepest frame of each rep. Thresholds used: "
-                   + self._thresholds_text())
-
-    def _thresholds_text(self) -> str:
-        parts = []
-        for name, value in self.analysis.thresholds.items():
-            if isinstance(value, dict) and "value" in value:
-                source = f" ({value['source']})" if value.get("source") else ""
-                parts.append(f"{name.replace('_', ' ')} {value['value']}{source}")
-            else:
-                parts.append(f"{name.replace('_', ' ')} {value}")
-        return ("; ".join(parts) + ".") if parts else "defaults."
+        self._para("Angles are measured in the 2D image at the deepest frame of each rep. A rep is flagged "
+                   "when a value crosses its threshold:")
+        rows = [["Criterion", "Threshold", "Source"]]
+        for name, entry in self.analysis.thresholds.items():
+            if isinstance(entry, dict) and "value" in entry:
+                unit = " deg" if entry.get("unit") == "deg" else " of leg length"
+                rows.append([name.replace("_", " "), f"{entry['value']}{unit}", str(entry.get("source", "-"))])
+        if len(rows) > 1:
+            self._table(rows, (38, 30, 112), align="LEFT")
 
     def _sign_off(self) -> None:
         self._heading("Important")

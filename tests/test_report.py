@@ -142,3 +142,37 @@ def test_pdf_of_unsaved_analysis_with_non_latin1_text(tmp_path):
 def test_pdf_of_unknown_session_is_a_store_error(db_url, tmp_path):
     with pytest.raises(store.StoreError, match="No saved session"):
         report.write_pdf(999, tmp_path / "x.pdf", db_url=db_url)
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_pdf_of_a_real_clip_with_real_key_frames(shared_videos, db_url, tmp_path):
+    """End to end: MediaPipe on a real front-view clip, saved with its deepest frames, reported."""
+    from knee_cv.analysis import analyze
+    from knee_cv.models import sha256_of
+    from knee_cv.pose import track_video
+    from knee_cv.render import rep_thumbnail
+    from knee_cv.video import iter_frames
+
+    _poppler("pdftoppm")
+    video = shared_videos / "squat_front_01.mp4"
+    track = track_video(video)
+    analysis = analyze(track)
+    assert analysis.reps, "the clip has two-leg squats the analysis should find"
+    bottoms = {rep.bottom_frame: rep for rep in analysis.reps}
+    frames = {}
+    for index, (_t, rgb) in enumerate(iter_frames(video)):
+        if index in bottoms:
+            frames[bottoms[index].index] = rep_thumbnail(rgb, track.xy[index], bottoms[index], blur_face=True)
+    assert set(frames) == {rep.index for rep in analysis.reps}
+    sid = store.save_analysis(analysis, "REAL1", key_frames=frames, video_hash=sha256_of(video), db_url=db_url)
+    pdf = report.write_pdf(sid, tmp_path / "real.pdf", db_url=db_url)
+    text = " ".join(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "squat_front_01.mp4" in text and sha256_of(video)[:16] in text
+    for rep in analysis.reps:
+        assert f"{report.rep_label(rep)}: FPPA" in text
+        if math.isfinite(rep.fppa_bottom_deg):
+            assert f"{rep.fppa_bottom_deg:.1f}" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(ARTIFACTS / "report_real")], check=True)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from knee_cv import kinematics as kin
-from knee_cv.assessment import FILMING_ADVICE, FRONTAL_VIEWS, assess_rep, summarize
+from knee_cv.assessment import FILMING_ADVICE, assess_rep, is_frontal, summarize
 from knee_cv.exercises import recommend, safety_note
 from knee_cv.filters import clean, gate
 from knee_cv.landmarks import Landmark
@@ -173,11 +173,14 @@ def analyze(
 
     rep_params = {k: v for k, v in thresholds["reps"].items() if k != "source"}
     segments, shallow = find_dips(track.t, drop, **rep_params) if n else ([], [])
+    # Where a knee was gated out (the far leg in a side view) its raw position still tells
+    # how much it bends, which is all the stance-leg decision needs.
+    flexion = {leg: np.where(np.isnan(series[f"knee_flexion_{leg}"]), kin.knee_flexion(track.xy, leg),
+                             series[f"knee_flexion_{leg}"]) for leg in (LEFT, RIGHT)}
     legs = stance_legs(
         segments, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
         leg_length_px=leg_px, ankle_height_difference=feet,
-        knee_flexion_left=series["knee_flexion_left"], knee_flexion_right=series["knee_flexion_right"],
-        frontal=np.isin(views, FRONTAL_VIEWS),
+        knee_flexion_left=flexion[LEFT], knee_flexion_right=flexion[RIGHT], frontal=is_frontal(views),
     )
     stance = np.full(n, "", dtype=object)
     for seg, leg in zip(segments, legs):

@@ -35,6 +35,12 @@ OBLIQUE_FACTOR = 0.75
 IMPLAUSIBLE_FPPA_DEG = 45.0
 
 
+def is_frontal(views: np.ndarray) -> np.ndarray:
+    """Boolean mask of the frames whose view label is in :data:`FRONTAL_VIEWS`."""
+    views = np.asarray(views)
+    return (views == FRONTAL_VIEWS[0]) | (views == FRONTAL_VIEWS[1])
+
+
 def _nan_at(values: np.ndarray, frame: int) -> float:
     return float(values[frame])
 
@@ -76,8 +82,9 @@ def _confidence(
     Factors (multiplied): the share of the rep's frames with the leg's hip,
     knee and ankle visible and in the frame; the share with a pose at all
     (gaps); the view (frontal x its confidence, oblique x 0.75, side 0);
-    and hard limits for a hip near knee height and garbled landmarks at the
-    deepest frame (each caps the confidence below the minimum).
+    and hard limits for a rep cut off by the recording, a hip near knee
+    height and garbled landmarks at the deepest frame (each caps the
+    confidence below the minimum).
     """
     conf = thresholds["confidence"]
     frames = slice(seg.start, seg.end + 1)
@@ -87,7 +94,7 @@ def _confidence(
     gaps = 1.0 - float(np.mean(quality["pose"][frames]))
     gap_factor = float(np.clip(1.0 - gaps / conf["max_gap_fraction"], 0.0, 1.0))
     views = series["view"][frames]
-    frontal_share = float(np.mean(np.isin(views, FRONTAL_VIEWS)))
+    frontal_share = float(np.mean(is_frontal(views)))
     bottom_view = str(series["view"][seg.bottom])
     view_conf = float(np.nan_to_num(series["view_confidence"][seg.bottom]))
     if bottom_view == "frontal":
@@ -104,6 +111,9 @@ def _confidence(
         reasons.append(f"no pose found in {100 * gaps:.0f} % of the rep's frames")
     confidence = visible * gap_factor * view_factor
     cap = 0.9 * conf["min"]
+    if seg.partial:
+        reasons.append("the recording starts or ends during this rep, so its deepest point may be missing")
+        confidence = min(confidence, cap)
     for side in legs if bottom_view in FRONTAL_VIEWS else ():
         hip_above = float(quality[f"hip_above_knee_{side}"][seg.bottom])
         if np.isfinite(hip_above) and hip_above < conf["min_hip_above_knee"]:
@@ -206,7 +216,7 @@ def assess_rep(
         knee_leg = (LEFT, RIGHT)[int(np.argmax(fppa_bottoms))]
     else:
         knee_leg = leg
-    frontal = np.isin(series["view"][frames], FRONTAL_VIEWS)
+    frontal = is_frontal(series["view"][frames])
     fppa = np.where(frontal, series[f"fppa_{knee_leg}"][frames], np.nan)
     drop = np.where(frontal, series["pelvic_drop"][frames], np.nan)
     lean = np.where(frontal, series["trunk_lean"][frames], np.nan)

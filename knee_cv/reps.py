@@ -30,12 +30,16 @@ class Segment:
     depth : float
         Hip drop at ``bottom`` above the higher of the two standing bases
         around it, as a fraction of leg length (>= 0).
+    partial : bool
+        True when the recording starts or ends during the rep, on the way
+        up or down, so its true deepest point may not have been filmed.
     """
 
     start: int
     bottom: int
     end: int
     depth: float
+    partial: bool = False
 
 
 def _uniform_grid(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,8 +95,8 @@ def find_dips(
     Returns
     -------
     reps, shallow : list of Segment
-        In time order. A dip whose bottom lies at the very start or end of
-        the track (a rep cut off by the recording) is not found.
+        In time order. A rep cut off by the start or end of the recording
+        counts when the part filmed is deep enough; it is marked ``partial``.
     """
     t = np.asarray(t, dtype=float)
     hip_drop = np.asarray(hip_drop, dtype=float)
@@ -101,8 +105,13 @@ def find_dips(
         return [], []
     grid, drop = _uniform_grid(t, hip_drop)
     step = grid[1] - grid[0] if len(grid) > 1 else 1.0
-    peaks, _ = find_peaks(drop, prominence=min_prominence,
+    # Pad both ends with the lowest hip position so that a rep cut off by the recording
+    # (the hip already or still low at the edge) shows as a peak at the edge.
+    low = drop.min()
+    padded = np.concatenate([[low], drop, [low]])
+    peaks, _ = find_peaks(padded, prominence=min_prominence,
                           distance=max(1, int(round(min_interval_s / step))))
+    peaks = peaks - 1
     peaks = _merge_bobs(drop, peaks, merge_fraction)
     # Standing base between neighbouring bottoms: the lowest hip drop between them.
     bounds = np.concatenate([[0], peaks, [len(drop) - 1]])
@@ -111,6 +120,10 @@ def find_dips(
     segments = []
     for k, peak in enumerate(peaks):
         left, right = bases[k], bases[k + 1]
+        partial = peak in (0, len(drop) - 1)
+        # The side cut off by the recording has no standing base: use the other side's.
+        base_l = drop[right] if peak == 0 else drop[left]
+        base_r = drop[left] if peak == len(drop) - 1 else drop[right]
         level_l = drop[left] + edge_fraction * (drop[peak] - drop[left])
         level_r = drop[right] + edge_fraction * (drop[peak] - drop[right])
         start = left + int(np.flatnonzero(drop[left:peak + 1] <= level_l)[-1])
@@ -118,8 +131,8 @@ def find_dips(
         f_start, f_end = int(frame_of[start]), int(frame_of[end])
         window = np.where(finite[f_start:f_end + 1], hip_drop[f_start:f_end + 1], -np.inf)
         bottom = f_start + int(np.argmax(window))
-        depth = float(hip_drop[bottom] - max(drop[left], drop[right]))
-        segments.append(Segment(start=f_start, bottom=bottom, end=f_end, depth=depth))
+        depth = float(hip_drop[bottom] - max(base_l, base_r))
+        segments.append(Segment(start=f_start, bottom=bottom, end=f_end, depth=depth, partial=partial))
     deep = [s.depth for s in segments if s.depth >= min_depth]
     cut = max(min_depth, min_relative_depth * float(np.median(deep))) if deep else min_depth
     reps = [s for s in segments if s.depth >= cut]
@@ -193,9 +206,9 @@ def stance_legs(
     In side views ankle motion counts less: the model often swaps or
     blurs the two ankles there.
 
-    A rep with both feet still, both ankles at the same height and both
-    knees bending alike (within ``flexion_tolerance_deg``, or frontal, where
-    2D flexion hardly shows) is a two-leg squat: ``"both"``.
+    A two-leg squat (``"both"``): in a frontal view, both feet still and at
+    the same height; in a side view, both knees bending alike (within
+    ``flexion_tolerance_deg``).
 
     Parameters
     ----------
@@ -209,7 +222,8 @@ def stance_legs(
         (right ankle y - left ankle y) / leg length: positive = left ankle
         higher in the image.
     knee_flexion_left, knee_flexion_right : ndarray, shape (T,)
-        2D knee flexion in degrees (0 = straight).
+        2D knee flexion in degrees (0 = straight). The change from the
+        start to the bottom is taken between medians of 5 frames.
     frontal : ndarray of bool, shape (T,)
         True where the view is frontal or oblique.
     planted_tolerance : float
@@ -231,14 +245,19 @@ def stance_legs(
         # + = the left foot is the stiller one
         still = float(np.nan_to_num((moves[1] - moves[0]) / max(np.nansum(moves), planted_tolerance)))
         height = _extreme(-ankle_height_difference[frames])  # + = left foot lower
-        flex_change = (np.array([knee_flexion_left[seg.bottom], knee_flexion_right[seg.bottom]])
-                       - np.array([knee_flexion_left[seg.start], knee_flexion_right[seg.start]]))
-        flex = float(np.nan_to_num(flex_change[0] - flex_change[1]))  # + = left bends more
+        flex_change = _flexion_change(knee_flexion_left, seg) - _flexion_change(knee_flexion_right, seg)
+        flex = float(np.nan_to_num(flex_change))  # + = left bends more
         is_frontal = bool(np.mean(frontal[frames]) >= 0.5)
-        planted = bool(np.nanmax(np.append(moves, 0.0)) < planted_tolerance) or not is_frontal
-        level = abs(height) < planted_tolerance
-        alike = abs(flex) < flexion_tolerance_deg or is_frontal
-        if planted and level and alike:
+        alike = abs(flex) < flexion_tolerance_deg
+        if is_frontal:
+            # 2D flexion hardly shows from the front: both feet still and level instead.
+            planted = bool(np.nanmax(np.append(moves, 0.0)) < planted_tolerance)
+            both = planted and abs(height) < planted_tolerance
+        else:
+            # From the side the far foot looks higher (perspective) and its ankle is often
+            # hidden, so only the knees tell: a two-leg squat bends both alike.
+            both = alike and np.isfinite(flex_change)
+        if both:
             labels.append(BOTH)
             continue
         if is_frontal:
@@ -248,6 +267,15 @@ def stance_legs(
                      + np.clip(flex / flexion_tolerance_deg, -3, 3))
         labels.append(LEFT if score >= 0 else RIGHT)
     return labels
+
+
+def _flexion_change(flexion: np.ndarray, seg: Segment) -> float:
+    """Knee flexion at the bottom minus at the start, each the median of 5 frames (NaN if unseen)."""
+    def around(frame: int) -> float:
+        values = flexion[max(frame - 2, 0):frame + 3]
+        values = values[np.isfinite(values)]
+        return float(np.median(values)) if values.size else float("nan")
+    return around(seg.bottom) - around(seg.start)
 
 
 def _extreme(values: np.ndarray) -> float:

@@ -75,12 +75,17 @@ def test_two_leg_squat_is_both():
     assert legs == [BOTH] * 3
 
 
-def test_rep_cut_by_the_recording_is_not_a_full_rep():
+def test_rep_cut_by_the_recording_is_partial():
     track, truth = synthetic_squats(n_reps=3, depth=0.3, seed=4)
-    start, bottom, _ = truth["reps"][0]
-    cut = track.slice(bottom + 2, len(track))  # starts on the way up from the first bottom
+    _, bottom, _ = truth["reps"][0]
+    _, last_bottom, _ = truth["reps"][-1]
+    cut = track.slice(bottom + 5, last_bottom - 5)  # starts on the way up, ends on the way down
     reps, _, _ = _reps_and_legs(cut)
-    assert len(reps) == 2
+    assert [r.partial for r in reps] == [True, False, True]
+    assert reps[0].bottom == 0 and reps[-1].bottom == len(cut) - 1
+    assert reps[0].depth > 0.2 and reps[-1].depth > 0.2
+    whole, _, _ = _reps_and_legs(track)
+    assert not any(r.partial for r in whole)
 
 
 # ---------------------------------------------------------------- real tracks
@@ -134,7 +139,7 @@ def test_pistol_five_full_depth_reps_on_left(shared_landmarks):
     reps, _, legs = _reps_and_legs(track, frontal=False)
     # The first ~3.5 s (getting into position, garbled legs) may hold a dip; the full-depth reps
     # are the five of the README (analyze() marks anything else unreliable: test_analysis_real).
-    full = [(r, leg) for r, leg in zip(reps, legs) if r.depth > 0.4]
+    full = [(r, leg) for r, leg in zip(reps, legs) if r.depth > 0.4 and not r.partial]
     np.testing.assert_allclose(track.t[[r.bottom for r, _ in full]], [6.4, 11.1, 15.2, 20.3, 27.8], atol=0.6)
     assert [leg for _, leg in full] == [LEFT] * 5
-    assert all(track.t[r.bottom] < 3.5 for r in reps if r.depth <= 0.4)
+    assert all(track.t[r.bottom] < 3.5 for r in reps if r.depth <= 0.4 or r.partial)

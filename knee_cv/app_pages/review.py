@@ -19,7 +19,7 @@ from knee_cv import auth, report, store
 from knee_cv.errors import KneeCvError
 from knee_cv.result import Analysis, Rep
 
-LEG_COLOURS = {"left": "#1f77b4", "right": "#d62728"}
+LEG_COLOURS = {"left": "#1f77b4", "right": "#d62728", "both": "#7f7f7f"}
 QUEUE_PAGE = 5  # reps shown at once in the queue
 
 
@@ -55,10 +55,13 @@ def _trace(analysis: Analysis, rep: Rep) -> go.Figure | None:
     pad = 0.5
     window = (t >= rep.t_start - pad) & (t <= rep.t_end + pad)
     fig = go.Figure()
-    for name, label, dash in ((f"fppa_{rep.leg}", f"FPPA {rep.leg} (°)", None), ("pelvic_drop", "Pelvic drop (°)", "dot")):
-        if name in series:
-            fig.add_scatter(x=t[window], y=series[name][window], name=label, mode="lines",
-                            line={"dash": dash, "color": LEG_COLOURS.get(rep.leg) if dash is None else "#555"})
+    for leg in ("left", "right") if rep.leg == "both" else (rep.leg,):
+        if f"fppa_{leg}" in series:
+            fig.add_scatter(x=t[window], y=series[f"fppa_{leg}"][window], name=f"FPPA {leg} (°)", mode="lines",
+                            line_color=LEG_COLOURS.get(leg))
+    if "pelvic_drop" in series:
+        fig.add_scatter(x=t[window], y=series["pelvic_drop"][window], name="Pelvic drop (°)", mode="lines",
+                        line={"dash": "dot", "color": "#555"})
     fig.add_vrect(x0=rep.t_start, x1=rep.t_end, fillcolor="#999", opacity=0.12, line_width=0)
     fig.add_vline(x=rep.t_bottom, line_dash="dash", annotation_text="deepest", line_color="#333")
     fig.update_layout(height=220, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="time (s)",
@@ -107,7 +110,7 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
             picture, numbers = st.columns([1, 2])
             jpeg = _key_frames(session_id, db_url).get(rep_index)
             if jpeg:
-                picture.image(jpeg, caption="Deepest frame", width="stretch")
+                picture.image(jpeg, caption="Deepest frame", width=260)
             else:
                 picture.info("No key frame was saved for this rep.")
             cols = numbers.columns(3)
@@ -129,9 +132,10 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
 
 
 def _history_figure(rows: list[store.HistoryRow]) -> go.Figure:
-    """FPPA and pelvic drop per session and leg; FPPA with the ±8° SDD band around the first session."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("FPPA (°, + = valgus)", "Pelvic drop (°, + = free side lower)"))
-    for leg in ("left", "right"):
+    """FPPA and pelvic drop per session and leg; FPPA with the ± SDD band around each leg's first value."""
+    titles = ("FPPA (°, + = valgus)", "Pelvic drop (°, + = free side lower)")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles)
+    for leg in LEG_COLOURS:
         leg_rows = [r for r in rows if r.leg == leg]
         if not leg_rows:
             continue
@@ -198,8 +202,8 @@ def _subject(code: str, db_url: str) -> None:
     if rows:
         st.markdown("#### History")
         st.plotly_chart(_history_figure(rows), width="stretch", key=f"history-{code}")
-        st.caption(f"Shaded: each leg's first measured FPPA ± {report.FPPA_SDD_DEG:.0f}°, the smallest change that is "
-                   "more than measurement noise (Munro, Herrington and Carolan 2012). Pelvic drop has no "
+        st.caption(f"Shaded: each leg's first measured FPPA ± {report.FPPA_SDD_DEG:.0f}°, the smallest change "
+                   "that is more than measurement noise (Munro, Herrington and Carolan 2012). Pelvic drop has no "
                    "validated change threshold.")
         st.markdown("#### Left versus right")
         st.dataframe(_left_right(rows), hide_index=True, width="stretch")

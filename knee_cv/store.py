@@ -67,6 +67,7 @@ DECISIONS = ("confirm", "dismiss")
 MAX_SUBJECT_CODE = 64
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_PG_MIGRATION_LOCK = 0x6B6E6565  # "knee": any fixed key shared by knee_cv processes
 
 
 class StoreError(KneeCvError):
@@ -222,12 +223,16 @@ def _sqlite_on_begin(connection: Any) -> None:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database behind ``engine`` to an Alembic revision.
 
-    Runs in one transaction (on SQLite holding the write lock), so two
-    processes opening a new file at once do not both create the tables.
+    Runs in one transaction holding a lock (SQLite: the write lock of
+    ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level advisory lock), so
+    two processes opening a new database at once do not both create the
+    tables.
     """
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -1,6 +1,6 @@
-"""The clinician review flow in a real Chromium against a local Streamlit server.
+"""The clinician review page: its flow in a real Chromium, and its edge cases in AppTest.
 
-Two sessions of one subject are analysed from the real front-view
+In the browser, two sessions of one subject are analysed from the real front-view
 single-leg-squat landmark track (its first and second half), saved to a
 fresh SQLite file with key frames drawn from those landmarks, and reviewed
 in the browser: open the queue, confirm one flag, dismiss another with a
@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from browser_util import launch_chromium, screenshot, streamlit_server
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+from test_store import sample_analysis
 
 from knee_cv import store
 from knee_cv.analysis import analyze
 from knee_cv.render import rep_thumbnail
 from knee_cv.trackio import load_track
 
-pytestmark = pytest.mark.browser
-
+PAGE = str(Path(__file__).resolve().parent.parent / "knee_cv" / "app_pages" / "review.py")
 TIMEOUT_MS = 60_000
 
 
@@ -46,6 +50,7 @@ def _save_two_sessions(track_path, db_url: str) -> int:
     return n_flags
 
 
+@pytest.mark.browser
 def test_review_flow(shared_landmarks, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -95,3 +100,42 @@ def test_review_flow(shared_landmarks, tmp_path):
     assert confirmed.reason in first_reason
     assert dismissed.reviews[0].note == "landmark jitter at the hip, not a real drop"
     assert len(store.review_queue(db_url=db_url)) == n_flags - 2
+
+
+@pytest.fixture
+def local_page(tmp_path, monkeypatch):
+    """The review page in AppTest on 127.0.0.1, over a store holding one session of P001."""
+    url = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
+    store.save_analysis(sample_analysis(), "P001", db_url=url)
+    monkeypatch.setenv(store.DB_URL_ENV, url)
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield url, AppTest.from_file(PAGE, default_timeout=60)
+    config.set_option("server.address", before)
+
+
+def test_dismiss_needs_a_note_and_a_name(local_page):
+    url, at = local_page
+    at.run()
+    assert not at.exception
+    dismiss = next(b for b in at.button if b.label == "Dismiss")
+    dismiss.click().run()
+    assert any("Say why you dismiss" in e.value for e in at.error)
+    at.sidebar.text_input(key="knee_cv_local_reviewer").input("")
+    next(b for b in at.button if b.label == "Confirm").click().run()
+    assert any("Enter your name" in e.value for e in at.error)
+    assert store.count_open_flags(db_url=url) == 3  # nothing was recorded
+
+
+def test_delete_subject_needs_its_code_typed(local_page):
+    url, at = local_page
+    at.run()
+    delete = at.button(key="delete-button-P001")
+    assert delete.disabled
+    at.text_input(key="delete-P001").input("P00").run()
+    assert at.button(key="delete-button-P001").disabled
+    at.text_input(key="delete-P001").input("P001").run()
+    at.button(key="delete-button-P001").click().run()
+    assert not at.exception
+    assert store.list_subjects(db_url=url) == []
+    assert any("No saved sessions yet" in i.value for i in at.info)

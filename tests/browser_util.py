@@ -160,8 +160,21 @@ def launch_chromium(playwright, extra_args: Sequence[str] = (), **kwargs):
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot as ``test-artifacts/<name>.png`` and return its path."""
+    """Save a screenshot of the whole page as ``test-artifacts/<name>.png`` and return its path.
+
+    Streamlit scrolls inside its main section, not the document, so the
+    viewport is stretched to the section's height for the shot and then
+    restored.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); return m ? m.scrollHeight : 0; }")
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 8000)})
+        page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
+    if size:
+        page.set_viewport_size(size)
     return path

@@ -95,8 +95,8 @@ def rep_dataframe(analysis: Analysis) -> None:
             "Knee wobble", format="%.3f", help="Spread of the knee's side-to-side offset, as a fraction of leg length."),
         "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
         "reliable": st.column_config.CheckboxColumn("Reliable", help="Unreliable reps are left out of the averages."),
+        "unreliable_reasons": st.column_config.TextColumn("Why unreliable", width="large"),
         "flags": st.column_config.TextColumn("Findings", width="large"),
-        "unreliable_reasons": st.column_config.TextColumn("Why unreliable", width="medium"),
     }
     st.dataframe(table, column_config=columns, column_order=list(columns), hide_index=True,
                  width="stretch")

@@ -1,0 +1,158 @@
+"""A real browser (Debian's Chromium via playwright) against a real ``streamlit run app.py``.
+
+Upload: a real squat clip goes through the file picker; the test waits for
+the results and checks what a person sees: the rep table, a video element
+that can play, the plots and the exercises. Page timings are printed (run
+with ``-s``), never asserted. Screenshots go to ``test-artifacts/``.
+
+Live: Chromium's fake camera plays a real squat clip (converted to y4m at
+test time, in a temporary folder) into the live page; the test checks that
+the skeleton is found and that the rep counter goes up.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+from browser_util import launch_chromium, screenshot, streamlit_server
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+#: Longest wait for a result page, in ms (pose tracking on a busy 2-core machine).
+RESULT_TIMEOUT_MS = 300_000
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One Streamlit server for the module's tests, on 127.0.0.1 at a free port."""
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        yield chromium
+        chromium.close()
+
+
+def video_state(page) -> dict:
+    """readyState, duration and size of the page's first <video>."""
+    return page.evaluate(
+        """() => { const v = document.querySelector('video');
+                   return v && {ready: v.readyState, duration: v.duration,
+                                width: v.videoWidth, height: v.videoHeight, error: v.error && v.error.code}; }"""
+    )
+
+
+@pytest.mark.parametrize("clip_name", ["squat_oblique_front_01.mp4", "squat_side_01.mp4"])
+def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip_name):
+    clip = shared_videos / clip_name
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server)
+        page.get_by_role("heading", name="Analyze a single-leg squat video").wait_for(timeout=60_000)
+        start = time.monotonic()
+        page.locator('input[type="file"]').set_input_files(str(clip))
+        page.get_by_text("Drawing the annotated video").or_(page.get_by_text("Finding the body")).first.wait_for(
+            timeout=60_000)
+        screenshot(page, f"upload_progress_{clip.stem}")
+        page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
+            timeout=60_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        elapsed = time.monotonic() - start
+        with av.open(str(clip)) as container:
+            duration = float(container.duration / av.time_base)
+        print(f"\nPAGE TIME {clip_name}: whole result page after {elapsed:.1f} s (clip lasts {duration:.1f} s)")
+
+        state = video_state(page)
+        assert state["ready"] >= 2 and state["error"] is None, state
+        assert state["duration"] == pytest.approx(duration, abs=0.5), state
+        assert state["width"] > 0 and state["height"] > 0
+        table = page.locator('[data-testid="stDataFrame"]')
+        assert table.count() == 1
+        table.scroll_into_view_if_needed()
+        grid = table.locator('table[role="grid"]')
+        grid.wait_for(state="attached", timeout=20_000)
+        headers = grid.locator('[role="columnheader"]').all_inner_texts()
+        assert {"Rep", "Stance leg", "FPPA", "Pelvic drop", "Reliable"} <= set(headers), headers
+        n_rows = int(grid.get_attribute("aria-rowcount")) - 1
+        assert n_rows >= 2, "the clip has at least 2 clear reps"
+        print(f"rep table: {n_rows} reps")
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
+        assert page.get_by_role("heading", name="Exercises").is_visible()
+        assert page.get_by_text(re.compile("not a diagnosis")).first.is_visible()
+        assert page.get_by_role("button", name="Per-rep CSV").is_visible()
+        assert page.get_by_role("button", name="Annotated video (MP4)").is_visible()
+        page.evaluate("() => document.querySelector('video').play()")
+        page.wait_for_function("() => document.querySelector('video').currentTime > 0.3", timeout=20_000)
+        screenshot(page, f"upload_results_{clip.stem}")
+
+        # The same file again is answered from the cache.
+        start = time.monotonic()
+        page.reload()
+        page.locator('input[type="file"]').set_input_files(str(clip))
+        page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
+        print(f"PAGE TIME {clip_name}, same file again (cached): {time.monotonic() - start:.1f} s")
+    finally:
+        page.close()
+
+
+def test_a_bad_file_shows_a_sentence_to_act_on(server, browser, tmp_path):
+    bad = tmp_path / "squats.mp4"
+    bad.write_text("this is a note, not a video\n")
+    page = browser.new_page()
+    try:
+        page.goto(server)
+        page.locator('input[type="file"]').set_input_files(str(bad))
+        alert = page.get_by_text("is a text file, not a video")
+        alert.wait_for(timeout=60_000)
+        screenshot(page, "upload_bad_file")
+        assert page.get_by_role("heading", name="Results").count() == 0
+    finally:
+        page.close()
+
+
+def test_how_to_film_page(server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.goto(server)
+        page.get_by_role("link", name="How to film").click()
+        page.get_by_role("heading", name="How to film").wait_for(timeout=30_000)
+        assert page.locator("svg[aria-label*='hip height']").count() == 1
+        assert page.get_by_text("Lens at hip height", exact=True).is_visible()
+        screenshot(page, "how_to_film")
+    finally:
+        page.close()
+
+
+def write_y4m(clip: Path, out: Path, seconds: float | None = None) -> Path:
+    """Re-encode ``clip`` as raw y4m (yuv420p) for Chromium's fake camera, upright, even size."""
+    with av.open(str(clip)) as src, av.open(str(out), "w", format="yuv4mpegpipe") as dst:
+        stream_in = src.streams.video[0]
+        rate = stream_in.average_rate or Fraction(30)
+        stream = dst.add_stream("rawvideo", rate=rate)
+        stream.width = stream_in.codec_context.width // 2 * 2
+        stream.height = stream_in.codec_context.height // 2 * 2
+        stream.pix_fmt = "yuv420p"
+        for frame in src.decode(stream_in):
+            if seconds is not None and frame.time is not None and frame.time > seconds:
+                break
+            frame = frame.reformat(width=stream.width, height=stream.height, format="yuv420p")
+            frame.pts = None
+            for packet in stream.encode(frame):
+                dst.mux(packet)
+        for packet in stream.encode(None):
+            dst.mux(packet)
+    return out

@@ -286,3 +286,14 @@ def test_default_url_from_environment(monkeypatch, db_url):
     assert store.default_db_url() == db_url
     monkeypatch.delenv(store.DB_URL_ENV)
     assert store.default_db_url().startswith("sqlite:///") and store.default_db_url().endswith("knee_cv.sqlite3")
+
+
+def test_real_analysis_round_trips(shared_landmarks, db_url):
+    from knee_cv.analysis import analyze
+    from knee_cv.trackio import load_track
+
+    analysis = analyze(load_track(shared_landmarks / "sls_front_ref_01.csv"))
+    assert analysis.reps and any(rep.flags for rep in analysis.reps)
+    sid = store.save_analysis(analysis, "REAL", db_url=db_url)
+    assert_same_analysis(analysis, store.load_analysis(sid, db_url=db_url))
+    assert store.get_session(sid, db_url=db_url).n_flags == sum(len(rep.flags) for rep in analysis.reps)

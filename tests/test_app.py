@@ -8,11 +8,16 @@ uses it, minus the browser (see test_browser.py for that).
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from pathlib import Path
 
+import av
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from knee_cv.app_pages import processing
+from knee_cv.app_pages.live_session import ANALYSIS_INTERVAL_S, LiveSession
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 #: Seconds a run may take: pose tracking of a 17 s clip on a busy 2-core machine.
@@ -109,3 +114,29 @@ def test_navigation_lists_the_four_pages():
         assert f'title="{title}"' in source
     for page in ("analyze", "live", "review", "how_to_film"):
         assert (Path(APP).parent / "knee_cv" / "app_pages" / f"{page}.py").is_file()
+
+
+def test_live_session_draws_counts_and_keeps_the_track(shared_videos):
+    """The live page's video callback on real camera-like frames (the browser test drives it over WebRTC)."""
+    session = LiveSession()
+    changed = 0
+    try:
+        with av.open(str(shared_videos / "squat_side_01.mp4")) as container:
+            for frame in container.decode(video=0):
+                out = session.on_frame(frame)
+                assert (out.width, out.height) == (frame.width, frame.height)
+                assert out.pts == frame.pts
+                changed += not np.array_equal(out.to_ndarray(format="rgb24"), frame.to_ndarray(format="rgb24"))
+        time.sleep(2 * ANALYSIS_INTERVAL_S + 0.5)
+        status = session.snapshot()
+        track = session.track()
+    finally:
+        session.close()
+    assert status.frames == len(track) > 150
+    assert status.frames_with_pose >= 0.9 * status.frames
+    assert changed >= status.frames_with_pose, "every frame with a pose gets the skeleton drawn"
+    assert status.view == "side" and math.isnan(status.fppa_deg), "no FPPA shown in a side view"
+    assert status.reps >= 2
+    assert (track.width, track.height) == (540, 960)
+    assert track.t[0] == 0.0 and np.all(np.diff(track.t) > 0)
+    assert track.detection_rate >= 0.9

@@ -156,3 +156,46 @@ def write_y4m(clip: Path, out: Path, seconds: float | None = None) -> Path:
         for packet in stream.encode(None):
             dst.mux(packet)
     return out
+
+
+@pytest.fixture(scope="module")
+def fake_camera(shared_videos, tmp_path_factory) -> Path:
+    """squat_side_01 (3 squats, portrait) as a y4m file for Chromium's fake camera."""
+    out = tmp_path_factory.mktemp("camera") / "squat_side_01.y4m"
+    return write_y4m(shared_videos / "squat_side_01.mp4", out)
+
+
+def test_live_webcam_counts_reps_from_the_fake_camera(server, fake_camera):
+    flags = (
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={fake_camera}", "--allow-loopback-in-peer-connection",
+    )
+    with playwright_api.sync_playwright() as pw:
+        browser = launch_chromium(pw, extra_args=flags)
+        context = browser.new_context(permissions=["camera"], viewport={"width": 1300, "height": 1100})
+        page = context.new_page()
+        try:
+            page.goto(server)
+            page.get_by_role("link", name="Live webcam").click()
+            page.get_by_role("heading", name="Live webcam").wait_for(timeout=30_000)
+            component = page.frame_locator("iframe[title*='webrtc']")
+            component.get_by_role("button", name="START").click(timeout=60_000)
+            page.get_by_text("Skeleton found").wait_for(timeout=90_000)
+            screenshot(page, "live_skeleton")
+            status = page.get_by_text(re.compile(r"Reps: \d+"))
+            deadline = time.monotonic() + 120
+            reps = 0
+            while time.monotonic() < deadline and reps < 2:
+                text = status.first.inner_text()
+                reps = int(re.search(r"Reps: (\d+)", text).group(1))
+                time.sleep(1)
+            print(f"\nLIVE: {text}")
+            screenshot(page, "live_counting")
+            assert reps >= 2, text
+            component.get_by_role("button", name="STOP").click()
+            page.get_by_role("heading", name="Results").wait_for(timeout=120_000)
+            page.get_by_role("heading", name="Every rep").wait_for(timeout=30_000)
+            screenshot(page, "live_results")
+        finally:
+            context.close()
+            browser.close()

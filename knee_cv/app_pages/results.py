@@ -243,12 +243,11 @@ def show_results(processed: Processed, key: str = "results") -> None:
         if processed.video is not None:
             st.video(processed.video, format="video/mp4")
         return
-    left, right = st.columns([2, 3])
-    with left:
-        if processed.video is not None:
-            st.video(processed.video, format="video/mp4")
-    with right:
-        st.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot")
+    plot_area = st
+    if processed.video is not None:
+        left, plot_area = st.columns([2, 3])
+        left.video(processed.video, format="video/mp4")
+    plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot")
     st.subheader("Every rep")
     rep_dataframe(analysis)
     thumbnails(processed)

@@ -1,0 +1,80 @@
+"""Page "Live webcam": squat in front of the camera, see the skeleton, FPPA and a rep count live.
+
+When the stream stops, the frames seen are analysed like an uploaded video
+and the same results section is shown. ICE servers: none by default (a
+local connection needs none); for a remote deployment set
+``KNEE_CV_ICE_SERVERS`` to a JSON list of RTCIceServer objects, or
+``ice_servers`` in ``.streamlit/secrets.toml``.
+"""
+
+import json
+import os
+import time
+
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from knee_cv.app_pages.live_session import LiveSession
+from knee_cv.app_pages.processing import Processed, pose_model
+from knee_cv.app_pages.results import show_results
+from knee_cv.analysis import analyze
+
+
+def ice_servers() -> list:
+    """ICE servers from ``KNEE_CV_ICE_SERVERS`` (JSON) or ``st.secrets["ice_servers"]``; none by default."""
+    if os.environ.get("KNEE_CV_ICE_SERVERS"):
+        return json.loads(os.environ["KNEE_CV_ICE_SERVERS"])
+    try:
+        return list(st.secrets.get("ice_servers", []))
+    except FileNotFoundError:
+        return []
+
+
+st.title("Live webcam")
+st.write(
+    "Stand 2 to 3 m from the camera, whole body in view, and press **START**. Do slow single-leg squats: "
+    "the skeleton, your stance leg and its knee angle (FPPA, positive = knee inward) are drawn live, and "
+    "the reps are counted. Press **STOP** for the full analysis. The picture is not mirrored, so your "
+    "left leg appears on the right, as others see you. Nothing is recorded."
+)
+
+if "live_session" not in st.session_state:
+    st.session_state.live_session = LiveSession(pose_model().path)
+    st.session_state.live_result = None
+session: LiveSession = st.session_state.live_session
+
+ctx = webrtc_streamer(
+    key="knee-cv-live",
+    mode=WebRtcMode.SENDRECV,
+    rtc_configuration={"iceServers": ice_servers()},
+    media_stream_constraints={"video": True, "audio": False},
+    video_frame_callback=session.on_frame,
+    async_processing=True,
+)
+
+status_box = st.empty()
+if ctx.state.playing:
+    if st.session_state.live_result is not None:
+        session.close()
+        st.session_state.live_session = session = LiveSession(pose_model().path)
+        st.session_state.live_result = None
+        st.rerun()
+    while ctx.state.playing:
+        status = session.snapshot()
+        leg = status.stance_leg or "unknown"
+        fppa = (f"FPPA {status.fppa_deg:+.1f}°" if status.fppa_deg == status.fppa_deg
+                else "FPPA needs a front view" if status.view == "side" else "FPPA —")
+        status_box.markdown(
+            f"**Skeleton found** in {status.frames_with_pose} of {status.frames} frames · "
+            f"**Reps: {status.reps}** · stance leg: **{leg}** · {status.view} view · {fppa}"
+            if status.frames_with_pose else f"Waiting for a person... ({status.frames} frames)"
+        )
+        time.sleep(0.3)
+elif st.session_state.live_result is None and session.snapshot().frames:
+    session.close()
+    with st.spinner("Analysing the session..."):
+        track = session.track()
+        st.session_state.live_result = Processed(analyze(track), track, None, {})
+
+if st.session_state.live_result is not None:
+    show_results(st.session_state.live_result, key="live")

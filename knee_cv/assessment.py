@@ -69,8 +69,10 @@ def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
     ok = np.isfinite(offset) & np.isfinite(depth)
     if ok.sum() < 5:
         return float("nan")
-    slope, intercept = np.polyfit(depth[ok], offset[ok], 1)
-    return float(np.std(offset[ok] - (slope * depth[ok] + intercept)))
+    x, y = depth[ok] - depth[ok].mean(), offset[ok] - offset[ok].mean()
+    sxx = float(x @ x)
+    residual = y - (float(x @ y) / sxx) * x if sxx > 0 else y
+    return float(np.sqrt(residual @ residual / len(residual)))
 
 
 def _confidence(

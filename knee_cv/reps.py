@@ -163,15 +163,51 @@ def _merge_bobs(drop: np.ndarray, peaks: np.ndarray, merge_fraction: float) -> n
     return np.asarray(peaks, dtype=int)
 
 
-def _ankle_motion(ankle: np.ndarray, frames: np.ndarray, leg_length_px: float) -> float:
-    """How far an ankle strays from its median position over ``frames``: the 90th
-    percentile of the distance, in leg lengths (NaN when the ankle is never seen)."""
-    points = ankle[frames]
-    points = points[np.isfinite(points).all(axis=1)]
-    if not points.size:
-        return float("nan")
-    spread = np.linalg.norm(points - np.median(points, axis=0), axis=1)
-    return float(np.percentile(spread, 90)) / leg_length_px
+def reduce_segments(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(values[start:stop])`` for every segment at once (``ufunc.reduceat``).
+
+    Parameters
+    ----------
+    ufunc : numpy ufunc
+        For example ``np.add``, or ``np.fmax`` / ``np.fmin`` (which skip NaN).
+    values : ndarray, shape (T, ...)
+    starts, stops : ndarray of int, shape (K,)
+        Frame ranges, ``stops`` exclusive, each ``stop > start``; they may
+        overlap.
+
+    Returns
+    -------
+    ndarray, shape (K, ...)
+    """
+    values = np.asarray(values)
+    padded = np.concatenate([values, values[:1]])  # lets a stop equal T
+    bounds = np.empty(2 * len(starts), dtype=np.intp)
+    bounds[0::2], bounds[1::2] = starts, stops
+    return ufunc.reduceat(padded, bounds, axis=0)[0::2]
+
+
+def _segment_spread(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Root-mean-square distance of 2D points from their mean, per segment (NaN if none seen)."""
+    seen = np.isfinite(points).all(axis=1)
+    filled = np.where(seen[:, None], points, 0.0)
+    count = reduce_segments(np.add, seen.astype(float), starts, stops)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = reduce_segments(np.add, filled, starts, stops) / count
+        mean_sq = reduce_segments(np.add, filled ** 2, starts, stops) / count
+        return np.sqrt(np.clip(mean_sq - mean ** 2, 0.0, None).sum(axis=1))
+
+
+def _rolling_median(values: np.ndarray, width: int = 5) -> np.ndarray:
+    """Centred running median over ``width`` frames, ignoring NaN (NaN where all are NaN)."""
+    half = width // 2
+    padded = np.pad(np.asarray(values, dtype=float), half, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+    windows = np.sort(windows, axis=1)  # NaN sort last
+    count = np.isfinite(windows).sum(axis=1)
+    rows = np.arange(len(windows))
+    low = windows[rows, np.maximum((count - 1) // 2, 0)]
+    high = windows[rows, np.maximum(count // 2, 0)]
+    return np.where(count > 0, 0.5 * (low + high), np.nan)
 
 
 def stance_legs(
@@ -191,14 +227,14 @@ def stance_legs(
 
     Evidence, over the frames of each rep:
 
-    * ankle motion: the planted foot stays where it is while the free foot
+    * ankle motion (root-mean-square distance from its mean position over
+      the rep): the planted foot stays where it is while the free foot
       moves. The main cue in frontal views, where the free foot's height is
       misleading: a free foot held forward, toward the camera, shows *lower*
       in the image than the planted one (seen in the shared front-view
       reference track).
-    * ankle height (side views): the lifted foot is higher in the image
-      (smaller y). Of the 10th and 90th percentiles of the difference over
-      the rep, the one further from 0 counts.
+    * ankle height (side views; mean over the rep): the lifted foot is
+      higher in the image (smaller y).
     * knee flexion change from the start to the bottom (side views): the
       working knee bends much more, even when a free foot held behind sits
       as low as the planted one.
@@ -223,7 +259,7 @@ def stance_legs(
         higher in the image.
     knee_flexion_left, knee_flexion_right : ndarray, shape (T,)
         2D knee flexion in degrees (0 = straight). The change from the
-        start to the bottom is taken between medians of 5 frames.
+        start to the bottom is taken on a 5-frame running median.
     frontal : ndarray of bool, shape (T,)
         True where the view is frontal or oblique.
     planted_tolerance : float
@@ -237,51 +273,32 @@ def stance_legs(
     list of str
         One label per segment. NaN evidence counts as none.
     """
-    labels = []
-    for seg in segments:
-        frames = np.arange(seg.start, seg.end + 1)
-        moves = np.array([_ankle_motion(ankle_left, frames, leg_length_px),
-                          _ankle_motion(ankle_right, frames, leg_length_px)])
-        # + = the left foot is the stiller one
-        still = float(np.nan_to_num((moves[1] - moves[0]) / max(np.nansum(moves), planted_tolerance)))
-        height = _extreme(-ankle_height_difference[frames])  # + = left foot lower
-        flex_change = _flexion_change(knee_flexion_left, seg) - _flexion_change(knee_flexion_right, seg)
-        flex = float(np.nan_to_num(flex_change))  # + = left bends more
-        is_frontal = bool(np.mean(frontal[frames]) >= 0.5)
-        alike = abs(flex) < flexion_tolerance_deg
-        if is_frontal:
-            # 2D flexion hardly shows from the front: both feet still and level instead.
-            planted = bool(np.nanmax(np.append(moves, 0.0)) < planted_tolerance)
-            both = planted and abs(height) < planted_tolerance
-        else:
-            # From the side the far foot looks higher (perspective) and its ankle is often
-            # hidden, so only the knees tell: a two-leg squat bends both alike.
-            both = alike and np.isfinite(flex_change)
-        if both:
-            labels.append(BOTH)
-            continue
-        if is_frontal:
-            score = 3.0 * still + 0.5 * np.clip(flex / flexion_tolerance_deg, -1, 1)
-        else:
-            score = (still + np.clip(height / planted_tolerance, -3, 3)
-                     + np.clip(flex / flexion_tolerance_deg, -3, 3))
-        labels.append(LEFT if score >= 0 else RIGHT)
-    return labels
-
-
-def _flexion_change(flexion: np.ndarray, seg: Segment) -> float:
-    """Knee flexion at the bottom minus at the start, each the median of 5 frames (NaN if unseen)."""
-    def around(frame: int) -> float:
-        values = flexion[max(frame - 2, 0):frame + 3]
-        values = values[np.isfinite(values)]
-        return float(np.median(values)) if values.size else float("nan")
-    return around(seg.bottom) - around(seg.start)
-
-
-def _extreme(values: np.ndarray) -> float:
-    """Of the 10th and 90th percentiles of the finite values, the one further from 0 (0.0 if none)."""
-    finite = values[np.isfinite(values)]
-    if not finite.size:
-        return 0.0
-    low, high = np.percentile(finite, [10, 90])
-    return float(high if abs(high) >= abs(low) else low)
+    if not segments:
+        return []
+    starts = np.array([seg.start for seg in segments])
+    stops = np.array([seg.end + 1 for seg in segments])
+    bottoms = np.array([seg.bottom for seg in segments])
+    moves = np.stack([_segment_spread(ankle_left, starts, stops),
+                      _segment_spread(ankle_right, starts, stops)]) / leg_length_px
+    # + = the left foot is the stiller one
+    still = np.nan_to_num((moves[1] - moves[0]) / np.fmax(np.nansum(moves, axis=0), planted_tolerance))
+    lower = -np.asarray(ankle_height_difference, dtype=float)  # + = left foot lower
+    seen = np.isfinite(lower)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        height = np.nan_to_num(reduce_segments(np.add, np.where(seen, lower, 0.0), starts, stops)
+                               / reduce_segments(np.add, seen.astype(float), starts, stops))
+    flex_left, flex_right = _rolling_median(knee_flexion_left), _rolling_median(knee_flexion_right)
+    flex_change = ((flex_left[bottoms] - flex_left[starts]) - (flex_right[bottoms] - flex_right[starts]))
+    flex = np.nan_to_num(flex_change)  # + = left bends more
+    is_frontal = reduce_segments(np.add, np.asarray(frontal, dtype=float), starts, stops) / (stops - starts) >= 0.5
+    # Frontal: 2D flexion hardly shows, so both feet still and level mark a two-leg squat.
+    # Side: the far foot looks higher (perspective) and its ankle is often hidden, so only
+    # the knees tell: a two-leg squat bends both alike.
+    planted = np.fmax(moves[0], moves[1]) < planted_tolerance
+    both = np.where(is_frontal, planted & (np.abs(height) < planted_tolerance),
+                    (np.abs(flex) < flexion_tolerance_deg) & np.isfinite(flex_change))
+    score = np.where(
+        is_frontal,
+        3.0 * still + 0.5 * np.clip(flex / flexion_tolerance_deg, -1, 1),
+        still + np.clip(height / planted_tolerance, -3, 3) + np.clip(flex / flexion_tolerance_deg, -3, 3))
+    return [BOTH if b else LEFT if sc >= 0 else RIGHT for b, sc in zip(both, score)]

@@ -159,3 +159,10 @@ def test_result_serialises_and_prints():
     text = format_text(analysis)
     assert "Knee moved inward" in text and "positive = valgus" in text and "Safety:" in text
     analysis.to_json()
+
+
+def test_live_mode_finds_the_same_reps():
+    track, truth = synthetic_squats(n_reps=4, stance_legs=LEGS, jitter_px=1.0, valgus_deg=15.0)
+    offline, live = analyze(track), analyze(track, live=True)
+    assert [r.leg for r in live.reps] == [r.leg for r in offline.reps] == LEGS
+    assert np.abs(_errors(live, truth)).max() <= 2.0

@@ -17,7 +17,7 @@ import numpy as np
 from knee_cv import kinematics as kin
 from knee_cv.assessment import FILMING_ADVICE, assess_rep, is_frontal, summarize
 from knee_cv.exercises import recommend, safety_note
-from knee_cv.filters import clean, gate
+from knee_cv.filters import clean
 from knee_cv.landmarks import Landmark
 from knee_cv.reps import BOTH, LEFT, RIGHT, find_dips, stance_legs
 from knee_cv.result import Analysis, Rep
@@ -105,11 +105,11 @@ def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[l
     body = track.xy[track.has_pose][:, list(BODY_LANDMARKS)]
     size = np.array([track.width, track.height], dtype=float)
     cut_off = ((body < 0) | (body > size)).any(axis=(1, 2)).mean()
-    if cut_off > session["two_people_share"]:
+    if cut_off > session["cut_off_share"]:
         messages.append(
             f"Part of the body was outside the picture in {100 * cut_off:.0f} % of the frames. "
             f"{FILMING_ADVICE}")
-        blocking = blocking or cut_off > 0.5
+        blocking = blocking or cut_off > session["cut_off_blocking"]
     crowded = float(np.mean(track.people > 1))
     if crowded > session["two_people_share"]:
         messages.append(
@@ -158,7 +158,6 @@ def analyze(
     messages, blocking = _recording_problems(track, thresholds)
 
     xy = clean(track, live=live) if n else track.xy
-    visible_xy = gate(track)
     views, view_conf = classify_view(xy, track.visibility) if n else (np.array([], dtype=str), np.array([]))
     views = np.asarray(views).astype(str)
     view_conf = np.asarray(view_conf, dtype=float)
@@ -195,9 +194,13 @@ def analyze(
         stance_leg=stance,
     )
     quality = {"pose": track.has_pose}
+    size = np.array([track.width, track.height], dtype=float)
     for leg in (LEFT, RIGHT):
         points = list(kin.LEG_LANDMARKS[leg])
-        quality[f"visible_{leg}"] = np.isfinite(visible_xy[:, points]).all(axis=(1, 2))
+        raw = track.xy[:, points]
+        inside = ((raw >= 0) & (raw <= size)).all(axis=(1, 2))
+        confident = (track.visibility[:, points] >= thresholds["confidence"]["min_visibility"]).all(axis=1)
+        quality[f"visible_{leg}"] = inside & confident
         quality[f"hip_above_knee_{leg}"] = _hip_above_knee(xy, leg, standing)
 
     reps = [assess_rep(i, seg, leg, series, quality, thresholds)

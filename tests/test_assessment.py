@@ -166,3 +166,27 @@ def test_live_mode_finds_the_same_reps():
     offline, live = analyze(track), analyze(track, live=True)
     assert [r.leg for r in live.reps] == [r.leg for r in offline.reps] == LEGS
     assert np.abs(_errors(live, truth)).max() <= 2.0
+
+
+def test_recording_problems_say_what_to_change():
+    track, _ = synthetic_squats(n_reps=3, stance_legs="left")
+    people = np.ones(len(track), dtype=int)
+    people[: len(track) // 2] = 2
+    track.people = people
+    crowded = analyze(track).summary
+    assert any(m.startswith("More than one person was in view in 50 %") and "only the person" in m
+               for m in crowded.messages)
+    assert crowded.measurable  # a warning, not a blocker
+
+    cut, _ = synthetic_squats(n_reps=3, stance_legs="left")
+    xy = cut.xy.copy()
+    xy[:, :, 1] += cut.height * 0.3  # camera tilted up: the feet leave the picture
+    cut.xy = xy
+    summary = analyze(cut).summary
+    assert not summary.measurable
+    assert any(m.startswith("Part of the body was outside the picture") and "whole body in view" in m
+               for m in summary.messages)
+
+    short = analyze(track.slice(0, 10)).summary
+    assert not short.measurable and short.exercise == "no squat"
+    assert any(m.startswith("The recording is too short (10 frames") for m in short.messages)

@@ -41,10 +41,6 @@ def is_frontal(views: np.ndarray) -> np.ndarray:
     return (views == FRONTAL_VIEWS[0]) | (views == FRONTAL_VIEWS[1])
 
 
-def _nan_at(values: np.ndarray, frame: int) -> float:
-    return float(values[frame])
-
-
 def _peak(values: np.ndarray) -> float:
     """Largest finite value (NaN when none)."""
     finite = values[np.isfinite(values)]
@@ -230,7 +226,7 @@ def assess_rep(
     rep = Rep(
         index=index, leg=leg, start_frame=seg.start, bottom_frame=seg.bottom, end_frame=seg.end,
         t_start=float(t[seg.start]), t_bottom=float(t[seg.bottom]), t_end=float(t[seg.end]),
-        depth=seg.depth, knee_flexion_deg=_nan_at(series[f"knee_flexion_{knee_leg}"], seg.bottom),
+        depth=seg.depth, knee_flexion_deg=float(series[f"knee_flexion_{knee_leg}"][seg.bottom]),
         fppa_bottom_deg=float(fppa[bottom]), fppa_peak_deg=_peak(fppa),
         pelvic_drop_bottom_deg=float(drop[bottom]), pelvic_drop_peak_deg=_peak(drop),
         trunk_lean_deg=_largest_magnitude(lean), knee_wobble=_wobble(offset, series["hip_drop"][frames]),

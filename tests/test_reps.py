@@ -10,6 +10,7 @@ from knee_cv import kinematics as kin
 from knee_cv.filters import clean
 from knee_cv.landmarks import Landmark
 from knee_cv.reps import BOTH, LEFT, RIGHT, find_dips, stance_legs
+from knee_cv.track import PoseTrack
 from knee_cv.trackio import load_track
 
 
@@ -49,8 +50,6 @@ def test_synthetic_shallow_dips_are_not_reps(variable_dt):
     deep, _ = synthetic_squats(n_reps=3, depth=0.3, seed=1, variable_dt=variable_dt)
     dip, _ = synthetic_squats(n_reps=2, depth=0.06, seed=2, variable_dt=variable_dt)
     dip.t = dip.t + deep.t[-1] + 1 / 30
-    from knee_cv.track import PoseTrack
-
     joined = PoseTrack(
         t=np.concatenate([deep.t, dip.t]), xy=np.concatenate([deep.xy, dip.xy]),
         visibility=np.concatenate([deep.visibility, dip.visibility]),

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from knee_cv import kinematics as kin
-from knee_cv.assessment import FILMING_ADVICE, assess_rep, is_frontal, summarize
+from knee_cv.assessment import FILMING_ADVICE, assess_rep, is_frontal, leg_name, summarize
 from knee_cv.exercises import recommend, safety_note
 from knee_cv.filters import clean
 from knee_cv.landmarks import Landmark
@@ -277,7 +277,7 @@ def format_text(analysis: Analysis) -> str:
     lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS, ""]
     for leg in s.legs:
         lines.append(
-            f"{leg.leg} leg: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA {_number(leg.fppa_deg)}, "
+            f"{leg_name(leg.leg)}: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA {_number(leg.fppa_deg)}, "
             f"pelvic drop {_number(leg.pelvic_drop_deg)}, trunk lean {_number(leg.trunk_lean_deg)}, "
             f"wobble {_number(leg.knee_wobble, '{:.3f}')}, depth {_number(100 * leg.depth, '{:.0f}')} %; "
             f"rating: {leg.rating or 'not rated'}")

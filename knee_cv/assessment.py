@@ -41,6 +41,11 @@ def is_frontal(views: np.ndarray) -> np.ndarray:
     return (views == FRONTAL_VIEWS[0]) | (views == FRONTAL_VIEWS[1])
 
 
+def leg_name(leg: str) -> str:
+    """``"left leg"``, ``"right leg"`` or ``"both legs"`` for display."""
+    return "both legs" if leg == BOTH else f"{leg} leg"
+
+
 def _peak(values: np.ndarray) -> float:
     """Largest finite value (NaN when none)."""
     finite = values[np.isfinite(values)]
@@ -358,7 +363,7 @@ def summarize(
     order = {"good": 0, "fair": 1, "poor": 2}
     rated = [s for s in legs if s.rating is not None]
     rating = max((s.rating for s in rated), key=order.__getitem__) if rated else None
-    reasons = [f"{s.leg} leg: {reason}" for s in legs for reason in s.rating_reasons]
+    reasons = [f"{leg_name(s.leg)}: {reason}" for s in legs for reason in s.rating_reasons]
     messages = list(messages)
     measurable = view in FRONTAL_VIEWS and not blocking and any(r.reliable for r in reps)
     if view == "side":

@@ -8,12 +8,14 @@ uses it, minus the browser (see test_browser.py for that).
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import time
 from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from knee_cv.app_pages import processing
@@ -130,6 +132,8 @@ def test_live_session_draws_counts_and_keeps_the_track(shared_videos):
         time.sleep(2 * ANALYSIS_INTERVAL_S + 0.5)
         status = session.snapshot()
         track = session.track()
+        recording = session.recording()
+        dropped = session.dropped_frames
     finally:
         session.close()
     assert status.frames == len(track) > 150
@@ -140,3 +144,15 @@ def test_live_session_draws_counts_and_keeps_the_track(shared_videos):
     assert (track.width, track.height) == (540, 960)
     assert track.t[0] == 0.0 and np.all(np.diff(track.t) > 0)
     assert track.detection_rate >= 0.9
+
+    # Stopping gives the same results as an upload: analysis, annotated video, thumbnails.
+    processed = processing.process_recording(recording, track)
+    assert len(processed.analysis.reps) >= 2
+    assert set(processed.thumbnails) == {rep.index for rep in processed.analysis.reps}
+    with av.open(io.BytesIO(recording)) as container:
+        recorded = [float(f.time) for f in container.decode(video=0)]
+    assert len(recorded) + dropped == len(track)
+    assert recorded[0] == pytest.approx(0.0, abs=1e-3) and recorded[-1] == pytest.approx(track.t[-1], abs=1e-3)
+    with av.open(io.BytesIO(processed.video)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        assert sum(1 for _ in container.decode(video=0)) == len(recorded)

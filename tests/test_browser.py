@@ -195,6 +195,13 @@ def test_live_webcam_counts_reps_from_the_fake_camera(server, fake_camera):
             component.get_by_role("button", name="STOP").click()
             page.get_by_role("heading", name="Results").wait_for(timeout=120_000)
             page.get_by_role("heading", name="Every rep").wait_for(timeout=30_000)
+            page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+            page.locator('[data-testid="stDataFrame"] table[role="grid"]').wait_for(state="attached", timeout=30_000)
+            page.wait_for_function(
+                "() => { const v = document.querySelector('video[src]') || document.querySelectorAll('video')[1];"
+                " return v && v.readyState >= 2 && isFinite(v.duration); }", timeout=60_000)
+            assert page.get_by_role("button", name="Annotated video (MP4)").is_visible()
+            page.wait_for_timeout(1000)
             screenshot(page, "live_results")
         finally:
             context.close()

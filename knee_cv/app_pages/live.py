@@ -15,9 +15,8 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from knee_cv.app_pages.live_session import LiveSession
-from knee_cv.app_pages.processing import Processed, pose_model
+from knee_cv.app_pages.processing import pose_model, process_recording
 from knee_cv.app_pages.results import show_results
-from knee_cv.analysis import analyze
 
 
 def ice_servers() -> list:
@@ -35,9 +34,11 @@ st.write(
     "Stand 2 to 3 m from the camera, whole body in view, and press **START**. Do slow single-leg squats: "
     "the skeleton, your stance leg and its knee angle (FPPA, positive = knee inward) are drawn live, and "
     "the reps are counted. Press **STOP** for the full analysis. The picture is not mirrored, so your "
-    "left leg appears on the right, as others see you. Nothing is recorded."
+    "left leg appears on the right, as others see you. The video stays in this server's memory for the "
+    "results only and is gone when you leave the page or start again; nothing is saved unless you save it."
 )
 
+blur = st.toggle("Blur the face in the annotated video and pictures", key="live_blur_face")
 if "live_session" not in st.session_state:
     st.session_state.live_session = LiveSession(pose_model().path)
     st.session_state.live_result = None
@@ -72,9 +73,8 @@ if ctx.state.playing:
         time.sleep(0.3)
 elif st.session_state.live_result is None and session.snapshot().frames:
     session.close()
-    with st.spinner("Analysing the session..."):
-        track = session.track()
-        st.session_state.live_result = Processed(analyze(track), track, None, {})
+    with st.spinner("Analysing the session and drawing the annotated video..."):
+        st.session_state.live_result = process_recording(session.recording(), session.track(), blur_face=blur)
 
 if st.session_state.live_result is not None:
     show_results(st.session_state.live_result, key="live")

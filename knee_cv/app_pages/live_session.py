@@ -5,10 +5,11 @@ A :class:`LiveSession` is the state behind one webcam stream. Its
 in the WebRTC worker thread): it runs the pose model on the **unmirrored**
 camera frame, keeps the landmarks and timestamps in a buffer, and draws the
 skeleton, the stance leg and its FPPA (smoothed causally with a One Euro
-filter). A background thread re-runs :func:`knee_cv.analysis.analyze` on the
+filter), and hands the camera frame to an in-memory :class:`Recorder`. A background thread re-runs :func:`knee_cv.analysis.analyze` on the
 buffer about twice a second for the live rep counter and the stance leg, so
 the count is the same analysis the final result uses. When the stream stops,
-:meth:`LiveSession.track` gives the whole :class:`PoseTrack`.
+:meth:`LiveSession.track` gives the whole :class:`PoseTrack` and
+:meth:`LiveSession.recording` the video it was measured on.
 
 Frame sizes may change during a WebRTC stream (the sender adapts the
 resolution); landmarks are kept normalized and scaled to the first frame's
@@ -26,6 +27,7 @@ import numpy as np
 
 from knee_cv import kinematics as kin
 from knee_cv.analysis import analyze
+from knee_cv.app_pages.recorder import Recorder
 from knee_cv.assessment import FRONTAL_VIEWS
 from knee_cv.filters import OneEuroFilter
 from knee_cv.landmarks import NUM_LANDMARKS
@@ -123,6 +125,8 @@ class LiveSession:
         self.status = LiveStatus()
         self._stop = threading.Event()
         self._analyser: threading.Thread | None = None
+        self._recorder: Recorder | None = None
+        self._recording: bytes | None = None
 
     # ------------------------------------------------------------ WebRTC thread
     def on_frame(self, frame: av.VideoFrame) -> av.VideoFrame:
@@ -134,7 +138,9 @@ class LiveSession:
             self._start_analyser()
         if self._t0 is None:
             self._t0, self._size = stamp, (rgb.shape[1], rgb.shape[0])
+            self._recorder = Recorder(*self._size)
         t = stamp - self._t0
+        self._recorder.add(t, rgb)
         xy, visibility = self._estimator.process(rgb, t)
         height, width = rgb.shape[:2]
         with self._lock:
@@ -158,7 +164,8 @@ class LiveSession:
             fppa = {side: value for side, value in zip(("left", "right"), smooth) if side in sides}
             self.status.fppa_deg = fppa.get(leg, np.nan) if leg in ("left", "right") else np.nan
             label = f"Reps: {status.reps}" + ("" if frontal else f" ({status.view} view: no FPPA)")
-            annotate_frame(rgb, xy, visibility, leg=leg, fppa_deg=fppa, rep_label=label, colour=NEUTRAL)
+            rgb = annotate_frame(rgb.copy(), xy, visibility, leg=leg, fppa_deg=fppa, rep_label=label,
+                                 colour=NEUTRAL)
         out = av.VideoFrame.from_ndarray(rgb, format="rgb24")
         out.pts, out.time_base = frame.pts, frame.time_base
         return out
@@ -190,7 +197,11 @@ class LiveSession:
 
     # ------------------------------------------------------------ script thread
     def track(self) -> PoseTrack:
-        """Everything seen so far as a PoseTrack (pixels of the first frame's size)."""
+        """Everything seen so far as a PoseTrack.
+
+        Times are seconds from the first frame (the same clock as
+        :meth:`recording`), pixels are those of the first frame's size.
+        """
         with self._lock:
             t = np.array(self._t, dtype=float)
             xy = np.array(self._xy, dtype=float).reshape(len(t), NUM_LANDMARKS, 2)
@@ -199,7 +210,7 @@ class LiveSession:
         n = len(t)
         fps = 1.0 / float(np.median(np.diff(t))) if n > 1 else 30.0
         return PoseTrack(
-            t=t - (t[0] if n else 0.0), xy=xy * (width, height), visibility=visibility,
+            t=t, xy=xy * (width, height), visibility=visibility,
             presence=np.full((n, NUM_LANDMARKS), np.nan), world=np.full((n, NUM_LANDMARKS, 3), np.nan),
             width=width, height=height, fps=fps, source="live webcam",
             model=self._estimator.model.model_id if self._estimator else "unknown",
@@ -210,10 +221,25 @@ class LiveSession:
         with self._lock:
             return LiveStatus(**vars(self.status))
 
+    def recording(self) -> bytes | None:
+        """The camera frames as an MP4 (in memory), after the stream stopped; None if none came.
+
+        The recording ends at the first call; later frames are not added.
+        """
+        if self._recorder is not None and self._recording is None:
+            self._recording = self._recorder.finish()
+        return self._recording
+
+    @property
+    def dropped_frames(self) -> int:
+        """Frames left out of the recording because the encoder fell behind."""
+        return self._recorder.dropped if self._recorder is not None else 0
+
     def close(self) -> None:
-        """Stop the analysis thread and release the model."""
+        """Stop the analysis thread and the recorder, and release the model."""
         self._stop.set()
         if self._analyser is not None:
             self._analyser.join(timeout=5)
+        self.recording()
         if self._estimator is not None:
             self._estimator.close()

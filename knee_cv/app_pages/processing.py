@@ -68,6 +68,20 @@ def rep_table(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(analysis.rep_rows())
 
 
+def _annotate(
+    path: Path, track: PoseTrack, analysis: Analysis, blur_face: bool, report: Stage, timings: dict[str, float]
+) -> tuple[bytes | None, dict[int, bytes]]:
+    """Annotated MP4 bytes and thumbnails of ``path``; (None, {}) when no pose was found."""
+    if not track.has_pose.any():
+        return None, {}
+    start = time.perf_counter()
+    out = path.with_name("annotated.mp4")
+    thumbnails = annotate_video(path, track, analysis, out, blur_face=blur_face,
+                                progress=lambda done, total: report("video", done, total))
+    timings["video"] = time.perf_counter() - start
+    return out.read_bytes(), thumbnails
+
+
 def process_video(
     data: bytes,
     name: str,
@@ -119,15 +133,38 @@ def process_video(
         start = time.perf_counter()
         analysis = analyze(track)
         timings["analysis"] = time.perf_counter() - start
-        video, thumbnails = None, {}
-        if track.has_pose.any():
-            start = time.perf_counter()
-            out = Path(folder) / "annotated.mp4"
-            thumbnails = annotate_video(path, track, analysis, out, blur_face=blur_face,
-                                        progress=lambda done, total: report("video", done, total))
-            video = out.read_bytes()
-            timings["video"] = time.perf_counter() - start
+        video, thumbnails = _annotate(path, track, analysis, blur_face, report, timings)
     return Processed(analysis, track, video, thumbnails, hashlib.sha256(data).hexdigest(), timings)
+
+
+def process_recording(recording: bytes | None, track: PoseTrack, *, blur_face: bool = False) -> Processed:
+    """Analyse a live session's track and annotate its in-memory recording.
+
+    Parameters
+    ----------
+    recording : bytes or None
+        MP4 of the camera frames (same clock as ``track.t``); None gives
+        results without a video and thumbnails.
+    track : PoseTrack
+        The landmarks measured live.
+    blur_face : bool
+        Pixelate the face in the annotated video and the thumbnails.
+
+    Returns
+    -------
+    Processed
+    """
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    analysis = analyze(track)
+    timings["analysis"] = time.perf_counter() - start
+    video, thumbnails = None, {}
+    if recording:
+        with tempfile.TemporaryDirectory(prefix="knee_cv_") as folder:
+            path = Path(folder) / "live.mp4"
+            path.write_bytes(recording)
+            video, thumbnails = _annotate(path, track, analysis, blur_face, lambda *_: None, timings)
+    return Processed(analysis, track, video, thumbnails, timings=timings)
 
 
 @st.cache_resource(show_spinner="Loading the pose model...")

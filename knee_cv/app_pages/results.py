@@ -157,7 +157,8 @@ def thumbnails(processed: Processed) -> None:
         cols = st.columns(per_row)
         for col, rep in zip(cols, reps[start:start + per_row]):
             angle = f"FPPA {_deg(rep.fppa_bottom_deg)}" if rep.reliable else "not measurable"
-            col.image(processed.thumbnails[rep.index], caption=f"Rep {rep.index + 1}, {rep.leg} leg: {angle}")
+            legs = "both legs" if rep.leg == "both" else f"{rep.leg} leg"
+            col.image(processed.thumbnails[rep.index], caption=f"Rep {rep.index + 1}, {legs}: {angle}")
 
 
 def exercises(analysis: Analysis) -> None:

@@ -13,8 +13,10 @@ MediaPipe's own) live.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from knee_cv.track import PoseTrack
 
@@ -47,7 +49,8 @@ def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02) ->
     """
     xy = track.xy.copy()
     size = np.array([track.width, track.height], dtype=float)
-    outside = ((xy < -margin * size) | (xy > (1 + margin) * size)).any(axis=-1)
+    off = (xy < -margin * size) | (xy > (1 + margin) * size)
+    outside = off[..., 0] | off[..., 1]
     low_score = ~(track.visibility >= min_visibility)  # NaN visibility counts as low
     absent = track.presence < 0.5  # NaN presence (unknown) does not count
     xy[outside | low_score | absent] = np.nan
@@ -55,12 +58,102 @@ def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02) ->
 
 
 def _window_median(windows: np.ndarray) -> np.ndarray:
-    """Median over the last axis ignoring NaN (NaN where a window has no finite value)."""
+    """Median over the last axis ignoring non-finite values (NaN where none is finite).
+
+    The reference implementation (a full sort); the rolling functions below
+    use it only for the windows that hold a NaN or reach past the ends.
+    """
     ordered = np.sort(windows, axis=-1)  # NaN sorts last
     count = np.isfinite(ordered).sum(axis=-1)
     low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[..., None], -1)[..., 0]
     high = np.take_along_axis(ordered, np.maximum(count // 2, 0)[..., None], -1)[..., 0]
     return np.where(count > 0, 0.5 * (low + high), np.nan)
+
+
+#: Windows up to this length take the selection network, longer ones np.partition.
+_NETWORK_MAX = 16
+
+#: Elements per block of rows in the rolling statistics (fits in cache).
+_BLOCK_ELEMENTS = 8192
+
+
+@lru_cache(maxsize=None)
+def _median_network(n: int) -> tuple[tuple[int, int, bool, bool], ...]:
+    """Compare-exchange steps that bring the median of ``n`` values to position ``n // 2``.
+
+    Batcher's odd-even merge sort network, pruned backwards to the steps the
+    middle position depends on. Each step is ``(i, j, keep_min, keep_max)``:
+    position i gets the minimum (if needed), j the maximum (if needed).
+    """
+    steps = []
+    p = 1
+    while p < n:
+        k = p
+        while k >= 1:
+            for j in range(k % p, n - k, 2 * k):
+                for i in range(min(k, n - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
+                        steps.append((i + j, i + j + k))
+            k //= 2
+        p *= 2
+    needed = {n // 2}
+    kept = []
+    for i, j in reversed(steps):
+        keep_min, keep_max = i in needed, j in needed
+        if keep_min or keep_max:
+            kept.append((i, j, keep_min, keep_max))
+            needed |= {i, j}
+    return tuple(reversed(kept))
+
+
+def _full_window_median(columns: list[np.ndarray], center: np.ndarray | None = None) -> np.ndarray:
+    """Element-wise median of an odd number of equally shaped arrays without NaN.
+
+    With ``center``, the median of ``abs(column - center)`` instead (for the
+    MAD). Returns exactly the middle element (no arithmetic), as the sort
+    does. Works through blocks of rows that stay in cache, so the
+    temporaries reuse the same small buffers.
+    """
+    n = len(columns)
+    first = columns[0]
+    result = np.empty(first.shape)
+    row_size = max(int(np.prod(first.shape[1:])), 1)
+    block = max(_BLOCK_ELEMENTS // row_size, 1)
+    for r0 in range(0, len(first), block):
+        rows = slice(r0, r0 + block)
+        values = [c[rows] for c in columns]
+        if center is not None:
+            values = [np.abs(v - center[rows]) for v in values]
+        if n > _NETWORK_MAX:
+            stacked = np.stack(values, axis=-1)
+            result[rows] = np.partition(stacked, n // 2, axis=-1)[..., n // 2]
+            continue
+        for i, j, keep_min, keep_max in _median_network(n):
+            a, b = values[i], values[j]
+            if keep_min:
+                values[i] = np.minimum(a, b)
+            if keep_max:
+                values[j] = np.maximum(a, b)
+        result[rows] = values[n // 2]
+    return result
+
+
+def _rolling(x: np.ndarray, half: int):
+    """Shared set-up of the centred rolling statistics along axis 0.
+
+    Returns the (T, C) view of ``x``, its NaN-padded copy, the window slices
+    (one (T, C) view per offset), and the mask of the windows that hold a
+    non-finite value (the NaN padding counts, so windows reaching past either
+    end are in it).
+    """
+    flat = x.reshape(len(x), -1)
+    padded = np.pad(flat, [(half, half), (0, 0)], mode="constant", constant_values=np.nan)
+    slices = [padded[k:k + len(x)] for k in range(2 * half + 1)]
+    bad = ~np.isfinite(padded)
+    partial = bad[:len(x)].copy()
+    for k in range(1, 2 * half + 1):
+        partial |= bad[k:k + len(x)]
+    return flat, padded, slices, partial
 
 
 def rolling_median(x: np.ndarray, window: int) -> np.ndarray:
@@ -75,13 +168,20 @@ def rolling_median(x: np.ndarray, window: int) -> np.ndarray:
     Returns
     -------
     ndarray, shape (T, ...)
-        NaN only where a whole window is NaN.
+        NaN only where a whole window is NaN. A window with an even number of
+        finite values gives the mean of the two middle ones.
     """
     x = np.asarray(x, dtype=float)
     half = max(int(window), 1) // 2
-    padded = np.pad(x, [(half, half)] + [(0, 0)] * (x.ndim - 1), mode="constant",
-                    constant_values=np.nan)
-    return _window_median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0))
+    if len(x) == 0:
+        return x.copy()
+    flat, padded, slices, partial = _rolling(x, half)
+    median = _full_window_median(slices)
+    if partial.any():
+        rows, cols = np.nonzero(partial)
+        windows = padded[rows[:, None] + np.arange(2 * half + 1), cols[:, None]]
+        median[rows, cols] = _window_median(windows)
+    return median.reshape(x.shape)
 
 
 def hampel(x: np.ndarray, window: int = 7, n_sigmas: float = 3.0) -> np.ndarray:
@@ -101,27 +201,54 @@ def hampel(x: np.ndarray, window: int = 7, n_sigmas: float = 3.0) -> np.ndarray:
     ndarray, shape (T, ...)
         A copy with outliers set to NaN (so :func:`fill_gaps` can bridge them).
         NaN samples are ignored in the window statistics and stay NaN. A window
-        with zero spread flags nothing.
+        with zero spread flags nothing. Windows are shorter at the ends.
+
+    Notes
+    -----
+    Windows without NaN go through a compare-exchange selection network on
+    whole columns at once; only windows that hold a NaN or reach past either
+    end are sorted one by one.
     """
     x = np.asarray(x, dtype=float)
     if len(x) < 3:
         return x.copy()
     half = window // 2
-    padded = np.pad(x, [(half, half)] + [(0, 0)] * (x.ndim - 1), mode="constant",
-                    constant_values=np.nan)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0)
-    median = _window_median(windows)
-    mad = _window_median(np.abs(windows - median[..., None]))
-    outlier = np.abs(x - median) > n_sigmas * _MAD_TO_SIGMA * mad
-    out = x.copy()
+    flat, padded, slices, partial = _rolling(x, half)
+    median = _full_window_median(slices)
+    mad = _full_window_median(slices, center=median)
+    if partial.any():
+        rows, cols = np.nonzero(partial)
+        windows = padded[rows[:, None] + np.arange(2 * half + 1), cols[:, None]]
+        part_median = _window_median(windows)
+        median[rows, cols] = part_median
+        mad[rows, cols] = _window_median(np.abs(windows - part_median[:, None]))
+    outlier = np.abs(flat - median) > n_sigmas * _MAD_TO_SIGMA * mad
+    out = flat.copy()
     out[outlier & (mad > 0)] = np.nan
-    return out
+    return out.reshape(x.shape)
 
 
 def _nan_runs(missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and stop (exclusive) indices of the True runs of a 1-D bool array."""
     edges = np.diff(np.concatenate([[0], missing.astype(np.int8), [0]]))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _fill_gaps_loop(t: np.ndarray, flat: np.ndarray, max_gap_s: float) -> None:
+    """Column-by-column :func:`fill_gaps` with ``np.interp``, in place (any time order)."""
+    for column in np.flatnonzero(np.isnan(flat).any(axis=0)):
+        values = flat[:, column]
+        missing = np.isnan(values)
+        if missing.all():
+            continue
+        starts, stops = _nan_runs(missing)
+        inner = (starts > 0) & (stops < len(values))
+        short = inner & (t[np.minimum(stops, len(t) - 1)] - t[np.maximum(starts - 1, 0)] <= max_gap_s)
+        fill = np.zeros(len(values), dtype=bool)
+        for start, stop in zip(starts[short], stops[short]):
+            fill[start:stop] = True
+        if fill.any():
+            values[fill] = np.interp(t[fill], t[~missing], values[~missing])
 
 
 def fill_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float = 0.2) -> np.ndarray:
@@ -140,29 +267,48 @@ def fill_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float = 0.2) -> np.ndarra
     Returns
     -------
     ndarray, shape (T, ...)
-        A filled copy; each trailing column is treated on its own.
+        A filled copy; each trailing column is treated on its own. Values
+        are those of ``np.interp`` between the two valid neighbours.
+
+    Notes
+    -----
+    All columns are handled at once: the last valid row before and the next
+    valid row after each sample come from running maximum / minimum of row
+    indices. Times that are not strictly increasing fall back to
+    ``np.interp`` column by column.
     """
     x = np.asarray(x, dtype=float)
     t = np.asarray(t, dtype=float)
     flat = x.reshape(len(x), -1).copy()
-    for column in np.flatnonzero(np.isnan(flat).any(axis=0)):
-        values = flat[:, column]
-        missing = np.isnan(values)
-        if missing.all():
-            continue
-        starts, stops = _nan_runs(missing)
-        inner = (starts > 0) & (stops < len(values))
-        short = inner & (t[np.minimum(stops, len(t) - 1)] - t[np.maximum(starts - 1, 0)] <= max_gap_s)
-        fill = np.zeros(len(values), dtype=bool)
-        for start, stop in zip(starts[short], stops[short]):
-            fill[start:stop] = True
-        if fill.any():
-            values[fill] = np.interp(t[fill], t[~missing], values[~missing])
+    missing = np.isnan(flat)
+    if not missing.any():
+        return flat.reshape(x.shape)
+    if len(t) > 1 and not np.all(np.diff(t) > 0):
+        _fill_gaps_loop(t, flat, max_gap_s)
+        return flat.reshape(x.shape)
+    n = len(flat)
+    rows = np.arange(n)[:, None]
+    before = np.maximum.accumulate(np.where(missing, -1, rows), axis=0)
+    after = np.minimum.accumulate(np.where(missing, n, rows)[::-1], axis=0)[::-1]
+    gap = missing & (before >= 0) & (after < n)
+    gap_rows, gap_cols = np.nonzero(gap)
+    left, right = before[gap_rows, gap_cols], after[gap_rows, gap_cols]
+    t_left, t_right = t[left], t[right]
+    short = t_right - t_left <= max_gap_s
+    gap_rows, gap_cols = gap_rows[short], gap_cols[short]
+    left, right, t_left, t_right = left[short], right[short], t_left[short], t_right[short]
+    v_left, v_right = flat[left, gap_cols], flat[right, gap_cols]
+    t_gap = t[gap_rows]
+    # np.interp's own formula, including its fallbacks for infinite slopes.
+    slope = (v_right - v_left) / (t_right - t_left)
+    value = slope * (t_gap - t_left) + v_left
+    redo = np.isnan(value)
+    if redo.any():
+        value[redo] = slope[redo] * (t_gap[redo] - t_right[redo]) + v_right[redo]
+        same = redo & np.isnan(value) & (v_left == v_right)
+        value[same] = v_left[same]
+    flat[gap_rows, gap_cols] = value
     return flat.reshape(x.shape)
-
-
-def _finite_segments(finite: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _nan_runs(finite)
 
 
 def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 6.0, order: int = 4) -> np.ndarray:
@@ -187,6 +333,14 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 6.0, order: int = 4
         separately; NaN stays NaN, and runs shorter than the filter's padding
         are returned as they are. Variable frame timing is treated as
         uniform at the median rate.
+
+    Notes
+    -----
+    Same result as ``scipy.signal.sosfiltfilt`` (odd padding) on each run,
+    but all runs of similar length, from all columns, go through one
+    ``sosfilt`` call per direction: runs are stacked as columns, aligned at
+    their start for the forward pass and at their end for the backward one
+    (the filter is causal, so what follows a run never reaches it).
     """
     x = np.asarray(x, dtype=float)
     t = np.asarray(t, dtype=float)
@@ -196,16 +350,72 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 6.0, order: int = 4
     rate = 1.0 / float(np.median(np.diff(t)))
     wn = min(cutoff_hz / (rate / 2.0), 0.99)
     sos = butter(order, wn, output="sos")
-    padlen = 3 * (2 * len(sos) + 1)  # sosfiltfilt's default padding
-    finite_rows = np.isfinite(out)
-    # Columns with the same NaN pattern are filtered together.
-    patterns, inverse = np.unique(finite_rows.T, axis=0, return_inverse=True)
-    for p, pattern in enumerate(patterns):
-        columns = np.flatnonzero(inverse.ravel() == p)
-        for start, stop in zip(*_finite_segments(pattern)):
-            if stop - start > padlen:
-                out[start:stop, columns] = sosfiltfilt(sos, out[start:stop, columns], axis=0)
-    return out.reshape(x.shape)
+    min_length = 3 * (2 * len(sos) + 1)  # runs this short or shorter stay as they are
+    # sosfiltfilt's default padding (fewer taps where a section is first order).
+    pad = 3 * (2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
+    n_columns, n_frames = out.shape[1], out.shape[0]
+    # Columns laid end to end in one buffer, with room before and after so a
+    # padded run can be read as one contiguous window of the buffer.
+    buffer = np.zeros(pad + n_columns * n_frames + n_frames + 2 * pad)
+    columns = buffer[pad:pad + n_columns * n_frames].reshape(n_columns, n_frames)
+    columns[:] = out.T
+    finite = np.isfinite(columns)
+    edges = np.diff(np.pad(finite, [(0, 0), (1, 1)]).astype(np.int8), axis=1)
+    cols, starts = np.nonzero(edges == 1)
+    _, stops = np.nonzero(edges == -1)
+    lengths = stops - starts
+    keep = lengths > min_length
+    begins, lengths = pad + (cols * n_frames + starts)[keep], lengths[keep]
+    if len(lengths) == 0:
+        return out.reshape(x.shape)
+    zi = sosfilt_zi(sos)[:, None, :]  # (sections, 1, 2): scaled per stacked run
+    # Longest first; a run joins the current stack while the padding it needs
+    # to reach the stack's length is no more than its own length or 4096
+    # samples, so a few calls cover any mix of lengths with little waste.
+    order = np.argsort(-lengths, kind="stable")
+    begins, lengths = begins[order], lengths[order]
+    first = 0
+    while first < len(lengths):
+        top = lengths[first]
+        last = max(int(np.searchsorted(-lengths, -min(top / 2, top - 4096), side="right")), first + 1)
+        _lowpass_runs(sos, zi, pad, buffer, begins[first:last], lengths[first:last])
+        first = last
+    return columns.T.reshape(x.shape)
+
+
+def _lowpass_runs(sos, zi, pad, buffer, begins, lengths) -> None:
+    """``sosfiltfilt`` (odd padding ``pad``) of the runs ``buffer[begin:begin+length]``, in place.
+
+    The runs are stacked as rows, aligned at their start (what follows a
+    run's padding in its row is never used: the filter is causal).
+    """
+    order = np.argsort(begins)  # the write-back below fills the runs in buffer order
+    begins, lengths = begins[order], lengths[order]
+    n_runs = len(begins)
+    ext_lengths = lengths + 2 * pad
+    span = int(ext_lengths.max())
+    ext = np.lib.stride_tricks.sliding_window_view(buffer, span)[begins - pad]
+    # scipy's odd_ext: 2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2:-pad-2:-1].
+    ext[:, :pad] = 2 * ext[:, pad:pad + 1] - ext[:, 2 * pad:pad:-1]
+    lane = np.arange(n_runs)[:, None]
+    end = (pad + lengths - 1)[:, None]
+    step = np.arange(1, pad + 1)
+    ext[lane, end + step] = 2 * ext[lane, end] - ext[lane, end - step]
+    forward, _ = sosfilt(sos, ext, axis=-1, zi=zi * ext[:, :1])
+    # Backward pass: each row reversed from the end of its padding, aligned at column 0.
+    reversed_rows = np.zeros((n_runs + 1) * span)
+    reversed_rows[:n_runs * span].reshape(n_runs, span)[:] = forward[:, ::-1]
+    window_starts = np.arange(n_runs) * span + span - ext_lengths
+    backward = np.lib.stride_tricks.sliding_window_view(reversed_rows, span)[window_starts]
+    backward, _ = sosfilt(sos, backward, axis=-1, zi=zi * backward[:, :1])
+    # Run sample r is backward column ext_length - 1 - pad - r, i.e. column
+    # span - length - pad + r of the row read backwards.
+    column = np.arange(span)
+    take = (column >= (span - lengths - pad)[:, None]) & (column < span - pad)
+    marks = np.zeros(len(buffer) + 1, dtype=np.int8)
+    marks[begins] = 1
+    marks[begins + lengths] -= 1
+    buffer[np.cumsum(marks[:-1], dtype=np.int8).view(bool)] = backward[:, ::-1][take]
 
 
 class OneEuroFilter:

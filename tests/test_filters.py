@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from knee_cv.filters import OneEuroFilter, clean, fill_gaps, gate, hampel, lowpass, one_euro
+from knee_cv.filters import (OneEuroFilter, clean, fill_gaps, gate, hampel, lowpass, one_euro,
+                             rolling_median)
 from knee_cv.landmarks import Landmark
 from synthetic import synthetic_squats
 
@@ -102,3 +105,104 @@ def test_clean_offline_and_live_on_jittered_track():
         both = np.isfinite(xy) & np.isfinite(exact.xy)
         assert both.mean() > 0.95
         assert np.abs(xy - exact.xy)[both].mean() < 3.0 * 0.8
+
+
+# --- The vectorized filters against plain reference implementations --------------------------
+
+
+def _reference_window_median(x, half):
+    """Loop over frames: np.nanmedian of the centred window, shorter at the ends."""
+    out = np.full(x.shape, np.nan)
+    for i in range(len(x)):
+        window = x[max(i - half, 0):i + half + 1]
+        finite = np.isfinite(window).any(axis=0)
+        out[i][finite] = np.nanmedian(window[:, finite], axis=0)
+    return out
+
+
+def _reference_hampel(x, window=7, n_sigmas=3.0):
+    half = window // 2
+    out = x.copy()
+    for i in range(len(x)):
+        chunk = x[max(i - half, 0):i + half + 1]
+        for j in np.ndindex(x.shape[1:]):
+            values = chunk[(slice(None),) + j]
+            values = values[np.isfinite(values)]
+            if len(values) == 0:
+                continue
+            median = np.median(values)
+            mad = np.median(np.abs(values - median))
+            if mad > 0 and abs(x[(i,) + j] - median) > n_sigmas * 1.4826 * mad:
+                out[(i,) + j] = np.nan
+    return out
+
+
+def _reference_fill_gaps(t, x, max_gap_s):
+    out = x.copy()
+    for j in np.ndindex(x.shape[1:]):
+        column = out[(slice(None),) + j]
+        valid = np.flatnonzero(np.isfinite(column))
+        for a, b in zip(valid[:-1], valid[1:]):
+            if b - a > 1 and t[b] - t[a] <= max_gap_s:
+                column[a + 1:b] = np.interp(t[a + 1:b], t[[a, b]], column[[a, b]])
+    return out
+
+
+def _reference_lowpass(t, x, cutoff_hz=6.0, order=4):
+    from scipy.signal import butter, sosfiltfilt
+
+    rate = 1.0 / np.median(np.diff(t))
+    sos = butter(order, min(cutoff_hz / (rate / 2.0), 0.99), output="sos")
+    out = x.copy()
+    for j in np.ndindex(x.shape[1:]):
+        column = out[(slice(None),) + j]
+        finite = np.concatenate([[False], np.isfinite(column), [False]])
+        edges = np.flatnonzero(np.diff(finite.astype(int)))
+        for start, stop in zip(edges[::2], edges[1::2]):
+            if stop - start > 3 * (2 * len(sos) + 1):
+                column[start:stop] = sosfiltfilt(sos, column[start:stop])
+    return out
+
+
+def _random_track(rng, n_frames, shape):
+    """A smooth random walk with spikes, single NaN samples and NaN runs of all lengths."""
+    x = np.cumsum(rng.normal(0.0, 1.0, (n_frames,) + shape), axis=0)
+    spikes = rng.random(x.shape) < 0.03
+    x[spikes] += rng.normal(0.0, 30.0, spikes.sum())
+    x[rng.random(x.shape) < 0.05] = np.nan
+    flat = x.reshape(n_frames, -1)
+    for column in range(flat.shape[1]):
+        for _ in range(rng.integers(0, 6)):
+            start = rng.integers(0, n_frames)
+            flat[start:start + rng.integers(1, 40), column] = np.nan
+    flat[:, 0] = np.where(np.arange(n_frames) % 50 < 5, 7.0, flat[:, 0])  # flat stretches: zero MAD
+    if flat.shape[1] > 2:
+        flat[:, 2] = np.nan  # a column with nothing at all
+    return x
+
+
+def test_vectorized_filters_match_reference_implementations():
+    rng = np.random.default_rng(7)
+    for n_frames, shape in ((300, (4, 2)), (90, (3,)), (5, (4,)), (1, (2,))):
+        t = np.cumsum(rng.uniform(0.01, 0.05, n_frames))
+        x = _random_track(rng, n_frames, shape)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # nanmedian of all-NaN windows
+            for window in (3, 7, 21):
+                np.testing.assert_allclose(rolling_median(x, window),
+                                           _reference_window_median(x, window // 2), atol=1e-9)
+                if n_frames >= 3:
+                    np.testing.assert_allclose(hampel(x, window), _reference_hampel(x, window), atol=1e-9)
+        for max_gap_s in (0.0, 0.1, 0.5):
+            np.testing.assert_allclose(fill_gaps(t, x, max_gap_s), _reference_fill_gaps(t, x, max_gap_s),
+                                       atol=1e-9)
+        filled = fill_gaps(t, hampel(x), 0.2)
+        for order in (2, 3, 4) if n_frames > 1 else ():
+            np.testing.assert_allclose(lowpass(t, filled, order=order),
+                                       _reference_lowpass(t, filled, order=order), atol=1e-9)
+
+    # Runs of very different lengths go through separate stacks.
+    t = np.arange(12000) / 60.0
+    x = np.sin(t)[:, None] + rng.normal(0.0, 0.1, (12000, 3))
+    x[10000, 0] = x[11000, 0] = x[500:520, 1] = np.nan
+    np.testing.assert_allclose(lowpass(t, x), _reference_lowpass(t, x), atol=1e-9)

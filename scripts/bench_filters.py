@@ -1,0 +1,80 @@
+"""Benchmark the landmark clean-up (knee_cv.filters), in frames per second.
+
+Usage::
+
+    python scripts/bench_filters.py [--repeat 5] [--landmarks DIR] [--live]
+
+Times each stage (gate, hampel, fill_gaps, lowpass) and the whole
+:func:`knee_cv.filters.clean` on the real landmark tracks in ``--landmarks``
+(default /work/shared/landmarks) when they are there, else on a synthetic
+track (tests/synthetic.py). Prints the best of ``--repeat`` runs over all
+tracks together. Nothing is asserted: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from knee_cv import filters  # noqa: E402
+
+REAL_TRACKS = ("sls_front_ref_01.csv", "sls_side_left_ref_01.csv",
+               "app_session_front_messy_01.csv", "pistol_side_ref_01.posetrack.json")
+
+
+def load_tracks(folder: Path) -> list:
+    """The real tracks found in ``folder``, or one synthetic track."""
+    from knee_cv.trackio import load_track
+
+    paths = [folder / name for name in REAL_TRACKS if (folder / name).exists()]
+    if paths:
+        return [load_track(path, width=1080, height=1920) for path in paths]
+    from synthetic import synthetic_squats
+
+    track, _ = synthetic_squats(n_reps=40, jitter_px=3.0, dropout_rate=0.05, seed=0)
+    return [track]
+
+
+def best_time(function, repeat: int) -> float:
+    """Shortest wall time of ``repeat`` calls, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--landmarks", type=Path, default=Path("/work/shared/landmarks"))
+    parser.add_argument("--live", action="store_true", help="also time clean(live=True)")
+    args = parser.parse_args()
+
+    tracks = load_tracks(args.landmarks)
+    n_frames = sum(len(track.t) for track in tracks)
+    gated = [filters.gate(track) for track in tracks]
+    cleaned = [filters.hampel(xy) for xy in gated]
+    filled = [filters.fill_gaps(track.t, xy) for track, xy in zip(tracks, cleaned)]
+    stages = {
+        "gate": lambda: [filters.gate(track) for track in tracks],
+        "hampel": lambda: [filters.hampel(xy) for xy in gated],
+        "fill_gaps": lambda: [filters.fill_gaps(track.t, xy) for track, xy in zip(tracks, cleaned)],
+        "lowpass": lambda: [filters.lowpass(track.t, xy) for track, xy in zip(tracks, filled)],
+        "clean": lambda: [filters.clean(track) for track in tracks],
+    }
+    if args.live:
+        stages["clean(live)"] = lambda: [filters.clean(track, live=True) for track in tracks]
+    print(f"{len(tracks)} track(s), {n_frames} frames")
+    for name, function in stages.items():
+        seconds = best_time(function, args.repeat)
+        print(f"{name:12s} {seconds * 1e3:8.2f} ms  {n_frames / seconds:10.0f} frames/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -84,6 +84,21 @@ def test_upload_of_a_real_squat_clip_shows_every_section(shared_videos):
     assert len(at.dataframe[0].value) == 3
 
 
+def test_a_measurable_front_view_shows_cards_with_the_sign_convention_and_angles(shared_videos):
+    # squat_front_01: a true front view (two-leg squats), the one shared clip the analysis can measure.
+    at = upload(shared_videos / "squat_front_01.mp4")
+    assert "cannot be measured" not in texts(at)
+    metrics = {m.label: m for m in at.metric}
+    assert {"Reps", "Stance leg", "Mean FPPA", "Pelvic drop", "Rating"} <= set(metrics), list(metrics)
+    assert "positive = valgus" in metrics["Mean FPPA"].help
+    assert "free leg" in metrics["Pelvic drop"].help
+    table = at.dataframe[0].value
+    reliable = table[table["reliable"]]
+    assert len(reliable) >= 2 and reliable["fppa_bottom_deg"].notna().all()
+    assert len(at.get("image")) == len(table)
+    assert "Conventions: FPPA" in texts(at)
+
+
 def test_a_file_that_is_not_a_video_shows_what_to_do(shared_videos):
     at = upload(shared_videos / "SOURCES.md", name="squats.mp4")
     assert len(at.error) == 1

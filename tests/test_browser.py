@@ -38,11 +38,17 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
+def pw():
+    """The module's playwright driver (only one sync driver may run per thread)."""
+    with playwright_api.sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(pw):
+    chromium = launch_chromium(pw)
+    yield chromium
+    chromium.close()
 
 
 def video_state(page) -> dict:
@@ -54,7 +60,7 @@ def video_state(page) -> dict:
     )
 
 
-@pytest.mark.parametrize("clip_name", ["squat_oblique_front_01.mp4", "squat_side_01.mp4"])
+@pytest.mark.parametrize("clip_name", ["squat_oblique_front_01.mp4", "squat_side_01.mp4", "squat_front_01.mp4"])
 def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip_name):
     clip = shared_videos / clip_name
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -81,6 +87,7 @@ def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip
         assert state["duration"] == pytest.approx(duration, abs=0.5), state
         assert state["width"] > 0 and state["height"] > 0
         table = page.locator('[data-testid="stDataFrame"]')
+        table.wait_for(timeout=30_000)
         assert table.count() == 1
         table.scroll_into_view_if_needed()
         grid = table.locator('table[role="grid"]')
@@ -130,7 +137,7 @@ def test_how_to_film_page(server, browser):
         page.goto(server)
         page.get_by_role("link", name="How to film").click()
         page.get_by_role("heading", name="How to film").wait_for(timeout=30_000)
-        assert page.locator("svg[aria-label*='hip height']").count() == 1
+        page.locator("svg[aria-label*='hip height']").wait_for(timeout=30_000)
         assert page.get_by_text("Lens at hip height", exact=True).is_visible()
         screenshot(page, "how_to_film")
     finally:
@@ -165,44 +172,43 @@ def fake_camera(shared_videos, tmp_path_factory) -> Path:
     return write_y4m(shared_videos / "squat_side_01.mp4", out)
 
 
-def test_live_webcam_counts_reps_from_the_fake_camera(server, fake_camera):
+def test_live_webcam_counts_reps_from_the_fake_camera(server, pw, fake_camera):
     flags = (
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={fake_camera}", "--allow-loopback-in-peer-connection",
     )
-    with playwright_api.sync_playwright() as pw:
-        browser = launch_chromium(pw, extra_args=flags)
-        context = browser.new_context(permissions=["camera"], viewport={"width": 1300, "height": 1100})
-        page = context.new_page()
-        try:
-            page.goto(server)
-            page.get_by_role("link", name="Live webcam").click()
-            page.get_by_role("heading", name="Live webcam").wait_for(timeout=30_000)
-            component = page.frame_locator("iframe[title*='webrtc']")
-            component.get_by_role("button", name="START").click(timeout=60_000)
-            page.get_by_text("Skeleton found").wait_for(timeout=90_000)
-            screenshot(page, "live_skeleton")
-            status = page.get_by_text(re.compile(r"Reps: \d+"))
-            deadline = time.monotonic() + 120
-            reps = 0
-            while time.monotonic() < deadline and reps < 2:
-                text = status.first.inner_text()
-                reps = int(re.search(r"Reps: (\d+)", text).group(1))
-                time.sleep(1)
-            print(f"\nLIVE: {text}")
-            screenshot(page, "live_counting")
-            assert reps >= 2, text
-            component.get_by_role("button", name="STOP").click()
-            page.get_by_role("heading", name="Results").wait_for(timeout=120_000)
-            page.get_by_role("heading", name="Every rep").wait_for(timeout=30_000)
-            page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-            page.locator('[data-testid="stDataFrame"] table[role="grid"]').wait_for(state="attached", timeout=30_000)
-            page.wait_for_function(
-                "() => { const v = document.querySelector('video[src]') || document.querySelectorAll('video')[1];"
-                " return v && v.readyState >= 2 && isFinite(v.duration); }", timeout=60_000)
-            assert page.get_by_role("button", name="Annotated video (MP4)").is_visible()
-            page.wait_for_timeout(1000)
-            screenshot(page, "live_results")
-        finally:
-            context.close()
-            browser.close()
+    browser = launch_chromium(pw, extra_args=flags)
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1300, "height": 1100})
+    page = context.new_page()
+    try:
+        page.goto(server)
+        page.get_by_role("link", name="Live webcam").click()
+        page.get_by_role("heading", name="Live webcam").wait_for(timeout=30_000)
+        component = page.frame_locator("iframe[title*='webrtc']")
+        component.get_by_role("button", name="START").click(timeout=60_000)
+        page.get_by_text("Skeleton found").wait_for(timeout=90_000)
+        screenshot(page, "live_skeleton")
+        status = page.get_by_text(re.compile(r"Reps: \d+"))
+        deadline = time.monotonic() + 120
+        reps = 0
+        while time.monotonic() < deadline and reps < 2:
+            text = status.first.inner_text()
+            reps = int(re.search(r"Reps: (\d+)", text).group(1))
+            time.sleep(1)
+        print(f"\nLIVE: {text}")
+        screenshot(page, "live_counting")
+        assert reps >= 2, text
+        component.get_by_role("button", name="STOP").click()
+        page.get_by_role("heading", name="Results").wait_for(timeout=120_000)
+        page.get_by_role("heading", name="Every rep").wait_for(timeout=30_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        page.locator('[data-testid="stDataFrame"] table[role="grid"]').wait_for(state="attached", timeout=30_000)
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video');"  # the camera's <video> is in the iframe
+            " return v && v.readyState >= 2 && isFinite(v.duration); }", timeout=60_000)
+        assert page.get_by_role("button", name="Annotated video (MP4)").is_visible()
+        page.wait_for_timeout(1000)
+        screenshot(page, "live_results")
+    finally:
+        context.close()
+        browser.close()

@@ -69,7 +69,8 @@ def summary_cards(analysis: Analysis) -> None:
 def rep_dataframe(analysis: Analysis) -> None:
     """The per-rep table with units and the flags' reasons.
 
-    Unreliable reps are listed with their reasons but without angles (the
+    Unreliable reps are listed with their reasons but without angles, and
+    the angle columns are left out when the session is not measurable (the
     downloads keep the raw values).
     """
     table = rep_table(analysis)
@@ -98,7 +99,8 @@ def rep_dataframe(analysis: Analysis) -> None:
         "unreliable_reasons": st.column_config.TextColumn("Why unreliable", width="large"),
         "flags": st.column_config.TextColumn("Findings", width="large"),
     }
-    st.dataframe(table, column_config=columns, column_order=list(columns), hide_index=True,
+    order = [name for name in columns if analysis.summary.measurable or name not in angles]
+    st.dataframe(table, column_config=columns, column_order=order, hide_index=True,
                  width="stretch")
 
 
@@ -173,7 +175,7 @@ def exercises(analysis: Analysis) -> None:
                 st.markdown(f"*Dosage:* {rec.dosage}")
     else:
         st.write("No finding calls for a specific exercise in this video.")
-    st.warning(analysis.safety_note or "This is a screening aid, not a diagnosis.", icon="⚠️")
+    st.warning(analysis.safety_note or "This is a screening aid, not a diagnosis.", icon=":material/warning:")
 
 
 def downloads(processed: Processed, key: str) -> None:
@@ -210,7 +212,7 @@ def save_form(processed: Processed, key: str) -> None:
 
 def cannot_measure(analysis: Analysis) -> None:
     """Say why there are no numbers and what to change."""
-    st.error("The knee and pelvis angles cannot be measured in this video, so none are shown.", icon="🚫")
+    st.error("The knee and pelvis angles cannot be measured in this video, so none are shown.", icon=":material/block:")
     for message in analysis.summary.messages:
         st.markdown(f"- {message}")
     st.markdown("**What to change**\n" + "\n".join(f"- {tip}" for tip in FILMING_TIPS))
@@ -256,6 +258,9 @@ def show_results(processed: Processed, key: str = "results") -> None:
     st.subheader("Downloads")
     downloads(processed, key)
     save_form(processed, key)
+    if processed.timings:
+        parts = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in processed.timings.items())
+        st.caption(f"Processed on this computer in {sum(processed.timings.values()):.1f} s ({parts}).")
 
 
 def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False) -> Processed | None:
@@ -269,7 +274,7 @@ def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False) -> Process
     try:
         processed = process_with_progress(data, name, blur_face=blur_face)
     except KneeCvError as error:
-        st.error(str(error), icon="🚫")
+        st.error(str(error), icon=":material/block:")
         return None
     show_results(processed, key="upload")
     return processed

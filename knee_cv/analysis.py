@@ -180,6 +180,7 @@ def analyze(
         segments, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
         leg_length_px=leg_px, ankle_height_difference=feet,
         knee_flexion_left=flexion[LEFT], knee_flexion_right=flexion[RIGHT], frontal=is_frontal(views),
+        oblique=views == "oblique",
     )
     stance = np.full(n, "", dtype=object)
     for seg, leg in zip(segments, legs):

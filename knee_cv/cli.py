@@ -56,11 +56,11 @@ def _analyze(args: argparse.Namespace) -> None:
     from knee_cv.trackio import load_track
     from knee_cv.pose import track_video
 
+    if args.save and not args.subject:
+        raise KneeCvError("--save needs --subject ID (the pseudonymous id of the person filmed).")
     source = Path(args.source)
-    if source.suffix.lower() in TRACK_SUFFIXES:
-        track = load_track(source)
-    else:
-        track = track_video(source, model_path=args.model, variant=args.variant)
+    is_video = source.suffix.lower() not in TRACK_SUFFIXES
+    track = track_video(source, model_path=args.model, variant=args.variant) if is_video else load_track(source)
     analysis = analyze(track, sex=args.sex)
     print(format_text(analysis))
     if args.json:
@@ -71,6 +71,58 @@ def _analyze(args: argparse.Namespace) -> None:
 
         write_reps_csv(analysis, args.csv)
         print(f"Per-rep CSV written to {args.csv}")
+    if args.save:
+        from knee_cv import store
+        from knee_cv.models import sha256_of
+
+        key_frames = _key_frames(source, track, analysis) if is_video else None
+        session_id = store.save_analysis(analysis, args.subject, key_frames=key_frames,
+                                         video_hash=sha256_of(source) if is_video else None, db_url=args.db)
+        print(f"Saved as session {session_id} of subject {args.subject}.")
+
+
+def _key_frames(video: Path, track, analysis) -> dict[int, bytes]:
+    """JPEG of each rep's deepest frame, with the measured lines, by rep index."""
+    from knee_cv.render import rep_thumbnail
+    from knee_cv.video import iter_frames
+
+    wanted = {rep.bottom_frame: rep for rep in analysis.reps}
+    thumbnails: dict[int, bytes] = {}
+    for index, (_, frame) in enumerate(iter_frames(video)):
+        if index in wanted:
+            rep = wanted[index]
+            thumbnails[rep.index] = rep_thumbnail(frame, track.xy[index], rep)
+            if len(thumbnails) == len(wanted):
+                break
+    return thumbnails
+
+
+def _report(args: argparse.Namespace) -> None:
+    from knee_cv.report import write_pdf
+
+    write_pdf(args.session_id, args.output, db_url=args.db)
+    print(f"Report of session {args.session_id} written to {args.output}")
+
+
+def _history(args: argparse.Namespace) -> None:
+    from knee_cv.report import write_history_csv
+
+    write_history_csv(args.subject, args.output, db_url=args.db)
+    print(f"History of subject {args.subject} written to {args.output}")
+
+
+def _hash_password(_args: argparse.Namespace) -> None:
+    import getpass
+
+    from knee_cv.auth import hash_password
+
+    password = getpass.getpass("Review password: ")
+    if password != getpass.getpass("Again: "):
+        raise KneeCvError("The two passwords differ; nothing was printed. Run the command again.")
+    if len(password) < 8:
+        raise KneeCvError("Use a password of at least 8 characters.")
+    print("Put this line in .streamlit/secrets.toml:")
+    print(f'review_password_hash = "{hash_password(password)}"')
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -92,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pose model variant (default: full, built offline from PyPI)")
         sub.add_argument("--model", help="path to a .task model file (wins over --variant and KNEE_CV_MODEL)")
 
+    def db_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--db", help="database URL (default: KNEE_CV_DB_URL, else a SQLite file in the user data folder)")
+
     model = commands.add_parser("model", help="fetch or inspect the pose model")
     model_commands = model.add_subparsers(dest="model_command", required=True)
     fetch = model_commands.add_parser("fetch", help="build or download the model into the user cache")
@@ -111,8 +166,26 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", help="write the full result as JSON here")
     analyze.add_argument("--csv", help="write the per-rep table as CSV here")
     analyze.add_argument("--sex", choices=("female", "male"), help="use sex-specific valgus thresholds")
+    analyze.add_argument("--save", action="store_true", help="save the session to the clinician database")
+    analyze.add_argument("--subject", help="pseudonymous subject id to save under (with --save)")
+    db_option(analyze)
     model_options(analyze)
     analyze.set_defaults(run=_analyze)
+
+    report = commands.add_parser("report", help="write the PDF report of a saved session")
+    report.add_argument("session_id", type=int)
+    report.add_argument("-o", "--output", required=True, help="PDF file to write")
+    db_option(report)
+    report.set_defaults(run=_report)
+
+    history = commands.add_parser("history", help="write a subject's session history as CSV")
+    history.add_argument("subject")
+    history.add_argument("-o", "--output", required=True, help="CSV file to write")
+    db_option(history)
+    history.set_defaults(run=_history)
+
+    password = commands.add_parser("hash-password", help="make the review-page password hash for secrets.toml")
+    password.set_defaults(run=_hash_password)
 
     serve = commands.add_parser("serve", help="start the web app")
     serve.add_argument("--address", default="127.0.0.1", help="address to listen on (default: this machine only)")

@@ -19,3 +19,7 @@ class ModelError(KneeCvError):
 
 class TrackFormatError(KneeCvError):
     """A pose-track file is not in a format knee_cv can read."""
+
+
+class StoreError(KneeCvError):
+    """A request the clinician store cannot carry out (unknown subject, bad id, ...)."""

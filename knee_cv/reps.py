@@ -220,6 +220,7 @@ def stance_legs(
     knee_flexion_left: np.ndarray,
     knee_flexion_right: np.ndarray,
     frontal: np.ndarray,
+    oblique: np.ndarray | None = None,
     planted_tolerance: float = 0.04,
     flexion_tolerance_deg: float = 15.0,
 ) -> list[str]:
@@ -243,7 +244,9 @@ def stance_legs(
     blurs the two ankles there.
 
     A two-leg squat (``"both"``): in a frontal view, both feet still and at
-    the same height; in a side view, both knees bending alike (within
+    the same height; in an oblique view, both feet still and either level
+    or both knees bending alike (perspective lifts the far foot in the
+    image); in a side view, both knees bending alike (within
     ``flexion_tolerance_deg``).
 
     Parameters
@@ -262,6 +265,8 @@ def stance_legs(
         start to the bottom is taken on a 5-frame running median.
     frontal : ndarray of bool, shape (T,)
         True where the view is frontal or oblique.
+    oblique : ndarray of bool, shape (T,), optional
+        True where the view is oblique (default: nowhere).
     planted_tolerance : float
         Ankle motion and height difference (fraction of leg length) under
         which a foot counts as planted / both feet as level.
@@ -294,9 +299,12 @@ def stance_legs(
     # Frontal: 2D flexion hardly shows, so both feet still and level mark a two-leg squat.
     # Side: the far foot looks higher (perspective) and its ankle is often hidden, so only
     # the knees tell: a two-leg squat bends both alike.
+    oblique = np.zeros(len(frontal), dtype=bool) if oblique is None else np.asarray(oblique, dtype=bool)
+    is_oblique = reduce_segments(np.add, oblique.astype(float), starts, stops) / (stops - starts) >= 0.5
     planted = np.fmax(moves[0], moves[1]) < planted_tolerance
-    both = np.where(is_frontal, planted & (np.abs(height) < planted_tolerance),
-                    (np.abs(flex) < flexion_tolerance_deg) & np.isfinite(flex_change))
+    knees_alike = (np.abs(flex) < flexion_tolerance_deg) & np.isfinite(flex_change)
+    level = np.abs(height) < planted_tolerance
+    both = np.where(is_frontal, planted & (level | (is_oblique & knees_alike)), knees_alike)
     score = np.where(
         is_frontal,
         3.0 * still + 0.5 * np.clip(flex / flexion_tolerance_deg, -1, 1),

@@ -51,7 +51,7 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knee_cv import __version__
-from knee_cv.errors import KneeCvError
+from knee_cv.errors import KneeCvError, StoreError
 from knee_cv.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.store_models import FlagRow, KeyFrameRow, RepRow, ReviewRow, SessionRow, SubjectRow
 
@@ -68,10 +68,6 @@ MAX_SUBJECT_CODE = 64
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x6B6E6565  # "knee": any fixed key shared by knee_cv processes
-
-
-class StoreError(KneeCvError):
-    """A request the store cannot carry out (unknown subject, bad id, ...)."""
 
 
 # --------------------------------------------------------------------------- records

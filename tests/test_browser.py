@@ -60,8 +60,12 @@ def video_state(page) -> dict:
     )
 
 
-@pytest.mark.parametrize("clip_name", ["squat_oblique_front_01.mp4", "squat_side_01.mp4", "squat_front_01.mp4"])
-def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip_name):
+@pytest.mark.parametrize(("clip_name", "measurable"), [
+    ("squat_oblique_front_01.mp4", False),  # 3/4 view: reps listed, angles withheld
+    ("squat_side_01.mp4", False),  # side view
+    ("squat_front_01.mp4", True),  # true front view
+])
+def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip_name, measurable):
     clip = shared_videos / clip_name
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
@@ -93,7 +97,11 @@ def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip
         grid = table.locator('table[role="grid"]')
         grid.wait_for(state="attached", timeout=20_000)
         headers = grid.locator('[role="columnheader"]').all_inner_texts()
-        assert {"Rep", "Stance leg", "FPPA", "Pelvic drop", "Reliable"} <= set(headers), headers
+        assert {"Rep", "Stance leg", "Depth", "Reliable"} <= set(headers), headers
+        assert ({"FPPA", "Pelvic drop"} <= set(headers)) == measurable, headers
+        assert page.get_by_text("cannot be measured").count() == (0 if measurable else 1)
+        if measurable:
+            assert page.locator('[data-testid="stMetric"]').count() >= 5
         n_rows = int(grid.get_attribute("aria-rowcount")) - 1
         assert n_rows >= 2, "the clip has at least 2 clear reps"
         print(f"rep table: {n_rows} reps")

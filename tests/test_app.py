@@ -171,3 +171,22 @@ def test_live_session_draws_counts_and_keeps_the_track(shared_videos):
     with av.open(io.BytesIO(processed.video)) as container:
         assert container.streams.video[0].codec_context.name == "h264"
         assert sum(1 for _ in container.decode(video=0)) == len(recorded)
+
+
+def test_save_to_subject_stores_the_session_only_when_asked(shared_videos, tmp_path, monkeypatch):
+    from knee_cv import store
+
+    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    monkeypatch.setenv(store.DB_URL_ENV, db_url)
+    clip = shared_videos / "squat_front_01.mp4"
+    at = upload(clip)
+    assert not (tmp_path / "clinic.sqlite3").exists(), "nothing is stored before the user saves"
+    at.text_input[0].input("RUN-017")
+    at.button(key="FormSubmitter:upload_save-Save to subject").click()
+    at.run()
+    assert not at.exception
+    assert any("Saved as session" in s.value for s in at.success), [e.value for e in at.error]
+    sessions = store.list_sessions("RUN-017", db_url=db_url)
+    assert len(sessions) == 1
+    assert sessions[0].video_hash == hashlib.sha256(clip.read_bytes()).hexdigest()
+    assert len(store.load_key_frames(sessions[0].id, db_url=db_url)) == len(at.dataframe[0].value)

@@ -17,12 +17,28 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from knee_cv.app_pages.live_session import LiveSession
 from knee_cv.app_pages.processing import pose_model, process_recording
 from knee_cv.app_pages.results import show_results
+from knee_cv.errors import KneeCvError
 
 
 def ice_servers() -> list:
-    """ICE servers from ``KNEE_CV_ICE_SERVERS`` (JSON) or ``st.secrets["ice_servers"]``; none by default."""
-    if os.environ.get("KNEE_CV_ICE_SERVERS"):
-        return json.loads(os.environ["KNEE_CV_ICE_SERVERS"])
+    """ICE servers from ``KNEE_CV_ICE_SERVERS`` (JSON) or ``st.secrets["ice_servers"]``; none by default.
+
+    Raises
+    ------
+    KneeCvError
+        If ``KNEE_CV_ICE_SERVERS`` is not a JSON list.
+    """
+    text = os.environ.get("KNEE_CV_ICE_SERVERS", "").strip()
+    if text:
+        try:
+            servers = json.loads(text)
+        except json.JSONDecodeError as error:
+            servers = error
+        if not isinstance(servers, list):
+            raise KneeCvError(
+                "KNEE_CV_ICE_SERVERS must be a JSON list such as "
+                '[{"urls": ["stun:stun.example.org:3478"]}]; fix or unset it and restart the app.')
+        return servers
     try:
         return list(st.secrets.get("ice_servers", []))
     except FileNotFoundError:
@@ -39,15 +55,21 @@ st.write(
 )
 
 blur = st.toggle("Blur the face in the annotated video and pictures", key="live_blur_face")
+try:
+    model_path = pose_model().path
+    rtc_configuration = {"iceServers": ice_servers()}
+except KneeCvError as problem:
+    st.error(str(problem), icon=":material/block:")
+    st.stop()
 if "live_session" not in st.session_state:
-    st.session_state.live_session = LiveSession(pose_model().path)
+    st.session_state.live_session = LiveSession(model_path)
     st.session_state.live_result = None
 session: LiveSession = st.session_state.live_session
 
 ctx = webrtc_streamer(
     key="knee-cv-live",
     mode=WebRtcMode.SENDRECV,
-    rtc_configuration={"iceServers": ice_servers()},
+    rtc_configuration=rtc_configuration,
     media_stream_constraints={"video": True, "audio": False},
     video_frame_callback=session.on_frame,
     async_processing=True,
@@ -57,7 +79,7 @@ status_box = st.empty()
 if ctx.state.playing:
     if st.session_state.live_result is not None:
         session.close()
-        st.session_state.live_session = session = LiveSession(pose_model().path)
+        st.session_state.live_session = session = LiveSession(model_path)
         st.session_state.live_result = None
         st.rerun()
     while ctx.state.playing:

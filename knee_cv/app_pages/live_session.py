@@ -130,7 +130,9 @@ class LiveSession:
 
     # ------------------------------------------------------------ WebRTC thread
     def on_frame(self, frame: av.VideoFrame) -> av.VideoFrame:
-        """The streamlit-webrtc video callback: pose, buffer, overlay."""
+        """The streamlit-webrtc video callback: pose, buffer, overlay (frames after :meth:`close` pass as they are)."""
+        if self._stop.is_set():
+            return frame
         rgb = frame.to_ndarray(format="rgb24")
         stamp = frame.time if frame.time is not None else time.monotonic()
         if self._estimator is None:

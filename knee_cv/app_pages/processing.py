@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,35 +173,13 @@ def pose_model() -> ModelInfo:
     return ensure_model()
 
 
-@st.cache_resource
-def _results() -> tuple[OrderedDict, threading.Lock]:
-    """Server-wide cache of :class:`Processed` by (SHA-256, blur), newest last."""
-    return OrderedDict(), threading.Lock()
-
-
-def cached(key: tuple[str, bool]) -> Processed | None:
-    """The cached result for ``(sha256, blur_face)``, or None."""
-    store, lock = _results()
-    with lock:
-        if key in store:
-            store.move_to_end(key)
-        return store.get(key)
-
-
-def _remember(key: tuple[str, bool], processed: Processed) -> None:
-    store, lock = _results()
-    with lock:
-        store[key] = processed
-        while len(store) > CACHE_ENTRIES:
-            store.popitem(last=False)
-
-
 class _Progress:
     """Latest progress report from the worker thread (read by the script thread)."""
 
     def __init__(self) -> None:
-        self.stage, self.done, self.total = "pose", 0, None
-        self.started = {"pose": time.perf_counter()}
+        self.stage: str | None = None
+        self.done, self.total = 0, None
+        self.started: dict[str, float] = {}
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if stage not in self.started:
@@ -211,21 +189,64 @@ class _Progress:
     def text(self) -> tuple[float, str]:
         """Fraction done (0-1) and a sentence: frames done and time left."""
         stage, done, total = self.stage, self.done, self.total
+        if stage is None:
+            return 0.0, "Waiting for the video before this one to finish..."
         if stage == "analysis":
-            return 0.9, "Measuring each rep..."
+            return 0.85, "Measuring each rep..."
         elapsed = time.perf_counter() - self.started[stage]
         label = "Finding the body in each frame" if stage == "pose" else "Drawing the annotated video"
         if not total:
-            return (0.0 if stage == "pose" else 0.9), f"{label}: {done} frames"
+            return (0.0 if stage == "pose" else 0.85), f"{label}: {done} frames"
         share = min(done / total, 1.0)
         left = elapsed / done * (total - done) if done else float("nan")
         left_text = f", about {left:.0f} s left" if left == left else ""
-        fraction = 0.85 * share if stage == "pose" else 0.9 + 0.1 * share
+        fraction = 0.85 * share if stage == "pose" else 0.85 + 0.15 * share
         return fraction, f"{label}: {done} of {total} frames{left_text}"
+
+
+@dataclass
+class _Server:
+    """Server-wide state: finished results (newest last) and jobs in flight, by (SHA-256, blur)."""
+
+    results: OrderedDict = field(default_factory=OrderedDict)
+    jobs: dict = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    #: One video at a time: pose tracking already uses every core.
+    pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="knee_cv-process"))
+
+    def finish(self, key: tuple[str, bool], future: Future) -> None:
+        """Move a finished job's result into the cache (errors are not cached); idempotent."""
+        with self.lock:
+            self.jobs.pop(key, None)
+            if future.exception() is None:
+                self.results[key] = future.result()
+                while len(self.results) > CACHE_ENTRIES:
+                    self.results.popitem(last=False)
+
+
+@st.cache_resource
+def _server() -> _Server:
+    """The one :class:`_Server` of this Streamlit server."""
+    return _Server()
+
+
+def cached(key: tuple[str, bool]) -> Processed | None:
+    """The cached result for ``(sha256, blur_face)``, or None."""
+    server = _server()
+    with server.lock:
+        if key in server.results:
+            server.results.move_to_end(key)
+        return server.results.get(key)
 
 
 def process_with_progress(data: bytes, name: str, *, blur_face: bool = False) -> Processed:
     """:func:`process_video` with a live progress bar, cached by the file's SHA-256.
+
+    The work runs in a server-wide worker thread, one video at a time. If
+    the page reruns while it runs (the person clicks something), the job
+    goes on and the new run follows the same job instead of starting again;
+    its result lands in the cache either way.
 
     Raises
     ------
@@ -237,15 +258,21 @@ def process_with_progress(data: bytes, name: str, *, blur_face: bool = False) ->
     if hit is not None:
         return hit
     model = pose_model()
-    progress = _Progress()
+    server = _server()
+    with server.lock:
+        if key in server.results:
+            return server.results[key]
+        if key not in server.jobs:
+            progress = _Progress()
+            future = server.pool.submit(process_video, data, name, blur_face=blur_face, model=model, stage=progress)
+            server.jobs[key] = (future, progress)
+            future.add_done_callback(lambda done: server.finish(key, done))
+        future, progress = server.jobs[key]
     bar = st.progress(0.0, text="Opening the video...")
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="knee_cv-process") as pool:
-        future = pool.submit(process_video, data, name, blur_face=blur_face, model=model, stage=progress)
-        while not future.done():
-            fraction, text = progress.text()
-            bar.progress(fraction, text=text)
-            time.sleep(0.25)
+    while not future.done():
+        fraction, text = progress.text()
+        bar.progress(fraction, text=text)
+        time.sleep(0.25)
     bar.empty()
-    processed = future.result()
-    _remember(key, processed)
-    return processed
+    server.finish(key, future)  # the done-callback may not have run yet
+    return future.result()

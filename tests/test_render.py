@@ -192,3 +192,38 @@ def test_annotate_video_writes_browser_playable_h264(shared_videos, tmp_path):
     assert colour_near(frames[30][1], render.FLAGGED, thigh)
     assert colour_near(frames[100][1], render.OK, thigh)
     assert colour_near(frames[65][1], render.NEUTRAL, thigh)
+
+
+def test_real_clip_through_the_real_model_gets_a_pixelated_face_and_rep_thumbnails(shared_videos, tmp_path):
+    from knee_cv.analysis import analyze
+    from knee_cv.pose import track_video
+
+    clip = shared_videos / "squat_front_01.mp4"
+    track = track_video(clip)
+    analysis = analyze(track)
+    assert analysis.reps, "the front-view clip has squats"
+    out = tmp_path / "blurred.mp4"
+    thumbs = render.annotate_video(clip, track, analysis, out, blur_face=True)
+    assert set(thumbs) == {rep.index for rep in analysis.reps}
+
+    # Frames where the face is found: compare the eyes' box before and after.
+    index = [i for i in range(0, len(track), 15) if np.isfinite(track.xy[i, list(render.FACE)]).all()]
+    assert len(index) >= 5
+    wanted = {round(float(track.t[i]), 3) for i in index}
+    source = {round(t, 3): rgb for t, rgb in iter_frames(clip) if round(t, 3) in wanted}
+    with av.open(str(out)) as container:
+        frames = {round(float(f.pts * f.time_base), 3): f.to_ndarray(format="rgb24")
+                  for f in container.decode(video=0) if round(float(f.pts * f.time_base), 3) in wanted}
+    for i in index:
+        t = float(track.t[i])
+        before = source[min(source, key=lambda s: abs(s - t))]
+        after = frames[min(frames, key=lambda s: abs(s - t))]
+        assert after.shape == before.shape  # 480 x 640 portrait: not scaled
+        eyes = track.xy[i, [Landmark.LEFT_EYE, Landmark.RIGHT_EYE]]
+        x0, y0 = np.floor(eyes.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(eyes.max(axis=0)).astype(int) + 1
+        box = (slice(y0, y1), slice(x0, x1))
+        # Pixelation flattens the eyes' detail: much smaller pixel-to-pixel steps than in the source.
+        grey_before = before[box].mean(axis=2)
+        grey_after = after[box].mean(axis=2)
+        assert np.abs(np.diff(grey_after, axis=1)).mean() < 0.6 * np.abs(np.diff(grey_before, axis=1)).mean()

@@ -145,7 +145,11 @@ def test_how_to_film_page(server, browser):
         page.goto(server)
         page.get_by_role("link", name="How to film").click()
         page.get_by_role("heading", name="How to film").wait_for(timeout=30_000)
-        page.locator("svg[aria-label*='hip height']").wait_for(timeout=30_000)
+        diagram = page.locator('[data-testid="stImage"] img').first
+        diagram.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => { const i = document.querySelector('[data-testid=\"stImage\"] img');"
+            " return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)
         assert page.get_by_text("Lens at hip height", exact=True).is_visible()
         screenshot(page, "how_to_film")
     finally:

@@ -39,7 +39,7 @@ DIAGRAM = """
 """
 
 st.title("How to film")
-st.markdown(DIAGRAM, unsafe_allow_html=True)
+st.image(DIAGRAM, caption="Set-up seen from the side: phone upright at hip height, 2 to 3 m away.", width="stretch")
 st.markdown(
     """
 | Do this | Why it matters |

@@ -21,6 +21,7 @@ import av
 import pytest
 
 from browser_util import launch_chromium, screenshot, streamlit_server
+from knee_cv.video import iter_frames, probe
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -156,24 +157,17 @@ def test_how_to_film_page(server, browser):
         page.close()
 
 
-def write_y4m(clip: Path, out: Path, seconds: float | None = None) -> Path:
-    """Re-encode ``clip`` as raw y4m (yuv420p) for Chromium's fake camera, upright, even size."""
-    with av.open(str(clip)) as src, av.open(str(out), "w", format="yuv4mpegpipe") as dst:
-        stream_in = src.streams.video[0]
-        rate = stream_in.average_rate or Fraction(30)
-        stream = dst.add_stream("rawvideo", rate=rate)
-        stream.width = stream_in.codec_context.width // 2 * 2
-        stream.height = stream_in.codec_context.height // 2 * 2
+def write_y4m(clip: Path, out: Path) -> Path:
+    """Re-encode ``clip`` as raw y4m (yuv420p, upright, even size) for Chromium's fake camera."""
+    info = probe(clip)
+    with av.open(str(out), "w", format="yuv4mpegpipe") as dst:
+        stream = dst.add_stream("rawvideo", rate=Fraction(round(info.fps * 1000), 1000))
+        stream.width, stream.height = info.width // 2 * 2, info.height // 2 * 2
         stream.pix_fmt = "yuv420p"
-        for frame in src.decode(stream_in):
-            if seconds is not None and frame.time is not None and frame.time > seconds:
-                break
-            frame = frame.reformat(width=stream.width, height=stream.height, format="yuv420p")
-            frame.pts = None
-            for packet in stream.encode(frame):
-                dst.mux(packet)
-        for packet in stream.encode(None):
-            dst.mux(packet)
+        for _, rgb in iter_frames(clip):
+            frame = av.VideoFrame.from_ndarray(rgb[: stream.height, : stream.width], format="rgb24")
+            dst.mux(stream.encode(frame.reformat(format="yuv420p")))
+        dst.mux(stream.encode(None))
     return out
 
 

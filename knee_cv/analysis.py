@@ -217,11 +217,23 @@ def analyze(
                         messages=messages, thresholds=thresholds, blocking=blocking)
     t = track.t
     return Analysis(
-        series=series, reps=reps,
+        series=_frontal_only(series, views), reps=reps,
         shallow_dips=[(float(t[s.start]), float(t[s.bottom]), float(t[s.end])) for s in shallow],
         summary=summary, recommendations=_recommendations(reps), safety_note=safety_note(),
         thresholds=thresholds, model=track.model, source=track.source,
     )
+
+
+def _frontal_only(series: dict[str, np.ndarray], views: np.ndarray) -> dict[str, np.ndarray]:
+    """The series with the frontal-plane angles set to NaN where the view is not frontal or oblique.
+
+    From the side, FPPA shows knee flexion and the hip line shows the pelvis
+    turning, not dropping: those numbers would mislead on a plot.
+    """
+    hidden = ~is_frontal(views)
+    frontal_plane = ("fppa_left", "fppa_right", "pelvic_drop", "trunk_lean")
+    return {name: np.where(hidden, np.nan, values) if name in frontal_plane else values
+            for name, values in series.items()}
 
 
 def _exercise(legs: list[str]) -> str:

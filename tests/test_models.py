@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -80,14 +81,13 @@ def test_cached_model_is_used_and_corrupt_one_rebuilt(wheel, empty_cache, monkey
     assert not list(empty_cache.glob("*.part"))
 
 
-def _fetch_in_process(_):
-    return models.ensure_model().sha256
-
-
 def test_two_processes_fetching_at_once_both_succeed(wheel, empty_cache, monkeypatch):
     monkeypatch.setenv("KNEE_CV_MEDIAPIPE_WHEEL", str(wheel))
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        digests = pool.map(_fetch_in_process, range(2))
+    fetch = "from knee_cv.models import ensure_model; print(ensure_model().sha256)"
+    processes = [subprocess.Popen([sys.executable, "-c", fetch], stdout=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    digests = [process.communicate(timeout=300)[0].strip() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0]
     assert digests == [models.FULL_TASK_SHA256] * 2
     assert models.sha256_of(models.cache_dir() / "pose_landmarker_full.task") == models.FULL_TASK_SHA256
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -156,20 +159,29 @@ def test_failure_mid_save_leaves_nothing(db_url):
     assert [s.code for s in store.list_subjects(db_url=db_url)] == ["P001"]
 
 
-def _save_many(db_url: str, subject: str, n: int, barrier) -> list[int]:
-    barrier.wait()
-    return [store.save_analysis(sample_analysis(float(i)), subject, key_frames={0: b"\xff\xd8" + bytes(5000)},
-                                db_url=db_url) for i in range(n)]
+SAVE_MANY = """
+import sys, time
+from pathlib import Path
+from knee_cv import store
+from test_store import sample_analysis
+db_url, subject, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+while not go.exists():
+    time.sleep(0.01)
+for i in range(8):
+    store.save_analysis(sample_analysis(float(i)), subject, key_frames={0: b"\\xff\\xd8" + bytes(5000)},
+                        db_url=db_url)
+"""
 
 
-def test_two_processes_save_at_once(db_url):
-    # A fresh file: both processes also race to create the schema.
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Manager().Barrier(2)
-    with ctx.Pool(2) as pool:
-        results = [pool.apply_async(_save_many, (db_url, subject, 8, barrier)) for subject in ("A1", "B2")]
-        ids = [r.get(timeout=120) for r in results]
-    assert len(set(ids[0] + ids[1])) == 16
+def test_two_processes_save_at_once(db_url, tmp_path):
+    # A fresh file: both processes also race to create the schema. Plain subprocesses, not
+    # multiprocessing: after an AppTest, __main__ is a page script that spawn would rerun.
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    processes = [subprocess.Popen([sys.executable, "-c", SAVE_MANY, db_url, subject, str(go)], env=env)
+                 for subject in ("A1", "B2")]
+    go.touch()
+    assert [process.wait(timeout=120) for process in processes] == [0, 0]
     assert [s.n_sessions for s in store.list_subjects(db_url=db_url)] == [8, 8]
     assert _count(db_url, "reps") == 16 * 4
 

@@ -3,7 +3,8 @@
 For each clip it measures, each in a fresh process so peak memory is its own:
 
 * decode only: ``knee_cv.video.iter_frames``;
-* pose only: the landmarker on frames already in memory (first 120 frames);
+* pose only: one landmarker tracking one person, on frames already in memory
+  (first 120 frames), in one thread;
 * the whole stage: ``knee_cv.pose.track_video`` (decode, inference on both
   cores, subject selection);
 * the tutorial loop people start from: ``cv2.VideoCapture`` read, colour
@@ -38,7 +39,7 @@ def pose_only(path: str) -> tuple[int, float]:
     from knee_cv.video import iter_frames
 
     frames = [frame for _, frame in zip(range(POSE_ONLY_FRAMES), iter_frames(path))]
-    landmarker = create_landmarker(ensure_model())
+    landmarker = create_landmarker(ensure_model(), num_poses=1)
     started = time.perf_counter()
     count = sum(1 for _ in detect_frames(frames, landmarker))
     landmarker.close()

@@ -29,7 +29,8 @@ from knee_cv.view import classify_view
 #: File endings read as saved pose tracks rather than videos.
 TRACK_SUFFIXES = (".csv", ".json", ".npz")
 
-#: Landmarks that must be inside the frame for the body to count as fully in view.
+#: The landmarks the analysis measures (only these are cleaned); they must be inside the
+#: frame for the body to count as fully in view.
 BODY_LANDMARKS = (
     Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
     Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE,
@@ -157,7 +158,7 @@ def analyze(
     n = len(track)
     messages, blocking = _recording_problems(track, thresholds)
 
-    xy = clean(track, live=live) if n else track.xy
+    xy = clean(track, live=live, landmarks=BODY_LANDMARKS) if n else track.xy
     views, view_conf = classify_view(xy, track.visibility) if n else (np.array([], dtype=str), np.array([]))
     views = np.asarray(views).astype(str)
     view_conf = np.asarray(view_conf, dtype=float)

@@ -12,9 +12,6 @@ from pathlib import Path
 
 from knee_cv.errors import KneeCvError
 
-TRACK_SUFFIXES = (".csv", ".npz", ".json")
-
-
 def _model_fetch(args: argparse.Namespace) -> None:
     from knee_cv.models import ensure_model
 
@@ -52,7 +49,7 @@ def _pose(args: argparse.Namespace) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> None:
-    from knee_cv.analysis import analyze, format_text
+    from knee_cv.analysis import TRACK_SUFFIXES, analyze, format_text
     from knee_cv.trackio import load_track
     from knee_cv.pose import track_video
 

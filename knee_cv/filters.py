@@ -13,6 +13,7 @@ MediaPipe's own) live.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -494,7 +495,7 @@ def one_euro(t: np.ndarray, x: np.ndarray, **params) -> np.ndarray:
     return np.stack([smoother(ti, xi) for ti, xi in zip(t, x)]) if len(x) else x.copy()
 
 
-def clean(track: PoseTrack, live: bool = False) -> np.ndarray:
+def clean(track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None = None) -> np.ndarray:
     """The standard clean-up of a track's landmark positions.
 
     gate -> hampel -> fill_gaps -> lowpass (offline) or One Euro (``live``).
@@ -506,14 +507,21 @@ def clean(track: PoseTrack, live: bool = False) -> np.ndarray:
         Use the causal One Euro filter instead of the zero-lag Butterworth,
         as the live webcam does; ``beta`` is scaled from MediaPipe's
         normalized-coordinate value to pixels by the frame height.
+    landmarks : sequence of int, optional
+        Clean only these landmarks (the others come back NaN); default all.
+        Each landmark is cleaned on its own, so the result for one does not
+        depend on which others are asked for.
 
     Returns
     -------
     ndarray, shape (T, 33, 2)
         Cleaned pixel positions; NaN where no trustworthy value exists.
     """
-    xy = hampel(gate(track))
+    gated = gate(track)
+    chosen = list(range(gated.shape[1])) if landmarks is None else list(landmarks)
+    xy = hampel(gated[:, chosen])
     xy = fill_gaps(track.t, xy)
-    if live:
-        return one_euro(track.t, xy, beta=40.0 / max(track.height, 1))
-    return lowpass(track.t, xy)
+    xy = one_euro(track.t, xy, beta=40.0 / max(track.height, 1)) if live else lowpass(track.t, xy)
+    result = np.full_like(gated, np.nan)
+    result[:, chosen] = xy
+    return result

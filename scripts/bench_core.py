@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from synthetic import synthetic_squats  # noqa: E402
 
 from knee_cv.analysis import analyze  # noqa: E402
+from knee_cv.analysis import BODY_LANDMARKS  # noqa: E402
 from knee_cv.filters import clean  # noqa: E402
 
 
@@ -48,7 +49,7 @@ def main() -> None:
                                 dropout_rate=0.01, seed=0)
     n = len(track)
     total = best_time(lambda: analyze(track, live=args.live), args.repeat)
-    cleanup = best_time(lambda: clean(track, live=args.live), args.repeat)
+    cleanup = best_time(lambda: clean(track, live=args.live, landmarks=BODY_LANDMARKS), args.repeat)
     result = analyze(track, live=args.live)
     print(f"track: {n} frames ({track.t[-1]:.0f} s at {track.fps:.0f} fps), {len(result.reps)} reps found")
     print(f"analyze(): {total:.3f} s = {n / total:,.0f} frames/s")

@@ -22,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from synthetic import synthetic_squats  # noqa: E402
 
-from knee_cv.analysis import analyze  # noqa: E402
-from knee_cv.analysis import BODY_LANDMARKS  # noqa: E402
+from knee_cv.analysis import BODY_LANDMARKS, analyze  # noqa: E402
 from knee_cv.filters import clean  # noqa: E402
 
 

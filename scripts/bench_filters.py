@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -41,18 +41,13 @@ def load_tracks(folder: Path) -> list:
 
 def best_time(function, repeat: int) -> float:
     """Shortest wall time of ``repeat`` calls, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timeit.repeat(function, number=1, repeat=repeat))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--landmarks", type=Path, default=Path("/work/shared/landmarks"))
+    parser.add_argument("--landmarks", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "landmarks")
     parser.add_argument("--live", action="store_true", help="also time clean(live=True)")
     args = parser.parse_args()
 

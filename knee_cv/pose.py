@@ -277,11 +277,11 @@ def track_video(
     expected = info.claimed_frames or (round(info.duration_s * info.fps) if info.fps else None)
     workers = max(1, workers if info.duration_s >= 4.0 else 1)
     crowded = _CrowdCount()
-    rows = _detect_in_parts(path, limits, model, workers, num_poses=1, crowded=crowded,
+    rows = _detect_in_parts(path, limits, model, info.duration_s, workers, num_poses=1, crowded=crowded,
                             progress=progress, expected=expected)
     if crowded.is_crowded():
-        rows = _detect_in_parts(path, limits, model, workers, num_poses=MAX_PEOPLE, crowded=None,
-                                progress=progress, expected=expected)
+        rows = _detect_in_parts(path, limits, model, info.duration_s, workers, num_poses=MAX_PEOPLE,
+                                crowded=None, progress=progress, expected=expected)
     times = [t for t, _, _, _ in rows]
     per_frame = [candidates for _, _, _, candidates in rows]
     return build_track(times, (info.width, info.height), per_frame, fps=info.fps,
@@ -289,16 +289,15 @@ def track_video(
 
 
 def _detect_in_parts(
-    path, limits: VideoLimits, model: ModelInfo, workers: int, *, num_poses: int,
+    path, limits: VideoLimits, model: ModelInfo, duration: float, workers: int, *, num_poses: int,
     crowded: _CrowdCount | None, progress: Progress | None, expected: int | None,
 ) -> list[tuple[float, int, int, list[_Candidate]]]:
-    """Run landmarkers over consecutive stretches of a clip in parallel threads.
+    """Run landmarkers over ``workers`` consecutive stretches of a clip (``duration`` s) in parallel threads.
 
     With ``crowded`` given, each stretch also takes a census (see
     :func:`_census`) and all stop as soon as the census finds a crowd; the
     rows are then incomplete and the caller starts over.
     """
-    duration = probe(path, limits).duration_s
     bounds = [duration * k / workers for k in range(workers)] + [math.inf]
     results: list[list] = [[] for _ in range(workers)]
     errors: list[BaseException] = []

@@ -36,10 +36,6 @@ BODY_LANDMARKS = (
     Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE,
 )
 
-#: Hip drop (leg lengths) and ankle height difference under which the person stands on both feet.
-STANDING_DROP = 0.05
-STANDING_FEET = 0.04
-
 #: Order in which findings lead to recommendations.
 FINDING_ORDER = ("knee_valgus", "pelvic_drop", "trunk_lean", "knee_wobble", "shallow")
 
@@ -187,9 +183,8 @@ def analyze(
     for seg, leg in zip(segments, legs):
         stance[seg.start:seg.end + 1] = leg
     stance = stance.astype(str)
-    standing = (drop < STANDING_DROP) & (np.abs(feet) < STANDING_FEET)
-    roll = kin.camera_roll(xy, standing) if standing.any() else float("nan")
-    roll = roll if np.isfinite(roll) else 0.0
+    standing = (drop < thresholds["standing"]["max_hip_drop"]) & (np.abs(feet) < thresholds["standing"]["max_feet"])
+    roll, roll_source, pelvic_reference = _camera_roll(xy, track.t, standing, segments, thresholds)
     series.update(
         pelvic_drop=kin.pelvic_drop(xy, stance, roll), trunk_lean=kin.trunk_lean(xy, stance, roll),
         hip_drop=drop, hip_height=kin.hip_height(xy), view=views, view_confidence=view_conf,
@@ -198,6 +193,7 @@ def analyze(
     quality = {"pose": track.has_pose}
     size = np.array([track.width, track.height], dtype=float)
     for leg in (LEFT, RIGHT):
+        quality[f"fppa_raw_{leg}"] = kin.fppa(track.xy, leg)
         points = list(kin.LEG_LANDMARKS[leg])
         raw = track.xy[:, points]
         inside = ((raw >= 0) & (raw <= size)).all(axis=(1, 2))
@@ -205,7 +201,7 @@ def analyze(
         quality[f"visible_{leg}"] = inside & confident
         quality[f"hip_above_knee_{leg}"] = _hip_above_knee(xy, leg, standing)
 
-    reps = [assess_rep(i, seg, leg, series, quality, thresholds)
+    reps = [assess_rep(i, seg, leg, series, quality, thresholds, pelvic_reference)
             for i, (seg, leg) in enumerate(zip(segments, legs))]
     if n and not reps and not blocking:
         messages.append(
@@ -216,6 +212,8 @@ def analyze(
     exercise = _exercise(legs)
     summary = summarize(reps, view=view, view_confidence=view_confidence, exercise=exercise,
                         messages=messages, thresholds=thresholds, blocking=blocking)
+    summary.camera_roll_deg = roll if np.ndim(roll) == 0 else float("nan")
+    summary.camera_roll_source = roll_source
     t = track.t
     return Analysis(
         series=_frontal_only(series, views), reps=reps,
@@ -225,15 +223,53 @@ def analyze(
     )
 
 
+def _camera_roll(
+    xy: np.ndarray, t: np.ndarray, standing: np.ndarray, segments: list, thresholds: dict[str, Any],
+) -> tuple[float | np.ndarray, str, str]:
+    """Camera roll to remove from pelvic drop and trunk lean, where it came from, and the reference.
+
+    With frames on both feet, the roll is the median hip-line tilt over them
+    (:func:`knee_cv.kinematics.camera_roll`): drop is then measured against
+    level ground. Without them (a clip that starts with the foot already
+    lifted), each rep's own start is the reference: the median tilt over
+    ``thresholds["standing"]["rep_start_s"]`` seconds up to the rep's first
+    frame is taken as level, so the drop is its change during the rep and a
+    tilted phone does not show as pelvic drop.
+
+    Returns
+    -------
+    roll : float or ndarray, shape (T,)
+        Degrees in the :func:`knee_cv.kinematics.pelvic_tilt` convention
+        (per frame when taken per rep; NaN outside reps then).
+    source : str
+        For people: what the roll was estimated from.
+    reference : {"level", "rep start"}
+    """
+    roll = kin.camera_roll(xy, standing) if standing.any() else float("nan")
+    if np.isfinite(roll):
+        return roll, "frames standing on both feet (hip line level)", "level"
+    tilt = kin.pelvic_tilt(xy)
+    per_frame = np.full(len(t), np.nan)
+    lead = thresholds["standing"]["rep_start_s"]
+    for seg in segments:
+        before = (t >= t[seg.start] - lead) & (t <= t[seg.start])
+        values = tilt[before & np.isfinite(tilt)]
+        per_frame[seg.start:seg.end + 1] = np.median(values) if values.size else np.nan
+    return per_frame, "each rep's start (no frames on both feet: the pelvis there is taken as level)", "rep start"
+
+
 def _frontal_only(series: dict[str, np.ndarray], views: np.ndarray) -> dict[str, np.ndarray]:
-    """The series with the frontal-plane angles set to NaN where the view is not frontal or oblique.
+    """The series with each angle set to NaN in the views where it means nothing.
 
     From the side, FPPA shows knee flexion and the hip line shows the pelvis
-    turning, not dropping: those numbers would mislead on a plot.
+    turning, not dropping; from the front, the 2D knee angle shows valgus or
+    varus, not flexion: those numbers would mislead on a plot.
     """
-    hidden = ~is_frontal(views)
+    frontal = is_frontal(views)
     frontal_plane = ("fppa_left", "fppa_right", "pelvic_drop", "trunk_lean")
-    return {name: np.where(hidden, np.nan, values) if name in frontal_plane else values
+    sagittal = ("knee_flexion_left", "knee_flexion_right")
+    return {name: np.where(~frontal, np.nan, values) if name in frontal_plane
+            else np.where(frontal, np.nan, values) if name in sagittal else values
             for name, values in series.items()}
 
 

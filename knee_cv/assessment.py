@@ -28,12 +28,6 @@ FILMING_ADVICE = "Film from the front at hip height, 2-3 m away, whole body in v
 
 SIDE_VIEW_REASON = "FPPA needs a front view; this was filmed from the side"
 
-#: Confidence factor of an oblique view (FPPA is foreshortened there).
-OBLIQUE_FACTOR = 0.75
-
-#: FPPA beyond this (deg, either sign) means the leg's points are garbled, not a real angle.
-IMPLAUSIBLE_FPPA_DEG = 45.0
-
 
 def is_frontal(views: np.ndarray) -> np.ndarray:
     """Boolean mask of the frames whose view label is in :data:`FRONTAL_VIEWS`."""
@@ -58,6 +52,58 @@ def _largest_magnitude(values: np.ndarray) -> float:
     return float(finite[np.argmax(np.abs(finite))]) if finite.size else float("nan")
 
 
+def bottom_frames(seg: Segment, hip_drop: np.ndarray, t: np.ndarray, depth_fraction: float,
+                  max_s: float) -> np.ndarray:
+    """Frame indices around a rep's deepest frame: the frames its bottom values are taken over.
+
+    Parameters
+    ----------
+    seg : Segment
+    hip_drop : ndarray, shape (T,)
+        Hip drop, fraction of leg length (positive = lower).
+    t : ndarray, shape (T,)
+        Frame times, s.
+    depth_fraction : float
+        Frames whose hip is within this share of the rep's depth of the
+        deepest frame's hip belong to the bottom.
+    max_s : float
+        ... and at most this many seconds from the deepest frame.
+
+    Returns
+    -------
+    ndarray of int
+        The unbroken run of such frames that holds ``seg.bottom`` (at least
+        the deepest frame itself).
+    """
+    frames = np.arange(seg.start, seg.end + 1)
+    with np.errstate(invalid="ignore"):
+        deep = hip_drop[frames] >= hip_drop[seg.bottom] - depth_fraction * max(seg.depth, 0.0)
+    inside = deep & (np.abs(t[frames] - t[seg.bottom]) <= max_s)
+    at = seg.bottom - seg.start
+    inside[at] = True
+    breaks = np.flatnonzero(~inside)
+    first = breaks[breaks < at].max() + 1 if (breaks < at).any() else 0
+    last = breaks[breaks > at].min() if (breaks > at).any() else len(frames)
+    return frames[first:last]
+
+
+def _median(values: np.ndarray) -> float:
+    """Median of the finite values (NaN when none)."""
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
+
+
+def _robust_spread(values: np.ndarray) -> float:
+    """Robust standard deviation (1.4826 x median absolute deviation) of the finite values.
+
+    NaN with fewer than 3 finite values.
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size < 3:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(finite - np.median(finite))))
+
+
 def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
     """Side-to-side spread of the knee: std of its offset around the depth-driven path.
 
@@ -76,59 +122,88 @@ def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
     return float(np.sqrt(residual @ residual / len(residual)))
 
 
+def _window_view(window: np.ndarray, series: dict[str, np.ndarray], pose: np.ndarray) -> tuple[str, float]:
+    """The most common view over the bottom frames that have a pose, and its mean confidence."""
+    seen = window[pose[window]]
+    labels = series["view"][seen]
+    labels = labels[labels != "none"]
+    if not labels.size:
+        return "none", 0.0
+    names, counts = np.unique(labels, return_counts=True)
+    view = str(names[np.argmax(counts)])
+    conf = series["view_confidence"][seen][series["view"][seen] == view]
+    return view, float(np.nanmean(conf)) if np.isfinite(conf).any() else 0.0
+
+
 def _confidence(
-    seg: Segment, leg: str, series: dict[str, np.ndarray], quality: dict[str, np.ndarray],
-    thresholds: dict[str, Any],
+    seg: Segment, leg: str, window: np.ndarray, fppa_bottom: dict[str, float], spread: float,
+    series: dict[str, np.ndarray], quality: dict[str, np.ndarray], thresholds: dict[str, Any],
 ) -> tuple[float, list[str]]:
     """Confidence in [0, 1] of a rep's frontal measures, and the reasons it is low.
 
-    Factors (multiplied): the share of the rep's frames with the leg's hip,
-    knee and ankle visible and in the frame; the share with a pose at all
-    (gaps); the view (frontal x its confidence, oblique x 0.75, side 0);
-    and hard limits for a rep cut off by the recording, a hip near knee
-    height and garbled landmarks at the deepest frame (each caps the
-    confidence below the minimum).
+    Factors (multiplied), each falling smoothly from 1:
+
+    * the share of the rep's frames with a pose (short gaps are bridged, so
+      6 % of single frames missing costs 6 %, not the rep);
+    * the share of the frames with a pose where the leg's hip, knee and
+      ankle are visible and inside the picture;
+    * the view over the bottom frames (frontal: its confidence times the
+      rep's frontal share; oblique: that times ``oblique_factor``; side 0);
+    * the spread of the raw per-frame FPPA around the smoothed one over the
+      bottom frames, that is the landmarks' jitter, not the knee's motion (1
+      at 0, ``1 - spread_weight`` at ``max_fppa_spread`` deg).
+
+    Hard limits cap the confidence at ``cap_factor * min`` (unreliable): a rep
+    cut off by the recording, more than ``max_gap_fraction`` of its frames
+    without a pose, an FPPA spread above ``max_fppa_spread``, a hip near knee
+    height at the deepest frame, and a missing or implausible FPPA there.
     """
     conf = thresholds["confidence"]
     frames = slice(seg.start, seg.end + 1)
     legs = (LEFT, RIGHT) if leg == BOTH else (leg,)
     reasons: list[str] = []
-    visible = min(float(np.mean(quality[f"visible_{side}"][frames])) for side in legs)
-    gaps = 1.0 - float(np.mean(quality["pose"][frames]))
-    gap_factor = float(np.clip(1.0 - gaps / conf["max_gap_fraction"], 0.0, 1.0))
-    views = series["view"][frames]
-    frontal_share = float(np.mean(is_frontal(views)))
-    bottom_view = str(series["view"][seg.bottom])
-    view_conf = float(np.nan_to_num(series["view_confidence"][seg.bottom]))
+    pose = quality["pose"].astype(bool)
+    posed = np.flatnonzero(pose[frames]) + seg.start
+    gaps = 1.0 - posed.size / (seg.end + 1 - seg.start)
+    visible = min(float(np.mean(quality[f"visible_{side}"][posed])) for side in legs) if posed.size else 0.0
+    frontal_share = float(np.mean(is_frontal(series["view"][posed]))) if posed.size else 0.0
+    bottom_view, view_conf = _window_view(window, series, pose)
     if bottom_view == "frontal":
         view_factor = view_conf * frontal_share
     elif bottom_view == "oblique":
-        view_factor = OBLIQUE_FACTOR * view_conf * frontal_share
+        view_factor = conf["oblique_factor"] * view_conf * frontal_share
         reasons.append("filmed at an angle (oblique view): FPPA is foreshortened")
     else:
         view_factor = 0.0
         reasons.append(SIDE_VIEW_REASON if bottom_view == "side" else "no usable body view at the deepest point")
-    if visible < 0.8:
+    if visible < conf["min_visible_share"]:
         reasons.append(f"the leg was hidden or out of the frame in {100 * (1 - visible):.0f} % of the rep")
-    if gap_factor < 1.0:
-        reasons.append(f"no pose found in {100 * gaps:.0f} % of the rep's frames")
-    confidence = visible * gap_factor * view_factor
-    cap = 0.9 * conf["min"]
+    spread_factor = 1.0
+    if np.isfinite(spread):
+        spread_factor = 1.0 - conf["spread_weight"] * min(spread / conf["max_fppa_spread"], 1.0)
+    confidence = (1.0 - gaps) * visible * view_factor * spread_factor
+    cap = conf["cap_factor"] * conf["min"]
+    limits = []
     if seg.partial:
-        reasons.append("the recording starts or ends during this rep, so its deepest point may be missing")
-        confidence = min(confidence, cap)
+        limits.append("the recording starts or ends during this rep, so its deepest point may be missing")
+    if gaps > conf["max_gap_fraction"]:
+        limits.append(f"no pose found in {100 * gaps:.0f} % of the rep's frames")
+    if np.isfinite(spread) and spread > conf["max_fppa_spread"]:
+        limits.append(f"the knee's landmarks jittered at the deepest point (FPPA varied by {spread:.1f} deg "
+                      "from frame to frame)")
     for side in legs if bottom_view in FRONTAL_VIEWS else ():
         hip_above = float(quality[f"hip_above_knee_{side}"][seg.bottom])
+        value = fppa_bottom[side]
         if np.isfinite(hip_above) and hip_above < conf["min_hip_above_knee"]:
-            reasons.append("the hip came close to knee height, where the projected angle is inflated")
-            confidence = min(confidence, cap)
-        fppa_bottom = float(series[f"fppa_{side}"][seg.bottom])
-        if not np.isfinite(fppa_bottom):
-            reasons.append("the leg's points were missing at the deepest point")
-            confidence = min(confidence, cap)
-        elif abs(fppa_bottom) > IMPLAUSIBLE_FPPA_DEG:
-            reasons.append(f"the landmarks were garbled at the deepest point (FPPA {fppa_bottom:.0f} deg)")
-            confidence = min(confidence, cap)
+            limits.append("the hip came close to knee height (thigh pointing at the camera), where the "
+                          "projected angle is inflated")
+        elif not np.isfinite(value):
+            limits.append("the leg's points were missing at the deepest point")
+        elif abs(value) > conf["implausible_fppa"]:
+            limits.append(f"the landmarks were garbled at the deepest point (FPPA {value:.0f} deg)")
+    if limits:
+        confidence = min(confidence, cap)
+    reasons += limits
     return float(np.clip(confidence, 0.0, 1.0)), list(dict.fromkeys(reasons))
 
 
@@ -176,6 +251,7 @@ def assess_rep(
     series: dict[str, np.ndarray],
     quality: dict[str, np.ndarray],
     thresholds: dict[str, Any],
+    pelvic_reference: str = "",
 ) -> Rep:
     """Measure one rep, rate its confidence and flag it.
 
@@ -198,45 +274,56 @@ def assess_rep(
         Per-frame checks: ``pose`` (bool, the model found a pose),
         ``visible_{left,right}`` (bool, hip, knee and ankle visible and in
         the frame), ``hip_above_knee_{left,right}`` (height of the hip above
-        the knee as a fraction of the standing thigh length).
+        the knee as a fraction of the standing thigh length),
+        ``fppa_raw_{left,right}`` (deg, FPPA of the unsmoothed landmarks).
     thresholds : dict
         From :func:`knee_cv.thresholds.load_thresholds`.
+    pelvic_reference : str
+        What the pelvic drop and trunk lean are measured against (see
+        :attr:`knee_cv.result.Rep.pelvic_reference`).
 
     Returns
     -------
     Rep
-        FPPA and pelvic drop at the deepest frame and their peaks over the
-        rep (NaN outside a frontal or oblique view), trunk lean at its
-        largest over the rep (signed), knee wobble (std over the rep of the
-        knee offset around its straight-line fit against hip drop, leg
-        lengths; see :func:`_wobble`), depth, knee flexion at the deepest
-        frame.
+        FPPA and pelvic drop at the deepest point (medians over the bottom
+        frames, see :func:`bottom_frames`) and their peaks over the rep (NaN
+        outside a frontal or oblique view), the spread of the raw FPPA around
+        the smoothed one over the bottom frames (jitter), trunk lean at its largest over the rep (signed),
+        knee wobble (std over the rep of the knee offset around its
+        straight-line fit against hip drop, leg lengths; see :func:`_wobble`),
+        depth, and 2D knee flexion at the deepest frame (side views only:
+        NaN in a frontal or oblique view, where the image does not show it).
         Flags only when reliable.
     """
+    conf = thresholds["confidence"]
     frames = slice(seg.start, seg.end + 1)
-    if leg == BOTH:
-        fppa_bottoms = [np.nan_to_num(series[f"fppa_{s}"][seg.bottom], nan=-np.inf) for s in (LEFT, RIGHT)]
-        knee_leg = (LEFT, RIGHT)[int(np.argmax(fppa_bottoms))]
-    else:
-        knee_leg = leg
+    t = series["t"]
+    window = bottom_frames(seg, series["hip_drop"], t, conf["bottom_depth_fraction"], conf["bottom_max_s"])
+    frontal_window = window[is_frontal(series["view"][window])]
+    sides = (LEFT, RIGHT) if leg == BOTH else (leg,)
+    fppa_bottom = {side: _median(series[f"fppa_{side}"][frontal_window]) for side in sides}
+    knee_leg = max(sides, key=lambda side: np.nan_to_num(fppa_bottom[side], nan=-np.inf))
+    jitter = quality[f"fppa_raw_{knee_leg}"][frontal_window] - series[f"fppa_{knee_leg}"][frontal_window]
+    spread = _robust_spread(jitter)
     frontal = is_frontal(series["view"][frames])
     fppa = np.where(frontal, series[f"fppa_{knee_leg}"][frames], np.nan)
     drop = np.where(frontal, series["pelvic_drop"][frames], np.nan)
     lean = np.where(frontal, series["trunk_lean"][frames], np.nan)
     offset = np.where(frontal, series[f"knee_offset_{knee_leg}"][frames], np.nan)
-    bottom = seg.bottom - seg.start
-    t = series["t"]
-    confidence, reasons = _confidence(seg, leg, series, quality, thresholds)
-    reliable = confidence >= thresholds["confidence"]["min"]
+    confidence, reasons = _confidence(seg, leg, window, fppa_bottom, spread, series, quality, thresholds)
+    reliable = confidence >= conf["min"]
+    flexion = float(series[f"knee_flexion_{knee_leg}"][seg.bottom])
     rep = Rep(
         index=index, leg=leg, start_frame=seg.start, bottom_frame=seg.bottom, end_frame=seg.end,
         t_start=float(t[seg.start]), t_bottom=float(t[seg.bottom]), t_end=float(t[seg.end]),
-        depth=seg.depth, knee_flexion_deg=float(series[f"knee_flexion_{knee_leg}"][seg.bottom]),
-        fppa_bottom_deg=float(fppa[bottom]), fppa_peak_deg=_peak(fppa),
-        pelvic_drop_bottom_deg=float(drop[bottom]), pelvic_drop_peak_deg=_peak(drop),
+        depth=seg.depth,
+        knee_flexion_deg=float("nan") if is_frontal(series["view"][seg.bottom:seg.bottom + 1])[0] else flexion,
+        fppa_bottom_deg=fppa_bottom[knee_leg], fppa_peak_deg=_peak(fppa),
+        pelvic_drop_bottom_deg=_median(series["pelvic_drop"][frontal_window]), pelvic_drop_peak_deg=_peak(drop),
         trunk_lean_deg=_largest_magnitude(lean), knee_wobble=_wobble(offset, series["hip_drop"][frames]),
         confidence=confidence, reliable=reliable,
         unreliable_reasons=[] if reliable else reasons,
+        fppa_spread_deg=spread, pelvic_reference=pelvic_reference if leg != BOTH else "",
     )
     if reliable:
         rep.flags = _flags(rep, thresholds)

@@ -12,10 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 from scipy.signal import find_peaks
 
 #: Stance-leg labels: one leg planted, or both (a two-leg squat).
 LEFT, RIGHT, BOTH = "left", "right", "both"
+
+#: Seconds the hip must stay slower than ``rest_speed`` to count as at rest between reps.
+REST_S = 0.4
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ def find_dips(
     edge_fraction: float = 0.1,
     merge_fraction: float = 0.5,
     min_relative_depth: float = 0.4,
+    rest_speed: float = 0.1,
 ) -> tuple[list[Segment], list[Segment]]:
     """Split a hip-drop series into reps and shallow dips.
 
@@ -91,6 +96,10 @@ def find_dips(
         A dip shallower than this share of the median depth of the dips
         that pass ``min_depth`` is shallow too (a bob during the rise, a
         half-hearted dip among full reps).
+    rest_speed : float
+        Leg lengths per second under which the hip is at rest: a rep ends
+        (starts) where the hip comes to rest after rising most of the way,
+        even if it drifts further later (the person walks toward the camera).
 
     Returns
     -------
@@ -116,14 +125,19 @@ def find_dips(
     # Standing base between neighbouring bottoms: the lowest hip drop between them.
     bounds = np.concatenate([[0], peaks, [len(drop) - 1]])
     bases = [int(a + np.argmin(drop[a:b + 1])) for a, b in zip(bounds[:-1], bounds[1:])]
+    # Fastest hip movement within +-REST_S/2 of each grid point (leg lengths per second).
+    speed = np.gradient(drop, step) if len(drop) > 1 else np.zeros_like(drop)
+    speed = maximum_filter1d(np.abs(speed), size=max(1, int(round(REST_S / step))), mode="nearest")
     frame_of = np.clip(np.searchsorted(t, grid), 0, len(t) - 1)
     segments = []
     for k, peak in enumerate(peaks):
-        left, right = bases[k], bases[k + 1]
+        left = _local_base(drop, speed, bases[k], peak, merge_fraction, rest_speed)
+        right = _local_base(drop, speed, bases[k + 1], peak, merge_fraction, rest_speed)
         partial = peak in (0, len(drop) - 1)
-        # The side cut off by the recording has no standing base: use the other side's.
-        base_l = drop[right] if peak == 0 else drop[left]
-        base_r = drop[left] if peak == len(drop) - 1 else drop[right]
+        # Depth is measured from the lowest points around the dip (the standing height);
+        # the side cut off by the recording has no standing base: use the other side's.
+        base_l = drop[bases[k + 1]] if peak == 0 else drop[bases[k]]
+        base_r = drop[bases[k]] if peak == len(drop) - 1 else drop[bases[k + 1]]
         level_l = drop[left] + edge_fraction * (drop[peak] - drop[left])
         level_r = drop[right] + edge_fraction * (drop[peak] - drop[right])
         start = left + int(np.flatnonzero(drop[left:peak + 1] <= level_l)[-1])
@@ -138,6 +152,26 @@ def find_dips(
     reps = [s for s in segments if s.depth >= cut]
     shallow = [s for s in segments if min_prominence <= s.depth < cut]
     return reps, shallow
+
+
+def _local_base(drop: np.ndarray, speed: np.ndarray, base: int, peak: int, merge_fraction: float,
+                rest_speed: float) -> int:
+    """The standing base of a dip on one side: where the hip came to rest after (before) the bottom.
+
+    The lowest point between two bottoms is the standing base unless the hip
+    came to rest higher on the way there: a person who rises, stands, then
+    turns or walks toward the camera changes the hip's height in the image
+    slowly, without squatting, and those frames belong to no rep. So the base
+    is the first frame from the bottom toward the lowest point where the hip
+    has risen by more than ``merge_fraction`` of the dip and moves slower
+    than ``rest_speed`` (leg lengths per second) for :data:`REST_S` around
+    that frame (``speed`` is that running maximum); without one, the lowest
+    point.
+    """
+    side = np.arange(peak, base - 1, -1) if base < peak else np.arange(peak, base + 1)
+    risen = drop[peak] - drop[side] > merge_fraction * (drop[peak] - drop[base])
+    resting = risen & (speed[side] < rest_speed)
+    return int(side[np.argmax(resting)]) if resting.any() else base
 
 
 def _merge_bobs(drop: np.ndarray, peaks: np.ndarray, merge_fraction: float) -> np.ndarray:

@@ -59,6 +59,17 @@ class Rep:
     fraction of the standing leg length (hip to ankle).
     ``knee_wobble`` is the standard deviation, over the rep, of the knee's
     medio-lateral offset from the hip-ankle line, as a fraction of leg length.
+    ``fppa_bottom_deg`` and ``pelvic_drop_bottom_deg`` are medians over the
+    frames around the deepest one; ``fppa_spread_deg`` is the robust standard
+    deviation, over those frames, of the unsmoothed per-frame FPPA around the
+    smoothed one (deg): the landmarks' jitter.
+    ``knee_flexion_deg`` is the 2D knee bend at the deepest frame, NaN in a
+    frontal or oblique view (the image does not show flexion there).
+    ``pelvic_reference`` says what pelvic drop and trunk lean are measured
+    against: ``"level"`` (camera roll taken from frames on both feet) or
+    ``"rep start"`` (no such frames: the pelvis at the start of the rep is
+    taken as level, so the drop is the change during the rep); empty for a
+    two-leg squat.
     """
 
     index: int
@@ -81,6 +92,8 @@ class Rep:
     reliable: bool
     unreliable_reasons: list[str] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    fppa_spread_deg: float = float("nan")
+    pelvic_reference: str = ""
 
     @property
     def duration_s(self) -> float:
@@ -132,7 +145,11 @@ class Summary:
     ``measurable`` is False when the view or the video does not support FPPA
     and pelvic drop; ``messages`` then says why and what to change.
     ``rating`` is good / fair / poor in the spirit of Crossley 2011, or None
-    when there are too few reliable reps.
+    when there are too few reliable reps. ``camera_roll_deg`` is the camera
+    roll removed from pelvic drop and trunk lean (deg, positive = the
+    person's left appears lower), with ``camera_roll_source`` saying where it
+    came from; NaN when it was estimated per rep instead (see
+    :attr:`Rep.pelvic_reference`).
     """
 
     n_reps: int
@@ -145,6 +162,8 @@ class Summary:
     rating: str | None
     rating_reasons: list[str]
     messages: list[str]
+    camera_roll_deg: float = float("nan")
+    camera_roll_source: str = ""
 
 
 def _clean(value: Any) -> Any:

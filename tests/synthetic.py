@@ -63,7 +63,7 @@ class Timeline:
     reps: list[tuple[int, int, int]]  # (start, bottom, end) frame of each rep
 
 
-def _timeline(t, n_reps, stance_legs, tempo_s, pause_s, standing_s) -> Timeline:
+def _timeline(t, n_reps, stance_legs, tempo_s, pause_s, standing_s, two_foot_phases=True) -> Timeline:
     n = len(t)
     squat, lift = np.zeros(n), np.zeros(n)
     stance = np.full(n, "both", dtype=object)
@@ -83,6 +83,11 @@ def _timeline(t, n_reps, stance_legs, tempo_s, pause_s, standing_s) -> Timeline:
         frame = lambda s: int(np.argmin(np.abs(t - s)))  # noqa: E731
         reps.append((frame(down), frame((bottom_a + bottom_b) / 2), frame(up_end)))
         start = end + 0.6
+    if not two_foot_phases:  # the free foot stays up from the first frame to the last
+        if len(set(stance_legs)) > 1:
+            raise ValueError("without two-foot phases every rep needs the same stance leg")
+        lift[:] = 1.0
+        stance[:] = stance_legs[0]
     return Timeline(squat, lift, stance, reps)
 
 
@@ -217,17 +222,26 @@ def _project(world, width, height, distance_m, camera_height_m, yaw_deg, roll_de
     return xy
 
 
-def _fppa_projected(xy, stance, valgus_sign):
-    """FPPA of each leg from projected points, by the law of cosines (independent of knee_cv)."""
+def _fppa_projected(xy, stance):
+    """FPPA of each stance leg from projected points (independent of knee_cv).
+
+    Magnitude by the law of cosines at the knee; sign from the projected
+    geometry: positive (valgus) when the knee lies on the same side of the
+    hip-ankle line as the other hip.
+    """
+    def side(a, b, p):  # which side of the line a -> b the point p lies on
+        return np.sign((b[:, 0] - a[:, 0]) * (p[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (p[:, 0] - a[:, 0]))
+
     out = {}
-    for leg, (h, k, a) in {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-                           "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)}.items():
+    for leg, (h, k, a, other) in {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.RIGHT_HIP),
+                                  "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.LEFT_HIP)}.items():
         thigh = np.linalg.norm(xy[:, k] - xy[:, h], axis=-1)
         shank = np.linalg.norm(xy[:, a] - xy[:, k], axis=-1)
         chord = np.linalg.norm(xy[:, a] - xy[:, h], axis=-1)
         cos_inner = np.clip((thigh**2 + shank**2 - chord**2) / (2 * thigh * shank), -1, 1)
         magnitude = 180.0 - np.degrees(np.arccos(cos_inner))
-        out[leg] = np.where(stance == leg, valgus_sign * magnitude, np.nan)
+        sign = np.where(side(xy[:, h], xy[:, a], xy[:, k]) == side(xy[:, h], xy[:, a], xy[:, other]), 1.0, -1.0)
+        out[leg] = np.where(stance == leg, sign * magnitude, np.nan)
     return out
 
 
@@ -252,6 +266,7 @@ def synthetic_squats(
     distance_m: float = 3.5,
     camera_height_m: float = 0.7,
     variable_dt: bool = False,
+    two_foot_phases: bool = True,
 ) -> tuple[PoseTrack, dict]:
     """A PoseTrack of single-leg squats with known valgus and pelvic drop.
 
@@ -290,6 +305,10 @@ def synthetic_squats(
     distance_m, camera_height_m : float
     variable_dt : bool
         Jitter the frame times by up to +-30 % of a frame step (phone video).
+    two_foot_phases : bool
+        False: the free foot is held up for the whole recording (no frame on
+        both feet, as when a phone clip starts with the foot already lifted);
+        every rep must then have the same stance leg.
 
     Returns
     -------
@@ -311,7 +330,7 @@ def synthetic_squats(
     if variable_dt:
         t = t + rng.uniform(-0.3, 0.3, len(t)) / fps
         t[0] = 0.0
-    tl = _timeline(t, n_reps, legs, tempos, pause_s, standing_s)
+    tl = _timeline(t, n_reps, legs, tempos, pause_s, standing_s, two_foot_phases)
     width, height = size
 
     def frontal(points):
@@ -319,7 +338,7 @@ def synthetic_squats(
 
     world = _body(tl, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg, frontal)
     xy = _project(world, width, height, distance_m, camera_height_m, yaw_deg, roll_deg, mirrored)
-    truth_fppa = _fppa_projected(xy, tl.stance, np.sign(valgus_deg))
+    truth_fppa = _fppa_projected(xy, tl.stance)
     xy = xy + rng.normal(0.0, jitter_px, xy.shape) if jitter_px else xy
     n = len(t)
     visibility = np.full((n, NUM_LANDMARKS), 0.98)

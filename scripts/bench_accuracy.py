@@ -1,0 +1,163 @@
+"""Accuracy of the analysis against ground truth that does not come from knee_cv.
+
+Two tables:
+
+* synthetic single-leg squats with known geometry (``tests/synthetic.py``):
+  reps found vs made, stance legs, FPPA at the deepest point and pelvic
+  drop against the values built into the 3D model, with camera roll and yaw,
+  pixel jitter, dropouts and recordings without a phase on both feet;
+* the real frontal single-leg squats in ``../shared/videos``: reps and stance
+  legs found against those verified by looking (``tests/data/sls_front_reps.csv``)
+  and FPPA against hip, knee and ankle digitised by hand on the deepest
+  frames (``tests/data/sls_front_manual_points.csv``).
+
+Run: ``python scripts/bench_accuracy.py`` (the real-clip table needs the shared
+folder; set KNEE_CV_SHARED to point elsewhere). Not a test: it prints numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from synthetic import synthetic_squats  # noqa: E402
+
+from knee_cv.analysis import analyze  # noqa: E402
+
+SHARED = Path(os.environ.get("KNEE_CV_SHARED", ROOT.parent / "shared"))
+DATA = ROOT / "tests" / "data"
+
+#: name -> synthetic_squats options
+SYNTHETIC_CASES = {
+    "clean, level camera": dict(),
+    "roll 3.6, yaw 7, jitter 3 px, 5 % dropouts": dict(roll_deg=3.6, yaw_deg=7.0, jitter_px=3.0,
+                                                       dropout_rate=0.05),
+    "roll 3.6, no two-foot phase, jitter 1 px": dict(roll_deg=3.6, two_foot_phases=False, jitter_px=1.0),
+    "roll -3, no two-foot phase, jitter 3 px, 5 % dropouts": dict(
+        roll_deg=-3.0, two_foot_phases=False, jitter_px=3.0, dropout_rate=0.05),
+    "720p landscape, jitter 3 px, 5 % dropouts": dict(size=(1280, 720), jitter_px=3.0, dropout_rate=0.05),
+    "720p, roll 3.6, yaw 7, jitter 3 px, 5 % dropouts": dict(size=(1280, 720), roll_deg=3.6, yaw_deg=7.0,
+                                                             jitter_px=3.0, dropout_rate=0.05),
+}
+
+
+def synthetic_rows(seeds=range(5)):
+    """One row per case: worst errors over ``seeds`` recordings of 5 reps each."""
+    rows = []
+    for name, options in SYNTHETIC_CASES.items():
+        found = made = legs_ok = reliable = 0
+        fppa_err, drop_err, conf = [], [], []
+        for seed in seeds:
+            legs = ["left"] * 5 if options.get("two_foot_phases") is False else ["left", "right"] * 2 + ["left"]
+            track, truth = synthetic_squats(n_reps=5, stance_legs=legs, valgus_deg=12.0, pelvic_drop_deg=6.0,
+                                            seed=seed, **options)
+            result = analyze(track)
+            made += len(truth["reps"])
+            found += len(result.reps)
+            for rep in result.reps:
+                k = int(np.argmin([abs(rep.bottom_frame - b) for _, b, _ in truth["reps"]]))
+                bottom = truth["reps"][k][1]
+                legs_ok += rep.leg == truth["rep_legs"][k]
+                fppa_err.append(rep.fppa_bottom_deg - truth[f"fppa_{truth['rep_legs'][k]}"][bottom])
+                drop_err.append(rep.pelvic_drop_bottom_deg - truth["pelvic_drop"][bottom])
+                conf.append(rep.confidence)
+                reliable += rep.reliable
+        fppa_err, drop_err = np.abs(fppa_err), np.abs(drop_err)
+        rows.append([name, f"{found}/{made}", f"{legs_ok}/{made}", f"{reliable}/{found}",
+                     f"{np.nanmean(fppa_err):.2f} / {np.nanmax(fppa_err):.2f}",
+                     f"{np.nanmean(drop_err):.2f} / {np.nanmax(drop_err):.2f}", f"{min(conf):.2f}"])
+    return ["case (5 seeds x 5 reps)", "reps found", "stance legs right", "reliable",
+            "|FPPA err| mean / max deg", "|pelvic drop err| mean / max deg", "min confidence"], rows
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def manual_fppa(hip, knee, ankle, other_hip) -> float:
+    """FPPA (deg, + = valgus) of hand-digitised points: the angle between thigh and shank.
+
+    Computed here without knee_cv: 180 minus the inner angle at the knee, positive
+    when the knee lies on the other hip's side of the hip-ankle line.
+    """
+    hip, knee, ankle, other_hip = (np.asarray(p, float) for p in (hip, knee, ankle, other_hip))
+    a, b = hip - knee, ankle - knee
+    inner = np.degrees(np.arccos(np.clip(a @ b / np.linalg.norm(a) / np.linalg.norm(b), -1, 1)))
+    line = ankle - hip
+    side_knee = np.sign(line[0] * (knee - hip)[1] - line[1] * (knee - hip)[0])
+    side_other = np.sign(line[0] * (other_hip - hip)[1] - line[1] * (other_hip - hip)[0])
+    return float((180.0 - inner) * (1 if side_knee == side_other else -1))
+
+
+def real_rows():
+    """One row per verified rep of the real frontal clips (empty without the shared folder)."""
+    reps_csv, points_csv = DATA / "sls_front_reps.csv", DATA / "sls_front_manual_points.csv"
+    if not (SHARED / "videos").is_dir() or not reps_csv.exists():
+        return None
+    from knee_cv.pose import track_video
+
+    truth = _read_csv(reps_csv)
+    points = _read_csv(points_csv) if points_csv.exists() else []
+    rows = []
+    for clip in dict.fromkeys(row["clip"] for row in truth):
+        track = track_video(SHARED / "videos" / clip)
+        result = analyze(track)
+        expected = [row for row in truth if row["clip"] == clip]
+        found_legs = " ".join(r.leg[0].upper() for r in result.reps) or "-"
+        want_legs = " ".join(row["stance_leg"][0].upper() for row in expected if row["stance_leg"]) or "-"
+        for row in (p for p in points if p["clip"] == clip):
+            t = float(row["t_s"])
+            side = row["leg"]
+            other = "right" if side == "left" else "left"
+            manual = manual_fppa(*[(float(row[f"{j}_x"]), float(row[f"{j}_y"]))
+                                   for j in ("hip", "knee", "ankle")],
+                                 (float(row[f"{other}_hip_x"]), float(row[f"{other}_hip_y"])))
+            rep = min(result.reps, key=lambda r: abs(r.t_bottom - t), default=None)
+            ours = rep.fppa_bottom_deg if rep is not None and abs(rep.t_bottom - t) < 0.5 else float("nan")
+            rows.append([clip, f"{len(result.reps)} / {len(expected)}", f"{found_legs} / {want_legs}",
+                         f"{t:.2f}", f"{manual:.1f}", f"{ours:.1f}", f"{ours - manual:+.1f}",
+                         "yes" if rep is not None and rep.reliable else "no"])
+        if not any(p["clip"] == clip for p in points):
+            rows.append([clip, f"{len(result.reps)} / {len(expected)}", f"{found_legs} / {want_legs}",
+                         "-", "-", "-", "-", "-"])
+    return ["clip", "reps found / verified", "stance legs found / verified", "bottom s",
+            "manual FPPA", "knee_cv FPPA", "difference", "reliable"], rows
+
+
+def _print_table(header, rows) -> None:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print(line(row))
+
+
+def main() -> None:
+    print("## Synthetic single-leg squats (valgus 12 deg, pelvic drop 6 deg at the bottom)\n")
+    _print_table(*synthetic_rows())
+    real = real_rows()
+    print("\n## Real frontal single-leg squats\n")
+    if real is None:
+        print(f"skipped: no shared videos at {SHARED / 'videos'} or no tests/data/sls_front_reps.csv")
+        return
+    header, rows = real
+    _print_table(header, rows)
+    diffs = np.array([float(r[6]) for r in rows if r[6] not in ("-", "+nan", "nan")])
+    diffs = diffs[np.isfinite(diffs)]
+    if diffs.size:
+        print(f"\nFPPA vs manual over {diffs.size} deepest frames: mean |difference| "
+              f"{np.mean(np.abs(diffs)):.1f} deg, max {np.max(np.abs(diffs)):.1f} deg, "
+              f"mean signed {np.mean(diffs):+.1f} deg")
+
+
+if __name__ == "__main__":
+    main()

@@ -40,6 +40,29 @@ BODY_LANDMARKS = (
 FINDING_ORDER = ("knee_valgus", "pelvic_drop", "trunk_lean", "knee_wobble", "shallow")
 
 
+def measured_landmarks(track: PoseTrack, live: bool = False) -> np.ndarray:
+    """The landmark positions the analysis measures, for drawing what was measured.
+
+    Parameters
+    ----------
+    track : PoseTrack
+    live : bool
+        As for :func:`analyze`.
+
+    Returns
+    -------
+    ndarray, shape (T, 33, 2)
+        Pixels: the cleaned positions (:func:`knee_cv.filters.clean`) of
+        :data:`BODY_LANDMARKS`, exactly those the angles come from, and the
+        raw positions of the other landmarks (face, arms, feet). NaN where a
+        measured landmark was rejected.
+    """
+    xy = track.xy.copy()
+    if len(track):
+        xy[:, list(BODY_LANDMARKS)] = clean(track, live=live, landmarks=BODY_LANDMARKS)[:, list(BODY_LANDMARKS)]
+    return xy
+
+
 def _resolve(source: PoseTrack | str | Path) -> PoseTrack:
     """The PoseTrack behind ``source`` (a track, a track file or a video file)."""
     if isinstance(source, PoseTrack):
@@ -324,7 +347,11 @@ def format_text(analysis: Analysis) -> str:
             f"{_number(r.fppa_peak_deg):>6} {_number(r.pelvic_drop_bottom_deg):>6} "
             f"{_number(r.trunk_lean_deg):>6} {_number(r.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
             f"{notes or 'ok'}")
-    lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS, ""]
+    lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS]
+    if s.camera_roll_source and any(r.pelvic_reference for r in analysis.reps):
+        roll = f"{s.camera_roll_deg:+.1f} deg, from " if np.isfinite(s.camera_roll_deg) else "from "
+        lines.append(f"Camera tilt removed from pelvic drop and trunk lean: {roll}{s.camera_roll_source}.")
+    lines.append("")
     for leg in s.legs:
         lines.append(
             f"{leg_name(leg.leg)}: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA {_number(leg.fppa_deg)}, "

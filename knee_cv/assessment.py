@@ -357,7 +357,8 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[str | None, list
     rating = "good" if not crossed else "fair" if len(crossed) == 1 and not far else "poor"
     reasons = [f"above threshold: {c}" for c in crossed] + [f"within threshold: {p}" for p in passed]
     if far:
-        reasons.insert(0, "FPPA above the threshold by more than the 8 deg smallest detectable difference")
+        reasons.insert(0, "FPPA above the threshold by more than the "
+                          f"{thresholds['smallest_detectable_difference']['value']:.0f} deg smallest detectable difference")
     if leg.n_reliable < thresholds["rating"]["min_reps"]:
         reasons.append(
             f"based on {leg.n_reliable} reliable rep(s); clinical protocols average "

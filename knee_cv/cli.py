@@ -72,26 +72,32 @@ def _analyze(args: argparse.Namespace) -> None:
         from knee_cv import store
         from knee_cv.models import sha256_of
 
-        key_frames = _key_frames(source, track, analysis) if is_video else None
+        from knee_cv.render import rep_key_frames
+
+        key_frames = rep_key_frames(source, track, analysis) if is_video else None
         session_id = store.save_analysis(analysis, args.subject, key_frames=key_frames,
                                          video_hash=sha256_of(source) if is_video else None, db_url=args.db)
         print(f"Saved as session {session_id} of subject {args.subject}.")
 
 
-def _key_frames(video: Path, track, analysis) -> dict[int, bytes]:
-    """JPEG of each rep's deepest frame, with the measured lines, by rep index."""
-    from knee_cv.render import rep_thumbnail
-    from knee_cv.video import iter_frames
+def _batch(args: argparse.Namespace) -> int:
+    from knee_cv.batch import Settings, run_batch
 
-    wanted = {rep.bottom_frame: rep for rep in analysis.reps}
-    thumbnails: dict[int, bytes] = {}
-    for index, (_, frame) in enumerate(iter_frames(video)):
-        if index in wanted:
-            rep = wanted[index]
-            thumbnails[rep.index] = rep_thumbnail(frame, track.xy[index], rep)
-            if len(thumbnails) == len(wanted):
-                break
-    return thumbnails
+    if args.save and not (args.subject or args.subject_from_folder):
+        raise KneeCvError("--save needs --subject ID or --subject-from-folder (each video's folder name is its subject).")
+    if not args.save and (args.subject or args.subject_from_folder):
+        raise KneeCvError("--subject and --subject-from-folder only apply with --save.")
+    subject_of = None
+    if args.save:
+        subject_of = (lambda path: path.absolute().parent.name) if args.subject_from_folder else (lambda _: args.subject)
+    result = run_batch(
+        args.source, args.output, settings=Settings(args.variant, args.model, args.sex), recursive=args.recursive,
+        workers=args.workers, ray=args.ray is not None, ray_address=args.ray or None, subject_of=subject_of,
+        db_url=args.db,
+    )
+    print(f"{len(result.rows)} videos: {result.analysed} run now, {result.resumed} kept from an earlier batch, "
+          f"{result.failed} failed. Summary: {result.summary_path}")
+    return 1 if result.failed else 0
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -169,6 +175,28 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(analyze)
     analyze.set_defaults(run=_analyze)
 
+    batch = commands.add_parser(
+        "batch", help="analyse every video of a folder or glob into a folder, with a summary CSV",
+        description="Analyse many videos: per-video JSON and per-rep CSV plus summary.csv in OUTPUT. Videos "
+                    "already finished there (same bytes, same settings) are skipped, so an interrupted batch "
+                    "resumes. Exit status 1 when any video failed (see summary.csv).")
+    batch.add_argument("source", help="folder of videos (by file ending), a video, or a glob such as 'clinic/**/*.mp4'")
+    batch.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
+    batch.add_argument("-r", "--recursive", action="store_true", help="also look in the folder's subfolders")
+    batch.add_argument("--workers", type=int, help="local worker processes (default: one per 2 CPU cores)")
+    batch.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                       help="run on a Ray cluster at ADDRESS (or a local Ray instance without one); "
+                            "needs pip install 'knee-cv[ray]'")
+    batch.add_argument("--sex", choices=("female", "male"), help="use sex-specific valgus thresholds")
+    batch.add_argument("--save", action="store_true", help="save every analysed video to the clinician database")
+    subject = batch.add_mutually_exclusive_group()
+    subject.add_argument("--subject", help="pseudonymous subject id to save every video under (with --save)")
+    subject.add_argument("--subject-from-folder", action="store_true",
+                         help="save each video under its folder's name as the subject id (with --save)")
+    db_option(batch)
+    model_options(batch)
+    batch.set_defaults(run=_batch)
+
     report = commands.add_parser("report", help="write the PDF report of a saved session")
     report.add_argument("session_id", type=int)
     report.add_argument("-o", "--output", required=True, help="PDF file to write")
@@ -195,11 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        status = args.run(args)
     except KneeCvError as error:
         print(f"knee-cv: {error}", file=sys.stderr)
         return 2
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

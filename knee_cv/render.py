@@ -21,6 +21,7 @@ import av
 import cv2
 import numpy as np
 
+from knee_cv.analysis import measured_landmarks
 from knee_cv.landmarks import SKELETON_EDGES, Landmark
 from knee_cv.result import Analysis, Rep
 from knee_cv.track import PoseTrack
@@ -376,7 +377,9 @@ def annotate_video(
 ) -> dict[int, bytes]:
     """Write the annotated video and collect each rep's deepest-frame thumbnail.
 
-    Every frame gets the skeleton, the stance leg's thigh and shank in its
+    Every frame gets the skeleton (the hips, knees, ankles and shoulders
+    where the analysis measured them: cleaned, see
+    :func:`knee_cv.analysis.measured_landmarks`), the stance leg's thigh and shank in its
     rep's flag colour (:func:`rep_colour`; :data:`NEUTRAL` between reps), the
     FPPA and pelvic-drop readouts and the rep number. The output is H.264
     (yuv420p, even size, ``+faststart``) in MP4 with the source's real frame
@@ -413,6 +416,7 @@ def annotate_video(
         If the video cannot be read.
     """
     bottoms = {rep.bottom_frame: rep for rep in analysis.reps}
+    drawn = measured_landmarks(track)
     thumbnails: dict[int, bytes] = {}
     step = float(np.median(np.diff(track.t))) if len(track) > 1 else 1.0 / max(track.fps, 1.0)
     time_base = Fraction(1, 1000)
@@ -433,13 +437,13 @@ def annotate_video(
             if matched and index in bottoms:
                 rep = bottoms[index]
                 thumbnails[rep.index] = rep_thumbnail(
-                    rgb, track.xy[index], rep, blur_face=blur_face, max_side=thumbnail_side
+                    rgb, drawn[index], rep, blur_face=blur_face, max_side=thumbnail_side
                 )
             factor = size[0] / rgb.shape[1]
             frame = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if factor != 1.0 else rgb.copy()
             if matched:
                 annotate_frame(
-                    frame, track.xy[index] * factor, track.visibility[index],
+                    frame, drawn[index] * factor, track.visibility[index],
                     face_blur=blur_face, **_frame_overlay(analysis, index, t),
                 )
             pts = max(int(round(t * 1000)), last_pts + 1)
@@ -514,3 +518,43 @@ def rep_thumbnail(
     if not ok:
         raise RuntimeError("OpenCV could not encode the thumbnail as JPEG")
     return jpeg.tobytes()
+
+
+def rep_key_frames(
+    video_path: str | Path,
+    track: PoseTrack,
+    analysis: Analysis,
+    *,
+    blur_face: bool = False,
+    max_side: int = 480,
+) -> dict[int, bytes]:
+    """The thumbnail (:func:`rep_thumbnail`) of each rep's deepest frame, without writing a video.
+
+    Video frames are matched to track rows by time, as in
+    :func:`annotate_video`, so a track that skipped frames still gets the
+    right picture; the landmarks drawn are those measured
+    (:func:`knee_cv.analysis.measured_landmarks`). Decoding stops after the
+    last rep's deepest frame.
+
+    Returns
+    -------
+    dict of int to bytes
+        JPEG per ``Rep.index``.
+    """
+    if not analysis.reps:
+        return {}
+    drawn = measured_landmarks(track)
+    wanted = {rep.index: float(track.t[rep.bottom_frame]) for rep in analysis.reps}
+    best: dict[int, tuple[float, np.ndarray]] = {}
+    last = max(wanted.values())
+    for t, rgb in iter_frames(video_path):
+        for index, t_rep in wanted.items():
+            gap = abs(t - t_rep)
+            if index not in best or gap < best[index][0]:
+                best[index] = (gap, rgb)
+        if t > last:
+            break
+    reps = {rep.index: rep for rep in analysis.reps}
+    return {index: rep_thumbnail(rgb, drawn[reps[index].bottom_frame], reps[index], blur_face=blur_face,
+                                 max_side=max_side) for index, (_, rgb) in best.items()}
+

@@ -26,14 +26,18 @@ from PIL import Image
 
 from knee_cv import __version__, store
 from knee_cv.result import Analysis, Rep
-from knee_cv.thresholds import load_thresholds
 
-FPPA_SDD_DEG = float(load_thresholds()["smallest_detectable_difference"]["value"])
-"""Smallest detectable difference of 2D FPPA between days, in degrees (from thresholds.toml).
 
-Munro, Herrington and Carolan 2012 (J Sport Rehabil 21:7-11) report 7.5-8.9
-deg; a change smaller than this between sessions is within measurement noise.
-"""
+def fppa_sdd(thresholds: dict) -> float:
+    """Smallest detectable difference of 2D FPPA between days, in degrees, from ``thresholds``.
+
+    The packaged value comes from Munro, Herrington and Carolan 2012 (J Sport
+    Rehabil 21:7-11: 7.5-8.9 deg); a change smaller than this between sessions
+    is within measurement noise. Taken from the thresholds a session was
+    analysed with, so overrides count.
+    """
+    return float(thresholds["smallest_detectable_difference"]["value"])
+
 
 SCREENING_STATEMENT = (
     "This report is a screening aid, not a diagnosis. The angles are estimated from a single video "
@@ -42,13 +46,16 @@ SCREENING_STATEMENT = (
     "locking or giving way of the knee need a clinical assessment, not exercises from a report."
 )
 
-REFERENCE_NOTE = (
-    "Reference 2D FPPA in the single-leg squat: women without pain 8.4 +/- 5.1 deg, women with "
-    "patellofemoral pain 16.8 +/- 5.4 deg (Herrington 2014, The Knee 21:514-7); men without pain "
-    "about 7 deg, men with patellofemoral pain about 15 deg (Ghulam 2021). A change under "
-    f"{FPPA_SDD_DEG:.0f} deg between sessions is within measurement noise (Munro 2012). No validated "
-    "single-leg-squat cut-off exists for pelvic drop: its threshold is a heuristic."
-)
+def reference_note(thresholds: dict) -> str:
+    """Reference values and the smallest detectable difference, for the report's summary."""
+    return (
+        "Reference 2D FPPA in the single-leg squat: women without pain 8.4 +/- 5.1 deg, women with "
+        "patellofemoral pain 16.8 +/- 5.4 deg (Herrington 2014, The Knee 21:514-7); men without pain "
+        "about 7 deg, men with patellofemoral pain about 15 deg (Ghulam 2021). A change under "
+        f"{fppa_sdd(thresholds):.0f} deg between sessions is within measurement noise (Munro 2012). No validated "
+        "single-leg-squat cut-off exists for pelvic drop: its threshold is a heuristic."
+    )
+
 
 _REPLACEMENTS = {
     "\u00b0": " deg",
@@ -362,7 +369,8 @@ class _Report(FPDF):
             ])
         self._table(rows, (22, 25, 20, 25, 24, 18, 22, 24))
         self.set_text_color(*_MUTED)
-        self._para("Means over the reliable reps of each stance leg. " + REFERENCE_NOTE, size=7.5)
+        self._para("Means over the reliable reps of each stance leg. " + reference_note(self.analysis.thresholds),
+                   size=7.5)
         self.set_text_color(*_INK)
 
     def _rep_table(self) -> None:

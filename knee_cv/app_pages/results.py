@@ -27,7 +27,11 @@ FPPA_HELP = (
     "the angle between thigh (hip to knee) and shank (knee to ankle) in the picture. 0° = straight; "
     "positive = valgus (knee moves inward), negative = varus (knee outward)."
 )
-PELVIC_HELP = "Tilt of the line through both hips at the deepest point; positive = the free leg's side is lower."
+PELVIC_HELP = (
+    "Tilt of the line through both hips at the deepest point; positive = the free leg's side is lower. "
+    "Measured against level ground when the video has you standing on both feet (that corrects a tilted "
+    "camera); otherwise against the start of each rep, so it is the drop during the rep."
+)
 RATING_HELP = (
     "Good / fair / poor in the spirit of Crossley et al. 2011 (knee, pelvis, trunk and depth together). "
     "A screening aid, not a diagnosis."
@@ -63,6 +67,9 @@ def summary_cards(analysis: Analysis) -> None:
         cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
         if leg.rating_reasons:
             st.caption(" ".join(leg.rating_reasons))
+    if summary.camera_roll_source and any(rep.pelvic_reference for rep in analysis.reps):
+        roll = f"{summary.camera_roll_deg:+.1f}° from " if math.isfinite(summary.camera_roll_deg) else "from "
+        st.caption(f"Camera tilt removed from pelvic drop and trunk lean: {roll}{summary.camera_roll_source}.")
     st.caption(f"Conventions: {Analysis.CONVENTIONS}")
 
 
@@ -78,7 +85,7 @@ def rep_dataframe(analysis: Analysis) -> None:
         return
     table.insert(0, "rep", table["index"] + 1)
     table["reliable"] = table["reliable"].astype(bool)
-    angles = ["fppa_bottom_deg", "fppa_peak_deg", "pelvic_drop_peak_deg", "trunk_lean_deg", "knee_wobble"]
+    angles = ["fppa_bottom_deg", "fppa_peak_deg", "pelvic_drop_bottom_deg", "trunk_lean_deg", "knee_wobble"]
     table.loc[~table["reliable"], angles] = float("nan")
     columns = {
         "rep": st.column_config.NumberColumn("Rep", help="Rep number, in time order."),
@@ -87,7 +94,7 @@ def rep_dataframe(analysis: Analysis) -> None:
         "fppa_bottom_deg": st.column_config.NumberColumn("FPPA", format="%+.1f°", help=FPPA_HELP),
         "fppa_peak_deg": st.column_config.NumberColumn("Peak FPPA", format="%+.1f°",
                                                        help="Largest FPPA during the rep (positive = valgus)."),
-        "pelvic_drop_peak_deg": st.column_config.NumberColumn("Pelvic drop", format="%+.1f°", help=PELVIC_HELP),
+        "pelvic_drop_bottom_deg": st.column_config.NumberColumn("Pelvic drop", format="%+.1f°", help=PELVIC_HELP),
         "trunk_lean_deg": st.column_config.NumberColumn(
             "Trunk lean", format="%+.1f°", help="Hip-to-shoulder line from vertical; positive = toward the stance leg."),
         "depth": st.column_config.NumberColumn("Depth", format="%.2f",

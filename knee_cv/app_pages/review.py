@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 from knee_cv import auth, report, store
 from knee_cv.errors import KneeCvError
 from knee_cv.result import Analysis, Rep
+from knee_cv.thresholds import load_thresholds
 
 LEG_COLOURS = {"left": "#1f77b4", "right": "#d62728", "both": "#7f7f7f"}
 QUEUE_PAGE = 5  # reps shown at once in the queue
@@ -131,7 +132,7 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
                 _review_form(flag, reviewer, db_url)
 
 
-def _history_figure(rows: list[store.HistoryRow]) -> go.Figure:
+def _history_figure(rows: list[store.HistoryRow], sdd: float) -> go.Figure:
     """FPPA and pelvic drop per session and leg; FPPA with the ± SDD band around each leg's first value."""
     titles = ("FPPA (°, + = valgus)", "Pelvic drop (°, + = free side lower)")
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles)
@@ -143,7 +144,6 @@ def _history_figure(rows: list[store.HistoryRow]) -> go.Figure:
         colour = LEG_COLOURS[leg]
         baseline = next((r.fppa_deg for r in leg_rows if math.isfinite(r.fppa_deg)), float("nan"))
         if math.isfinite(baseline):
-            sdd = report.FPPA_SDD_DEG
             fig.add_scatter(x=[x[0], x[-1], x[-1], x[0]], y=[baseline - sdd] * 2 + [baseline + sdd] * 2,
                             fill="toself", fillcolor=colour, opacity=0.12, line_width=0, mode="lines",
                             name=f"{leg}: first measured session ± {sdd:.0f}° (SDD)", hoverinfo="skip", row=1, col=1)
@@ -201,8 +201,9 @@ def _subject(code: str, db_url: str) -> None:
     rows = store.history(code, db_url=db_url)
     if rows:
         st.markdown("#### History")
-        st.plotly_chart(_history_figure(rows), width="stretch", key=f"history-{code}")
-        st.caption(f"Shaded: each leg's first measured FPPA ± {report.FPPA_SDD_DEG:.0f}°, the smallest change "
+        sdd = report.fppa_sdd(load_thresholds(sex=subject.sex))
+        st.plotly_chart(_history_figure(rows, sdd), width="stretch", key=f"history-{code}")
+        st.caption(f"Shaded: each leg's first measured FPPA ± {sdd:.0f}°, the smallest change "
                    "that is more than measurement noise (Munro, Herrington and Carolan 2012). Pelvic drop has no "
                    "validated change threshold.")
         st.markdown("#### Left versus right")

@@ -131,7 +131,9 @@ def _hash_password(_args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import subprocess
 
-    app = Path(__file__).resolve().parent.parent / "app.py"
+    from knee_cv.app_pages import main as app_main
+
+    app = Path(app_main.__file__).resolve()
     command = [sys.executable, "-m", "streamlit", "run", str(app),
                "--server.address", args.address, "--server.port", str(args.port)]
     raise SystemExit(subprocess.call(command))

@@ -126,11 +126,13 @@ def test_a_clip_with_nobody_says_so_and_shows_no_numbers(shared_videos):
 def test_navigation_lists_the_four_pages():
     # The live page needs a real Streamlit server for its WebRTC component
     # (AppTest has none), so it is tested in test_browser.py.
-    source = Path(APP).read_text()
+    from knee_cv.app_pages import main
+
+    source = Path(main.__file__).read_text()
     for title in ("Analyze a video", "Live webcam", "Clinician review", "How to film"):
         assert f'title="{title}"' in source
     for page in ("analyze", "live", "review", "how_to_film"):
-        assert (Path(APP).parent / "knee_cv" / "app_pages" / f"{page}.py").is_file()
+        assert (main.PAGES / f"{page}.py").is_file()
 
 
 def test_live_session_draws_counts_and_keeps_the_track(shared_videos):

@@ -1,0 +1,509 @@
+"""Many videos at once (``knee-cv batch``): a folder or glob in, one result per video and a summary out.
+
+Each video goes through the same steps as ``knee-cv analyze``
+(:func:`knee_cv.pose.track_video`, then :func:`knee_cv.analysis.analyze`),
+in a pool of local worker processes or as tasks on a Ray cluster; the
+results are the same either way, because workers only compute and send
+the result back, and this process writes every file.
+
+What the output folder holds
+----------------------------
+``summary.csv``
+    One row per video found (see :data:`SUMMARY_FIELDS`), in the order the
+    videos were found; rewritten after each video, so an interrupted batch
+    leaves the rows finished so far.
+``STEM-HASH.json``, ``STEM-HASH.reps.csv``
+    The full result (:meth:`knee_cv.result.Analysis.to_json`) and the per-rep
+    table (:func:`knee_cv.report.write_reps_csv`) of each video that could be
+    analysed; ``HASH`` is the first 10 hex digits of the video's SHA-256.
+``.batch/SHA256.json``
+    The record of a finished video, written last: its summary row and the
+    settings it was made with. A later batch over the same folder skips
+    every video whose bytes already have a record made with the same model
+    and ``sex`` (and, when saving, saved for the same subject), whatever the
+    file is called now. A video whose error was the file's (not a video,
+    damaged, no person) is finished too; an unexpected failure is not, and
+    is tried again next time.
+``.batch/workers.log``
+    What the local worker processes printed (MediaPipe's native logging).
+
+Every file is written to a temporary name and renamed into place, so a
+crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import math
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knee_cv.errors import KneeCvError
+from knee_cv.result import Analysis
+
+#: File endings taken as videos when a folder is given.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv", ".3gp")
+#: CPU cores one video keeps busy: the pose stage runs two landmarker threads
+#: (see :func:`knee_cv.pose.track_video`), each using a little over one core.
+CPUS_PER_VIDEO = 2
+SUMMARY_NAME = "summary.csv"
+#: Columns of ``summary.csv``. Angles are in degrees, means over the reliable
+#: reps of that stance leg (FPPA positive = valgus, pelvic drop positive = the
+#: free leg's side lower); ``seconds`` is the time the analysis took when it
+#: ran; ``resumed`` is ``yes`` for a result kept from an earlier batch.
+SUMMARY_FIELDS = (
+    "file", "sha256", "status", "message", "view", "exercise", "reps", "reliable_reps",
+    "fppa_left_deg", "fppa_right_deg", "pelvic_drop_left_deg", "pelvic_drop_right_deg",
+    "rating", "seconds", "json", "reps_csv", "session_id", "resumed",
+)
+_STATE = ".batch"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every video of a batch is analysed (sent to each worker).
+
+    Attributes
+    ----------
+    variant : str
+        Pose model variant ("full", "lite", "heavy").
+    model_path : str, optional
+        An explicit ``.task`` model file (it must exist on every worker).
+    sex : {"female", "male"}, optional
+        Sex-specific valgus thresholds.
+    key_frames : bool
+        Also make each rep's key-frame JPEG (needed to save to the store).
+    """
+
+    variant: str = "full"
+    model_path: str | None = None
+    sex: str | None = None
+    key_frames: bool = False
+
+
+@dataclass
+class Outcome:
+    """What analysing one video gave.
+
+    ``status`` is "ok" or "error"; ``message`` says what went wrong (for an
+    error) or what the analysis noted about the recording. ``retry`` marks an
+    error that was not the file's fault, so the video is tried again in the
+    next batch.
+    """
+
+    status: str
+    message: str
+    seconds: float
+    analysis: Analysis | None = None
+    key_frames: dict[int, bytes] | None = None
+    retry: bool = False
+
+
+@dataclass
+class BatchResult:
+    """The summary rows of a batch (as written to ``summary.csv``) and where it is."""
+
+    rows: list[dict[str, Any]]
+    summary_path: Path
+    analysed: int = 0
+
+    @property
+    def failed(self) -> int:
+        """Videos whose status is "error"."""
+        return sum(row["status"] == "error" for row in self.rows)
+
+    @property
+    def resumed(self) -> int:
+        """Videos whose result was kept from an earlier batch."""
+        return sum(row["resumed"] == "yes" for row in self.rows)
+
+
+def default_workers() -> int:
+    """Worker processes that fit this machine: one per :data:`CPUS_PER_VIDEO` cores, at least one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // CPUS_PER_VIDEO)
+
+
+def find_videos(source: str | Path, *, recursive: bool = False) -> list[Path]:
+    """The video files named by ``source``, sorted.
+
+    Parameters
+    ----------
+    source : str or Path
+        A folder (its files ending in one of :data:`VIDEO_SUFFIXES`, any
+        case), a single file, or a glob pattern (``**`` matches folders at
+        any depth; every file it matches is taken, whatever its ending).
+    recursive : bool
+        For a folder: look in its subfolders too.
+
+    Raises
+    ------
+    KneeCvError
+        When nothing is found.
+    """
+    path = Path(source)
+    if path.is_dir():
+        candidates = path.rglob("*") if recursive else path.iterdir()
+        found = [p for p in candidates if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES]
+        if not found:
+            deeper = "" if recursive else " (add --recursive to look in its subfolders)"
+            raise KneeCvError(f"No videos ({', '.join(VIDEO_SUFFIXES)}) in the folder {path}{deeper}.")
+    elif path.is_file():
+        found = [path]
+    else:
+        found = [Path(p) for p in glob.glob(str(source), recursive=True) if Path(p).is_file()]
+        if not found:
+            raise KneeCvError(f"No files match {source}. Give a folder of videos, or a pattern such as 'videos/*.mp4'.")
+    return sorted(found)
+
+
+def analyse_file(path: str | Path, settings: Settings) -> Outcome:
+    """Analyse one video; every failure becomes an error :class:`Outcome` instead of an exception."""
+    from knee_cv.analysis import analyze
+    from knee_cv.pose import track_video
+
+    started = time.perf_counter()
+    try:
+        track = track_video(path, model_path=settings.model_path, variant=settings.variant)
+        analysis = analyze(track, sex=settings.sex)
+        if not track.has_pose.any():
+            return Outcome("error", analysis.summary.messages[0], time.perf_counter() - started)
+        key_frames = None
+        if settings.key_frames:
+            from knee_cv.render import rep_key_frames
+
+            key_frames = rep_key_frames(path, track, analysis)
+    except KneeCvError as error:
+        return Outcome("error", str(error), time.perf_counter() - started)
+    except Exception as error:  # one broken video must not end a batch of hundreds
+        return Outcome("error", f"Unexpected failure ({type(error).__name__}: {error}); it is tried again "
+                       "in the next batch, and if it fails again please report it.",
+                       time.perf_counter() - started, retry=True)
+    return Outcome("ok", " ".join(analysis.summary.messages), time.perf_counter() - started,
+                   analysis=analysis, key_frames=key_frames)
+
+
+def analyse_bytes(data: bytes, name: str, settings: Settings) -> Outcome:
+    """:func:`analyse_file` on a video sent as bytes (a Ray task: the worker may not see the driver's disk)."""
+    with tempfile.TemporaryDirectory(prefix="knee_cv_batch_") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return analyse_file(path, settings)
+
+
+def _quiet_worker(log_path: str) -> None:
+    """Send a worker process's stdout and stderr (MediaPipe's native logging) to ``log_path``."""
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+
+
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(temporary_path)`` and rename the file onto ``target``."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")  # only this process writes here
+    try:
+        write(Path(temporary))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _number(value: float, digits: int) -> float | str:
+    return round(float(value), digits) if math.isfinite(value) else ""
+
+
+def _analysis_fields(analysis: Analysis) -> dict[str, Any]:
+    summary = analysis.summary
+    legs = {leg.leg: leg for leg in summary.legs}
+    fields: dict[str, Any] = {
+        "view": summary.view, "exercise": summary.exercise, "reps": summary.n_reps,
+        "reliable_reps": summary.n_reliable, "rating": summary.rating or "",
+    }
+    for side in ("left", "right"):
+        leg = legs.get(side)
+        fields[f"fppa_{side}_deg"] = _number(leg.fppa_deg, 1) if leg else ""
+        fields[f"pelvic_drop_{side}_deg"] = _number(leg.pelvic_drop_deg, 1) if leg else ""
+    return fields
+
+
+@dataclass
+class _Batch:
+    """The driver's state: where each finished video's row and files go."""
+
+    out_dir: Path
+    settings: Settings
+    fingerprint: dict[str, Any]
+    subject_of: Callable[[Path], str] | None
+    db_url: str | None
+    paths_of: dict[str, list[Path]]
+    videos: list[Path]
+    digests: dict[Path, str]
+    rows: dict[Path, dict[str, Any]] = field(default_factory=dict)
+    report: Callable[[str], None] = print
+
+    @property
+    def state(self) -> Path:
+        return self.out_dir / _STATE
+
+    def record_path(self, digest: str) -> Path:
+        return self.state / f"{digest}.json"
+
+    def reuse(self, digest: str) -> bool:
+        """Take an earlier batch's result for ``digest`` when it was made the same way; True if taken."""
+        try:
+            record = json.loads(self.record_path(digest).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        row = record.get("row", {})
+        if record.get("fingerprint") != self.fingerprint:
+            return False
+        if row.get("status") == "ok":
+            if not all((self.out_dir / row[name]).is_file() for name in ("json", "reps_csv")):
+                return False
+            if self.subject_of and record.get("subject") != self.subject_of(self.paths_of[digest][0]):
+                return False
+        for path in self.paths_of[digest]:
+            self.rows[path] = row | {"file": str(path), "resumed": "yes"}
+            if row.get("status") == "error":
+                self.report(f"knee-cv: {path}: {row['message']}")
+        return True
+
+    def finish(self, digest: str, outcome: Outcome) -> None:
+        """Write one video's files, save it if asked, record it and update the summary."""
+        first = self.paths_of[digest][0]
+        row: dict[str, Any] = {name: "" for name in SUMMARY_FIELDS}
+        row.update(sha256=digest, status=outcome.status, message=outcome.message,
+                   seconds=round(outcome.seconds, 1), resumed="no")
+        subject = None
+        if outcome.analysis is not None:
+            from knee_cv.report import write_json, write_reps_csv
+
+            analysis = outcome.analysis
+            stem = f"{first.stem}-{digest[:10]}"
+            row.update(_analysis_fields(analysis), json=f"{stem}.json", reps_csv=f"{stem}.reps.csv")
+            _write_atomically(self.out_dir / row["reps_csv"], lambda p: write_reps_csv(analysis, p))
+            _write_atomically(self.out_dir / row["json"], lambda p: write_json(analysis, p))
+            if self.subject_of:
+                subject = self.subject_of(first)
+                try:
+                    row["session_id"] = self._save(analysis, subject, digest, outcome.key_frames)
+                except KneeCvError as error:
+                    row.update(status="error", message=f"Analysed, but not saved: {error}")
+                    outcome.retry = True
+        if not outcome.retry:
+            record = {"row": row, "fingerprint": self.fingerprint, "subject": subject}
+            self.state.mkdir(exist_ok=True)
+            _write_atomically(self.record_path(digest),
+                              lambda p: p.write_text(json.dumps(record, indent=1), encoding="utf-8"))
+        for path in self.paths_of[digest]:
+            self.rows[path] = row | {"file": str(path)}
+            if row["status"] == "error":
+                self.report(f"knee-cv: {path}: {row['message']}")
+        self.write_summary()
+
+    def _save(self, analysis: Analysis, subject: str, digest: str, key_frames: dict[int, bytes] | None) -> int:
+        from knee_cv import store
+
+        return store.save_analysis(analysis, subject, key_frames=key_frames, video_hash=digest, db_url=self.db_url)
+
+    def fail(self, path: Path, message: str) -> None:
+        """A video that could not even be read for hashing."""
+        self.rows[path] = {name: "" for name in SUMMARY_FIELDS} | {
+            "file": str(path), "status": "error", "message": message, "resumed": "no"}
+        self.report(f"knee-cv: {path}: {message}")
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        return [self.rows[path] for path in self.videos if path in self.rows]
+
+    def write_summary(self) -> Path:
+        target = self.out_dir / SUMMARY_NAME
+
+        def write(path: Path) -> None:
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=SUMMARY_FIELDS)
+                writer.writeheader()
+                writer.writerows(self.summary_rows())
+
+        _write_atomically(target, write)
+        return target
+
+
+def run_batch(
+    source: str | Path | Iterable[Path],
+    out_dir: str | Path,
+    *,
+    settings: Settings = Settings(),
+    recursive: bool = False,
+    workers: int | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
+    subject_of: Callable[[Path], str] | None = None,
+    db_url: str | None = None,
+    progress: bool | None = None,
+) -> BatchResult:
+    """Analyse every video of ``source`` into ``out_dir`` (see the module notes for what is written).
+
+    Parameters
+    ----------
+    source : str, Path or iterable of Path
+        A folder, a file or a glob pattern (see :func:`find_videos`), or the
+        video paths themselves.
+    out_dir : str or Path
+        Output folder (created if missing). Results already in it are reused.
+    settings : Settings
+        Model, thresholds and key frames for every video.
+    recursive : bool
+        Look in subfolders of a folder ``source``.
+    workers : int, optional
+        Local worker processes (default :func:`default_workers`); ignored with ``ray``.
+    ray : bool
+        Run each video as a task on Ray: on the cluster at ``ray_address``,
+        on the one Ray is already connected to, or else on a local Ray
+        instance started (and stopped) here. Each task asks for
+        :data:`CPUS_PER_VIDEO` CPUs and gets the video's bytes, so the
+        workers need knee_cv installed but not this machine's files.
+    ray_address : str, optional
+        Ray cluster address (``ray://host:10001`` or ``host:6379``).
+    subject_of : callable, optional
+        ``subject_of(video_path) -> subject id``: save each analysed video
+        as a session of that subject in the store (with rep key frames).
+    db_url : str, optional
+        Store URL for saving (default: :func:`knee_cv.store.default_db_url`).
+    progress : bool, optional
+        Show a progress bar on stderr (default: when stderr is a terminal).
+
+    Returns
+    -------
+    BatchResult
+        The summary rows; also written to ``out_dir/summary.csv``.
+
+    Raises
+    ------
+    KneeCvError
+        When no video is found, the model cannot be had, or Ray is missing.
+    """
+    from tqdm import tqdm
+
+    from knee_cv.models import ensure_model, sha256_of
+
+    videos = list(source) if not isinstance(source, (str, Path)) else find_videos(source, recursive=recursive)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / _STATE).mkdir(exist_ok=True)
+    if subject_of:
+        settings = Settings(settings.variant, settings.model_path, settings.sex, key_frames=True)
+    model = ensure_model(settings.variant, settings.model_path)  # once here, not in every worker
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(total=len(videos), unit="video", desc="videos", file=sys.stderr, disable=not show)
+
+    def report(line: str) -> None:
+        tqdm.write(line, file=sys.stderr)
+
+    batch = _Batch(out, settings, {"model": model.model_id, "sex": settings.sex}, subject_of, db_url,
+                   paths_of={}, videos=videos, digests={}, report=report)
+    for path in videos:
+        try:
+            digest = sha256_of(path)
+        except OSError as error:
+            batch.fail(path, f"The file cannot be read ({error.strerror}). Check that it exists and may be read.")
+            continue
+        batch.digests[path] = digest
+        batch.paths_of.setdefault(digest, []).append(path)
+    todo = [(digest, paths[0]) for digest, paths in batch.paths_of.items() if not batch.reuse(digest)]
+    bar.update(len(batch.rows))
+
+    def finish(digest: str, outcome: Outcome) -> None:
+        batch.finish(digest, outcome)
+        bar.update(len(batch.paths_of[digest]))
+
+    try:
+        if todo and ray:
+            _run_on_ray(todo, settings, ray_address, finish)
+        elif todo:
+            _run_locally(todo, settings, workers or default_workers(), out / _STATE / "workers.log", finish)
+    finally:
+        bar.close()
+        summary = batch.write_summary()
+    return BatchResult(batch.summary_rows(), summary, analysed=len(todo))
+
+
+def _run_locally(
+    todo: list[tuple[str, Path]], settings: Settings, workers: int, log_path: Path,
+    finish: Callable[[str, Outcome], None],
+) -> None:
+    """Analyse ``todo`` in ``workers`` fresh (spawned) processes, calling ``finish`` as each ends."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+                               initializer=_quiet_worker, initargs=(str(log_path),))
+    try:
+        futures = {pool.submit(analyse_file, path, settings): digest for digest, path in todo}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                outcome = Outcome("error", "The worker process analysing it died (out of memory?); it is tried "
+                                  "again in the next batch.", 0.0, retry=True)
+            finish(futures[future], outcome)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _run_on_ray(
+    todo: list[tuple[str, Path]], settings: Settings, address: str | None,
+    finish: Callable[[str, Outcome], None],
+) -> None:
+    """Analyse ``todo`` as Ray tasks, a few more in flight than the cluster runs at once."""
+    try:
+        import ray
+    except ImportError:
+        raise KneeCvError("--ray needs Ray: install it with pip install 'knee-cv[ray]'.") from None
+
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, log_to_driver=False)
+    try:
+        task = ray.remote(num_cpus=CPUS_PER_VIDEO)(analyse_bytes)
+        slots = max(1, int(ray.cluster_resources().get("CPU", CPUS_PER_VIDEO)) // CPUS_PER_VIDEO)
+        waiting = iter(todo)
+        pending: dict[Any, str] = {}
+
+        def submit() -> None:
+            for digest, path in waiting:
+                try:
+                    data = path.read_bytes()
+                except OSError as error:
+                    finish(digest, Outcome("error", f"The file cannot be read ({error.strerror}).", 0.0, retry=True))
+                    continue
+                pending[task.remote(data, path.name, settings)] = digest
+                return
+
+        for _ in range(2 * slots):
+            submit()
+        while pending:
+            (ref,), _ = ray.wait(list(pending), num_returns=1)
+            digest = pending.pop(ref)
+            try:
+                outcome = ray.get(ref)
+            except ray.exceptions.RayError as error:
+                outcome = Outcome("error", f"The Ray task failed ({type(error).__name__}); it is tried again in "
+                                  "the next batch.", 0.0, retry=True)
+            finish(digest, outcome)
+            submit()
+    finally:
+        if started:
+            ray.shutdown()

@@ -133,11 +133,15 @@ def find_dips(
     for k, peak in enumerate(peaks):
         left = _local_base(drop, speed, bases[k], peak, merge_fraction, rest_speed)
         right = _local_base(drop, speed, bases[k + 1], peak, merge_fraction, rest_speed)
-        partial = peak in (0, len(drop) - 1)
-        # Depth is measured from the lowest points around the dip (the standing height);
-        # the side cut off by the recording has no standing base: use the other side's.
-        base_l = drop[bases[k + 1]] if peak == 0 else drop[bases[k]]
-        base_r = drop[bases[k]] if peak == len(drop) - 1 else drop[bases[k + 1]]
+        # A side is cut off by the recording when it starts (ends) with the hip still most of
+        # the way down: that side has no standing base, so the other side's is used.
+        cut_l = bases[k] == 0 and drop[0] - drop[bases[k + 1]] > merge_fraction * (drop[peak] - drop[bases[k + 1]])
+        cut_r = bases[k + 1] == len(drop) - 1 and \
+            drop[-1] - drop[bases[k]] > merge_fraction * (drop[peak] - drop[bases[k]])
+        partial = peak in (0, len(drop) - 1) or cut_l or cut_r
+        # Depth is measured from the lowest points around the dip (the standing height).
+        base_l = drop[bases[k + 1]] if peak == 0 or cut_l else drop[bases[k]]
+        base_r = drop[bases[k]] if peak == len(drop) - 1 or cut_r else drop[bases[k + 1]]
         level_l = drop[left] + edge_fraction * (drop[peak] - drop[left])
         level_r = drop[right] + edge_fraction * (drop[peak] - drop[right])
         start = left + int(np.flatnonzero(drop[left:peak + 1] <= level_l)[-1])

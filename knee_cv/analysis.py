@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from knee_cv import kinematics as kin
+from knee_cv.criteria import CRITERIA
 from knee_cv.assessment import FILMING_ADVICE, assess_rep, is_frontal, leg_name, summarize
 from knee_cv.exercises import recommend, safety_note
 from knee_cv.filters import clean
@@ -35,9 +36,6 @@ BODY_LANDMARKS = (
     Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
     Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE,
 )
-
-#: Order in which findings lead to recommendations.
-FINDING_ORDER = ("knee_valgus", "pelvic_drop", "trunk_lean", "knee_wobble", "shallow")
 
 
 def measured_landmarks(track: PoseTrack, live: bool = False) -> np.ndarray:
@@ -311,7 +309,7 @@ def _recommendations(reps: list[Rep]):
             legs = seen.setdefault(flag.criterion, [])
             if rep.leg in (LEFT, RIGHT) and rep.leg not in legs:
                 legs.append(rep.leg)
-    findings = [f for f in FINDING_ORDER if f in seen]
+    findings = [c.name for c in CRITERIA if c.name in seen]
     return recommend(findings, {f: sorted(seen[f]) for f in findings})
 
 

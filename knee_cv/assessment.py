@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from knee_cv.criteria import CRITERIA
 from knee_cv.reps import BOTH, LEFT, RIGHT, Segment
 from knee_cv.result import Flag, LegSummary, Rep, Summary
 
@@ -208,39 +209,14 @@ def _confidence(
 
 
 def _flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
-    """Flags of one reliable rep (see :func:`assess_rep`)."""
+    """Flags of one reliable rep, one per crossed criterion of :data:`knee_cv.criteria.CRITERIA`."""
     flags = []
-    valgus = thresholds["knee_valgus"]
-    if rep.fppa_bottom_deg > valgus["value"]:
-        flags.append(Flag(
-            "knee_valgus", rep.fppa_bottom_deg, valgus["value"], "deg",
-            f"Knee moved inward: FPPA {rep.fppa_bottom_deg:.1f} deg at the deepest point, above the "
-            f"{valgus['value']:.1f} deg threshold ({valgus['source']}).", valgus["source"]))
-    drop = thresholds["pelvic_drop"]
-    if rep.pelvic_drop_bottom_deg > drop["value"]:
-        flags.append(Flag(
-            "pelvic_drop", rep.pelvic_drop_bottom_deg, drop["value"], "deg",
-            f"Pelvis dropped on the free-leg side: {rep.pelvic_drop_bottom_deg:.1f} deg at the deepest "
-            f"point, above the {drop['value']:.1f} deg threshold ({drop['source']}).", drop["source"]))
-    lean = thresholds["trunk_lean"]
-    if abs(rep.trunk_lean_deg) > lean["value"]:
-        side = "toward" if rep.trunk_lean_deg > 0 else "away from"
-        flags.append(Flag(
-            "trunk_lean", rep.trunk_lean_deg, lean["value"], "deg",
-            f"Trunk leaned {side} the standing leg: {abs(rep.trunk_lean_deg):.1f} deg from vertical, "
-            f"above the {lean['value']:.1f} deg threshold ({lean['source']}).", lean["source"]))
-    wobble = thresholds["knee_wobble"]
-    if rep.knee_wobble > wobble["value"]:
-        flags.append(Flag(
-            "knee_wobble", rep.knee_wobble, wobble["value"], "ratio",
-            f"Knee wobbled from side to side: spread {100 * rep.knee_wobble:.1f} % of leg length, above "
-            f"{100 * wobble['value']:.1f} % ({wobble['source']}).", wobble["source"]))
-    shallow = thresholds["shallow"]
-    if rep.depth < shallow["value"]:
-        flags.append(Flag(
-            "shallow", rep.depth, shallow["value"], "ratio",
-            f"Shallow squat: the hips went down {100 * rep.depth:.0f} % of leg length, less than "
-            f"{100 * shallow['value']:.0f} % ({shallow['source']}).", shallow["source"]))
+    for criterion in CRITERIA:
+        limit = thresholds[criterion.name]
+        value = criterion.rep_value(rep)
+        if criterion.crossed(value, limit["value"]):
+            flags.append(Flag(criterion.name, value, limit["value"], criterion.unit,
+                              criterion.reason(value, limit), limit["source"]))
     return flags
 
 
@@ -339,20 +315,18 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[str | None, list
     """good / fair / poor from the means of one leg, with the criteria that drove it."""
     if leg.n_reliable == 0:
         return None, ["no reliable reps to rate"]
-    checks = [
-        ("knee", leg.fppa_deg, thresholds["knee_valgus"], "FPPA {v:.1f} deg (threshold {t:.1f})"),
-        ("pelvis", leg.pelvic_drop_deg, thresholds["pelvic_drop"], "pelvic drop {v:.1f} deg (threshold {t:.1f})"),
-        ("trunk", abs(leg.trunk_lean_deg), thresholds["trunk_lean"], "trunk lean {v:.1f} deg (threshold {t:.1f})"),
-        ("knee control", leg.knee_wobble, thresholds["knee_wobble"], "knee wobble {v:.3f} (threshold {t:.3f})"),
-    ]
     crossed, passed = [], []
-    for name, value, limit, text in checks:
+    for criterion in CRITERIA:
+        value, limit = criterion.leg_value(leg), thresholds[criterion.name]["value"]
         if not np.isfinite(value):
             continue
-        line = f"{name}: " + text.format(v=value, t=limit["value"])
-        (crossed if value > limit["value"] else passed).append(line)
-    if np.isfinite(leg.depth) and leg.depth < thresholds["shallow"]["value"]:
-        crossed.append(f"depth: {100 * leg.depth:.0f} % of leg length (target {100 * thresholds['shallow']['value']:.0f} %)")
+        shown = abs(value) if criterion.magnitude else value
+        line = f"{criterion.rating_name}: " + criterion.rating_text.format(v=shown, t=limit, pv=100 * shown,
+                                                                          pt=100 * limit)
+        if criterion.crossed(value, limit):
+            crossed.append(line)
+        elif criterion.rate_when_passed:
+            passed.append(line)
     far = leg.fppa_deg > thresholds["knee_valgus"]["value"] + thresholds["smallest_detectable_difference"]["value"]
     rating = "good" if not crossed else "fair" if len(crossed) == 1 and not far else "poor"
     reasons = [f"above threshold: {c}" for c in crossed] + [f"within threshold: {p}" for p in passed]

@@ -12,20 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from knee_cv.criteria import BY_NAME
 from knee_cv.result import Recommendation
 from knee_cv.thresholds import read_toml
 
 CATALOG_PATH = Path(__file__).with_name("exercises.toml")
-
-#: What a finding is called in the text of a recommendation.
-FINDING_NAMES = {
-    "knee_valgus": "knee moving inward",
-    "pelvic_drop": "pelvic drop",
-    "trunk_lean": "trunk lean",
-    "knee_wobble": "knee wobble",
-    "shallow": "shallow squats",
-}
-
 
 @lru_cache(maxsize=4)
 def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
@@ -45,7 +36,12 @@ def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
     """
     catalog = read_toml(path)
     known = set(catalog["exercises"])
+    unruled = set(BY_NAME) - set(catalog["rules"])
+    if unruled:
+        raise ValueError(f"{path} has no rule for the criteria {sorted(unruled)}")
     for finding, rule in catalog["rules"].items():
+        if finding not in BY_NAME:
+            raise ValueError(f"rule {finding!r} in {path} is for no known criterion ({', '.join(BY_NAME)})")
         missing = [key for key in rule["exercises"] if key not in known]
         if missing:
             raise ValueError(f"rule {finding!r} in {path} names unknown exercises {missing}")

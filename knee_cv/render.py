@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from knee_cv.analysis import measured_landmarks
+from knee_cv.criteria import MAJOR
 from knee_cv.landmarks import SKELETON_EDGES, Landmark
 from knee_cv.result import Analysis, Rep
 from knee_cv.track import PoseTrack
@@ -39,9 +40,6 @@ UNRELIABLE = (150, 150, 150)
 NEUTRAL = (90, 170, 255)
 #: Colour of the skeleton (RGB).
 SKELETON = (235, 235, 235)
-
-#: Findings drawn in :data:`FLAGGED` rather than :data:`CAUTION`.
-MAJOR_CRITERIA = ("knee_valgus", "pelvic_drop")
 
 #: Face landmarks used to place the blur.
 FACE = (
@@ -64,13 +62,14 @@ def rep_colour(rep: Rep) -> tuple[int, int, int]:
     -------
     tuple of int
         :data:`UNRELIABLE` if the rep is not reliable, :data:`FLAGGED` if it
-        has a knee-valgus or pelvic-drop flag, :data:`CAUTION` if it has any
-        other flag, else :data:`OK`.
+        has a flag of a major criterion (knee valgus, pelvic drop:
+        :data:`knee_cv.criteria.MAJOR`), :data:`CAUTION` if it has any other
+        flag, else :data:`OK`.
     """
     if not rep.reliable:
         return UNRELIABLE
     criteria = {flag.criterion for flag in rep.flags}
-    if criteria & set(MAJOR_CRITERIA):
+    if criteria & MAJOR:
         return FLAGGED
     return CAUTION if criteria else OK
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knee_cv.exercises import FINDING_NAMES, load_catalog, recommend, safety_note
+from knee_cv.criteria import BY_NAME
+from knee_cv.exercises import CATALOG_PATH, load_catalog, recommend, safety_note
 
 ARTICLE_EXERCISES = {"calf_step_stretch", "fire_hydrants", "foam_rolling"}
 ADDITIONS = {"clamshells", "side_lying_hip_abduction", "lateral_band_walks", "single_leg_glute_bridge",
@@ -23,11 +24,16 @@ def test_catalog_has_every_exercise_with_how_dosage_and_source():
     assert "every day" in catalog["exercises"]["foam_rolling"]["dosage"]
 
 
-def test_every_finding_has_a_rule():
-    assert set(load_catalog()["rules"]) == set(FINDING_NAMES)
+def test_every_criterion_has_a_rule_and_the_loader_checks_it(tmp_path):
+    assert set(load_catalog()["rules"]) == set(BY_NAME)
+    text = CATALOG_PATH.read_text()
+    broken = tmp_path / "exercises.toml"
+    broken.write_text(text.replace("[rules.shallow]", "[rules.too_shallow]"))
+    with pytest.raises(ValueError, match="no rule for the criteria \\['shallow'\\]"):
+        load_catalog(broken)
 
 
-@pytest.mark.parametrize("finding", sorted(FINDING_NAMES))
+@pytest.mark.parametrize("finding", sorted(BY_NAME))
 def test_each_finding_gives_exercises_with_why(finding):
     recs = recommend([finding], {finding: ["left"]})
     assert recs

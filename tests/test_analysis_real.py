@@ -101,3 +101,67 @@ def test_no_person_video(video_track):
     assert s.messages[0].startswith("No person was found in the video.")
     assert "Film from the front" in s.messages[0]
     assert "No person was found" in format_text(analysis)
+
+
+# ------------------------------------------------- real frontal single-leg squats
+# Reps and stance legs verified by looking at contact sheets of the clips (frames every 0.4-1 s with
+# the skeleton drawn): the planted foot stays on its spot, the free foot is lifted.
+SLS_FRONT = {
+    # man on his left leg for the whole clip (free foot behind), three dips: the recording starts
+    # and ends during the first and the last
+    "sls_front_hyva2.mp4": ["left"] * 3,
+    # man on his right leg: already down when the recording starts, then one deep rep with the knee
+    # caving in (free leg out to the side), then he stands on both feet
+    "sls_front_hyva_ja_paha.mp4": ["right"] * 2,
+    # one deep pistol-like squat on the right leg, free leg forward
+    "sls_front_hyva6.mp4": ["right"],
+    # five pistol-style squats on the left leg, then five on the right
+    "sls_front_hyva_ja_paha2.mp4": ["left"] * 5 + ["right"] * 5,
+}
+
+
+@pytest.mark.parametrize("name, legs", SLS_FRONT.items())
+def test_frontal_single_leg_squats_reps_and_stance_legs(video_track, name, legs):
+    analysis = analyze(video_track(name))
+    assert analysis.summary.view == "frontal" and analysis.summary.exercise == "single-leg"
+    assert [r.leg for r in analysis.reps] == legs
+    for rep in analysis.reps:
+        assert math.isnan(rep.knee_flexion_deg)  # not shown by a front view
+        if not rep.reliable:
+            assert rep.unreliable_reasons and not rep.flags
+
+
+def test_frontal_partial_reps_and_the_valgus_rep(video_track):
+    hyva2 = analyze(video_track("sls_front_hyva2.mp4")).reps
+    assert [r.reliable for r in hyva2] == [False, True, False]
+    assert all(_cut_off(r) for r in (hyva2[0], hyva2[2]))
+    assert {r.pelvic_reference for r in hyva2} == {"rep start"}  # never on both feet
+    partial, bad = analyze(video_track("sls_front_hyva_ja_paha.mp4")).reps
+    assert _cut_off(partial) and not partial.reliable
+    assert bad.reliable and bad.fppa_bottom_deg > 25 and "knee_valgus" in {f.criterion for f in bad.flags}
+
+
+@pytest.mark.parametrize("name", ["sls_front_hyva6.mp4", "sls_front_hyva_ja_paha2.mp4"])
+def test_hip_below_knee_is_not_measured(video_track, name):
+    """Pistol-deep reps: the thigh points at the camera, the 2D angle means nothing at the bottom."""
+    reps = analyze(video_track(name)).reps
+    assert reps and not any(r.reliable for r in reps)
+    assert all(any("hip came close to knee height" in reason for reason in r.unreliable_reasons) for r in reps)
+
+
+def test_lateral_lunge_with_reach_is_not_measured(video_track):
+    """sls_front_hyva3: a wide lateral lunge with both feet down, not a single-leg squat."""
+    analysis = analyze(video_track("sls_front_hyva3.mp4"))
+    assert not any(r.reliable or r.flags for r in analysis.reps)
+    assert analysis.summary.rating is None
+
+
+def test_two_leg_front_squats_end_where_she_stands(video_track):
+    """squat_front_01: four two-leg squats (2.0, 4.1, 11.1 and 13.2 s, the last two with arms out); the
+    turn sideways at 5-6.5 s and the walk toward the camera belong to no rep."""
+    analysis = analyze(video_track("squat_front_01.mp4"))
+    reps = analysis.reps
+    assert [r.leg for r in reps] == ["both"] * 4
+    np.testing.assert_allclose([r.t_bottom for r in reps], [2.07, 4.17, 11.1, 13.17], atol=0.3)
+    assert reps[1].t_end < 5.2
+    assert all(r.reliable for r in reps)

@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -305,7 +305,6 @@ class _Batch:
                     outcome.retry = True
         if not outcome.retry:
             record = {"row": row, "fingerprint": self.fingerprint, "subject": subject}
-            self.state.mkdir(exist_ok=True)
             _write_atomically(self.record_path(digest),
                               lambda p: p.write_text(json.dumps(record, indent=1), encoding="utf-8"))
         for path in self.paths_of[digest]:
@@ -404,7 +403,7 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     (out / _STATE).mkdir(exist_ok=True)
     if subject_of:
-        settings = Settings(settings.variant, settings.model_path, settings.sex, key_frames=True)
+        settings = replace(settings, key_frames=True)
     model = ensure_model(settings.variant, settings.model_path)  # once here, not in every worker
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(videos), unit="video", desc="videos", file=sys.stderr, disable=not show)

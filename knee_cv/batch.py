@@ -406,7 +406,8 @@ def run_batch(
         settings = replace(settings, key_frames=True)
     model = ensure_model(settings.variant, settings.model_path)  # once here, not in every worker
     show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=len(videos), unit="video", desc="videos", file=sys.stderr, disable=not show)
+    bar = tqdm(total=len(videos), unit="video", desc="videos", file=sys.stderr, disable=not show,
+               mininterval=0, dynamic_ncols=True)  # redraw at every video, not only after 0.1 s
 
     def report(line: str) -> None:
         tqdm.write(line, file=sys.stderr)

@@ -7,6 +7,7 @@ command exits with status 2; nothing is written half-way.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -29,16 +30,19 @@ def _model_info(args: argparse.Namespace) -> None:
         print(f"{variant:6s} {path}  {state}")
 
 
+def _track_with_progress(args: argparse.Namespace, video: str | Path):
+    """The pose track of ``video``, with a frame progress bar on a terminal's stderr."""
+    from knee_cv.pose import track_video
+    from knee_cv.progress import frame_counter, progress_bar
+
+    with progress_bar(None, unit="frame", desc="pose") as bar:
+        return track_video(video, model_path=args.model, variant=args.variant, progress=frame_counter(bar))
+
+
 def _pose(args: argparse.Namespace) -> None:
     from knee_cv import trackio
-    from knee_cv.pose import track_video
 
-    def show(done: int, expected: int | None) -> None:
-        if done % 30 == 0:
-            print(f"\r{done}/{expected or '?'} frames", end="", file=sys.stderr, flush=True)
-
-    track = track_video(args.video, model_path=args.model, variant=args.variant, progress=show)
-    print(file=sys.stderr)
+    track = _track_with_progress(args, args.video)
     output = Path(args.output)
     if output.suffix == ".npz":
         trackio.save_npz(track, output)
@@ -51,13 +55,12 @@ def _pose(args: argparse.Namespace) -> None:
 def _analyze(args: argparse.Namespace) -> None:
     from knee_cv.analysis import TRACK_SUFFIXES, analyze, format_text
     from knee_cv.trackio import load_track
-    from knee_cv.pose import track_video
 
     if args.save and not args.subject:
         raise KneeCvError("--save needs --subject ID (the pseudonymous id of the person filmed).")
     source = Path(args.source)
     is_video = source.suffix.lower() not in TRACK_SUFFIXES
-    track = track_video(source, model_path=args.model, variant=args.variant) if is_video else load_track(source)
+    track = _track_with_progress(args, source) if is_video else load_track(source)
     analysis = analyze(track, sex=args.sex)
     print(format_text(analysis))
     if args.json:
@@ -142,6 +145,8 @@ def _serve(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``knee-cv`` (its help is the command's documentation)."""
     parser = argparse.ArgumentParser(prog="knee-cv", description="Single-leg squat analysis from video.")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show MediaPipe's native log lines (hidden by default; same as KNEE_CV_NATIVE_LOGS=1)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def model_options(sub: argparse.ArgumentParser) -> None:
@@ -224,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        from knee_cv.quiet import SHOW_ENV
+
+        os.environ[SHOW_ENV] = "1"  # also reaches the app that `serve` starts
     try:
         status = args.run(args)
     except KneeCvError as error:

@@ -71,15 +71,24 @@ class _Candidate:
 
 
 def create_landmarker(model: ModelInfo, num_poses: int = MAX_PEOPLE):
-    """A MediaPipe Tasks PoseLandmarker for ``model`` in VIDEO mode (tracking across frames)."""
+    """A MediaPipe Tasks PoseLandmarker for ``model`` in VIDEO mode (tracking across frames).
+
+    Wrapped in :class:`knee_cv.quiet.Quieted`, so MediaPipe's native log lines
+    (at creation, the first inferences until a pose is found, close) stay off
+    the terminal.
+    """
     from mediapipe.tasks.python import BaseOptions, vision
+
+    from knee_cv.quiet import Quieted, native_logs_silenced
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model.path)),
         running_mode=vision.RunningMode.VIDEO,
         num_poses=num_poses,
     )
-    return vision.PoseLandmarker.create_from_options(options)
+    with native_logs_silenced():
+        return Quieted(vision.PoseLandmarker.create_from_options(options),
+                       warmed=lambda result: bool(result.pose_landmarks))
 
 
 def _to_inference_size(rgb: np.ndarray) -> np.ndarray:

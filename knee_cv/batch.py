@@ -19,8 +19,8 @@ What the output folder holds
 ``.batch/SHA256.json``
     The record of a finished video, written last: its summary row and the
     settings it was made with. A later batch over the same folder skips
-    every video whose bytes already have a record made with the same model
-    and ``sex`` (and, when saving, saved for the same subject), whatever the
+    every video whose bytes already have a record made with the same model,
+    knee_cv version and ``sex`` (and, when saving, saved for the same subject), whatever the
     file is called now. A video whose error was the file's (not a video,
     damaged, no person) is finished too; an unexpected failure is not, and
     is tried again next time.
@@ -49,6 +49,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from knee_cv import __version__
 from knee_cv.errors import KneeCvError
 from knee_cv.result import Analysis
 
@@ -412,7 +413,7 @@ def run_batch(
     def report(line: str) -> None:
         tqdm.write(line, file=sys.stderr)
 
-    batch = _Batch(out, settings, {"model": model.model_id, "sex": settings.sex}, subject_of, db_url,
+    batch = _Batch(out, settings, {"model": model.model_id, "sex": settings.sex, "knee_cv": __version__}, subject_of, db_url,
                    paths_of={}, videos=videos, digests={}, report=report)
     for path in videos:
         try:

@@ -107,6 +107,23 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Files a MediaPipe Tasks pose landmarker bundle holds.
+BUNDLE_ENTRIES = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+
+
+def _check_bundle(path: Path) -> None:
+    """Raise :class:`ModelError` unless ``path`` is a ``.task`` zip with both pose models in it."""
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            missing = [name for name in BUNDLE_ENTRIES if name not in bundle.namelist()]
+    except (zipfile.BadZipFile, OSError):
+        missing = list(BUNDLE_ENTRIES)
+    if missing:
+        raise ModelError(f"{path} is not a MediaPipe pose landmarker (.task) file: it lacks "
+                         f"{' and '.join(missing)}. Point --model or KNEE_CV_MODEL at a pose_landmarker "
+                         "*.task file, or leave both unset to use the built-in model.")
+
+
 def ensure_model(variant: str = "full", path: str | os.PathLike | None = None) -> ModelInfo:
     """Return a verified pose model, building or downloading it when needed.
 
@@ -132,6 +149,7 @@ def ensure_model(variant: str = "full", path: str | os.PathLike | None = None) -
         if not explicit.is_file():
             raise ModelError(f"The pose model file {explicit} does not exist. Check the path "
                              "(argument or KNEE_CV_MODEL), or leave it unset to use the built-in model.")
+        _check_bundle(explicit)
         return ModelInfo("custom", explicit, sha256_of(explicit))
     if variant not in VARIANTS:
         raise ModelError(f"Unknown model variant {variant!r}; choose one of {', '.join(VARIANTS)}.")

@@ -104,13 +104,22 @@ def test_official_variants_offline_fail_fast_with_advice(variant, empty_cache, m
 
 def test_explicit_path_wins(tmp_path, monkeypatch):
     custom = tmp_path / "mine.task"
-    custom.write_bytes(b"model bytes")
+    with zipfile.ZipFile(custom, "w") as bundle:
+        for name in models.BUNDLE_ENTRIES:
+            bundle.writestr(name, b"model bytes")
     monkeypatch.setenv("KNEE_CV_MODEL", str(custom))
     info = models.ensure_model("heavy")
     assert info.variant == "custom" and info.path == custom
-    assert info.model_id == f"custom sha256:{hashlib.sha256(b'model bytes').hexdigest()[:12]}"
+    assert info.model_id == f"custom sha256:{hashlib.sha256(custom.read_bytes()).hexdigest()[:12]}"
     with pytest.raises(ModelError, match="does not exist"):
         models.ensure_model(path=tmp_path / "missing.task")
+
+
+def test_explicit_path_that_is_no_pose_bundle_is_refused(tmp_path):
+    corrupt = tmp_path / "broken.task"
+    corrupt.write_bytes(b"not a zip at all")
+    with pytest.raises(ModelError, match="is not a MediaPipe pose landmarker"):
+        models.ensure_model(path=corrupt)
 
 
 def test_wrong_wheel_is_refused(tmp_path):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import zipfile
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import platformdirs

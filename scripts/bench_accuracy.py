@@ -98,38 +98,43 @@ def manual_fppa(hip, knee, ankle, other_hip) -> float:
 
 
 def real_rows():
-    """One row per verified rep of the real frontal clips (empty without the shared folder)."""
+    """Rows for the real frontal clips (None without the shared folder or the annotations).
+
+    Per clip: reps and stance legs found against those verified by looking.
+    Per hand-digitised frame (standing and deepest frames whose FPPA a
+    person could measure): the manual FPPA, knee_cv's per-frame FPPA at that
+    frame (the cleaned landmarks) and, at a deepest frame, the rep's FPPA
+    (median over its bottom frames) and whether the rep is reliable.
+    """
     reps_csv, points_csv = DATA / "sls_front_reps.csv", DATA / "sls_front_manual_points.csv"
-    if not (SHARED / "videos").is_dir() or not reps_csv.exists():
+    if not (SHARED / "videos").is_dir() or not reps_csv.exists() or not points_csv.exists():
         return None
     from knee_cv.pose import track_video
 
-    truth = _read_csv(reps_csv)
-    points = _read_csv(points_csv) if points_csv.exists() else []
-    rows = []
+    truth, points = _read_csv(reps_csv), _read_csv(points_csv)
+    clips, frames = [], []
     for clip in dict.fromkeys(row["clip"] for row in truth):
-        track = track_video(SHARED / "videos" / clip)
+        track = track_video(SHARED / "videos" / f"{clip}.mp4")
         result = analyze(track)
         expected = [row for row in truth if row["clip"] == clip]
-        found_legs = " ".join(r.leg[0].upper() for r in result.reps) or "-"
-        want_legs = " ".join(row["stance_leg"][0].upper() for row in expected if row["stance_leg"]) or "-"
-        for row in (p for p in points if p["clip"] == clip):
-            t = float(row["t_s"])
-            side = row["leg"]
+        clips.append([clip, f"{len(result.reps)} / {len(expected)}",
+                      " ".join(r.leg[0].upper() for r in result.reps) or "-",
+                      " ".join(row["stance_leg"][0].upper() for row in expected) or "-",
+                      f"{sum(r.reliable for r in result.reps)}"])
+        for row in (p for p in points if p["clip"] == clip and p["fppa_measurable"] == "yes"):
+            t, side = float(row["t_s"]), row["leg"]
             other = "right" if side == "left" else "left"
-            manual = manual_fppa(*[(float(row[f"{j}_x"]), float(row[f"{j}_y"]))
-                                   for j in ("hip", "knee", "ankle")],
+            manual = manual_fppa(*[(float(row[f"{j}_x"]), float(row[f"{j}_y"])) for j in ("hip", "knee", "ankle")],
                                  (float(row[f"{other}_hip_x"]), float(row[f"{other}_hip_y"])))
+            frame = float(result.series[f"fppa_{side}"][int(np.argmin(np.abs(track.t - t)))])
             rep = min(result.reps, key=lambda r: abs(r.t_bottom - t), default=None)
-            ours = rep.fppa_bottom_deg if rep is not None and abs(rep.t_bottom - t) < 0.5 else float("nan")
-            rows.append([clip, f"{len(result.reps)} / {len(expected)}", f"{found_legs} / {want_legs}",
-                         f"{t:.2f}", f"{manual:.1f}", f"{ours:.1f}", f"{ours - manual:+.1f}",
-                         "yes" if rep is not None and rep.reliable else "no"])
-        if not any(p["clip"] == clip for p in points):
-            rows.append([clip, f"{len(result.reps)} / {len(expected)}", f"{found_legs} / {want_legs}",
-                         "-", "-", "-", "-", "-"])
-    return ["clip", "reps found / verified", "stance legs found / verified", "bottom s",
-            "manual FPPA", "knee_cv FPPA", "difference", "reliable"], rows
+            at_bottom = row["phase"] == "bottom" and rep is not None and abs(rep.t_bottom - t) < 0.5
+            frames.append([clip, row["phase"], side, f"{t:.2f}", f"{manual:.1f}", f"{frame:.1f}",
+                           f"{frame - manual:+.1f}", f"{rep.fppa_bottom_deg:.1f}" if at_bottom else "-",
+                           ("yes" if rep.reliable else "no") if at_bottom else "-"])
+    return (["clip", "reps found / verified", "stance legs found", "stance legs verified", "reliable reps"], clips,
+            ["clip", "frame", "leg", "t s", "manual FPPA", "knee_cv FPPA at the frame", "difference",
+             "knee_cv rep FPPA", "rep reliable"], frames)
 
 
 def _print_table(header, rows) -> None:
@@ -147,14 +152,16 @@ def main() -> None:
     real = real_rows()
     print("\n## Real frontal single-leg squats\n")
     if real is None:
-        print(f"skipped: no shared videos at {SHARED / 'videos'} or no tests/data/sls_front_reps.csv")
+        print(f"skipped: no shared videos at {SHARED / 'videos'} or no annotations in {DATA}")
         return
-    header, rows = real
-    _print_table(header, rows)
-    diffs = np.array([float(r[6]) for r in rows if r[6] not in ("-", "+nan", "nan")])
+    clip_header, clip_rows, frame_header, frame_rows = real
+    _print_table(clip_header, clip_rows)
+    print("\nFPPA against hip, knee and ankle digitised by hand (frames where a person could measure it):\n")
+    _print_table(frame_header, frame_rows)
+    diffs = np.array([float(r[6]) for r in frame_rows])
     diffs = diffs[np.isfinite(diffs)]
     if diffs.size:
-        print(f"\nFPPA vs manual over {diffs.size} deepest frames: mean |difference| "
+        print(f"\nknee_cv FPPA minus manual FPPA over {diffs.size} frames: mean |difference| "
               f"{np.mean(np.abs(diffs)):.1f} deg, max {np.max(np.abs(diffs)):.1f} deg, "
               f"mean signed {np.mean(diffs):+.1f} deg")
 

@@ -5,8 +5,9 @@ Where the data live
 By default an SQLite file ``knee_cv.sqlite3`` in the user's data folder
 (``platformdirs.user_data_path("knee_cv")``), created on first use. Set the
 environment variable ``KNEE_CV_DB_URL`` (or pass ``db_url``) to any
-SQLAlchemy URL, for example ``postgresql+psycopg://user@host/knee_cv`` for a
-clinic server (install its driver).
+SQLAlchemy URL, for example ``postgresql+psycopg://user:password@host/knee_cv``
+for a clinic server (its driver comes with ``pip install knee-cv[postgres]``).
+The store is tested on SQLite and PostgreSQL.
 
 Opening a database runs the Alembic migrations in ``knee_cv/migrations`` up
 to the newest revision, so a newer knee_cv upgrades an older file in place
@@ -15,7 +16,9 @@ and keeps its data.
 SQLite files are opened in WAL mode with a 30 s busy timeout, and every
 transaction starts with ``BEGIN IMMEDIATE``: two processes saving at once
 both succeed, one after the other. ``secure_delete`` is on, so deleted rows
-(key frames included) are overwritten in the file, not just unlinked.
+(key frames included) are overwritten in the file, not just unlinked. On
+PostgreSQL deleted rows stay in the data files until ``VACUUM`` reuses the
+space (see the README).
 
 What is stored
 --------------
@@ -25,6 +28,12 @@ their flags and the key-frame JPEGs, or nothing at all. The computed result
 is never changed afterwards. Clinician reviews are appended (see
 :func:`add_review`); the latest review of a flag is its current decision and
 the older ones stay as its history.
+
+Datetimes are timezone-aware and in UTC on the way out, whatever the
+database or its server's time zone (:class:`knee_cv.store_models.UtcDateTime`).
+Two writers creating the same new subject at once both succeed (a savepoint
+catches the losing insert), which matters on PostgreSQL, where writers do not
+queue as they do on SQLite.
 
 Values follow :mod:`knee_cv.result`: angles in degrees, FPPA positive =
 valgus, pelvic drop positive = free-leg side lower; missing values are NaN in
@@ -47,7 +56,8 @@ import numpy as np
 import platformdirs
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, make_url, select
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knee_cv import __version__
@@ -64,7 +74,17 @@ BUSY_TIMEOUT_S = 30.0
 DECISIONS = ("confirm", "dismiss")
 """The two decisions a clinician can record on a flag."""
 
+SEXES = ("female", "male")
+"""The values :func:`upsert_subject` accepts for ``sex``."""
+
+PAINFUL_SIDES = ("left", "right", "both", "none")
+"""The values :func:`upsert_subject` accepts for ``painful_side``."""
+
 MAX_SUBJECT_CODE = 64
+"""Longest subject code, in characters (the column is ``VARCHAR(64)``)."""
+
+MAX_REVIEWER = 128
+"""Longest reviewer name, in characters (the column is ``VARCHAR(128)``)."""
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x6B6E6565  # "knee": any fixed key shared by knee_cv processes
@@ -235,8 +255,24 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 @lru_cache(maxsize=8)
 def _open(db_url: str) -> tuple[Engine, sessionmaker[Session]]:
-    engine = make_engine(db_url)
-    migrate(engine)
+    try:
+        shown = make_url(db_url).render_as_string(hide_password=True)
+        engine = make_engine(db_url)
+    except ImportError as error:
+        raise StoreError(
+            f"The database URL {shown} needs the Python driver {error.name!r}, which is not installed. For "
+            "PostgreSQL install knee-cv[postgres] (psycopg) and write postgresql+psycopg://USER:PASSWORD@HOST/DBNAME."
+        ) from error
+    except ArgumentError as error:
+        raise StoreError(f"{DB_URL_ENV} (or db_url) is not a usable database URL: {error}") from error
+    try:
+        migrate(engine)
+    except OperationalError as error:
+        engine.dispose()
+        raise StoreError(
+            f"Could not open the database {shown}: {str(error.orig).strip()}. Check {DB_URL_ENV} "
+            "(host, port, user, password, database name) and that the database server is running."
+        ) from error
     return engine, sessionmaker(engine, expire_on_commit=False)
 
 
@@ -244,6 +280,13 @@ def open_engine(db_url: str | None = None) -> Engine:
     """The engine of ``db_url`` (default :func:`default_db_url`), migrated to the newest schema.
 
     Engines are cached per URL within a process.
+
+    Raises
+    ------
+    StoreError
+        The URL is malformed, its driver is not installed, or the database
+        cannot be reached or logged in to (the message never shows the
+        password).
     """
     return _open(db_url or default_db_url())[0]
 
@@ -257,11 +300,6 @@ def _session(db_url: str | None) -> Session:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _utc(value: datetime) -> datetime:
-    """Datetimes come back from SQLite without a zone; they are stored as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _dumps(value: Any) -> str:
@@ -362,6 +400,10 @@ def upsert_subject(
     notes : str, optional
         Free text for the clinician.
     """
+    if sex is not None and sex not in SEXES:
+        raise StoreError(f"Sex must be one of {SEXES} (or left unknown), not {sex!r}.")
+    if painful_side is not None and painful_side not in PAINFUL_SIDES:
+        raise StoreError(f"Painful side must be one of {PAINFUL_SIDES} (or left unknown), not {painful_side!r}.")
     with _session(db_url) as db, db.begin():
         row = _get_or_create_subject(db, subject_id)
         if sex is not None:
@@ -375,10 +417,17 @@ def upsert_subject(
 
 def _get_or_create_subject(db: Session, subject_id: str) -> SubjectRow:
     code = _check_code(subject_id)
-    row = db.scalar(select(SubjectRow).where(SubjectRow.code == code))
+    query = select(SubjectRow).where(SubjectRow.code == code)
+    row = db.scalar(query)
     if row is None:
         row = SubjectRow(code=code, notes="", created_at=_now())
-        db.add(row)
+        try:
+            with db.begin_nested():  # a savepoint: on a clash only this insert is undone
+                db.add(row)
+        except IntegrityError:
+            # Another writer created the subject since the select (PostgreSQL's READ COMMITTED lets
+            # both see it missing; the unique code makes the second insert wait, then fail).
+            row = db.scalar(query)
     return row
 
 
@@ -404,7 +453,8 @@ def save_analysis(
     video_hash : str, optional
         SHA-256 (hex) of the source video file.
     recorded_at : datetime, optional
-        When the video was recorded (default: now, UTC).
+        When the video was recorded, timezone-aware (default: now); stored
+        and read back in UTC.
     db_url : str, optional
         Database URL (default :func:`default_db_url`).
 
@@ -416,8 +466,11 @@ def save_analysis(
     Raises
     ------
     StoreError
-        The subject id is unusable or a key frame names a rep that does not exist.
+        The subject id is unusable, ``recorded_at`` has no time zone, or a key
+        frame names a rep that does not exist.
     """
+    if recorded_at is not None and recorded_at.tzinfo is None:
+        raise StoreError(f"recorded_at {recorded_at} has no time zone: give an aware datetime, for example in UTC.")
     key_frames = key_frames or {}
     rep_indices = {rep.index for rep in analysis.reps}
     unknown = sorted(set(key_frames) - rep_indices)
@@ -500,6 +553,8 @@ def add_review(
     reviewer = reviewer.strip()
     if not reviewer:
         raise StoreError("Say who is reviewing: enter your name or log in before confirming or dismissing a flag.")
+    if len(reviewer) > MAX_REVIEWER:
+        raise StoreError(f"The reviewer name is {len(reviewer)} characters long; use at most {MAX_REVIEWER}.")
     with _session(db_url) as db, db.begin():
         if db.get(FlagRow, int(flag_id)) is None:
             raise StoreError(f"No flag with id {flag_id}; it may belong to a subject that was deleted.")
@@ -589,7 +644,7 @@ def _subject_info(row: SubjectRow) -> SubjectInfo:
         sex=row.sex,
         painful_side=row.painful_side,
         notes=row.notes,
-        created_at=_utc(row.created_at),
+        created_at=row.created_at,
         n_sessions=len(row.sessions),
     )
 
@@ -611,7 +666,7 @@ def _session_info(row: SessionRow) -> SessionInfo:
     return SessionInfo(
         id=row.id,
         subject=row.subject.code,
-        recorded_at=_utc(row.recorded_at),
+        recorded_at=row.recorded_at,
         source=row.source,
         video_hash=row.video_hash,
         model=row.model,
@@ -630,7 +685,7 @@ def _review_info(row: ReviewRow) -> ReviewInfo:
         reviewer=row.reviewer,
         decision=row.decision,
         note=row.note,
-        created_at=_utc(row.created_at),
+        created_at=row.created_at,
     )
 
 
@@ -670,7 +725,7 @@ def list_flags(
                 flag_id=flag.id,
                 session_id=flag.rep.session.id,
                 subject=flag.rep.session.subject.code,
-                recorded_at=_utc(flag.rep.session.recorded_at),
+                recorded_at=flag.rep.session.recorded_at,
                 rep_index=flag.rep.rep_index,
                 leg=flag.rep.leg,
                 criterion=flag.criterion,
@@ -708,7 +763,7 @@ def history(subject_id: str, *, db_url: str | None = None) -> list[HistoryRow]:
                     HistoryRow(
                         subject=subject.code,
                         session_id=session.id,
-                        recorded_at=_utc(session.recorded_at),
+                        recorded_at=session.recorded_at,
                         leg=leg.leg,
                         n_reps=leg.n_reps,
                         n_reliable=leg.n_reliable,

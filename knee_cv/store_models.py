@@ -29,7 +29,7 @@ frames (ORM cascades plus ``ON DELETE CASCADE`` foreign keys).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import (
     Boolean,
@@ -41,9 +41,37 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as UTC and always read back in UTC.
+
+    The column is ``DateTime(timezone=True)`` (``timestamptz`` on
+    PostgreSQL), but the backends differ: SQLite keeps no zone and stores the
+    wall-clock time it is given, PostgreSQL returns the instant in the
+    session's ``timezone``. This type converts to UTC on the way in and
+    returns ``tzinfo=UTC`` on the way out on both. Naive datetimes are
+    refused (their zone is unknown).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a timezone-aware datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -60,7 +88,7 @@ class SubjectRow(Base):
     sex: Mapped[str | None] = mapped_column(String(16))
     painful_side: Mapped[str | None] = mapped_column(String(16))
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
     sessions: Mapped[list[SessionRow]] = relationship(
         back_populates="subject", cascade="all, delete-orphan", passive_deletes=True,
@@ -77,8 +105,8 @@ class SessionRow(Base):
     subject_id: Mapped[int] = mapped_column(
         ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     source: Mapped[str] = mapped_column(Text, nullable=False, default="")
     video_hash: Mapped[str | None] = mapped_column(String(64))
     model: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -162,7 +190,7 @@ class ReviewRow(Base):
     reviewer: Mapped[str] = mapped_column(String(128), nullable=False)
     decision: Mapped[str] = mapped_column(String(16), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
     flag: Mapped[FlagRow] = relationship(back_populates="reviews")
 

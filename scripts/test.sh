@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install everything the tests need and run them all.
 # System packages (Debian/Ubuntu): chromium for the browser tests, poppler-utils to
-# render PDF reports, ffmpeg-free: PyAV brings its own FFmpeg.
+# render PDF reports, postgresql for the store tests on PostgreSQL (the tests start a
+# throwaway server of their own, see tests/pg_server.py), ffmpeg-free: PyAV brings its own FFmpeg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
     sudo_cmd=""
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -91,3 +91,47 @@ def video_track(shared_videos):
         return memory[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for this test run (:mod:`pg_server`), stopped at the end.
+
+    Skips where PostgreSQL's server binaries or the psycopg driver are
+    missing; fails instead where ``KNEE_CV_REQUIRE_POSTGRES=1`` (set by
+    ``.ci/run``).
+    """
+    from pg_server import BINDIR_ENV, PostgresServer, find_bindir
+
+    bindir = find_bindir()
+    missing = None
+    if bindir is None:
+        missing = (f"PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql, "
+                   f"or set {BINDIR_ENV} to their folder")
+    else:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            missing = "the psycopg driver is not installed: pip install -e '.[postgres]'"
+    if missing:
+        if os.environ.get("KNEE_CV_REQUIRE_POSTGRES") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """URL of a new empty store database: an SQLite file, then a database on :func:`postgres_server`."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'knee.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)

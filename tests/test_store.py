@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import event, inspect, text
+from sqlalchemy import DateTime, bindparam, event, inspect, text
 
 from knee_cv import store
 from knee_cv.result import Analysis, Flag, LegSummary, Recommendation, Rep, Summary
 from knee_cv.store_models import KeyFrameRow
+from knee_cv.thresholds import load_thresholds
 
 NAN = float("nan")
 
@@ -88,7 +91,7 @@ def sample_analysis(fppa_shift: float = 0.0) -> Analysis:
                            "3 x 15 each side", "Hip abductor strength for knee valgus"),
         ],
         safety_note="Screening, not diagnosis. See a clinician for sudden pain, swelling, locking or giving way.",
-        thresholds={"knee_valgus_deg": {"value": 12.0, "source": "Herrington 2014"}},
+        thresholds=load_thresholds(sex="female"),
         model="full sha256:0123abcd",
         source="clip.mp4",
     )
@@ -108,11 +111,6 @@ def assert_same_analysis(a: Analysis, b: Analysis) -> None:
         for name, value in vars(ra).items():
             other = getattr(rb, name)
             assert type(value) is type(other), name
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'knee.sqlite3'}"
 
 
 def _count(db_url: str, table: str) -> int:
@@ -164,53 +162,68 @@ import sys, time
 from pathlib import Path
 from knee_cv import store
 from test_store import sample_analysis
-db_url, subject, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-while not go.exists():
-    time.sleep(0.01)
+db_url, subject, folder = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+(folder / f"ready-{subject}").touch()
+while not (folder / "go").exists():
+    time.sleep(0.005)
 for i in range(8):
-    store.save_analysis(sample_analysis(float(i)), subject, key_frames={0: b"\\xff\\xd8" + bytes(5000)},
-                        db_url=db_url)
+    frames = {0: b"\\xff\\xd8" + bytes(5000)}
+    store.save_analysis(sample_analysis(float(i)), subject, key_frames=frames, db_url=db_url)
+    store.save_analysis(sample_analysis(float(i)), f"S{i}", key_frames=frames, db_url=db_url)  # both create it
 """
 
 
 def test_two_processes_save_at_once(db_url, tmp_path):
-    # A fresh file: both processes also race to create the schema. Plain subprocesses, not
-    # multiprocessing: after an AppTest, __main__ is a page script that spawn would rerun.
-    go = tmp_path / "go"
+    # A fresh database: both processes also race to create the schema, then to create the same
+    # new subjects S0..S7. Plain subprocesses, not multiprocessing: after an AppTest, __main__ is
+    # a page script that spawn would rerun.
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
-    processes = [subprocess.Popen([sys.executable, "-c", SAVE_MANY, db_url, subject, str(go)], env=env)
+    processes = [subprocess.Popen([sys.executable, "-c", SAVE_MANY, db_url, subject, str(tmp_path)], env=env)
                  for subject in ("A1", "B2")]
-    go.touch()
+    while not all((tmp_path / f"ready-{s}").exists() for s in ("A1", "B2")):
+        assert all(process.poll() is None for process in processes), "a writer died before the start"
+        time.sleep(0.005)
+    (tmp_path / "go").touch()
     assert [process.wait(timeout=120) for process in processes] == [0, 0]
-    assert [s.n_sessions for s in store.list_subjects(db_url=db_url)] == [8, 8]
-    assert _count(db_url, "reps") == 16 * 4
+    subjects = {s.code: s.n_sessions for s in store.list_subjects(db_url=db_url)}
+    assert subjects == {"A1": 8, "B2": 8} | {f"S{i}": 2 for i in range(8)}
+    assert _count(db_url, "reps") == 32 * 4
 
 
 def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     old = store.make_engine(db_url)
     store.migrate(old, "0001")
     assert "series_npz" not in {c["name"] for c in inspect(old).get_columns("sessions")}
-    now = "2025-01-02 03:04:05.000000"
+    # What an older knee_cv wrote: ids from the database's own sequences (never given by hand, so
+    # PostgreSQL's sequences stay in step), datetimes as that version's DateTime(timezone=True) column
+    # bound them (SQLite: the UTC wall clock as text, PostgreSQL: timestamptz).
+    when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     rep = {k: v for k, v in sample_analysis().to_dict(include_series=False)["reps"][0].items() if k != "flags"}
     summary = sample_analysis().to_dict(include_series=False)["summary"]
     with old.begin() as conn:
-        conn.execute(text("INSERT INTO subjects (id, code, sex, painful_side, notes, created_at) "
-                          "VALUES (1, 'OLD1', 'female', 'left', 'from v0.0', :now)"), {"now": now})
-        conn.execute(text(
-            "INSERT INTO sessions (id, subject_id, recorded_at, created_at, source, video_hash, model, "
-            "thresholds_json, summary_json, recommendations_json, shallow_dips_json, safety_note) VALUES "
-            "(7, 1, :now, :now, 'old.mp4', NULL, 'lite', '{}', :summary, '[]', '[]', 'screening only')"),
-            {"now": now, "summary": json.dumps(summary)})
-        conn.execute(text("INSERT INTO reps (id, session_id, rep_index, leg, reliable, fppa_bottom_deg, "
-                          "pelvic_drop_bottom_deg, data) VALUES (1, 7, 0, 'left', 1, 17.25, 7.5, :data)"),
-                     {"data": json.dumps(rep)})
-        conn.execute(text("INSERT INTO flags (id, rep_id, position, criterion, value, threshold, unit, reason, "
-                          "source) VALUES (1, 1, 0, 'knee_valgus', 17.25, 12.0, 'deg', 'too much', 'Herrington')"))
-        conn.execute(text("INSERT INTO reviews (flag_id, reviewer, decision, note, created_at) "
-                          "VALUES (1, 'dr a', 'confirm', 'clear valgus', :now)"), {"now": now})
+        def insert(sql: str, **params) -> int:
+            statement = text(sql + " RETURNING id")
+            if ":now" in sql:
+                statement = statement.bindparams(bindparam("now", when, DateTime(timezone=True)))
+            return conn.execute(statement, params).scalar_one()
+
+        subject_id = insert("INSERT INTO subjects (code, sex, painful_side, notes, created_at) "
+                            "VALUES ('OLD1', 'female', 'left', 'from v0.0', :now)")
+        session_id = insert(
+            "INSERT INTO sessions (subject_id, recorded_at, created_at, source, video_hash, model, thresholds_json, "
+            "summary_json, recommendations_json, shallow_dips_json, safety_note) VALUES "
+            "(:subject, :now, :now, 'old.mp4', NULL, 'lite', '{}', :summary, '[]', '[]', 'screening only')",
+            subject=subject_id, summary=json.dumps(summary))
+        rep_id = insert("INSERT INTO reps (session_id, rep_index, leg, reliable, fppa_bottom_deg, "
+                        "pelvic_drop_bottom_deg, data) VALUES (:session, 0, 'left', TRUE, 17.25, 7.5, :data)",
+                        session=session_id, data=json.dumps(rep))
+        flag_id = insert("INSERT INTO flags (rep_id, position, criterion, value, threshold, unit, reason, source) "
+                         "VALUES (:rep, 0, 'knee_valgus', 17.25, 12.0, 'deg', 'too much', 'Herrington')", rep=rep_id)
+        insert("INSERT INTO reviews (flag_id, reviewer, decision, note, created_at) "
+               "VALUES (:flag, 'dr a', 'confirm', 'clear valgus', :now)", flag=flag_id)
     old.dispose()
 
-    analysis = store.load_analysis(7, db_url=db_url)  # opening upgrades to head
+    analysis = store.load_analysis(session_id, db_url=db_url)  # opening upgrades to head
     with store.open_engine(db_url).connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     assert "ix_reviews_flag_id" in {i["name"] for i in inspect(store.open_engine(db_url)).get_indexes("reviews")}
@@ -218,10 +231,12 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     assert analysis.reps[0].fppa_bottom_deg == 17.25 and analysis.reps[0].flags[0].criterion == "knee_valgus"
     assert analysis.summary.legs[0].fppa_deg == 17.25
     subject = store.get_subject("OLD1", db_url=db_url)
-    assert (subject.sex, subject.painful_side, subject.notes) == ("female", "left", "from v0.0")
+    assert (subject.sex, subject.painful_side, subject.notes, subject.created_at) == (
+        "female", "left", "from v0.0", when)
     (flag,) = store.list_flags(subject_id="OLD1", db_url=db_url)
     assert flag.decision == "confirm" and flag.reviews[0].note == "clear valgus"
-    assert store.get_session(7, db_url=db_url).app_version is None
+    assert flag.recorded_at == when and flag.reviews[0].created_at == when
+    assert store.get_session(session_id, db_url=db_url).app_version is None
     # new saves work on the upgraded file
     sid = store.save_analysis(sample_analysis(), "OLD1", db_url=db_url)
     assert_same_analysis(sample_analysis(), store.load_analysis(sid, db_url=db_url))
@@ -275,9 +290,12 @@ def test_delete_subject_removes_everything(db_url, tmp_path):
     assert store.load_key_frames(keep, db_url=db_url) == {0: b"\xff\xd8keep"}
     with pytest.raises(store.StoreError, match="No subject"):
         store.list_sessions("GONE", db_url=db_url)
+    if not db_url.startswith("sqlite"):
+        return  # PostgreSQL keeps dead rows in its files until VACUUM reuses the space (see the README)
     # secure_delete: the JPEG bytes are gone from the file itself, not just unlinked
     store.open_engine(db_url).dispose()
     path = tmp_path / "knee.sqlite3"
+    assert path.stat().st_size > 0  # the store's own file (sqlite3.connect would create an empty one)
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert marker not in path.read_bytes()
@@ -291,6 +309,58 @@ def test_bad_ids_raise_store_errors(db_url):
     with pytest.raises(store.StoreError, match="No saved session"):
         store.load_analysis(12345, db_url=db_url)
     assert store.list_subjects(db_url=db_url) == []
+
+
+def test_times_come_back_as_the_same_instant_in_utc(db_url):
+    # The PostgreSQL test server runs in Pacific/Chatham (UTC+13:45 in March): a zone lost on the
+    # way in or out shows as a different instant or a non-UTC offset.
+    india = timezone(timedelta(hours=5, minutes=30))
+    when = datetime(2026, 3, 1, 15, 0, 0, 123456, tzinfo=india)
+    sid = store.save_analysis(sample_analysis(), "P001", recorded_at=when, db_url=db_url)
+    info = store.get_session(sid, db_url=db_url)
+    assert info.recorded_at == when and info.recorded_at.utcoffset() == timedelta(0)
+    assert [row["recorded_at"] for row in store.history_rows("P001", db_url=db_url)] == [
+        "2026-03-01T09:30:00.123456+00:00"] * 2
+    before = datetime.now(timezone.utc)
+    review = store.add_review(store.list_flags(session_id=sid, db_url=db_url)[0].flag_id, "confirm",
+                              reviewer="dr a", db_url=db_url)
+    (stored,) = store.list_flags(session_id=sid, db_url=db_url)[0].reviews
+    assert stored.created_at == review.created_at and stored.created_at.utcoffset() == timedelta(0)
+    assert abs(stored.created_at - before) < timedelta(minutes=5)
+    assert store.get_subject("P001", db_url=db_url).created_at.utcoffset() == timedelta(0)
+    with pytest.raises(store.StoreError, match="no time zone"):
+        store.save_analysis(sample_analysis(), "P001", recorded_at=datetime(2026, 3, 1, 9, 30), db_url=db_url)
+
+
+def test_text_limits_are_checked_before_the_database(db_url):
+    code = "Ü" * store.MAX_SUBJECT_CODE  # 64 characters, 128 bytes in UTF-8
+    sid = store.save_analysis(sample_analysis(), code, db_url=db_url)
+    assert store.get_session(sid, db_url=db_url).subject == code
+    with pytest.raises(store.StoreError, match="1 to 64 characters"):
+        store.save_analysis(sample_analysis(), code + "Ü", db_url=db_url)
+    flag_id = store.list_flags(session_id=sid, db_url=db_url)[0].flag_id
+    name = "dr " + "a" * (store.MAX_REVIEWER - 3)
+    assert store.add_review(flag_id, "confirm", reviewer=name, db_url=db_url).reviewer == name
+    with pytest.raises(store.StoreError, match="at most 128"):
+        store.add_review(flag_id, "confirm", reviewer=name + "a", db_url=db_url)
+    with pytest.raises(store.StoreError, match="Sex must be one of"):
+        store.upsert_subject(code, sex="not recorded", db_url=db_url)
+    with pytest.raises(store.StoreError, match="Painful side must be one of"):
+        store.upsert_subject(code, painful_side="left knee, since 2024", db_url=db_url)
+    subject = store.upsert_subject(code, sex="female", painful_side="both", notes="ß" * 5000, db_url=db_url)
+    assert (subject.sex, subject.painful_side, subject.notes) == ("female", "both", "ß" * 5000)
+
+
+def test_unreachable_or_driverless_database_is_a_store_error(postgres_server):
+    wrong = postgres_server.url().replace(postgres_server.password, "wrong-secret")
+    with pytest.raises(store.StoreError, match="Could not open the database .*password authentication failed") as info:
+        store.open_engine(wrong)
+    assert "wrong-secret" not in str(info.value)
+    if importlib.util.find_spec("psycopg2") is None:
+        with pytest.raises(store.StoreError, match=r"driver 'psycopg2'.*knee-cv\[postgres\]"):
+            store.open_engine("postgresql+psycopg2://clinic:secret@127.0.0.1/knee_cv")
+    with pytest.raises(store.StoreError, match="not a usable database URL"):
+        store.open_engine("clinic server please")
 
 
 def test_default_url_from_environment(monkeypatch, db_url):

@@ -1,16 +1,31 @@
 """Running MediaPipe's PoseLandmarker over video frames, and picking the subject.
 
 The landmarker runs in VIDEO mode (it tracks the pose from frame to frame).
-A first pass tracks one person and, twice a second, counts the people in
-view. When it ever sees more than one, a second pass looks for up to
+A first pass tracks one person and, six times a second, counts the people in
+view. When it sees more than one, a second pass looks for up to
 ``MAX_PEOPLE`` people in every frame: every detected pose is kept as a
 candidate, the candidates are linked into tracklets (the same person in
 consecutive frames), tracklets are grouped into people, and the subject is
-the person with the most body-size-weighted frames, so the same person is
-followed throughout instead of whoever is biggest in one frame.
+the person seen the most (body-size-weighted frames), so the same person is followed throughout instead of
+whoever is biggest in one frame.
 
-To use both CPU cores the clip is cut in two halves by time, each with its
-own decoder thread and landmarker; the halves are joined before linking.
+Speed
+-----
+* To use both CPU cores the one-person pass cuts the clip into consecutive
+  parts by time, each decoded from its own seek point in a background thread
+  (decoding overlaps inference) and run through its own landmarker. A later
+  part starts tracking ``WARM_UP_S`` before its own stretch, so its landmarker
+  has found the subject by the time its stretch begins; those warm-up frames
+  are dropped. The careful pass runs as one part: a landmarker started cold
+  in mid-clip can miss a hard-to-see person for seconds (in two_people_01 the
+  backlit man, found at 0.1 s by a landmarker that starts with the clip, is
+  never found by one that starts at 3.3 s), and then the people could not be
+  told apart across the cut.
+* Frames are inferred at most ``MAX_RATE_HZ`` times a second by default (a
+  60 fps phone clip at 30): the frames in between are skipped, not filled, so
+  the track holds only inferred frames, each at its real time ``t``.
+* The census runs in the same loop as the tracking, on the same decoded
+  frames.
 """
 
 from __future__ import annotations
@@ -26,7 +41,7 @@ import numpy as np
 from knee_cv.landmarks import NUM_LANDMARKS, Landmark
 from knee_cv.models import ModelInfo, ensure_model
 from knee_cv.track import PoseTrack
-from knee_cv.video import VideoLimits, frames_in_background, iter_frames, probe
+from knee_cv.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe
 
 #: Most people looked for in one frame (the subject plus one bystander is enough
 #: to tell "two people" apart; more costs time on every frame).
@@ -36,11 +51,22 @@ MAX_PEOPLE = 2
 #: is thrown away anyway, and smaller frames convert faster (measured on a
 #: 1920 x 1012 clip: 32 fps at 1280 px, 36 fps at 960 px, same detections).
 INFERENCE_LONG_SIDE = 960
+#: Default most inferences per second. Every frame of a 24 to 30 fps clip is
+#: inferred; a 60 fps clip every other frame. A single-leg squat lasts 2 to
+#: 4 s, so 30 Hz still gives 60 or more samples per rep, and the analysis
+#: low-passes at 6 Hz anyway.
+MAX_RATE_HZ = 30.0
+#: Seconds a later part of the clip is tracked before its own stretch starts.
+WARM_UP_S = 1.0
+#: Shortest clip, in seconds, that is cut into parts for parallel workers.
+MIN_SPLIT_S = 4.0
 #: Two poses in consecutive frames are the same person when their centres are
 #: closer than this fraction of the body height.
 LINK_DISTANCE = 0.5
-#: How far (body heights) a person may move per second while not seen.
-REACH_PER_S = 0.5
+#: How far (body heights) a person may move per second while not seen: a jump
+#: or a quick step, so a person who leaves the picture for a moment is still
+#: recognised where he lands.
+REACH_PER_S = 1.5
 #: Seconds between two people counts of the first, one-person pass (about every
 #: 5th frame at 30 fps: often enough for the census to track people itself).
 CENSUS_INTERVAL_S = 1 / 6
@@ -48,6 +74,8 @@ CENSUS_INTERVAL_S = 1 / 6
 CROWDED_CHECKS = 2
 
 Progress = Callable[[int, "int | None"], None]
+#: One frame's result: time (s), upright frame width and height (px), the poses found.
+Row = tuple[float, int, int, "list[_Candidate]"]
 
 
 @dataclass
@@ -92,14 +120,27 @@ def create_landmarker(model: ModelInfo, num_poses: int = MAX_PEOPLE):
 
 
 def _to_inference_size(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` shrunk to a long side of at most ``INFERENCE_LONG_SIDE`` pixels, C-contiguous.
+
+    Halving or more averages areas; less than that interpolates bilinearly,
+    which has too few pixels to skip to alias: OpenCV's area averaging is
+    fast only for whole-number factors (measured from 1280 x 720: 5.9 ms a
+    frame against 2.1 ms bilinear; from 1920 x 1012, 1.8 ms).
+    """
     import cv2
 
     height, width = rgb.shape[:2]
     scale = INFERENCE_LONG_SIDE / max(height, width)
     if scale >= 1.0:
-        return rgb
+        return np.ascontiguousarray(rgb)
     size = (round(width * scale), round(height * scale))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale <= 0.5 else cv2.INTER_LINEAR)
+
+
+def _image(small: np.ndarray):
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
 
 
 def _candidates(result, width: int, height: int) -> list[_Candidate]:
@@ -117,27 +158,32 @@ def _candidates(result, width: int, height: int) -> list[_Candidate]:
     return found
 
 
+class _Clock:
+    """MediaPipe's VIDEO mode needs strictly increasing whole milliseconds."""
+
+    def __init__(self) -> None:
+        self._last_ms = -1
+
+    def stamp(self, t: float) -> int:
+        """The millisecond stamp for time ``t`` (s): rounded, and after the previous one."""
+        self._last_ms = max(int(round(t * 1000)), self._last_ms + 1)
+        return self._last_ms
+
+
 def detect_frames(
-    frames: Iterable[tuple[float, np.ndarray]], landmarker, timestamp_offset_ms: int = 0,
-    on_frame: Callable[[], None] | None = None,
-) -> Iterator[tuple[float, int, int, list[_Candidate]]]:
-    """Run a VIDEO-mode landmarker over frames.
+    frames: Iterable[tuple[float, np.ndarray]], landmarker, on_frame: Callable[[], None] | None = None,
+) -> Iterator[Row]:
+    """Run a VIDEO-mode landmarker over full-size frames, one after another in this thread.
 
     Yields
     ------
     (t, width, height, candidates)
         Time in seconds, upright frame size in pixels, and every pose found.
     """
-    import mediapipe as mp
-
-    last_ms = -1
+    clock = _Clock()
     for t, rgb in frames:
         height, width = rgb.shape[:2]
-        small = np.ascontiguousarray(_to_inference_size(rgb))
-        # MediaPipe needs strictly increasing integer milliseconds.
-        stamp = max(int(round(t * 1000)) + timestamp_offset_ms, last_ms + 1)
-        last_ms = stamp
-        result = landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=small), stamp)
+        result = landmarker.detect_for_video(_image(_to_inference_size(rgb)), clock.stamp(t))
         yield t, width, height, _candidates(result, width, height)
         if on_frame:
             on_frame()
@@ -183,49 +229,61 @@ def select_subject(per_frame: list[list[_Candidate]], times: np.ndarray) -> list
     people: taking the tracklets from the longest and closest (sum of body
     height over frames) down, each joins the person whose nearest position in
     time is closest to it, when it does not overlap that person in time and is
-    within reach (``LINK_DISTANCE`` body heights plus ``REACH_PER_S`` body heights
-    per second of gap), or else starts a new person. The subject is the person
-    with the largest total, so a bystander seen now and then never takes over.
+    within reach (``LINK_DISTANCE`` plus ``REACH_PER_S`` per second of gap, in
+    the person's median body heights: one frame's height is unreliable while
+    he crouches or lands), or else starts a new person. The subject is the
+    person with the largest total, so a bystander seen now and then never
+    takes over.
     """
-    people: list[list[list[tuple[int, int]]]] = []
+    people: list[_Person] = []
     for tracklet in sorted(_link_tracklets(per_frame), key=lambda tr: _weight(per_frame, tr), reverse=True):
-        best, best_distance = None, np.inf
-        for person in people:
-            distance = _distance_to_person(per_frame, times, person, tracklet)
-            if distance < best_distance:
-                best, best_distance = person, distance
-        if best is None:
-            people.append([tracklet])
+        distances = [person.distance_to(tracklet, times) for person in people]
+        if distances and min(distances) < np.inf:
+            people[int(np.argmin(distances))].add(tracklet)
         else:
-            best.append(tracklet)
+            people.append(_Person(per_frame, tracklet))
     chosen: list[int | None] = [None] * len(per_frame)
     if people:
-        subject = max(people, key=lambda person: sum(_weight(per_frame, tr) for tr in person))
-        for tracklet in subject:
-            for frame, index in tracklet:
-                chosen[frame] = index
+        subject = max(people, key=lambda person: person.weight)
+        for frame, index in subject.where.items():
+            chosen[frame] = index
     return chosen
 
 
 def _weight(per_frame, tracklet) -> float:
+    """Sum of the tracklet's body heights over its frames (pixels times frames)."""
     return sum(per_frame[f][i].size for f, i in tracklet)
 
 
-def _distance_to_person(per_frame, times, person, tracklet) -> float:
-    """Distance (body heights) from a tracklet's ends to a person; inf when out of reach."""
-    where = {f: i for tr in person for f, i in tr}
-    frames = np.array(sorted(where))
-    if any(f in where for f, _ in tracklet):
-        return np.inf
-    best = np.inf
-    for frame, index in (tracklet[0], tracklet[-1]):
-        nearest = int(frames[np.argmin(np.abs(frames - frame))])
-        known = per_frame[nearest][where[nearest]]
-        distance = np.linalg.norm(per_frame[frame][index].centre - known.centre) / known.size
-        reach = LINK_DISTANCE + REACH_PER_S * abs(times[frame] - times[nearest])
-        if distance < reach:
-            best = min(best, distance)
-    return best
+class _Person:
+    """Tracklets grouped as one person: which candidate is his in which frame."""
+
+    def __init__(self, per_frame: list[list[_Candidate]], tracklet: list[tuple[int, int]]) -> None:
+        self._per_frame = per_frame
+        self.where: dict[int, int] = {}
+        self.weight = 0.0
+        self.add(tracklet)
+
+    def add(self, tracklet: list[tuple[int, int]]) -> None:
+        self.where.update(tracklet)
+        self.weight += _weight(self._per_frame, tracklet)
+        self._frames = np.array(sorted(self.where))
+        self._size = float(np.median([self._per_frame[f][i].size for f, i in self.where.items()]))
+
+    def distance_to(self, tracklet: list[tuple[int, int]], times: np.ndarray) -> float:
+        """Distance (his median body heights) from a tracklet's ends to him; inf when out of reach or overlapping."""
+        if any(f in self.where for f, _ in tracklet):
+            return np.inf
+        best = np.inf
+        for frame, index in (tracklet[0], tracklet[-1]):
+            after = int(np.searchsorted(self._frames, frame))
+            nearest = min(self._frames[max(after - 1, 0):after + 1], key=lambda f: abs(int(f) - frame))
+            known = self._per_frame[nearest][self.where[nearest]]
+            distance = np.linalg.norm(self._per_frame[frame][index].centre - known.centre) / self._size
+            reach = LINK_DISTANCE + REACH_PER_S * abs(times[frame] - times[nearest])
+            if distance < reach:
+                best = min(best, distance)
+        return best
 
 
 def build_track(
@@ -251,8 +309,9 @@ def build_track(
 def track_video(
     path: str | Path, *, model_path: str | Path | None = None, variant: str = "full",
     progress: Progress | None = None, limits: VideoLimits = VideoLimits(), workers: int = 2,
+    max_rate_hz: float | None = MAX_RATE_HZ,
 ) -> PoseTrack:
-    """Find the subject's pose in every frame of a video.
+    """Find the subject's pose in the frames of a video.
 
     Parameters
     ----------
@@ -268,13 +327,18 @@ def track_video(
     limits : VideoLimits
         Size, duration and dimension limits for the file.
     workers : int
-        Parallel landmarkers, each on its own stretch of the clip.
+        Parallel landmarkers, each on its own stretch of the clip (one for
+        clips shorter than ``MIN_SPLIT_S``).
+    max_rate_hz : float or None
+        Most frames inferred per second (see :func:`knee_cv.video.iter_frames`);
+        None infers every frame.
 
     Returns
     -------
     PoseTrack
-        Pixel coordinates in the upright frame; NaN where the subject is not
-        seen; ``people`` counts the poses found in each frame.
+        One row per inferred frame, at its real time; pixel coordinates in the
+        upright frame; NaN where the subject is not seen; ``people`` counts the
+        poses found in each frame. ``fps`` is the source's nominal rate.
 
     Raises
     ------
@@ -283,32 +347,57 @@ def track_video(
     """
     info = probe(path, limits)
     model = ensure_model(variant, model_path)
-    expected = info.claimed_frames or (round(info.duration_s * info.fps) if info.fps else None)
-    workers = max(1, workers if info.duration_s >= 4.0 else 1)
+    rate = capped_rate(info.fps, max_rate_hz) if max_rate_hz else info.fps
+    expected = round(info.duration_s * rate) if math.isfinite(info.duration_s * rate) else info.claimed_frames
+    parts = _parts(info.duration_s, workers if info.duration_s >= MIN_SPLIT_S else 1, rate)
+    size = (info.width, info.height)
     crowded = _CrowdCount()
-    rows = _detect_in_parts(path, limits, model, info.duration_s, workers, num_poses=1, crowded=crowded,
-                            progress=progress, expected=expected)
-    if crowded.is_crowded():
-        rows = _detect_in_parts(path, limits, model, info.duration_s, workers, num_poses=MAX_PEOPLE,
-                                crowded=None, progress=progress, expected=expected)
+    rows = _detect_in_parts(path, limits, model, parts, size, num_poses=1, max_rate_hz=max_rate_hz,
+                            crowded=crowded, progress=progress, expected=expected)
+    if crowded.is_crowded():  # one part: following each person through the whole clip matters more than speed
+        rows = _detect_in_parts(path, limits, model, [(0.0, 0.0, math.inf)], size, num_poses=MAX_PEOPLE,
+                                max_rate_hz=max_rate_hz, crowded=None, progress=progress, expected=expected)
     times = [t for t, _, _, _ in rows]
     per_frame = [candidates for _, _, _, candidates in rows]
-    return build_track(times, (info.width, info.height), per_frame, fps=info.fps,
-                       model=model.model_id, source=Path(path).name)
+    return build_track(times, size, per_frame, fps=info.fps, model=model.model_id, source=Path(path).name)
+
+
+def _parts(duration: float, workers: int, rate: float) -> list[tuple[float, float, float]]:
+    """Cut ``duration`` seconds into ``workers`` parts of equal work, warm-up included.
+
+    Returns
+    -------
+    list of (warm_up_start, start, stop)
+        Seconds; the first part starts at 0 with no warm-up, the last ends at
+        infinity (the container's duration can be short). Boundaries lie on
+        the grid of the inferred frames (``1 / rate``) so a capped part keeps
+        the frames a single pass would.
+    """
+    if workers <= 1 or not math.isfinite(duration):
+        return [(0.0, 0.0, math.inf)]
+    length = (duration + (workers - 1) * WARM_UP_S) / workers
+
+    def snap(seconds: float) -> float:
+        return round(seconds * rate) / rate if math.isfinite(rate) and rate > 0 else seconds
+
+    starts = [0.0] + [snap(length + k * (length - WARM_UP_S)) for k in range(workers - 1)]
+    stops = starts[1:] + [math.inf]
+    return [(max(0.0, snap(start - WARM_UP_S)) if start else 0.0, start, stop)
+            for start, stop in zip(starts, stops)]
 
 
 def _detect_in_parts(
-    path, limits: VideoLimits, model: ModelInfo, duration: float, workers: int, *, num_poses: int,
-    crowded: _CrowdCount | None, progress: Progress | None, expected: int | None,
-) -> list[tuple[float, int, int, list[_Candidate]]]:
-    """Run landmarkers over ``workers`` consecutive stretches of a clip (``duration`` s) in parallel threads.
+    path, limits: VideoLimits, model: ModelInfo, parts: list[tuple[float, float, float]],
+    size: tuple[int, int], *, num_poses: int, max_rate_hz: float | None, crowded: _CrowdCount | None,
+    progress: Progress | None, expected: int | None,
+) -> list[Row]:
+    """Run landmarkers over consecutive parts of a clip (see :func:`_parts`) in parallel threads.
 
-    With ``crowded`` given, each stretch also takes a census (see
-    :func:`_census`) and all stop as soon as the census finds a crowd; the
-    rows are then incomplete and the caller starts over.
+    With ``crowded`` given, each part also takes a census (see
+    :func:`_detect_part`) and all stop as soon as the census finds a crowd;
+    the rows are then incomplete and the caller starts over.
     """
-    bounds = [duration * k / workers for k in range(workers)] + [math.inf]
-    results: list[list] = [[] for _ in range(workers)]
+    results: list[list[Row]] = [[] for _ in parts]
     errors: list[BaseException] = []
     done = 0
     lock = threading.Lock()
@@ -321,24 +410,14 @@ def _detect_in_parts(
         if progress:
             progress(current, expected)
 
-    def run(part: int) -> None:
+    def run(k: int) -> None:
         try:
-            start, stop = bounds[part], bounds[part + 1]
-            frames = ((t, rgb) for t, rgb in iter_frames(path, limits) if start <= t < stop)
-            if crowded is not None:
-                frames = _census(frames, model, crowded)
-            landmarker = create_landmarker(model, num_poses=num_poses)
-            try:
-                for row in detect_frames(frames_in_background(frames), landmarker, on_frame=count_frame):
-                    results[part].append(row)
-                    if crowded is not None and crowded.is_crowded():
-                        return
-            finally:
-                landmarker.close()
+            _detect_part(path, limits, model, parts[k], size, results[k], num_poses=num_poses,
+                         max_rate_hz=max_rate_hz, crowded=crowded, on_frame=count_frame)
         except BaseException as error:  # re-raised in the caller's thread
             errors.append(error)
 
-    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(workers)]
+    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(len(parts))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -346,6 +425,52 @@ def _detect_in_parts(
     if errors:
         raise errors[0]
     return [row for part in results for row in part]
+
+
+def _detect_part(
+    path, limits: VideoLimits, model: ModelInfo, part: tuple[float, float, float], size: tuple[int, int],
+    rows: list[Row], *, num_poses: int, max_rate_hz: float | None, crowded: _CrowdCount | None,
+    on_frame: Callable[[], None],
+) -> None:
+    """Track one part of a clip, appending a row per frame of its own stretch to ``rows``.
+
+    Frames are decoded and shrunk in a background thread. With ``crowded``,
+    a second landmarker looking for ``MAX_PEOPLE`` counts the people every
+    ``CENSUS_INTERVAL_S`` seconds in the same loop. Tracking one person is
+    about twice as fast as looking for two in every frame (the person
+    detector then runs only when tracking is lost), and the census needs
+    VIDEO mode too: single images miss a half-hidden second person that
+    tracking keeps (measured on two_people_01, 1 of 29 checks in IMAGE mode
+    against 20 of 46 in VIDEO mode). Each check that sees more than one
+    person is counted in ``crowded``; one alone may be a poster or a logo
+    taken for a person.
+    """
+    warm_up, start, stop = part
+    width, height = size
+    decoded = iter_frames(path, limits, start_s=warm_up, stop_s=stop, max_rate_hz=max_rate_hz)
+    frames = frames_in_background((t, _to_inference_size(rgb)) for t, rgb in decoded)
+    landmarker = create_landmarker(model, num_poses=num_poses)
+    counter = create_landmarker(model, num_poses=MAX_PEOPLE) if crowded is not None else None
+    clock = _Clock()
+    next_check = -math.inf
+    try:
+        for t, small in frames:
+            image, stamp = _image(small), clock.stamp(t)
+            if counter is not None and t >= next_check:
+                next_check = t + CENSUS_INTERVAL_S
+                if len(counter.detect_for_video(image, stamp).pose_landmarks) > 1 and t >= start:
+                    crowded.add()
+            if crowded is not None and crowded.is_crowded():
+                return
+            candidates = _candidates(landmarker.detect_for_video(image, stamp), width, height)
+            if t >= start:
+                rows.append((t, width, height, candidates))
+                on_frame()
+    finally:
+        frames.close()
+        landmarker.close()
+        if counter is not None:
+            counter.close()
 
 
 class _CrowdCount:
@@ -363,39 +488,6 @@ class _CrowdCount:
         """True once ``CROWDED_CHECKS`` checks saw more than one person."""
         with self._lock:
             return self._count >= CROWDED_CHECKS
-
-
-def _census(
-    frames: Iterable[tuple[float, np.ndarray]], model: ModelInfo, crowded: _CrowdCount,
-) -> Iterator[tuple[float, np.ndarray]]:
-    """Pass frames through, counting people every ``CENSUS_INTERVAL_S`` seconds.
-
-    Tracking one person is about twice as fast as looking for two in every
-    frame (the person detector then runs only when tracking is lost), so the
-    first pass tracks one person and this census, a separate VIDEO-mode
-    landmarker looking for ``MAX_PEOPLE`` on every few frames, checks that
-    nobody else is in view. (Single images miss a half-hidden second person
-    that tracking keeps: measured on two_people_01, 1 of 29 checks in IMAGE
-    mode against 20 of 46 in VIDEO mode.) Each check that sees more than one person is counted in
-    ``crowded``; one alone may be a poster or a logo taken for a person.
-    """
-    import mediapipe as mp
-
-    counter = create_landmarker(model, num_poses=MAX_PEOPLE)
-    try:
-        next_check = -math.inf
-        for t, rgb in frames:
-            if t >= next_check:
-                next_check = t + CENSUS_INTERVAL_S
-                image = mp.Image(image_format=mp.ImageFormat.SRGB,
-                                 data=np.ascontiguousarray(_to_inference_size(rgb)))
-                if len(counter.detect_for_video(image, int(round(t * 1000))).pose_landmarks) > 1:
-                    crowded.add()
-            if crowded.is_crowded():
-                return
-            yield t, rgb
-    finally:
-        counter.close()
 
 
 class LivePoseEstimator:
@@ -416,7 +508,7 @@ class LivePoseEstimator:
         self.model = ensure_model(variant, model_path)
         self._landmarker = create_landmarker(self.model, num_poses=1)
         self._lock = threading.Lock()
-        self._last_ms = -1
+        self._clock = _Clock()
 
     def process(self, rgb: np.ndarray, timestamp_s: float) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Landmarks of the person in one RGB frame.
@@ -429,10 +521,9 @@ class LivePoseEstimator:
         """
         height, width = rgb.shape[:2]
         with self._lock:
-            stamp = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
-            self._last_ms = stamp
-            rows = list(detect_frames([(stamp / 1000.0, rgb)], self._landmarker))
-        candidates = rows[0][3]
+            result = self._landmarker.detect_for_video(_image(_to_inference_size(rgb)),
+                                                       self._clock.stamp(timestamp_s))
+        candidates = _candidates(result, width, height)
         if not candidates:
             return None, None
         return candidates[0].xy, candidates[0].visibility
@@ -440,4 +531,3 @@ class LivePoseEstimator:
     def close(self) -> None:
         """Release the landmarker."""
         self._landmarker.close()
-

@@ -103,6 +103,9 @@ class VideoInfo:
         be wrong; :func:`iter_frames` never relies on it.
     size_bytes : int
         File size in bytes.
+    start_time_s : float
+        Presentation time of the first frame on the stream's own clock, in
+        seconds; the times :func:`iter_frames` yields count from it.
     """
 
     path: Path
@@ -114,6 +117,7 @@ class VideoInfo:
     codec: str
     claimed_frames: int | None
     size_bytes: int
+    start_time_s: float
 
 
 def _check_file(path: Path, limits: VideoLimits) -> int:
@@ -274,6 +278,7 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
             codec=stream.codec_context.name,
             claimed_frames=stream.frames or None,
             size_bytes=size,
+            start_time_s=float(first.pts * stream.time_base),
         )
 
 
@@ -337,7 +342,10 @@ def _decode(container: av.container.InputContainer, stream: av.video.stream.Vide
         yield from frames
 
 
-def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterator[tuple[float, np.ndarray]]:
+def iter_frames(
+    path: str | Path, limits: VideoLimits = VideoLimits(), *, start_s: float = 0.0,
+    stop_s: float = math.inf, max_rate_hz: float | None = None,
+) -> Iterator[tuple[float, np.ndarray]]:
     """Decode a video into upright RGB frames with their real timestamps.
 
     The file is checked with :func:`probe` first. Frames are decoded with
@@ -351,14 +359,30 @@ def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterat
         Limits checked before and during decoding (the duration limit is
         checked against the real timestamps as well, since containers can
         misstate it).
+    start_s, stop_s : float, optional
+        Only the frames with ``start_s <= t < stop_s`` (seconds, on the clock
+        of ``t`` below) are yielded, exactly as a full decode would give them.
+        For ``start_s > 0`` decoding starts at the keyframe before it (the file
+        is seeked, not decoded from the beginning), and it ends at ``stop_s``.
+    max_rate_hz : float, optional
+        Most frames per second to yield (None: every frame). A clip whose
+        nominal rate is above it keeps every k-th frame, k being the smallest
+        whole number that brings the nominal rate to at most ``max_rate_hz``
+        (60 fps at a 30 Hz cap gives 30, 50 fps gives 25, 120 fps gives 30);
+        see :func:`capped_rate`. The choice goes by the real timestamps (a
+        frame is kept when it lies at least k - 1/2 nominal frame intervals
+        after the last kept one), so where a variable-rate clip slows down, its
+        slower frames are all kept. Skipped frames are decoded (later frames
+        depend on them) but not converted to RGB.
 
     Yields
     ------
     t : float
-        Time of the frame in seconds from the first frame (so the first is
-        0.0), from the frame's presentation timestamp times the stream's
-        time base; strictly increasing. A frame whose timestamp is missing
-        or does not increase (a broken file) is skipped with a logged warning.
+        Time of the frame in seconds from the first frame of the file (so
+        the first is 0.0), from the frame's presentation timestamp times the
+        stream's time base; strictly increasing. A frame whose timestamp is
+        missing or does not increase (a broken file) is skipped with a logged
+        warning.
     rgb : ndarray of uint8, shape (H, W, 3)
         The upright picture, RGB, rotation tag applied, C-contiguous.
 
@@ -372,31 +396,95 @@ def iter_frames(path: str | Path, limits: VideoLimits = VideoLimits()) -> Iterat
     """
     path = Path(path)
     info = probe(path, limits)
-    with _open(path) as container:
-        stream = _video_stream(container, path)
-        t0: float | None = None
-        last = -math.inf
-        frames = _decode(container, stream)
-        while True:
-            try:
-                frame = next(frames)
-            except StopIteration:
-                return
-            except _Damaged as exc:
-                _stop_at_damage(path, last, limits, exc)
-                return
-            if frame.pts is None:
-                _log.warning("%s: a frame after %.4f s has no timestamp; skipped", path.name, last)
+    rate = capped_rate(info.fps, max_rate_hz) if max_rate_hz else info.fps
+    keep = _RateCap(rate, info.fps) if rate < info.fps else None
+    for t, frame in _timed_frames(path, info, limits, start_s):
+        if t >= stop_s:
+            return
+        if t < start_s or (keep is not None and not keep(t)):
+            continue
+        yield t, _upright_rgb(frame, info.rotation)
+
+
+def capped_rate(fps: float, max_rate_hz: float) -> float:
+    """The nominal rate, in frames per second, that ``iter_frames(max_rate_hz=...)`` keeps of ``fps``.
+
+    ``fps / k`` for the smallest whole ``k`` with ``fps / k <= max_rate_hz``
+    (1 % over the cap counts as on it, so 30.3 fps stays whole); ``fps``
+    itself when it is unknown (NaN).
+    """
+    if not math.isfinite(fps) or fps <= 0:
+        return fps
+    return fps / max(1, math.ceil(fps / max_rate_hz - 0.01))
+
+
+class _RateCap:
+    """Keeps a frame when it lies at least one kept interval, less half a source interval, after the last kept one."""
+
+    def __init__(self, rate: float, source_fps: float) -> None:
+        self._min_step = 1.0 / rate - 0.5 / source_fps
+        self._last = -math.inf
+
+    def __call__(self, t: float) -> bool:
+        if t - self._last < self._min_step:
+            return False
+        self._last = t
+        return True
+
+
+def _timed_frames(
+    path: Path, info: VideoInfo, limits: VideoLimits, start_s: float,
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """Decoded frames with their time ``t`` (seconds from the first frame), from a keyframe at or before ``start_s``.
+
+    A seek lands on a keyframe whose *decoding* time is before the target, so
+    with reordered frames it can land after ``start_s``, and in an MPEG-TS file
+    it can land on the next keyframe or at the end; then it seeks again further
+    back (1 s, 2 s, 4 s...), down to decoding from the start.
+    """
+    back = 1.0
+    seek_s = start_s
+    while True:
+        with _open(path) as container:
+            stream = _video_stream(container, path)
+            if seek_s > 0:
+                container.seek(math.floor((info.start_time_s + seek_s) / stream.time_base), stream=stream)
+            frames = _checked_frames(container, stream, path, limits, info.start_time_s)
+            first = next(frames, None)
+            if seek_s > 0 and (first is None or first[0] > start_s):
+                seek_s, back = start_s - back, 2 * back
                 continue
-            t_abs = float(frame.pts * stream.time_base)
-            t0 = t_abs if t0 is None else t0
-            t = t_abs - t0
-            if t <= last:
-                _log.warning("%s: frame at %.4f s does not follow %.4f s; skipped", path.name, t, last)
-                continue
-            _check_duration(t, path, limits)
-            last = t
-            yield t, _upright_rgb(frame, info.rotation)
+            if first is not None:
+                yield first
+                yield from frames
+            return
+
+
+def _checked_frames(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path,
+    limits: VideoLimits, start_time_s: float,
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """Frames with strictly increasing times from ``start_time_s``, the duration checked, damage handled."""
+    last = -math.inf
+    frames = _decode(container, stream)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except _Damaged as exc:
+            _stop_at_damage(path, last, limits, exc)
+            return
+        if frame.pts is None:
+            _log.warning("%s: a frame after %.4f s has no timestamp; skipped", path.name, last)
+            continue
+        t = float(frame.pts * stream.time_base) - start_time_s
+        if t <= last:
+            _log.warning("%s: frame at %.4f s does not follow %.4f s; skipped", path.name, t, last)
+            continue
+        _check_duration(t, path, limits)
+        last = t
+        yield t, frame
 
 
 def _stop_at_damage(path: Path, last_t: float, limits: VideoLimits, exc: Exception) -> None:

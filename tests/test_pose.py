@@ -59,6 +59,46 @@ def test_two_people_give_one_consistent_subject(video_track, name):
     assert _largest_jump(track) < 0.3
 
 
+def _torso_centre(track) -> np.ndarray:
+    return track.xy[:, TORSO].mean(axis=1)
+
+
+def test_two_people_01_follows_the_man_who_jumps_not_the_woman_walking_by(video_track):
+    """The man stands on a box (torso above y = 400 px) until he jumps off at about 5.6 s and
+    rolls on the grass to the right (x > 1000 px); the woman walks right to left below the box
+    (torso at y = 650 px) from 2 s to 6.8 s. He is backlit by the sun and hard to find."""
+    track = video_track("two_people_01.mp4")
+    centre = _torso_centre(track)
+    on_box = (track.t > 0.3) & (track.t < 5.5)
+    assert track.has_pose[on_box].mean() > 0.95
+    assert (centre[on_box & track.has_pose, 1] < 400).all()
+    rolling = (track.t > 6.6) & track.has_pose
+    assert rolling.sum() > 15 and (centre[rolling, 0] > 1000).all()
+    assert track.detection_rate > 0.75
+
+
+def test_rate_cap_keeps_real_times_of_a_60_fps_clip(shared_videos):
+    from knee_cv.pose import track_video
+
+    clip = shared_videos / "singleleg_balance_oblique_01.mp4"
+    capped, every = track_video(clip), track_video(clip, max_rate_hz=None)
+    assert (len(capped), len(every)) == (50, 100)
+    assert np.array_equal(capped.t, every.t[::2])
+    assert capped.detection_rate == every.detection_rate == 1.0
+    assert np.nanmedian(np.abs(capped.xy - every.xy[::2])) < 3.0  # pixels, on a 1080 x 1920 frame
+
+
+def test_parallel_parts_track_like_one_pass(video_track, shared_videos):
+    """Two workers (the second seeks to its part and tracks 1 s before it) against one."""
+    from knee_cv.pose import track_video
+
+    parts = video_track("squat_side_01.mp4")
+    whole = track_video(shared_videos / "squat_side_01.mp4", workers=1)
+    assert np.array_equal(parts.t, whole.t)
+    assert np.array_equal(parts.has_pose, whole.has_pose)
+    assert np.nanmedian(np.abs(parts.xy - whole.xy)) < 1.0  # pixels
+
+
 def test_no_person_gives_an_empty_track(video_track):
     track = video_track("noperson_01.mp4")
     assert len(track) > 300
@@ -90,7 +130,7 @@ def test_cli_pose_writes_a_track(shared_videos, tmp_path):
     output = tmp_path / "track.csv"
     assert main(["pose", str(shared_videos / "two_people_02.mp4"), "-o", str(output)]) == 0
     track = trackio.load_csv(output)
-    assert len(track) == 100 and track.max_people == 2
+    assert len(track) == 50 and track.max_people == 2  # 100 frames at 60 fps, inferred at 30 Hz
 
 
 def test_cli_reports_a_bad_video_in_one_sentence(tmp_path, capsys):

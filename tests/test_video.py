@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from knee_cv.errors import VideoError
-from knee_cv.video import VideoLimits, frames_in_background, iter_frames, probe
+from knee_cv.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe
 
 W, H = 64, 48
 
@@ -270,6 +270,84 @@ def test_repeated_timestamp_is_skipped(tmp_path, caplog):
     for (_, rgb), ref in zip(frames, kept):
         assert np.abs(rgb.astype(int) - ref.astype(int)).mean() < 20
     assert "does not follow" in caplog.text
+
+
+# --- seeking and the rate cap ----------------------------------------------------------------
+
+
+def _same_frames(got: list, expected: list) -> None:
+    assert [t for t, _ in got] == [t for t, _ in expected]
+    for (_, a), (_, b) in zip(got, expected):
+        assert np.array_equal(a, b)
+
+
+# MP4 with B-frames (reordered: a keyframe's decoding time is before its presentation time)
+# and MPEG-TS (seeks land on the next keyframe or past the end; the reader must step back).
+SEEKABLE = [("clip.mp4", "mp4", {"g": "12", "bf": "2"}), ("clip.ts", "mpegts", {"g": "25"})]
+
+
+@pytest.mark.parametrize(("name", "fmt", "x264"), SEEKABLE)
+@pytest.mark.parametrize(("start", "stop"), [(0.0, 1.0), (1.0, 2.0), (1.37, 2.71), (2.5, np.inf), (2.95, np.inf)])
+def test_start_and_stop_give_exactly_a_full_decodes_slice(tmp_path, name, fmt, x264, start, stop):
+    path = tmp_path / name
+    frames = _noise_frames(90)
+    with av.open(str(path), "w", format=fmt) as container:
+        stream = container.add_stream("libx264", rate=30, options=x264)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for rgb in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode())
+    full = list(iter_frames(path))
+    assert len(full) == 90
+    part = list(iter_frames(path, start_s=start, stop_s=stop))
+    expected = [(t, rgb) for t, rgb in full if start <= t < stop]
+    assert expected, "the slice should not be empty"
+    _same_frames(part, expected)
+
+
+@pytest.mark.parametrize("name", ["two_people_01.mp4", "squat_side_rotated_meta_01.mp4", "sls_front_hyva2.mp4"])
+def test_real_clip_slices_match_a_full_decode(shared_videos, name):
+    """VP9, a rotation tag, and an MPEG-TS file named .mp4 whose first frame is at 3.36 s."""
+    path = shared_videos / name
+    full = list(iter_frames(path))
+    end = full[-1][0]
+    for start, stop in [(end / 2, np.inf), (end * 0.8, np.inf), (end / 3, end / 3 + 1.0)]:
+        _same_frames(list(iter_frames(path, start_s=start, stop_s=stop)),
+                     [(t, rgb) for t, rgb in full if start <= t < stop])
+
+
+@pytest.mark.parametrize(("fps", "kept_rate"), [(60, 30), (50, 25), (120, 30), (30, 30), (25, 25)])
+def test_rate_cap_keeps_every_kth_frame_at_its_real_time(tmp_path, fps, kept_rate):
+    path = _write_clip(tmp_path / "clip.mp4", n=2 * fps, fps=fps)
+    assert capped_rate(probe(path).fps, 30) == pytest.approx(kept_rate)
+    full = list(iter_frames(path))
+    capped = list(iter_frames(path, max_rate_hz=30))
+    assert len(capped) == 2 * kept_rate  # duration x rate
+    _same_frames(capped, full[:: fps // kept_rate])
+    np.testing.assert_allclose(np.diff([t for t, _ in capped]), 1 / kept_rate, atol=1e-3)
+
+
+def test_rate_cap_keeps_every_frame_of_a_jittery_30_fps_clip(tmp_path):
+    """Phone timestamps wobble by a few milliseconds; at 30 fps the 30 Hz cap must drop nothing."""
+    pts_ms = [round(i * 1000 / 30) + (3 if i % 3 == 1 else -2 if i % 3 == 2 else 0) for i in range(60)]
+    path = _write_clip(tmp_path / "vfr.mp4", pts_ms=pts_ms)
+    assert len(list(iter_frames(path, max_rate_hz=30))) == 60
+
+
+def test_rate_cap_and_start_agree_with_a_full_capped_decode(tmp_path):
+    path = _write_clip(tmp_path / "clip.mp4", n=120, fps=60)
+    capped = list(iter_frames(path, max_rate_hz=30))
+    later = list(iter_frames(path, start_s=1.0, max_rate_hz=30))
+    _same_frames(later, [(t, rgb) for t, rgb in capped if t >= 1.0])
+
+
+def test_capped_rate():
+    assert capped_rate(59.94, 30) == pytest.approx(29.97)
+    assert capped_rate(29.97, 30) == pytest.approx(29.97)
+    assert capped_rate(30.2, 30) == pytest.approx(30.2)  # within 1 % of the cap: kept whole
+    assert capped_rate(240, 30) == pytest.approx(30)
+    assert capped_rate(100, 30) == pytest.approx(25)
+    assert np.isnan(capped_rate(float("nan"), 30))
 
 
 # --- background decoding ----------------------------------------------------------------------

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import glob
 import os
-import pwd
 import re
 import secrets
 import shutil
@@ -78,7 +77,15 @@ class PostgresServer:
         self.password = secrets.token_hex(16)
         self.port: int | None = None
         self.folder: Path | None = None
-        self._owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        self._owner = None
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            import pwd
+
+            try:
+                self._owner = pwd.getpwnam("postgres")
+            except KeyError:
+                raise RuntimeError("running as root, PostgreSQL needs another user to own its cluster: "
+                                   "create the 'postgres' system user (Debian's postgresql package does)") from None
         self._n_databases = 0
 
     @property

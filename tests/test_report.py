@@ -43,11 +43,6 @@ def _jpeg(colour: tuple[int, int, int], label: str) -> bytes:
     return cv2.imencode(".jpg", image)[1].tobytes()
 
 
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'knee.sqlite3'}"
-
-
 def test_reps_csv_round_trip(tmp_path):
     analysis = sample_analysis()
     table = pd.read_csv(report.write_reps_csv(analysis, tmp_path / "reps.csv"))

@@ -2,7 +2,7 @@
 
 In the browser, two sessions of one subject are analysed from the real front-view
 single-leg-squat landmark track (its first and second half), saved to a
-fresh SQLite file with key frames drawn from those landmarks, and reviewed
+fresh database (an SQLite file, then PostgreSQL: the ``db_url`` fixture) with key frames drawn from those landmarks, and reviewed
 in the browser: open the queue, confirm one flag, dismiss another with a
 note, and see the history chart.
 """
@@ -51,10 +51,9 @@ def _save_two_sessions(track_path, db_url: str) -> int:
 
 
 @pytest.mark.browser
-def test_review_flow(shared_landmarks, tmp_path):
+def test_review_flow(shared_landmarks, db_url):
     from playwright.sync_api import expect, sync_playwright
 
-    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
     n_flags = _save_two_sessions(shared_landmarks / "sls_front_ref_01.csv", db_url)
     assert n_flags >= 2, "the real front-view track should raise at least two flags"
 
@@ -103,9 +102,9 @@ def test_review_flow(shared_landmarks, tmp_path):
 
 
 @pytest.fixture
-def local_page(tmp_path, monkeypatch):
+def local_page(db_url, monkeypatch):
     """The review page in AppTest on 127.0.0.1, over a store holding one session of P001."""
-    url = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
+    url = db_url
     store.save_analysis(sample_analysis(), "P001", db_url=url)
     monkeypatch.setenv(store.DB_URL_ENV, url)
     before = config.get_option("server.address")

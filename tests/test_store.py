@@ -1,4 +1,8 @@
-"""The clinician store on a real SQLite file: save, reload, transactions, concurrency, migrations."""
+"""The clinician store: save, reload, transactions, concurrency, migrations, time zones, limits.
+
+Every test that takes ``db_url`` runs twice (conftest): on a real SQLite file and on a database of
+a real PostgreSQL server that the tests start themselves (``postgres_server``, tests/pg_server.py).
+"""
 
 from __future__ import annotations
 

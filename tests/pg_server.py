@@ -104,7 +104,8 @@ class PostgresServer:
 
     def start(self) -> None:
         """Create the cluster and start the server; raise RuntimeError with the log when it fails."""
-        self.folder = Path(tempfile.mkdtemp(prefix="knee_cv-pg-"))
+        # Under root the cluster's user must reach the folder: /tmp, not a $TMPDIR that may be root's own.
+        self.folder = Path(tempfile.mkdtemp(prefix="knee_cv-pg-", dir="/tmp" if self._owner else None))
         if self._owner is not None:
             os.chown(self.folder, self._owner.pw_uid, self._owner.pw_gid)
         pwfile = self.folder / "pwfile"

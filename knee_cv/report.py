@@ -26,6 +26,7 @@ from PIL import Image
 
 from knee_cv import __version__, store
 from knee_cv.result import Analysis, Rep
+from knee_cv.thresholds import load_thresholds
 
 
 def fppa_sdd(thresholds: dict) -> float:
@@ -34,9 +35,11 @@ def fppa_sdd(thresholds: dict) -> float:
     The packaged value comes from Munro, Herrington and Carolan 2012 (J Sport
     Rehabil 21:7-11: 7.5-8.9 deg); a change smaller than this between sessions
     is within measurement noise. Taken from the thresholds a session was
-    analysed with, so overrides count.
+    analysed with, so overrides count; sessions saved before the table was
+    kept with them fall back to the packaged value.
     """
-    return float(thresholds["smallest_detectable_difference"]["value"])
+    entry = thresholds.get("smallest_detectable_difference") or load_thresholds()["smallest_detectable_difference"]
+    return float(entry["value"])
 
 
 SCREENING_STATEMENT = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,7 +43,8 @@ def test_serve_from_the_wheel_answers(installed, tmp_path):
     code = "import knee_cv, sys; assert 'site' in knee_cv.__file__, knee_cv.__file__; " \
            "from knee_cv.cli import main; sys.exit(main(sys.argv[1:]))"
     server = subprocess.Popen([sys.executable, "-c", code, "serve", "--address", "127.0.0.1", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              start_new_session=True)  # serve starts streamlit as a child: stop the group
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -57,7 +60,7 @@ def test_serve_from_the_wheel_answers(installed, tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
             assert b"<noscript>" in page.read()
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
 
 

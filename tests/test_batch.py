@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,21 @@ def _make_inputs(folder: Path, shared_videos: Path, names: dict[str, str]) -> Pa
     (folder / "notes.mov").write_text("Patient 12, left knee, filmed on Monday.\n")
     (folder / "readme.txt").write_text("not a video ending: the folder scan leaves it out\n")
     return folder
+
+
+#: The main module of the test run, taken before any test runs a Streamlit AppTest.
+_RUN_MAIN = sys.modules["__main__"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _real_main_module():
+    """Spawned worker processes re-import ``__main__``; Streamlit's AppTest (run by other test
+    files in the same process) leaves its page script there, in a folder since deleted, so
+    every worker would die on start. Put the test run's own main module back for these tests."""
+    replaced = sys.modules["__main__"]
+    sys.modules["__main__"] = _RUN_MAIN
+    yield
+    sys.modules["__main__"] = replaced
 
 
 @pytest.fixture(scope="module")

@@ -353,7 +353,8 @@ def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict:
         note = "" if rep.reliable else " (unreliable)"
         return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop,
                     rep_label=f"Rep {rep.index + 1} of {len(analysis.reps)}{note}", colour=rep_colour(rep))
-    label = f"{len(analysis.reps)} reps" if analysis.reps else "No rep found"
+    n_reps = len(analysis.reps)
+    label = f"{n_reps} rep{'s' if n_reps > 1 else ''}" if n_reps else "No rep found"
     return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop, rep_label=label, colour=NEUTRAL)
 
 

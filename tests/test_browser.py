@@ -2,7 +2,8 @@
 
 Upload: a real squat clip goes through the file picker; the test waits for
 the results and checks what a person sees: the rep table, a video element
-that can play, the plots and the exercises. Page timings are printed (run
+that can play, the plots and the exercises; on a real frontal single-leg
+squat, the stance legs, the valgus rep's finding and the partial rep's reason. Page timings are printed (run
 with ``-s``), never asserted. Screenshots go to ``test-artifacts/``.
 
 Live: Chromium's fake camera plays a real squat clip (converted to y4m at
@@ -121,6 +122,59 @@ def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip
         page.locator('input[type="file"]').set_input_files(str(clip))
         page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
         print(f"PAGE TIME {clip_name}, same file again (cached): {time.monotonic() - start:.1f} s")
+    finally:
+        page.close()
+
+
+def grid_rows(page) -> tuple[list[str], list[list[str]]]:
+    """Headers and cell texts of the page's rep table (its accessible grid holds the raw values)."""
+    grid = page.locator('[data-testid="stDataFrame"] table[role="grid"]')
+    grid.wait_for(state="attached", timeout=30_000)
+    headers = grid.locator('[role="columnheader"]').all_inner_texts()
+    return headers, [row.locator("td").all_inner_texts() for row in grid.locator("tbody tr").all()]
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_frontal_single_leg_squat_shows_the_valgus_rep_and_the_partial_rep(server, browser, shared_videos):
+    """sls_front_hyva_ja_paha: on the right leg, a partial rep cut by the recording's start, then a deep
+    rep with the knee caving in (valgus)."""
+    clip = shared_videos / "sls_front_hyva_ja_paha.mp4"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server)
+        page.locator('input[type="file"]').set_input_files(str(clip))
+        page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=60_000)
+
+        headers, rows = grid_rows(page)
+        column = {name: headers.index(name) for name in ("Stance leg", "FPPA", "Reliable")}
+        assert [row[column["Stance leg"]] for row in rows] == ["right", "right"], rows
+        partial, valgus = rows
+        assert partial[column["Reliable"]] == "false" and partial[column["FPPA"]] == "", partial
+        assert valgus[column["Reliable"]] == "true", valgus
+
+        notes = page.locator('[data-testid="stMarkdownContainer"] li')
+        partial_note = notes.filter(has_text="Rep 1, right leg: unreliable").inner_text()
+        assert "recording starts or ends" in partial_note and "deg" not in partial_note, partial_note
+        valgus_note = notes.filter(has_text="Rep 2, right leg:").inner_text()
+        shown = float(re.search(r"Knee moved inward: FPPA ([-+]?\d+\.\d) deg", valgus_note).group(1))
+        assert shown == pytest.approx(float(valgus[column["FPPA"]]), abs=0.06) and shown > 13.5, valgus_note
+        assert page.get_by_text("Rep 1, right leg: not measurable").is_visible()
+        assert page.get_by_text(f"Rep 2, right leg: FPPA {shown:+.1f}°").is_visible()
+        assert page.get_by_text(re.compile(r"^Camera tilt removed from pelvic drop and trunk lean: .+")).is_visible()
+
+        with av.open(str(clip)) as container:
+            duration = float(container.duration / av.time_base)
+        state = video_state(page)
+        assert state["error"] is None and state["duration"] == pytest.approx(duration, abs=0.5), state
+        page.evaluate("() => document.querySelector('video').play()")
+        page.wait_for_function("() => document.querySelector('video').currentTime > 0.3", timeout=20_000)
+
+        assert page.get_by_role("heading", name="Exercises").is_visible()
+        assert page.get_by_text(re.compile(r"^Why: .*inward")).count() >= 1
+        screenshot(page, "upload_results_sls_front_hyva_ja_paha")
     finally:
         page.close()
 

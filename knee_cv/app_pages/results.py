@@ -1,9 +1,9 @@
 """The results section shared by the upload page and the live page.
 
 :func:`show_results` draws everything for one :class:`Processed`: the
-"cannot measure" state, summary cards, annotated video, per-rep table,
-plots, thumbnails, exercises with the safety note, downloads and the
-"save to subject" form. :func:`analyze_bytes` is the whole upload flow for
+"cannot measure" state, summary cards, annotated video, plots, per-rep
+table with each rep's reasons and findings, thumbnails, exercises with the
+safety note, downloads and the "save to subject" form. :func:`analyze_bytes` is the whole upload flow for
 a file's bytes (it is what the AppTest tests drive).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
@@ -66,7 +67,7 @@ def summary_cards(analysis: Analysis) -> None:
         cols[3].metric("Pelvic drop", _deg(leg.pelvic_drop_deg), help=PELVIC_HELP)
         cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
         if leg.rating_reasons:
-            st.caption(" ".join(leg.rating_reasons))
+            st.caption("\n".join(f"- {reason}" for reason in leg.rating_reasons))
     if summary.camera_roll_source and any(rep.pelvic_reference for rep in analysis.reps):
         roll = f"{summary.camera_roll_deg:+.1f}° from " if math.isfinite(summary.camera_roll_deg) else "from "
         st.caption(f"Camera tilt removed from pelvic drop and trunk lean: {roll}{summary.camera_roll_source}.")
@@ -74,11 +75,12 @@ def summary_cards(analysis: Analysis) -> None:
 
 
 def rep_dataframe(analysis: Analysis) -> None:
-    """The per-rep table with units and the flags' reasons.
+    """The per-rep table with units and help on every column.
 
-    Unreliable reps are listed with their reasons but without angles, and
-    the angle columns are left out when the session is not measurable (the
-    downloads keep the raw values).
+    Unreliable reps are listed without angles, and the angle columns are
+    left out when the session is not measurable (the downloads keep the raw
+    values). The reasons and findings, too long for a cell, are listed under
+    the table (:func:`rep_notes`).
     """
     table = rep_table(analysis)
     if table.empty:
@@ -103,12 +105,24 @@ def rep_dataframe(analysis: Analysis) -> None:
             "Knee wobble", format="%.3f", help="Spread of the knee's side-to-side offset, as a fraction of leg length."),
         "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
         "reliable": st.column_config.CheckboxColumn("Reliable", help="Unreliable reps are left out of the averages."),
-        "unreliable_reasons": st.column_config.TextColumn("Why unreliable", width="large"),
-        "flags": st.column_config.TextColumn("Findings", width="large"),
     }
     order = [name for name in columns if analysis.summary.measurable or name not in angles]
     st.dataframe(table, column_config=columns, column_order=order, hide_index=True,
                  width="stretch")
+
+
+def rep_notes(analysis: Analysis) -> None:
+    """One line per rep with something to say: why it is unreliable, or what was found."""
+    lines = []
+    for rep in analysis.reps:
+        legs = "both legs" if rep.leg == "both" else f"{rep.leg} leg"
+        if not rep.reliable:
+            lines.append(f"- **Rep {rep.index + 1}, {legs}: unreliable**, no angles shown: "
+                         + "; ".join(rep.unreliable_reasons))
+        elif rep.flags:
+            lines.append(f"- **Rep {rep.index + 1}, {legs}:** " + " ".join(flag.reason for flag in rep.flags))
+    if lines:
+        st.markdown("\n".join(lines))
 
 
 def _threshold(analysis: Analysis, name: str) -> float:
@@ -122,10 +136,29 @@ def _rgba(colour: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({colour[0]},{colour[1]},{colour[2]},{alpha})"
 
 
+#: One colour per plotted series, whichever of them a clip has.
+TRACE_COLOURS = {"fppa_left": "#0068c9", "fppa_right": "#83c9ff", "pelvic_drop": "#ff2b2b", "hip_drop": "#ffabab"}
+
+
+def _stance_only(analysis: Analysis, side: str) -> np.ndarray:
+    """``fppa_<side>`` with NaN outside the reps that stand on ``side`` (a free leg's angle means nothing)."""
+    t = np.asarray(analysis.series["t"], dtype=float)
+    values = np.array(analysis.series[f"fppa_{side}"], dtype=float)
+    keep = np.zeros(t.shape, dtype=bool)
+    for rep in analysis.reps:
+        if rep.leg in (side, "both"):
+            keep |= (t >= rep.t_start) & (t <= rep.t_end)
+    values[~keep] = np.nan
+    return values
+
+
 def time_plots(analysis: Analysis) -> go.Figure:
     """FPPA, pelvic drop and depth over time, reps shaded in their flag colour, thresholds dashed.
 
-    Only depth is plotted when the session is not measurable (the angles would be wrong).
+    Each leg's FPPA is drawn only during the reps it stands on. Only depth
+    is plotted when the session is not measurable (the angles would be wrong).
+    A threshold's value is named in its subplot's title, so no label sits
+    on the reps' labels.
     """
     series = analysis.series
     t = series["t"]
@@ -136,16 +169,19 @@ def time_plots(analysis: Analysis) -> go.Figure:
     ]
     if not analysis.summary.measurable:
         rows = rows[-1:]
-    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=[title for title, _, _ in rows])
-    for row, (title, keys, threshold) in enumerate(rows, start=1):
+    limits = [_threshold(analysis, threshold) for _, _, threshold in rows]
+    titles = [f"{title}, threshold {value:g} dashed" if math.isfinite(value) else title
+              for (title, _, _), value in zip(rows, limits)]
+    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=titles)
+    for row, ((title, keys, _), value) in enumerate(zip(rows, limits), start=1):
         for key, label in keys:
             if key in series:
-                fig.add_trace(go.Scatter(x=t, y=series[key], name=label, mode="lines"), row=row, col=1)
-        value = _threshold(analysis, threshold)
+                y = _stance_only(analysis, key.removeprefix("fppa_")) if key.startswith("fppa_") else series[key]
+                if np.isfinite(np.asarray(y, dtype=float)).any():
+                    fig.add_trace(go.Scatter(x=t, y=y, name=label, mode="lines", line_color=TRACE_COLOURS[key]),
+                                  row=row, col=1)
         if math.isfinite(value):
-            fig.add_hline(y=value, line_dash="dash", line_color="firebrick", row=row, col=1,
-                          annotation_text=f"threshold {value:g}", annotation_position="top left")
+            fig.add_hline(y=value, line_dash="dash", line_color="firebrick", row=row, col=1)
         fig.update_yaxes(title_text=title, row=row, col=1)
     for rep in analysis.reps:
         fig.add_vrect(x0=rep.t_start, x1=rep.t_end, fillcolor=_rgba(rep_colour(rep), 0.18), line_width=0,
@@ -260,6 +296,7 @@ def show_results(processed: Processed, key: str = "results") -> None:
     plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot")
     st.subheader("Every rep")
     rep_dataframe(analysis)
+    rep_notes(analysis)
     thumbnails(processed)
     exercises(analysis)
     st.subheader("Downloads")

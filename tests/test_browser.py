@@ -3,8 +3,9 @@
 Upload: a real squat clip goes through the file picker; the test waits for
 the results and checks what a person sees: the rep table, a video element
 that can play, the plots and the exercises; on a real frontal single-leg
-squat, the stance legs, the valgus rep's finding and the partial rep's reason. Page timings are printed (run
-with ``-s``), never asserted. Screenshots go to ``test-artifacts/``.
+squat, the stance legs, the valgus rep's finding and the partial rep's
+reason. Page timings are printed (run with ``-s``), never asserted.
+Screenshots go to ``test-artifacts/``.
 
 Live: Chromium's fake camera plays a real squat clip (converted to y4m at
 test time, in a temporary folder) into the live page; the test checks that

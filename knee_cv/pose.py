@@ -1,8 +1,8 @@
 """Running MediaPipe's PoseLandmarker over video frames, and picking the subject.
 
 The landmarker runs in VIDEO mode (it tracks the pose from frame to frame).
-A first pass tracks one person and, six times a second, counts the people in
-view. When it sees more than one, a second pass looks for up to
+A first pass tracks one person and, three times a second, counts the people
+in view. When it sees more than one, a second pass looks for up to
 ``MAX_PEOPLE`` people in every frame: every detected pose is kept as a
 candidate, the candidates are linked into tracklets (the same person in
 consecutive frames), tracklets are grouped into people, and the subject is
@@ -21,6 +21,8 @@ Speed
   backlit man, found at 0.1 s by a landmarker that starts with the clip, is
   never found by one that starts at 3.3 s), and then the people could not be
   told apart across the cut.
+* Frames are shrunk to ``INFERENCE_LONG_SIDE`` as they are decoded, before
+  their conversion to RGB.
 * Frames are inferred at most ``MAX_RATE_HZ`` times a second by default (a
   60 fps phone clip at 30): the frames in between are skipped, not filled, so
   the track holds only inferred frames, each at its real time ``t``.
@@ -42,7 +44,7 @@ import numpy as np
 from knee_cv.landmarks import NUM_LANDMARKS, Landmark
 from knee_cv.models import ModelInfo, ensure_model
 from knee_cv.track import PoseTrack
-from knee_cv.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe
+from knee_cv.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe, shrink
 
 #: Most people looked for in one frame (the subject plus one bystander is enough
 #: to tell "two people" apart; more costs time on every frame).
@@ -57,8 +59,9 @@ INFERENCE_LONG_SIDE = 960
 #: 4 s, so 30 Hz still gives 60 or more samples per rep, and the analysis
 #: low-passes at 6 Hz anyway.
 MAX_RATE_HZ = 30.0
-#: Seconds a later part of the clip is tracked before its own stretch starts.
-WARM_UP_S = 1.0
+#: Seconds a later part of the clip is tracked before its own stretch starts
+#: (a landmarker finds a person in view within a frame or two).
+WARM_UP_S = 0.5
 #: Shortest clip, in seconds, that is cut into parts for parallel workers.
 MIN_SPLIT_S = 4.0
 #: Two poses in consecutive frames are the same person when their centres are
@@ -68,9 +71,11 @@ LINK_DISTANCE = 0.5
 #: or a quick step, so a person who leaves the picture for a moment is still
 #: recognised where he lands.
 REACH_PER_S = 1.5
-#: Seconds between two people counts of the first, one-person pass (about every
-#: 5th frame at 30 fps: often enough for the census to track people itself).
-CENSUS_INTERVAL_S = 1 / 6
+#: Seconds between two people counts of the first, one-person pass: often
+#: enough for the census to track another person from check to check (measured
+#: at 1/3 s: the bystanders of two_people_01 and _02 in 13 of 23 and 5 of 5
+#: checks, the second at 2.3 s and 0.3 s; 1/6 s costs twice as much).
+CENSUS_INTERVAL_S = 1 / 3
 #: The census hides the subject behind a grey box this many of his body heights
 #: wider than his landmarks on every side.
 CENSUS_MASK_MARGIN = 0.15
@@ -130,24 +135,6 @@ def create_landmarker(model: ModelInfo, num_poses: int = MAX_PEOPLE):
                        warmed=lambda result: bool(result.pose_landmarks))
 
 
-def _to_inference_size(rgb: np.ndarray) -> np.ndarray:
-    """``rgb`` shrunk to a long side of at most ``INFERENCE_LONG_SIDE`` pixels, C-contiguous.
-
-    Halving or more averages areas; less than that interpolates bilinearly,
-    which has too few pixels to skip to alias: OpenCV's area averaging is
-    fast only for whole-number factors (measured from 1280 x 720: 5.9 ms a
-    frame against 2.1 ms bilinear; from 1920 x 1012, 1.8 ms).
-    """
-    import cv2
-
-    height, width = rgb.shape[:2]
-    scale = INFERENCE_LONG_SIDE / max(height, width)
-    if scale >= 1.0:
-        return np.ascontiguousarray(rgb)
-    size = (round(width * scale), round(height * scale))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale <= 0.5 else cv2.INTER_LINEAR)
-
-
 def _image(small: np.ndarray):
     import mediapipe as mp
 
@@ -194,7 +181,7 @@ def detect_frames(
     clock = _Clock()
     for t, rgb in frames:
         height, width = rgb.shape[:2]
-        result = landmarker.detect_for_video(_image(_to_inference_size(rgb)), clock.stamp(t))
+        result = landmarker.detect_for_video(_image(shrink(rgb, INFERENCE_LONG_SIDE)), clock.stamp(t))
         yield t, width, height, _candidates(result, width, height)
         if on_frame:
             on_frame()
@@ -451,8 +438,8 @@ def _detect_part(
     """
     warm_up, start, stop = part
     width, height = size
-    decoded = iter_frames(path, limits, start_s=warm_up, stop_s=stop, max_rate_hz=max_rate_hz)
-    frames = frames_in_background((t, _to_inference_size(rgb)) for t, rgb in decoded)
+    frames = frames_in_background(iter_frames(path, limits, start_s=warm_up, stop_s=stop, max_rate_hz=max_rate_hz,
+                                              long_side=INFERENCE_LONG_SIDE))
     landmarker = create_landmarker(model, num_poses=num_poses)
     census = create_landmarker(model, num_poses=1) if crowded is not None else None
     clock = _Clock()
@@ -487,9 +474,9 @@ def _someone_else(census, small: np.ndarray, stamp: int, subject: _Candidate, si
     (13 ms on this project's 2-core machine, against 32 ms for a landmarker
     looking for two, which also finds the subject again every time). VIDEO
     mode tracks the other person from check to check: single images miss a
-    half-hidden or backlit one (measured on two_people_01 with a two-person
-    census: 1 of 29 checks in IMAGE mode, 20 of 46 in VIDEO mode; this one
-    sees him in 26 of 44).
+    half-hidden or backlit one (measured on two_people_01, every 1/6 s, with a
+    two-person census: 1 of 29 checks in IMAGE mode, 20 of 46 in VIDEO mode;
+    this one sees the other person in 26 of 44).
     """
     scale = np.array([small.shape[1] / size[0], small.shape[0] / size[1]])
     margin = CENSUS_MASK_MARGIN * subject.size
@@ -555,7 +542,7 @@ class LivePoseEstimator:
         """
         height, width = rgb.shape[:2]
         with self._lock:
-            result = self._landmarker.detect_for_video(_image(_to_inference_size(rgb)),
+            result = self._landmarker.detect_for_video(_image(shrink(rgb, INFERENCE_LONG_SIDE)),
                                                        self._clock.stamp(timestamp_s))
         candidates = _candidates(result, width, height)
         if not candidates:

@@ -209,12 +209,68 @@ def _rotation(frame: av.VideoFrame) -> int:
     return {0: 0, 1: 90, 2: 180, 3: -90}[quarter_turns]
 
 
-def _upright_rgb(frame: av.VideoFrame, rotation: int) -> np.ndarray:
-    """Decode ``frame`` to an upright RGB uint8 array, shape (H, W, 3)."""
-    rgb = frame.to_ndarray(format="rgb24")
+def _upright_rgb(frame: av.VideoFrame, rotation: int, long_side: int | None = None) -> np.ndarray:
+    """Decode ``frame`` to an upright RGB uint8 array, shape (H, W, 3), shrunk to ``long_side`` if given."""
+    rgb = frame.to_ndarray(format="rgb24") if long_side is None else _small_rgb(frame, long_side)
     if rotation == 0:
-        return rgb
+        return np.ascontiguousarray(rgb)  # MediaPipe ignores row strides
     return np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
+
+
+def _interpolation(scale: float) -> int:
+    """OpenCV's way to shrink by ``scale`` (< 1): averaging areas from halving on, bilinear above.
+
+    Bilinear has too few pixels to skip to alias above a half, and OpenCV's
+    area averaging is fast only for whole-number factors (measured from
+    1280 x 720 to 960 x 540: 5.9 ms a frame against 2.1 ms bilinear).
+    """
+    import cv2
+
+    return cv2.INTER_AREA if scale <= 0.5 else cv2.INTER_LINEAR
+
+
+def shrink(rgb: np.ndarray, long_side: int) -> np.ndarray:
+    """``rgb`` (H, W, 3) shrunk so its long side is at most ``long_side`` pixels, C-contiguous."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    scale = long_side / max(height, width)
+    if scale >= 1.0:
+        return np.ascontiguousarray(rgb)
+    return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=_interpolation(scale))
+
+
+def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
+    """One picture plane of ``frame`` as a (height, width) uint8 array view, row padding dropped."""
+    plane = frame.planes[index]
+    return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]
+
+
+def _small_rgb(frame: av.VideoFrame, long_side: int) -> np.ndarray:
+    """``frame`` in RGB with its long side shrunk to at most ``long_side`` pixels (even sides).
+
+    4:2:0 frames (nearly every phone and camera clip) are shrunk in YUV and
+    converted afterwards, so the full-size RGB picture is never made (measured
+    on 1920 x 1012 H.264: 6.0 ms a frame with decoding, against 8.1 ms);
+    other pixel formats are converted first.
+    """
+    import cv2
+
+    scale = long_side / max(frame.width, frame.height)
+    if scale >= 1.0:
+        return frame.to_ndarray(format="rgb24")
+    width, height = 2 * round(frame.width * scale / 2), 2 * round(frame.height * scale / 2)
+    interpolation = _interpolation(scale)
+    if frame.format.name not in ("yuv420p", "yuvj420p"):
+        return cv2.resize(frame.to_ndarray(format="rgb24"), (width, height), interpolation=interpolation)
+    i420 = np.empty((height * 3 // 2, width), np.uint8)
+    luma = width * height
+    cv2.resize(_plane(frame, 0), (width, height), dst=i420[:height], interpolation=interpolation)
+    flat = i420.reshape(-1)
+    for index, start in ((1, luma), (2, luma + luma // 4)):
+        flat[start:start + luma // 4] = cv2.resize(_plane(frame, index), (width // 2, height // 2),
+                                                   interpolation=interpolation).reshape(-1)
+    return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
 
 
 def _container_duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
@@ -344,7 +400,7 @@ def _decode(container: av.container.InputContainer, stream: av.video.stream.Vide
 
 def iter_frames(
     path: str | Path, limits: VideoLimits = VideoLimits(), *, start_s: float = 0.0,
-    stop_s: float = math.inf, max_rate_hz: float | None = None,
+    stop_s: float = math.inf, max_rate_hz: float | None = None, long_side: int | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Decode a video into upright RGB frames with their real timestamps.
 
@@ -374,6 +430,10 @@ def iter_frames(
         after the last kept one), so where a variable-rate clip slows down, its
         slower frames are all kept. Skipped frames are decoded (later frames
         depend on them) but not converted to RGB.
+    long_side : int, optional
+        Shrink each frame so its long side is at most this many pixels
+        (sides rounded to even numbers; a smaller frame is left as it is).
+        Cheaper than shrinking the full-size frames afterwards.
 
     Yields
     ------
@@ -403,7 +463,7 @@ def iter_frames(
             return
         if t < start_s or (keep is not None and not keep(t)):
             continue
-        yield t, _upright_rgb(frame, info.rotation)
+        yield t, _upright_rgb(frame, info.rotation, long_side)
 
 
 def capped_rate(fps: float, max_rate_hz: float) -> float:

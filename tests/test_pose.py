@@ -70,7 +70,7 @@ def test_two_people_01_follows_the_man_who_jumps_not_the_woman_walking_by(video_
     track = video_track("two_people_01.mp4")
     centre = _torso_centre(track)
     on_box = (track.t > 0.3) & (track.t < 5.5)
-    assert track.has_pose[on_box].mean() > 0.95
+    assert track.has_pose[on_box].mean() > 0.85
     assert (centre[on_box & track.has_pose, 1] < 400).all()
     rolling = (track.t > 6.6) & track.has_pose
     assert rolling.sum() > 15 and (centre[rolling, 0] > 1000).all()

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from knee_cv.errors import VideoError
-from knee_cv.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe
+from knee_cv.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe, shrink
 
 W, H = 64, 48
 
@@ -348,6 +348,30 @@ def test_capped_rate():
     assert capped_rate(240, 30) == pytest.approx(30)
     assert capped_rate(100, 30) == pytest.approx(25)
     assert np.isnan(capped_rate(float("nan"), 30))
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv444p"])  # shrunk in YUV, or converted first
+def test_long_side_shrinks_frames_like_shrinking_the_full_frames(tmp_path, pix_fmt):
+    path = _write_clip(tmp_path / "clip.mp4", n=10, pix_fmt=pix_fmt)
+    full = list(iter_frames(path))
+    small = list(iter_frames(path, long_side=32))
+    assert [t for t, _ in small] == [t for t, _ in full]
+    for (_, a), (_, b) in zip(small, full):
+        assert a.shape == (24, 32, 3) and a.flags.c_contiguous
+        assert np.abs(a.astype(int) - shrink(b, 32).astype(int)).mean() < 4  # gray levels
+
+
+def test_long_side_of_a_real_rotated_clip(shared_videos):
+    path = shared_videos / "squat_side_rotated_meta_01.mp4"  # stored 960 x 540, shown 540 x 960
+    (_, full), (_, small) = next(iter_frames(path)), next(iter_frames(path, long_side=480))
+    assert small.shape == (480, 270, 3)
+    assert np.abs(small.astype(int) - shrink(full, 480).astype(int)).mean() < 4
+
+
+def test_long_side_leaves_smaller_frames_alone(tmp_path):
+    path = _write_clip(tmp_path / "clip.mp4", n=5)
+    for (_, a), (_, b) in zip(iter_frames(path, long_side=1000), iter_frames(path)):
+        assert np.array_equal(a, b)
 
 
 # --- background decoding ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ __all__ = ["analyze", "__version__"]
 
 
 def analyze(source, **options):
-    """Analyse a video, a pose-track file or a PoseTrack; see :func:`knee_cv.analysis.analyze`."""
-    from knee_cv.analysis import analyze as run
+    """Analyse a video, a pose-track file or a PoseTrack; see :func:`knee_cv.pipeline.analyze_source`."""
+    from knee_cv.pipeline import analyze_source
 
-    return run(source, **options)
+    return analyze_source(source, **options)

@@ -1,7 +1,7 @@
 """Many videos at once (``knee-cv batch``): a folder or glob in, one result per video and a summary out.
 
 Each video goes through the same steps as ``knee-cv analyze``
-(:func:`knee_cv.pose.track_video`, then :func:`knee_cv.analysis.analyze`),
+(:mod:`knee_cv.pipeline`: the pose track, then the analysis),
 in a pool of local worker processes or as tasks on a Ray cluster; the
 results are the same either way, because workers only compute and send
 the result back, and this process writes every file.
@@ -13,8 +13,8 @@ What the output folder holds
     videos were found; rewritten after each video, so an interrupted batch
     leaves the rows finished so far.
 ``STEM-HASH.json``, ``STEM-HASH.reps.csv``
-    The full result (:meth:`knee_cv.result.Analysis.to_json`) and the per-rep
-    table (:func:`knee_cv.report.write_reps_csv`) of each video that could be
+    The full result (:meth:`knee_cv.core.result.Analysis.to_json`) and the per-rep
+    table (:func:`knee_cv.report.exports.write_reps_csv`) of each video that could be
     analysed; ``HASH`` is the first 10 hex digits of the video's SHA-256.
 ``.batch/SHA256.json``
     The record of a finished video, written last: its summary row and the
@@ -50,13 +50,12 @@ from pathlib import Path
 from typing import Any
 
 from knee_cv import __version__
+from knee_cv.core.result import Analysis
 from knee_cv.errors import KneeCvError
-from knee_cv.result import Analysis
+from knee_cv.media.video import VIDEO_SUFFIXES
 
-#: File endings taken as videos when a folder is given.
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv", ".3gp")
 #: CPU cores one video keeps busy: the pose stage runs two landmarker threads
-#: (see :func:`knee_cv.pose.track_video`), each using a little over one core.
+#: (see :func:`knee_cv.media.pose.track_video`), each using a little over one core.
 CPUS_PER_VIDEO = 2
 SUMMARY_NAME = "summary.csv"
 #: Columns of ``summary.csv``. Angles are in degrees, means over the reliable
@@ -171,20 +170,15 @@ def find_videos(source: str | Path, *, recursive: bool = False) -> list[Path]:
 
 def analyse_file(path: str | Path, settings: Settings) -> Outcome:
     """Analyse one video; every failure becomes an error :class:`Outcome` instead of an exception."""
-    from knee_cv.analysis import analyze
-    from knee_cv.pose import track_video
+    from knee_cv import pipeline
 
     started = time.perf_counter()
     try:
-        track = track_video(path, model_path=settings.model_path, variant=settings.variant)
-        analysis = analyze(track, sex=settings.sex)
+        track = pipeline.track_of(path, model_path=settings.model_path, variant=settings.variant)
+        analysis = pipeline.analyze(track, sex=settings.sex)
         if not track.has_pose.any():
             return Outcome("error", analysis.summary.messages[0], time.perf_counter() - started)
-        key_frames = None
-        if settings.key_frames:
-            from knee_cv.render import rep_key_frames
-
-            key_frames = rep_key_frames(path, track, analysis)
+        key_frames = pipeline.key_frames(path, track, analysis) if settings.key_frames else None
     except KneeCvError as error:
         return Outcome("error", str(error), time.perf_counter() - started)
     except Exception as error:  # one broken video must not end a batch of hundreds
@@ -290,7 +284,7 @@ class _Batch:
                    seconds=round(outcome.seconds, 1), resumed="no")
         subject = None
         if outcome.analysis is not None:
-            from knee_cv.report import write_json, write_reps_csv
+            from knee_cv.report.exports import write_json, write_reps_csv
 
             analysis = outcome.analysis
             stem = f"{first.stem}-{digest[:10]}"
@@ -315,7 +309,7 @@ class _Batch:
         self.write_summary()
 
     def _save(self, analysis: Analysis, subject: str, digest: str, key_frames: dict[int, bytes] | None) -> int:
-        from knee_cv import store
+        from knee_cv.store import sessions as store
 
         return store.save_analysis(analysis, subject, key_frames=key_frames, video_hash=digest, db_url=self.db_url)
 
@@ -381,7 +375,7 @@ def run_batch(
         ``subject_of(video_path) -> subject id``: save each analysed video
         as a session of that subject in the store (with rep key frames).
     db_url : str, optional
-        Store URL for saving (default: :func:`knee_cv.store.default_db_url`).
+        Store URL for saving (default: :func:`knee_cv.store.sessions.default_db_url`).
     progress : bool, optional
         Show a progress bar on stderr (default: when stderr is a terminal).
 
@@ -397,7 +391,7 @@ def run_batch(
     """
     from tqdm import tqdm
 
-    from knee_cv.models import ensure_model, sha256_of
+    from knee_cv.media.models import ensure_model, sha256_of
 
     videos = list(source) if not isinstance(source, (str, Path)) else find_videos(source, recursive=recursive)
     out = Path(out_dir)

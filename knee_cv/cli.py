@@ -13,15 +13,16 @@ from pathlib import Path
 
 from knee_cv.errors import KneeCvError
 
+
 def _model_fetch(args: argparse.Namespace) -> None:
-    from knee_cv.models import ensure_model
+    from knee_cv.media.models import ensure_model
 
     info = ensure_model(args.variant, args.model)
     print(f"{info.variant} model ready: {info.path}\nsha256 {info.sha256}")
 
 
 def _model_info(args: argparse.Namespace) -> None:
-    from knee_cv.models import VARIANTS, cache_dir, sha256_of
+    from knee_cv.media.models import VARIANTS, cache_dir, sha256_of
 
     print(f"cache: {cache_dir()}")
     for variant in VARIANTS:
@@ -31,16 +32,18 @@ def _model_info(args: argparse.Namespace) -> None:
 
 
 def _track_with_progress(args: argparse.Namespace, video: str | Path):
-    """The pose track of ``video``, with a frame progress bar on a terminal's stderr."""
-    from knee_cv.pose import track_video
+    """The pose track of a video, with a frame progress bar on a terminal's stderr."""
+    from knee_cv.pipeline import track_of
     from knee_cv.progress import frame_counter, progress_bar
 
     with progress_bar(None, unit="frame", desc="pose") as bar:
-        return track_video(video, model_path=args.model, variant=args.variant, progress=frame_counter(bar))
+        count = frame_counter(bar)
+        return track_of(video, model_path=args.model, variant=args.variant,
+                        stage=lambda _name, done, total: count(done, total))
 
 
 def _pose(args: argparse.Namespace) -> None:
-    from knee_cv import trackio
+    from knee_cv.media import trackio
 
     track = _track_with_progress(args, args.video)
     output = Path(args.output)
@@ -53,31 +56,29 @@ def _pose(args: argparse.Namespace) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> None:
-    from knee_cv.analysis import TRACK_SUFFIXES, analyze, format_text
-    from knee_cv.trackio import load_track
+    from knee_cv import pipeline
+    from knee_cv.core.analysis import format_text
 
     if args.save and not args.subject:
         raise KneeCvError("--save needs --subject ID (the pseudonymous id of the person filmed).")
     source = Path(args.source)
-    is_video = source.suffix.lower() not in TRACK_SUFFIXES
-    track = _track_with_progress(args, source) if is_video else load_track(source)
-    analysis = analyze(track, sex=args.sex)
+    is_video = not pipeline.is_track_file(source)
+    track = _track_with_progress(args, source) if is_video else pipeline.track_of(source)
+    analysis = pipeline.analyze(track, sex=args.sex)
     print(format_text(analysis))
     if args.json:
         Path(args.json).write_text(analysis.to_json())
         print(f"JSON written to {args.json}")
     if args.csv:
-        from knee_cv.report import write_reps_csv
+        from knee_cv.report.exports import write_reps_csv
 
         write_reps_csv(analysis, args.csv)
         print(f"Per-rep CSV written to {args.csv}")
     if args.save:
-        from knee_cv import store
-        from knee_cv.models import sha256_of
+        from knee_cv.media.models import sha256_of
+        from knee_cv.store import sessions as store
 
-        from knee_cv.render import rep_key_frames
-
-        key_frames = rep_key_frames(source, track, analysis) if is_video else None
+        key_frames = pipeline.key_frames(source, track, analysis) if is_video else None
         session_id = store.save_analysis(analysis, args.subject, key_frames=key_frames,
                                          video_hash=sha256_of(source) if is_video else None, db_url=args.db)
         print(f"Saved as session {session_id} of subject {args.subject}.")
@@ -104,14 +105,14 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from knee_cv.report import write_pdf
+    from knee_cv.report.pdf import write_pdf
 
     write_pdf(args.session_id, args.output, db_url=args.db)
     print(f"Report of session {args.session_id} written to {args.output}")
 
 
 def _history(args: argparse.Namespace) -> None:
-    from knee_cv.report import write_history_csv
+    from knee_cv.report.exports import write_history_csv
 
     write_history_csv(args.subject, args.output, db_url=args.db)
     print(f"History of subject {args.subject} written to {args.output}")
@@ -120,7 +121,7 @@ def _history(args: argparse.Namespace) -> None:
 def _hash_password(_args: argparse.Namespace) -> None:
     import getpass
 
-    from knee_cv.auth import hash_password
+    from knee_cv.app.auth import hash_password
 
     password = getpass.getpass("Review password: ")
     if password != getpass.getpass("Again: "):
@@ -134,7 +135,7 @@ def _hash_password(_args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import subprocess
 
-    from knee_cv.app_pages import main as app_main
+    from knee_cv.app import main as app_main
 
     app = Path(app_main.__file__).resolve()
     command = [sys.executable, "-m", "streamlit", "run", str(app),
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     if args.verbose:
-        from knee_cv.quiet import SHOW_ENV
+        from knee_cv.media.quiet import SHOW_ENV
 
         os.environ[SHOW_ENV] = "1"  # also reaches the app that `serve` starts
     try:

@@ -35,8 +35,8 @@ def progress_bar(total: int | None, *, unit: str, desc: str | None = None, file:
     return tqdm(total=total, unit=unit, desc=desc, file=stream, disable=None, leave=False, dynamic_ncols=True)
 
 
-def frame_counter(bar: tqdm) -> Callable[[int, "int | None"], None]:
-    """A ``progress(frames_done, frames_expected)`` callback for :func:`knee_cv.pose.track_video` that moves ``bar``.
+def frame_counter(bar: tqdm) -> Callable[[int, int | None], None]:
+    """A ``progress(frames_done, frames_expected)`` callback for :func:`knee_cv.media.pose.track_video` that moves ``bar``.
 
     Safe to call from several threads. A count that falls back to 1 starts
     the bar over (the pose stage's second, two-person pass); any other count

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from synthetic import synthetic_squats  # noqa: E402
 
-from knee_cv.analysis import analyze  # noqa: E402
+from knee_cv.core.analysis import analyze  # noqa: E402
 
 SHARED = Path(os.environ.get("KNEE_CV_SHARED", ROOT.parent / "shared"))
 DATA = ROOT / "tests" / "data"
@@ -109,7 +109,7 @@ def real_rows():
     reps_csv, points_csv = DATA / "sls_front_reps.csv", DATA / "sls_front_manual_points.csv"
     if not (SHARED / "videos").is_dir() or not reps_csv.exists() or not points_csv.exists():
         return None
-    from knee_cv.pose import track_video
+    from knee_cv.media.pose import track_video
 
     truth, points = _read_csv(reps_csv), _read_csv(points_csv)
     clips, frames = [], []

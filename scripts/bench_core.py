@@ -5,9 +5,9 @@ Usage::
     python scripts/bench_core.py [--reps 400] [--repeat 3] [--live]
 
 Builds a synthetic single-leg-squat track (tests/synthetic.py) with the given
-number of reps, then times :func:`knee_cv.analysis.analyze` on it and prints
+number of reps, then times :func:`knee_cv.core.analysis.analyze` on it and prints
 the best of ``--repeat`` runs, with the share spent in the clean-up
-(:func:`knee_cv.filters.clean`). Nothing is asserted: timings depend on the
+(:func:`knee_cv.core.filters.clean`). Nothing is asserted: timings depend on the
 machine.
 """
 
@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from synthetic import synthetic_squats  # noqa: E402
 
-from knee_cv.analysis import BODY_LANDMARKS, analyze  # noqa: E402
-from knee_cv.filters import clean  # noqa: E402
+from knee_cv.core.analysis import BODY_LANDMARKS, analyze  # noqa: E402
+from knee_cv.core.filters import clean  # noqa: E402
 
 
 def best_time(function, repeat: int) -> float:

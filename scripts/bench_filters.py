@@ -1,11 +1,11 @@
-"""Benchmark the landmark clean-up (knee_cv.filters), in frames per second.
+"""Benchmark the landmark clean-up (knee_cv.core.filters), in frames per second.
 
 Usage::
 
     python scripts/bench_filters.py [--repeat 5] [--landmarks DIR] [--live]
 
 Times each stage (gate, hampel, fill_gaps, lowpass) and the whole
-:func:`knee_cv.filters.clean` on the real landmark tracks in ``--landmarks``
+:func:`knee_cv.core.filters.clean` on the real landmark tracks in ``--landmarks``
 (default /work/shared/landmarks) when they are there, else on a synthetic
 track (tests/synthetic.py). Prints the best of ``--repeat`` runs over all
 tracks together. Nothing is asserted: timings depend on the machine.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from knee_cv import filters  # noqa: E402
+from knee_cv.core import filters  # noqa: E402
 
 REAL_TRACKS = ("sls_front_ref_01.csv", "sls_side_left_ref_01.csv",
                "app_session_front_messy_01.csv", "pistol_side_ref_01.posetrack.json")
@@ -28,7 +28,7 @@ REAL_TRACKS = ("sls_front_ref_01.csv", "sls_side_left_ref_01.csv",
 
 def load_tracks(folder: Path) -> list:
     """The real tracks found in ``folder``, or one synthetic track."""
-    from knee_cv.trackio import load_track
+    from knee_cv.media.trackio import load_track
 
     paths = [folder / name for name in REAL_TRACKS if (folder / name).exists()]
     if paths:

@@ -2,8 +2,8 @@
 
 For each clip it measures, each in a fresh process so peak memory is its own:
 
-* decode only: ``knee_cv.video.iter_frames``, every frame;
-* the whole stage: ``knee_cv.pose.track_video`` with its defaults (seeked
+* decode only: ``knee_cv.media.video.iter_frames``, every frame;
+* the whole stage: ``knee_cv.media.pose.track_video`` with its defaults (seeked
   parts on both cores, decoding in background threads, the people census,
   inference capped at 30 Hz, subject selection);
 * the tutorial loop people start from: ``cv2.VideoCapture`` read, colour
@@ -47,13 +47,13 @@ FRONTAL_CLIPS = ["sls_front_hyva2.mp4", "sls_front_hyva_ja_paha.mp4", "sls_front
 
 
 def decode_only(path: str) -> int:
-    from knee_cv.video import iter_frames
+    from knee_cv.media.video import iter_frames
 
     return sum(1 for _ in iter_frames(path))
 
 
 def whole_stage(path: str) -> int:
-    from knee_cv.pose import track_video
+    from knee_cv.media.pose import track_video
 
     return len(track_video(path))
 
@@ -63,7 +63,7 @@ def tutorial_loop(path: str) -> int:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from knee_cv.models import ensure_model
+    from knee_cv.media.models import ensure_model
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(ensure_model().path)),
@@ -122,7 +122,7 @@ def make_phone_clip(out: Path, seconds: float = 15.0) -> Path:
     """A 60 fps portrait clip: ``PHONE_SOURCE`` played forward and back (real 60 fps motion), H.264."""
     import av
 
-    from knee_cv.video import iter_frames, probe
+    from knee_cv.media.video import iter_frames, probe
 
     frames = [rgb for _, rgb in iter_frames(PHONE_SOURCE)]
     rate = round(probe(PHONE_SOURCE).fps)
@@ -162,7 +162,7 @@ def make_long_clip(out: Path, seconds: float = 600.0) -> Path:
 
 
 def speed_table(clips: list[Path]) -> None:
-    from knee_cv.video import probe
+    from knee_cv.media.video import probe
 
     print(f"{'clip':36s} {'size':>10s} {'fps':>5s} {'stage':14s} {'frames':>6s} {'clip fps':>8s} "
           f"{'CPU ms/f':>8s} {'peak MB':>8s} {'ratio':>6s}")
@@ -173,14 +173,14 @@ def speed_table(clips: list[Path]) -> None:
         for name, stage in (("whole stage", whole_stage), ("tutorial loop", tutorial_loop)):
             rows.append((name, *measure(stage, clip)))
         speeds = {name: source_frames / seconds for name, _, seconds, _, _ in rows}
-        for name, frames, seconds, cpu, peak in rows:
+        for name, frames, _seconds, cpu, peak in rows:
             ratio = f"{speeds['whole stage'] / speeds['tutorial loop']:6.2f}" if name == "whole stage" else ""
             print(f"{clip.name:36s} {info.width:>4d}x{info.height:<5d} {info.fps:5.1f} {name:14s} {frames:6d} "
                   f"{speeds[name]:8.1f} {1000 * cpu / source_frames:8.1f} {peak:8.0f} {ratio:>6s}", flush=True)
 
 
 def long_run(clip: Path) -> None:
-    from knee_cv.video import probe
+    from knee_cv.media.video import probe
 
     info = probe(clip)
     frames, seconds, cpu, peak = measure(whole_stage, clip)
@@ -193,7 +193,7 @@ def double_rate_copy(source: Path, out: Path) -> Path:
     """The frames of ``source`` at twice its rate (a 30 fps clip becomes 60 fps, at double speed)."""
     import av
 
-    from knee_cv.video import iter_frames, probe
+    from knee_cv.media.video import iter_frames, probe
 
     rate = Fraction(round(2 * probe(source).fps * 1000), 1000)
     with av.open(str(out), "w") as container:
@@ -227,8 +227,8 @@ def _largest_change(pairs) -> float:
 def fppa_table(folder: Path) -> None:
     import numpy as np
 
-    from knee_cv.analysis import analyze
-    from knee_cv.pose import track_video
+    from knee_cv.core.analysis import analyze
+    from knee_cv.media.pose import track_video
 
     print(f"{'clip':34s} {'fps':>5s} {'frames':>9s} {'reps':>5s} {'paired':>6s} {'reliable':>8s} "
           f"{'largest FPPA change: reliable':>30s} {'all':>7s}")
@@ -261,7 +261,7 @@ def main() -> None:
     parser.add_argument("--fppa", action="store_true", help="compare FPPA at the 30 Hz cap and full rate instead")
     args = parser.parse_args()
 
-    from knee_cv.models import ensure_model
+    from knee_cv.media.models import ensure_model
 
     ensure_model()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)

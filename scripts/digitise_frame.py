@@ -15,7 +15,7 @@ Usage::
         --grid 10 --thumb 630 --columns 1 [--gamma 0.45] [--mark 706,458 --mark 697,592] -o leg.png
 
 The way a clinician digitises in Kinovea: read a point's pixel coordinates off
-the grid of the zoomed crop. Frames come from :func:`knee_cv.video.iter_frames`,
+the grid of the zoomed crop. Frames come from :func:`knee_cv.media.video.iter_frames`,
 so they are upright (rotation tag applied) and their index and time are the
 project's: frame ``i`` is the ``i``-th frame ``iter_frames`` yields, and its
 time ``t`` is seconds from the first frame. PyAV's own ``frame.time`` (the
@@ -47,7 +47,7 @@ import av
 import cv2
 import numpy as np
 
-from knee_cv.video import iter_frames
+from knee_cv.media.video import iter_frames
 
 GRID_RGB = (255, 255, 0)
 MARK_RGB = (255, 0, 255)
@@ -68,7 +68,7 @@ def pick_frame(video: Path, time_s: float | None, index: int | None) -> tuple[in
     Returns
     -------
     index : int
-        Position in :func:`knee_cv.video.iter_frames`' sequence.
+        Position in :func:`knee_cv.media.video.iter_frames`' sequence.
     t : float
         Its time in seconds from the first frame.
     rgb : ndarray of uint8, shape (H, W, 3)

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from regression import OUT, digest, landmark_tracks, shared_videos, track_of_video  # noqa: E402
 
-from knee_cv.analysis import analyze  # noqa: E402
-from knee_cv.trackio import load_track  # noqa: E402
+from knee_cv.core.analysis import analyze  # noqa: E402
+from knee_cv.media.trackio import load_track  # noqa: E402
 
 
 def main() -> None:

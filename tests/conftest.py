@@ -45,49 +45,22 @@ def samples() -> Path:
     return SAMPLES
 
 
-def _pose_code_digest() -> str:
-    """Hash of the code that turns a video into a track (a cache key part)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name in ("pose.py", "video.py", "models.py", "track.py"):
-        digest.update((PROJECT_ROOT / "knee_cv" / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
 @pytest.fixture(scope="session")
 def video_track(shared_videos):
     """``video_track(name) -> PoseTrack``: the real model run over a shared video.
 
     Tracks are cached on disk in the user cache, keyed by the video's bytes, the
-    model and the code of the pose stage, so a change to any of them reruns the
-    model; tests of the pose stage itself call ``track_video`` directly.
+    model and the code of the pose stage (:func:`regression.track_of_video`), so
+    a change to any of them reruns the model; tests of the pose stage itself
+    call ``track_video`` directly.
     """
-    import hashlib
-
-    import platformdirs
-
-    from knee_cv import trackio
-    from knee_cv.models import ensure_model
-    from knee_cv.pose import track_video
+    from regression import track_of_video
 
     memory: dict[str, object] = {}
-    folder = Path(platformdirs.user_cache_dir("knee_cv")) / "test-tracks"
-    folder.mkdir(parents=True, exist_ok=True)
-    model = ensure_model()
 
     def get(name: str):
         if name not in memory:
-            video = shared_videos / name
-            key = hashlib.sha256(video.read_bytes() + model.sha256.encode()
-                                 + _pose_code_digest().encode()).hexdigest()[:20]
-            cached = folder / f"{video.stem}-{key}.npz"
-            if cached.exists():
-                memory[name] = trackio.load_npz(cached)
-            else:
-                track = track_video(video)
-                trackio.save_npz(track, cached)
-                memory[name] = track
+            memory[name] = track_of_video(shared_videos / name)
         return memory[name]
 
     return get

@@ -48,9 +48,9 @@ def track_of_video(video: Path):
     """The real model's track of ``video``, cached in the user cache by video, model and pose code."""
     import platformdirs
 
-    from knee_cv.pose import track_video
-    from knee_cv import trackio
-    from knee_cv.models import ensure_model
+    from knee_cv.media import trackio
+    from knee_cv.media.models import ensure_model
+    from knee_cv.media.pose import track_video
 
     folder = Path(platformdirs.user_cache_dir("knee_cv")) / "test-tracks"
     folder.mkdir(parents=True, exist_ok=True)

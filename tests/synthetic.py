@@ -41,8 +41,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knee_cv.landmarks import NUM_LANDMARKS, Landmark as L
-from knee_cv.track import PoseTrack
+from knee_cv.core.landmarks import NUM_LANDMARKS
+from knee_cv.core.landmarks import Landmark as L
+from knee_cv.core.track import PoseTrack
 
 THIGH_M = 0.45
 SHANK_M = 0.43

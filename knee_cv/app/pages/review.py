@@ -1,0 +1,256 @@
+"""Clinician review page: the queue of flagged reps, subjects, history, reports.
+
+Reads and writes the store (:mod:`knee_cv.store.sessions`, ``KNEE_CV_DB_URL`` or the
+user's SQLite file). Behind :func:`knee_cv.app.auth.require_reviewer`: open on
+127.0.0.1, a login anywhere else. A review is appended to the flag's
+history; the computed result is never changed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from knee_cv.app import auth
+from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.thresholds import load_thresholds
+from knee_cv.errors import KneeCvError
+from knee_cv.report import exports
+from knee_cv.report import pdf as report
+from knee_cv.store import sessions as store
+
+LEG_COLOURS = {"left": "#1f77b4", "right": "#d62728", "both": "#7f7f7f"}
+QUEUE_PAGE = 5  # reps shown at once in the queue
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _analysis(session_id: int, db_url: str) -> Analysis:
+    """A saved session's analysis; safe to cache, the computed result never changes."""
+    return store.load_analysis(session_id, db_url=db_url)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _key_frames(session_id: int, db_url: str) -> dict[int, bytes]:
+    return store.load_key_frames(session_id, db_url=db_url)
+
+
+def _deg(value: float) -> str:
+    return f"{value:+.1f}°" if math.isfinite(value) else "—"
+
+
+def _ratio(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if math.isfinite(value) else "—"
+
+
+def _rep(analysis: Analysis, rep_index: int) -> Rep:
+    return next(rep for rep in analysis.reps if rep.index == rep_index)
+
+
+def _trace(analysis: Analysis, rep: Rep) -> go.Figure | None:
+    """FPPA and pelvic drop through one rep, the deepest frame marked (a scrubber over the rep)."""
+    series = analysis.series
+    if "t" not in series:
+        return None
+    t = series["t"]
+    pad = 0.5
+    window = (t >= rep.t_start - pad) & (t <= rep.t_end + pad)
+    fig = go.Figure()
+    for leg in ("left", "right") if rep.leg == "both" else (rep.leg,):
+        if f"fppa_{leg}" in series:
+            fig.add_scatter(x=t[window], y=series[f"fppa_{leg}"][window], name=f"FPPA {leg} (°)", mode="lines",
+                            line_color=LEG_COLOURS.get(leg))
+    if "pelvic_drop" in series:
+        fig.add_scatter(x=t[window], y=series["pelvic_drop"][window], name="Pelvic drop (°)", mode="lines",
+                        line={"dash": "dot", "color": "#555"})
+    fig.add_vrect(x0=rep.t_start, x1=rep.t_end, fillcolor="#999", opacity=0.12, line_width=0)
+    fig.add_vline(x=rep.t_bottom, line_dash="dash", annotation_text="deepest", line_color="#333")
+    fig.update_layout(height=220, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="time (s)",
+                      legend={"orientation": "h", "y": -0.35})
+    return fig
+
+
+def _review_form(flag: store.FlagItem, reviewer: str, db_url: str) -> None:
+    with st.form(f"flag-{flag.flag_id}", border=True):
+        st.markdown(f"**{flag.criterion.replace('_', ' ').capitalize()}**: {flag.reason}  \n"
+                    f"<small>threshold source: {flag.source}</small>", unsafe_allow_html=True)
+        note = st.text_input("Note", key=f"note-{flag.flag_id}", placeholder="why (required to dismiss)")
+        left, right = st.columns(2)
+        confirm = left.form_submit_button("Confirm", type="primary", width="stretch")
+        dismiss = right.form_submit_button("Dismiss", width="stretch")
+    if confirm or dismiss:
+        if not reviewer:
+            st.error("Enter your name in the sidebar first: it is recorded with each review.")
+        elif dismiss and not note.strip():
+            st.error("Say why you dismiss this flag in the note (for example: tracking error at the hip).")
+        else:
+            store.add_review(flag.flag_id, "confirm" if confirm else "dismiss", reviewer=reviewer,
+                             note=note.strip(), db_url=db_url)
+            st.toast(f"{'Confirmed' if confirm else 'Dismissed'}: {flag.criterion.replace('_', ' ')}")
+            st.rerun()
+
+
+def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> None:
+    codes = [s.code for s in subjects]
+    choice = st.selectbox("Subject", ["All subjects", *codes], key="queue_subject")
+    queue = store.review_queue(subject_id=None if choice == "All subjects" else choice, db_url=db_url)
+    if not queue:
+        st.success("No flags waiting for review.")
+        return
+    by_rep: dict[tuple[int, int], list[store.FlagItem]] = {}
+    for flag in queue:
+        by_rep.setdefault((flag.session_id, flag.rep_index), []).append(flag)
+    st.caption(f"{len(queue)} flags on {len(by_rep)} reps waiting, oldest session first.")
+    for (session_id, rep_index), flags in list(by_rep.items())[:QUEUE_PAGE]:
+        analysis = _analysis(session_id, db_url)
+        rep = _rep(analysis, rep_index)
+        first = flags[0]
+        with st.container(border=True):
+            st.subheader(f"{first.subject} · session {session_id} ({first.recorded_at:%Y-%m-%d}) · "
+                         f"{report.rep_label(rep)}")
+            picture, numbers = st.columns([1, 2])
+            jpeg = _key_frames(session_id, db_url).get(rep_index)
+            if jpeg:
+                picture.image(jpeg, caption="Deepest frame", width=260)
+            else:
+                picture.info("No key frame was saved for this rep.")
+            cols = numbers.columns(3)
+            cols[0].metric("FPPA", _deg(rep.fppa_bottom_deg), help="Positive = valgus (knee inward).")
+            cols[1].metric("Pelvic drop", _deg(rep.pelvic_drop_bottom_deg), help="Positive = free-leg side lower.")
+            cols[2].metric("Trunk lean", _deg(rep.trunk_lean_deg), help="Positive = toward the stance leg.")
+            cols = numbers.columns(3)
+            cols[0].metric("Knee flexion", _deg(rep.knee_flexion_deg))
+            cols[1].metric("Depth", f"{rep.depth:.0%}" if math.isfinite(rep.depth) else "—",
+                           help="Hip drop as a fraction of leg length.")
+            cols[2].metric("Knee wobble", _ratio(rep.knee_wobble), help="Fraction of leg length.")
+            if not rep.reliable:
+                numbers.warning("Low confidence: " + "; ".join(rep.unreliable_reasons))
+            figure = _trace(analysis, rep)
+            if figure is not None:
+                numbers.plotly_chart(figure, width="stretch", key=f"trace-{session_id}-{rep_index}")
+            for flag in flags:
+                _review_form(flag, reviewer, db_url)
+
+
+def _history_figure(rows: list[store.HistoryRow], sdd: float) -> go.Figure:
+    """FPPA and pelvic drop per session and leg; FPPA with the ± SDD band around each leg's first value."""
+    titles = ("FPPA (°, + = valgus)", "Pelvic drop (°, + = free side lower)")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles)
+    for leg in LEG_COLOURS:
+        leg_rows = [r for r in rows if r.leg == leg]
+        if not leg_rows:
+            continue
+        x = [r.recorded_at for r in leg_rows]
+        colour = LEG_COLOURS[leg]
+        baseline = next((r.fppa_deg for r in leg_rows if math.isfinite(r.fppa_deg)), float("nan"))
+        if math.isfinite(baseline):
+            fig.add_scatter(x=[x[0], x[-1], x[-1], x[0]], y=[baseline - sdd] * 2 + [baseline + sdd] * 2,
+                            fill="toself", fillcolor=colour, opacity=0.12, line_width=0, mode="lines",
+                            name=f"{leg}: first measured session ± {sdd:.0f}° (SDD)", hoverinfo="skip", row=1, col=1)
+        fig.add_scatter(x=x, y=[r.fppa_deg for r in leg_rows], mode="lines+markers", name=f"FPPA {leg}",
+                        line_color=colour, row=1, col=1)
+        fig.add_scatter(x=x, y=[r.pelvic_drop_deg for r in leg_rows], mode="lines+markers",
+                        name=f"Pelvic drop {leg}", line_color=colour, line_dash="dot", row=1, col=2)
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def _left_right(rows: list[store.HistoryRow]) -> pd.DataFrame:
+    table = pd.DataFrame([{"session": r.session_id, "date": f"{r.recorded_at:%Y-%m-%d}", "leg": r.leg,
+                           "FPPA (°)": r.fppa_deg, "pelvic drop (°)": r.pelvic_drop_deg} for r in rows])
+    wide = table.pivot_table(index=["session", "date"], columns="leg", values=["FPPA (°)", "pelvic drop (°)"],
+                             dropna=False)
+    wide.columns = [f"{value} {leg}" for value, leg in wide.columns]
+    if {"FPPA (°) left", "FPPA (°) right"} <= set(wide.columns):
+        wide["FPPA left − right (°)"] = wide["FPPA (°) left"] - wide["FPPA (°) right"]
+    return wide.reset_index().round(1)
+
+
+def _review_log(session_id: int, db_url: str) -> pd.DataFrame:
+    rows = []
+    for flag in store.list_flags(session_id=session_id, db_url=db_url):
+        base = {"rep": flag.rep_index + 1, "leg": flag.leg, "finding": flag.reason}
+        if not flag.reviews:
+            rows.append(base | {"decision": "not reviewed", "by": "", "when": "", "note": ""})
+        for review in flag.reviews:
+            rows.append(base | {"decision": review.decision, "by": review.reviewer,
+                                "when": f"{review.created_at:%Y-%m-%d %H:%M} UTC", "note": review.note})
+    return pd.DataFrame(rows)
+
+
+def _subject(code: str, db_url: str) -> None:
+    subject = store.get_subject(code, db_url=db_url)
+    with st.expander("Subject details"):
+        with st.form(f"details-{code}"):
+            sexes = ["unknown", "female", "male"]
+            sides = ["unknown", "left", "right", "both", "none"]
+            sex = st.selectbox("Sex (for reference values)", sexes, index=sexes.index(subject.sex or "unknown"))
+            side = st.selectbox("Painful side", sides, index=sides.index(subject.painful_side or "unknown"))
+            notes = st.text_area("Notes", value=subject.notes)
+            if st.form_submit_button("Save details"):
+                store.upsert_subject(code, sex=None if sex == "unknown" else sex,
+                                     painful_side=None if side == "unknown" else side, notes=notes, db_url=db_url)
+                st.rerun()
+    sessions = store.list_sessions(code, db_url=db_url)
+    st.dataframe(
+        pd.DataFrame([{"session": s.id, "recorded": f"{s.recorded_at:%Y-%m-%d %H:%M}", "video": s.source,
+                       "reps": s.n_reps, "flags": s.n_flags, "open flags": s.n_open_flags,
+                       "rating": s.rating or "—"} for s in sessions]),
+        hide_index=True, width="stretch",
+    )
+    rows = store.history(code, db_url=db_url)
+    if rows:
+        st.markdown("#### History")
+        sdd = report.fppa_sdd(load_thresholds(sex=subject.sex))
+        st.plotly_chart(_history_figure(rows, sdd), width="stretch", key=f"history-{code}")
+        st.caption(f"Shaded: each leg's first measured FPPA ± {sdd:.0f}°, the smallest change "
+                   "that is more than measurement noise (Munro, Herrington and Carolan 2012). Pelvic drop has no "
+                   "validated change threshold.")
+        st.markdown("#### Left versus right")
+        st.dataframe(_left_right(rows), hide_index=True, width="stretch")
+        st.download_button("Download history (CSV)", exports.history_csv(code, db_url=db_url),
+                           file_name=f"{code}_history.csv", mime="text/csv")
+    if sessions:
+        st.markdown("#### A session")
+        session_id = st.selectbox("Session", [s.id for s in reversed(sessions)], key=f"session-{code}",
+                                  format_func=lambda i: next(f"{s.id}: {s.recorded_at:%Y-%m-%d} {s.source}"
+                                                             for s in sessions if s.id == i))
+        st.dataframe(_review_log(session_id, db_url), hide_index=True, width="stretch")
+        st.download_button("Download PDF report", report.pdf_bytes(session_id, db_url=db_url),
+                           file_name=f"{code}_session_{session_id}.pdf", mime="application/pdf",
+                           key=f"pdf-{session_id}")
+    with st.expander("Delete this subject"):
+        st.warning(f"Deletes {code}'s {len(sessions)} sessions, reps, key frames and reviews for good.")
+        typed = st.text_input(f"Type {code} to confirm", key=f"delete-{code}")
+        if st.button("Delete subject", disabled=typed.strip() != code, key=f"delete-button-{code}"):
+            store.delete_subject(code, db_url=db_url)
+            st.toast(f"Deleted {code} and all of its data.")
+            st.rerun()
+
+
+def main() -> None:
+    st.title("Clinician review")
+    reviewer = auth.require_reviewer()
+    db_url = store.default_db_url()
+    try:
+        subjects = store.list_subjects(db_url=db_url)
+        n_open = store.count_open_flags(db_url=db_url)
+    except KneeCvError as error:
+        st.error(str(error))
+        return
+    if not subjects:
+        st.info("No saved sessions yet. Analyse a video and use “Save to subject”, or run "
+                "`knee-cv analyze VIDEO --save --subject ID`.")
+        return
+    queue_tab, subjects_tab = st.tabs([f"Review queue ({n_open})", f"Subjects ({len(subjects)})"])
+    with queue_tab:
+        _queue(reviewer, db_url, subjects)
+    with subjects_tab:
+        code = st.selectbox("Subject", [s.code for s in subjects], key="subject")
+        _subject(code, db_url)
+
+
+main()

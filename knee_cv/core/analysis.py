@@ -1,0 +1,343 @@
+"""``analyze()``: from a pose track to an :class:`Analysis`.
+
+The steps: clean the landmarks (:func:`knee_cv.core.filters.clean`), classify
+the camera view, compute the per-frame kinematics, find the reps and their
+stance legs, measure and flag each rep, summarise the session and pick the
+exercises. NumPy/SciPy only, vectorized over frames (videos and track files
+reach it through :mod:`knee_cv.pipeline`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from knee_cv.core import kinematics as kin
+from knee_cv.core.assessment import FILMING_ADVICE, assess_rep, is_frontal, leg_name, summarize
+from knee_cv.core.criteria import CRITERIA
+from knee_cv.core.exercises import recommend, safety_note
+from knee_cv.core.filters import clean
+from knee_cv.core.landmarks import Landmark
+from knee_cv.core.reps import BOTH, LEFT, RIGHT, find_dips, stance_legs
+from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.thresholds import load_thresholds
+from knee_cv.core.track import PoseTrack
+from knee_cv.core.view import classify_view
+
+#: The landmarks the analysis measures (only these are cleaned); they must be inside the
+#: frame for the body to count as fully in view.
+BODY_LANDMARKS = (
+    Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
+    Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE,
+)
+
+
+def measured_landmarks(track: PoseTrack, live: bool = False) -> np.ndarray:
+    """The landmark positions the analysis measures, for drawing what was measured.
+
+    Parameters
+    ----------
+    track : PoseTrack
+    live : bool
+        As for :func:`analyze`.
+
+    Returns
+    -------
+    ndarray, shape (T, 33, 2)
+        Pixels: the cleaned positions (:func:`knee_cv.core.filters.clean`) of
+        :data:`BODY_LANDMARKS`, exactly those the angles come from, and the
+        raw positions of the other landmarks (face, arms, feet). NaN where a
+        measured landmark was rejected.
+    """
+    xy = track.xy.copy()
+    if len(track):
+        xy[:, list(BODY_LANDMARKS)] = clean(track, live=live, landmarks=BODY_LANDMARKS)[:, list(BODY_LANDMARKS)]
+    return xy
+
+
+def _standing_leg_length(xy: np.ndarray) -> float:
+    """Leg length of the standing body in pixels: 90th percentile of the longer leg per frame."""
+    longer = np.fmax(kin.leg_length(xy, LEFT), kin.leg_length(xy, RIGHT))
+    finite = longer[np.isfinite(longer)]
+    return float(np.percentile(finite, 90)) if finite.size else float("nan")
+
+
+def _hip_above_knee(xy: np.ndarray, leg: str, standing: np.ndarray) -> np.ndarray:
+    """Height of the hip above the knee, as a fraction of the standing thigh length, shape (T,)."""
+    hip, knee, _ = kin.leg_points(xy, leg)
+    thigh = np.hypot(*(knee - hip).T)
+    reference = thigh[standing & np.isfinite(thigh)]
+    if not reference.size:
+        reference = thigh[np.isfinite(thigh)]
+    length = float(np.median(reference)) if reference.size else float("nan")
+    return (knee[:, 1] - hip[:, 1]) / length
+
+
+def _session_view(labels: np.ndarray, confidence: np.ndarray, frames: np.ndarray) -> tuple[str, float]:
+    """The most common view over ``frames`` (ignoring "none") and its mean confidence."""
+    chosen = labels[frames]
+    seen = chosen[chosen != "none"]
+    if not seen.size:
+        return "none", 0.0
+    names, counts = np.unique(seen, return_counts=True)
+    view = str(names[np.argmax(counts)])
+    conf = confidence[frames][chosen == view]
+    return view, float(np.nanmean(conf)) if np.isfinite(conf).any() else 0.0
+
+
+def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[list[str], bool]:
+    """Messages about the recording (each saying what to change) and whether any blocks measuring."""
+    session = thresholds["session"]
+    messages, blocking = [], False
+    n_pose = int(track.has_pose.sum())
+    if n_pose == 0:
+        return [f"No person was found in the video. {FILMING_ADVICE} Use good light."], True
+    if track.detection_rate < session["min_detection"]:
+        messages.append(
+            f"A person was found in only {100 * track.detection_rate:.0f} % of the frames. "
+            f"{FILMING_ADVICE} Use good light.")
+        blocking = True
+    if n_pose < session["min_frames"]:
+        messages.append(
+            f"The recording is too short ({n_pose} frames with a person). "
+            "Record 3-5 slow single-leg squats on each leg.")
+        blocking = True
+    body = track.xy[track.has_pose][:, list(BODY_LANDMARKS)]
+    size = np.array([track.width, track.height], dtype=float)
+    cut_off = ((body < 0) | (body > size)).any(axis=(1, 2)).mean()
+    if cut_off > session["cut_off_share"]:
+        messages.append(
+            f"Part of the body was outside the picture in {100 * cut_off:.0f} % of the frames. "
+            f"{FILMING_ADVICE}")
+        blocking = blocking or cut_off > session["cut_off_blocking"]
+    crowded = float(np.mean(track.people > 1))
+    if crowded > session["two_people_share"]:
+        messages.append(
+            f"More than one person was in view in {100 * crowded:.0f} % of the frames, so the analysis "
+            "may have followed the wrong person. Film with only the person doing the squats in view.")
+    return messages, blocking
+
+
+def analyze(
+    track: PoseTrack,
+    *,
+    thresholds: dict[str, Any] | None = None,
+    sex: str | None = None,
+    live: bool = False,
+) -> Analysis:
+    """Analyse single-leg squats: reps, knee valgus, pelvic drop, summary, exercises.
+
+    Parameters
+    ----------
+    track : PoseTrack
+        The pose track (for a video or a track file see
+        :func:`knee_cv.pipeline.analyze_source`).
+    thresholds : dict, optional
+        From :func:`knee_cv.core.thresholds.load_thresholds`; default: the
+        packaged thresholds for ``sex``.
+    sex : {"female", "male"}, optional
+        Picks sex-specific thresholds when ``thresholds`` is not given.
+    live : bool
+        Smooth with the causal filter used for the live webcam.
+
+    Returns
+    -------
+    Analysis
+        Per-frame series (NaN where not measurable), reps, shallow dips,
+        summary, recommendations, safety note and the thresholds used.
+    """
+    thresholds = thresholds if thresholds is not None else load_thresholds(sex=sex)
+    n = len(track)
+    messages, blocking = _recording_problems(track, thresholds)
+
+    xy = clean(track, live=live, landmarks=BODY_LANDMARKS) if n else track.xy
+    views, view_conf = classify_view(xy, track.visibility) if n else (np.array([], dtype=str), np.array([]))
+    views = np.asarray(views).astype(str)
+    view_conf = np.asarray(view_conf, dtype=float)
+    leg_px = _standing_leg_length(xy)
+    drop = kin.hip_drop(xy, leg_px)
+    feet = kin.ankle_height_difference(xy)
+    series: dict[str, np.ndarray] = {"t": track.t}
+    for leg in (LEFT, RIGHT):
+        series[f"fppa_{leg}"] = kin.fppa(xy, leg)
+        series[f"knee_offset_{leg}"] = kin.knee_offset(xy, leg)
+        series[f"knee_flexion_{leg}"] = kin.knee_flexion(xy, leg)
+
+    rep_params = {k: v for k, v in thresholds["reps"].items() if k != "source"}
+    segments, shallow = find_dips(track.t, drop, **rep_params) if n else ([], [])
+    # Where a knee was gated out (the far leg in a side view) its raw position still tells
+    # how much it bends, which is all the stance-leg decision needs.
+    flexion = {leg: np.where(np.isnan(series[f"knee_flexion_{leg}"]), kin.knee_flexion(track.xy, leg),
+                             series[f"knee_flexion_{leg}"]) for leg in (LEFT, RIGHT)}
+    legs = stance_legs(
+        segments, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
+        leg_length_px=leg_px, ankle_height_difference=feet,
+        knee_flexion_left=flexion[LEFT], knee_flexion_right=flexion[RIGHT], frontal=is_frontal(views),
+        oblique=views == "oblique",
+    )
+    stance = np.full(n, "", dtype=object)
+    for seg, leg in zip(segments, legs):
+        stance[seg.start:seg.end + 1] = leg
+    stance = stance.astype(str)
+    standing = (drop < thresholds["standing"]["max_hip_drop"]) & (np.abs(feet) < thresholds["standing"]["max_feet"])
+    roll, roll_source, pelvic_reference = _camera_roll(xy, track.t, standing, segments, thresholds)
+    series.update(
+        pelvic_drop=kin.pelvic_drop(xy, stance, roll), trunk_lean=kin.trunk_lean(xy, stance, roll),
+        hip_drop=drop, hip_height=kin.hip_height(xy), view=views, view_confidence=view_conf,
+        stance_leg=stance,
+    )
+    quality = {"pose": track.has_pose}
+    size = np.array([track.width, track.height], dtype=float)
+    for leg in (LEFT, RIGHT):
+        quality[f"fppa_raw_{leg}"] = kin.fppa(track.xy, leg)
+        points = list(kin.LEG_LANDMARKS[leg])
+        raw = track.xy[:, points]
+        inside = ((raw >= 0) & (raw <= size)).all(axis=(1, 2))
+        confident = (track.visibility[:, points] >= thresholds["confidence"]["min_visibility"]).all(axis=1)
+        quality[f"visible_{leg}"] = inside & confident
+        quality[f"hip_above_knee_{leg}"] = _hip_above_knee(xy, leg, standing)
+
+    reps = [assess_rep(i, seg, leg, series, quality, thresholds, pelvic_reference)
+            for i, (seg, leg) in enumerate(zip(segments, legs))]
+    if n and not reps and not blocking:
+        messages.append(
+            f"No squat was found: the hips never went down by {100 * thresholds['reps']['min_depth']:.0f} % "
+            "of leg length. Do 3-5 slow single-leg squats on each leg, standing tall between them.")
+    in_reps = stance != ""
+    view, view_confidence = _session_view(views, view_conf, in_reps if in_reps.any() else track.has_pose)
+    exercise = _exercise(legs)
+    summary = summarize(reps, view=view, view_confidence=view_confidence, exercise=exercise,
+                        messages=messages, thresholds=thresholds, blocking=blocking)
+    summary.camera_roll_deg = roll if np.ndim(roll) == 0 else float("nan")
+    summary.camera_roll_source = roll_source
+    t = track.t
+    return Analysis(
+        series=_frontal_only(series, views), reps=reps,
+        shallow_dips=[(float(t[s.start]), float(t[s.bottom]), float(t[s.end])) for s in shallow],
+        summary=summary, recommendations=_recommendations(reps), safety_note=safety_note(),
+        thresholds=thresholds, model=track.model, source=track.source,
+    )
+
+
+def _camera_roll(
+    xy: np.ndarray, t: np.ndarray, standing: np.ndarray, segments: list, thresholds: dict[str, Any],
+) -> tuple[float | np.ndarray, str, str]:
+    """Camera roll to remove from pelvic drop and trunk lean, where it came from, and the reference.
+
+    With frames on both feet, the roll is the median hip-line tilt over them
+    (:func:`knee_cv.core.kinematics.camera_roll`): drop is then measured against
+    level ground. Without them (a clip that starts with the foot already
+    lifted), each rep's own start is the reference: the median tilt over
+    ``thresholds["standing"]["rep_start_s"]`` seconds up to the rep's first
+    frame is taken as level, so the drop is its change during the rep and a
+    tilted phone does not show as pelvic drop.
+
+    Returns
+    -------
+    roll : float or ndarray, shape (T,)
+        Degrees in the :func:`knee_cv.core.kinematics.pelvic_tilt` convention
+        (per frame when taken per rep; NaN outside reps then).
+    source : str
+        For people: what the roll was estimated from.
+    reference : {"level", "rep start"}
+    """
+    roll = kin.camera_roll(xy, standing) if standing.any() else float("nan")
+    if np.isfinite(roll):
+        return roll, "frames standing on both feet (hip line level)", "level"
+    tilt = kin.pelvic_tilt(xy)
+    per_frame = np.full(len(t), np.nan)
+    lead = thresholds["standing"]["rep_start_s"]
+    for seg in segments:
+        before = (t >= t[seg.start] - lead) & (t <= t[seg.start])
+        values = tilt[before & np.isfinite(tilt)]
+        per_frame[seg.start:seg.end + 1] = np.median(values) if values.size else np.nan
+    return per_frame, "each rep's start (no frames on both feet: the pelvis there is taken as level)", "rep start"
+
+
+def _frontal_only(series: dict[str, np.ndarray], views: np.ndarray) -> dict[str, np.ndarray]:
+    """The series with each angle set to NaN in the views where it means nothing.
+
+    From the side, FPPA shows knee flexion and the hip line shows the pelvis
+    turning, not dropping; from the front, the 2D knee angle shows valgus or
+    varus, not flexion: those numbers would mislead on a plot.
+    """
+    frontal = is_frontal(views)
+    frontal_plane = ("fppa_left", "fppa_right", "pelvic_drop", "trunk_lean")
+    sagittal = ("knee_flexion_left", "knee_flexion_right")
+    return {name: np.where(~frontal, np.nan, values) if name in frontal_plane
+            else np.where(frontal, np.nan, values) if name in sagittal else values
+            for name, values in series.items()}
+
+
+def _exercise(legs: list[str]) -> str:
+    """``"single-leg"``, ``"double-leg"`` (most reps on both feet) or ``"no squat"``."""
+    if not legs:
+        return "no squat"
+    return "double-leg" if sum(leg == BOTH for leg in legs) > len(legs) / 2 else "single-leg"
+
+
+def _recommendations(reps: list[Rep]):
+    """Exercises for the findings flagged on reliable reps, with the legs they were seen on."""
+    seen: dict[str, list[str]] = {}
+    for rep in reps:
+        for flag in rep.flags:
+            legs = seen.setdefault(flag.criterion, [])
+            if rep.leg in (LEFT, RIGHT) and rep.leg not in legs:
+                legs.append(rep.leg)
+    findings = [c.name for c in CRITERIA if c.name in seen]
+    return recommend(findings, {f: sorted(seen[f]) for f in findings})
+
+
+def _number(value: float, fmt: str = "{:.1f}") -> str:
+    return fmt.format(value) if np.isfinite(value) else "-"
+
+
+def format_text(analysis: Analysis) -> str:
+    """The analysis as plain text for the terminal.
+
+    Parameters
+    ----------
+    analysis : Analysis
+
+    Returns
+    -------
+    str
+        The per-rep table, the summary (with the sign conventions), the
+        messages, the recommendations and the safety note.
+    """
+    s = analysis.summary
+    lines = [f"knee_cv analysis of {analysis.source or 'a pose track'}",
+             f"View: {s.view} (confidence {s.view_confidence:.2f}); exercise: {s.exercise}; "
+             f"reps: {s.n_reps} ({s.n_reliable} reliable); shallow dips: {len(analysis.shallow_dips)}", ""]
+    header = (f"{'#':>2} {'leg':5} {'bottom s':>8} {'depth%':>6} {'FPPA':>6} {'peak':>6} "
+              f"{'pelvis':>6} {'trunk':>6} {'wobble':>6} {'conf':>5}  notes")
+    lines += [header, "-" * len(header)]
+    for r in analysis.reps:
+        notes = " ".join(f.reason for f in r.flags) if r.reliable else \
+            "unreliable: " + "; ".join(r.unreliable_reasons)
+        lines.append(
+            f"{r.index + 1:>2} {r.leg:5} {r.t_bottom:8.2f} {100 * r.depth:6.0f} {_number(r.fppa_bottom_deg):>6} "
+            f"{_number(r.fppa_peak_deg):>6} {_number(r.pelvic_drop_bottom_deg):>6} "
+            f"{_number(r.trunk_lean_deg):>6} {_number(r.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
+            f"{notes or 'ok'}")
+    lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS]
+    if s.camera_roll_source and any(r.pelvic_reference for r in analysis.reps):
+        roll = f"{s.camera_roll_deg:+.1f} deg, from " if np.isfinite(s.camera_roll_deg) else "from "
+        lines.append(f"Camera tilt removed from pelvic drop and trunk lean: {roll}{s.camera_roll_source}.")
+    lines.append("")
+    for leg in s.legs:
+        lines.append(
+            f"{leg_name(leg.leg)}: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA {_number(leg.fppa_deg)}, "
+            f"pelvic drop {_number(leg.pelvic_drop_deg)}, trunk lean {_number(leg.trunk_lean_deg)}, "
+            f"wobble {_number(leg.knee_wobble, '{:.3f}')}, depth {_number(100 * leg.depth, '{:.0f}')} %; "
+            f"rating: {leg.rating or 'not rated'}")
+    lines.append(f"Overall rating: {s.rating or 'not rated'} (in the spirit of Crossley 2011)")
+    lines += [f"  - {reason}" for reason in s.rating_reasons]
+    lines += [f"Note: {message}" for message in s.messages]
+    if analysis.recommendations:
+        lines += ["", "Suggested exercises:"]
+        for rec in analysis.recommendations:
+            lines += [f"* {rec.name}: {rec.how} Dosage: {rec.dosage}", f"  {rec.why}"]
+    lines += ["", "Safety: " + analysis.safety_note]
+    return "\n".join(lines)

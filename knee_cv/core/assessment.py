@@ -1,0 +1,442 @@
+"""Per-rep clinical measures, confidence, flags and the session summary.
+
+Inputs are the per-frame series of :mod:`knee_cv.core.analysis` (arrays of shape
+(T,)) and the rep segments of :mod:`knee_cv.core.reps`; outputs are the plain
+result types of :mod:`knee_cv.core.result`. Sign conventions are those of
+:mod:`knee_cv.core.result`: FPPA positive = valgus, pelvic drop positive = free
+side lower, trunk lean positive = toward the stance leg.
+
+A rep whose confidence is below ``thresholds["confidence"]["min"]`` is
+*unreliable*: its numbers are reported with the reasons, but it is never
+flagged and never enters the session means.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from knee_cv.core.criteria import CRITERIA
+from knee_cv.core.reps import BOTH, LEFT, RIGHT, Segment
+from knee_cv.core.result import Flag, LegSummary, Rep, Summary
+
+#: Views where the frontal-plane measures (FPPA, pelvic drop, trunk lean) can be read.
+FRONTAL_VIEWS = ("frontal", "oblique")
+
+#: What to do to get a measurable recording.
+FILMING_ADVICE = "Film from the front at hip height, 2-3 m away, whole body in view."
+
+SIDE_VIEW_REASON = "FPPA needs a front view; this was filmed from the side"
+
+
+def is_frontal(views: np.ndarray) -> np.ndarray:
+    """Boolean mask of the frames whose view label is in :data:`FRONTAL_VIEWS`."""
+    views = np.asarray(views)
+    return (views == FRONTAL_VIEWS[0]) | (views == FRONTAL_VIEWS[1])
+
+
+def leg_name(leg: str) -> str:
+    """``"left leg"``, ``"right leg"`` or ``"both legs"`` for display."""
+    return "both legs" if leg == BOTH else f"{leg} leg"
+
+
+def _peak(values: np.ndarray) -> float:
+    """Largest finite value (NaN when none)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else float("nan")
+
+
+def _largest_magnitude(values: np.ndarray) -> float:
+    """The finite value furthest from 0, with its sign (NaN when none)."""
+    finite = values[np.isfinite(values)]
+    return float(finite[np.argmax(np.abs(finite))]) if finite.size else float("nan")
+
+
+def bottom_frames(seg: Segment, hip_drop: np.ndarray, t: np.ndarray, depth_fraction: float,
+                  max_s: float) -> np.ndarray:
+    """Frame indices around a rep's deepest frame: the frames its bottom values are taken over.
+
+    Parameters
+    ----------
+    seg : Segment
+    hip_drop : ndarray, shape (T,)
+        Hip drop, fraction of leg length (positive = lower).
+    t : ndarray, shape (T,)
+        Frame times, s.
+    depth_fraction : float
+        Frames whose hip is within this share of the rep's depth of the
+        deepest frame's hip belong to the bottom.
+    max_s : float
+        ... and at most this many seconds from the deepest frame.
+
+    Returns
+    -------
+    ndarray of int
+        The unbroken run of such frames that holds ``seg.bottom`` (at least
+        the deepest frame itself).
+    """
+    frames = np.arange(seg.start, seg.end + 1)
+    with np.errstate(invalid="ignore"):
+        deep = hip_drop[frames] >= hip_drop[seg.bottom] - depth_fraction * max(seg.depth, 0.0)
+    inside = deep & (np.abs(t[frames] - t[seg.bottom]) <= max_s)
+    at = seg.bottom - seg.start
+    inside[at] = True
+    breaks = np.flatnonzero(~inside)
+    first = breaks[breaks < at].max() + 1 if (breaks < at).any() else 0
+    last = breaks[breaks > at].min() if (breaks > at).any() else len(frames)
+    return frames[first:last]
+
+
+def _median(values: np.ndarray) -> float:
+    """Median of the finite values (NaN when none)."""
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
+
+
+def _robust_spread(values: np.ndarray) -> float:
+    """Robust standard deviation (1.4826 x median absolute deviation) of the finite values.
+
+    NaN with fewer than 3 finite values.
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size < 3:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(finite - np.median(finite))))
+
+
+def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
+    """Side-to-side spread of the knee: std of its offset around the depth-driven path.
+
+    The knee's medio-lateral offset follows the squat's depth (a knee that
+    caves in as the hips go down is valgus, not wobble), so a straight line
+    of offset against hip drop is fitted over the rep and the standard
+    deviation of what is left is returned (leg lengths; NaN with fewer than
+    5 frames where both are finite).
+    """
+    ok = np.isfinite(offset) & np.isfinite(depth)
+    if ok.sum() < 5:
+        return float("nan")
+    x, y = depth[ok] - depth[ok].mean(), offset[ok] - offset[ok].mean()
+    sxx = float(x @ x)
+    residual = y - (float(x @ y) / sxx) * x if sxx > 0 else y
+    return float(np.sqrt(residual @ residual / len(residual)))
+
+
+def _window_view(window: np.ndarray, series: dict[str, np.ndarray], pose: np.ndarray) -> tuple[str, float]:
+    """The most common view over the bottom frames that have a pose, and its mean confidence."""
+    seen = window[pose[window]]
+    labels = series["view"][seen]
+    labels = labels[labels != "none"]
+    if not labels.size:
+        return "none", 0.0
+    names, counts = np.unique(labels, return_counts=True)
+    view = str(names[np.argmax(counts)])
+    conf = series["view_confidence"][seen][series["view"][seen] == view]
+    return view, float(np.nanmean(conf)) if np.isfinite(conf).any() else 0.0
+
+
+def _confidence(
+    seg: Segment, leg: str, window: np.ndarray, fppa_bottom: dict[str, float], spread: float,
+    series: dict[str, np.ndarray], quality: dict[str, np.ndarray], thresholds: dict[str, Any],
+) -> tuple[float, list[str]]:
+    """Confidence in [0, 1] of a rep's frontal measures, and the reasons it is low.
+
+    Factors (multiplied), each falling smoothly from 1:
+
+    * the share of the rep's frames with a pose (short gaps are bridged, so
+      6 % of single frames missing costs 6 %, not the rep);
+    * the share of the frames with a pose where the leg's hip, knee and
+      ankle are visible and inside the picture;
+    * the view over the bottom frames (frontal: its confidence times the
+      rep's frontal share; oblique: that times ``oblique_factor``; side 0);
+    * the spread of the raw per-frame FPPA around the smoothed one over the
+      bottom frames, that is the landmarks' jitter, not the knee's motion (1
+      at 0, ``1 - spread_weight`` at ``max_fppa_spread`` deg).
+
+    Hard limits cap the confidence at ``cap_factor * min`` (unreliable): a rep
+    cut off by the recording, more than ``max_gap_fraction`` of its frames
+    without a pose, an FPPA spread above ``max_fppa_spread``, a hip near knee
+    height at the deepest frame, and a missing or implausible FPPA there.
+    """
+    conf = thresholds["confidence"]
+    frames = slice(seg.start, seg.end + 1)
+    legs = (LEFT, RIGHT) if leg == BOTH else (leg,)
+    reasons: list[str] = []
+    pose = quality["pose"].astype(bool)
+    posed = np.flatnonzero(pose[frames]) + seg.start
+    gaps = 1.0 - posed.size / (seg.end + 1 - seg.start)
+    visible = min(float(np.mean(quality[f"visible_{side}"][posed])) for side in legs) if posed.size else 0.0
+    frontal_share = float(np.mean(is_frontal(series["view"][posed]))) if posed.size else 0.0
+    bottom_view, view_conf = _window_view(window, series, pose)
+    if bottom_view == "frontal":
+        view_factor = view_conf * frontal_share
+    elif bottom_view == "oblique":
+        view_factor = conf["oblique_factor"] * view_conf * frontal_share
+        reasons.append("filmed at an angle (oblique view): FPPA is foreshortened")
+    else:
+        view_factor = 0.0
+        reasons.append(SIDE_VIEW_REASON if bottom_view == "side" else "no usable body view at the deepest point")
+    if visible < conf["min_visible_share"]:
+        reasons.append(f"the leg was hidden or out of the frame in {100 * (1 - visible):.0f} % of the rep")
+    spread_factor = 1.0
+    if np.isfinite(spread):
+        spread_factor = 1.0 - conf["spread_weight"] * min(spread / conf["max_fppa_spread"], 1.0)
+    confidence = (1.0 - gaps) * visible * view_factor * spread_factor
+    cap = conf["cap_factor"] * conf["min"]
+    limits = []
+    if seg.partial:
+        limits.append("the recording starts or ends during this rep, so its deepest point may be missing")
+    if gaps > conf["max_gap_fraction"]:
+        limits.append(f"no pose found in {100 * gaps:.0f} % of the rep's frames")
+    if np.isfinite(spread) and spread > conf["max_fppa_spread"]:
+        limits.append(f"the knee's landmarks jittered at the deepest point (FPPA varied by {spread:.1f} deg "
+                      "from frame to frame)")
+    for side in legs if bottom_view in FRONTAL_VIEWS else ():
+        hip_above = float(quality[f"hip_above_knee_{side}"][seg.bottom])
+        value = fppa_bottom[side]
+        if np.isfinite(hip_above) and hip_above < conf["min_hip_above_knee"]:
+            limits.append("the hip came close to knee height (thigh pointing at the camera), where the "
+                          "projected angle is inflated")
+        elif not np.isfinite(value):
+            limits.append("the leg's points were missing at the deepest point")
+        elif abs(value) > conf["implausible_fppa"]:
+            limits.append(f"the landmarks were garbled at the deepest point (FPPA {value:.0f} deg)")
+    if limits:
+        confidence = min(confidence, cap)
+    reasons += limits
+    return float(np.clip(confidence, 0.0, 1.0)), list(dict.fromkeys(reasons))
+
+
+def _flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
+    """Flags of one reliable rep, one per crossed criterion of :data:`knee_cv.core.criteria.CRITERIA`."""
+    flags = []
+    for criterion in CRITERIA:
+        limit = thresholds[criterion.name]
+        value = criterion.rep_value(rep)
+        if criterion.crossed(value, limit["value"]):
+            flags.append(Flag(criterion.name, value, limit["value"], criterion.unit,
+                              criterion.reason(value, limit), limit["source"]))
+    return flags
+
+
+def assess_rep(
+    index: int,
+    seg: Segment,
+    leg: str,
+    series: dict[str, np.ndarray],
+    quality: dict[str, np.ndarray],
+    thresholds: dict[str, Any],
+    pelvic_reference: str = "",
+) -> Rep:
+    """Measure one rep, rate its confidence and flag it.
+
+    Parameters
+    ----------
+    index : int
+        Rep number from 0.
+    seg : Segment
+        Frames of the rep.
+    leg : {"left", "right", "both"}
+        Stance leg. For a two-leg squat (``"both"``) the knee measures are
+        those of the leg with the larger FPPA at the deepest point, and
+        pelvic drop and trunk lean are NaN (they need a free side).
+    series : dict of str to ndarray
+        Per-frame series (see :attr:`knee_cv.core.result.Analysis.series`):
+        ``t``, ``hip_drop``, ``fppa_{left,right}``, ``pelvic_drop``, ``trunk_lean``,
+        ``knee_offset_{left,right}``, ``knee_flexion_{left,right}``,
+        ``view``, ``view_confidence``.
+    quality : dict of str to ndarray
+        Per-frame checks: ``pose`` (bool, the model found a pose),
+        ``visible_{left,right}`` (bool, hip, knee and ankle visible and in
+        the frame), ``hip_above_knee_{left,right}`` (height of the hip above
+        the knee as a fraction of the standing thigh length),
+        ``fppa_raw_{left,right}`` (deg, FPPA of the unsmoothed landmarks).
+    thresholds : dict
+        From :func:`knee_cv.core.thresholds.load_thresholds`.
+    pelvic_reference : str
+        What the pelvic drop and trunk lean are measured against (see
+        :attr:`knee_cv.core.result.Rep.pelvic_reference`).
+
+    Returns
+    -------
+    Rep
+        FPPA and pelvic drop at the deepest point (medians over the bottom
+        frames, see :func:`bottom_frames`) and their peaks over the rep (NaN
+        outside a frontal or oblique view), the spread of the raw FPPA around
+        the smoothed one over the bottom frames (jitter), trunk lean at its largest over the rep (signed),
+        knee wobble (std over the rep of the knee offset around its
+        straight-line fit against hip drop, leg lengths; see :func:`_wobble`),
+        depth, and 2D knee flexion at the deepest frame (side views only:
+        NaN in a frontal or oblique view, where the image does not show it).
+        Flags only when reliable.
+    """
+    conf = thresholds["confidence"]
+    frames = slice(seg.start, seg.end + 1)
+    t = series["t"]
+    window = bottom_frames(seg, series["hip_drop"], t, conf["bottom_depth_fraction"], conf["bottom_max_s"])
+    frontal_window = window[is_frontal(series["view"][window])]
+    sides = (LEFT, RIGHT) if leg == BOTH else (leg,)
+    fppa_bottom = {side: _median(series[f"fppa_{side}"][frontal_window]) for side in sides}
+    knee_leg = max(sides, key=lambda side: np.nan_to_num(fppa_bottom[side], nan=-np.inf))
+    jitter = quality[f"fppa_raw_{knee_leg}"][frontal_window] - series[f"fppa_{knee_leg}"][frontal_window]
+    spread = _robust_spread(jitter)
+    frontal = is_frontal(series["view"][frames])
+    fppa = np.where(frontal, series[f"fppa_{knee_leg}"][frames], np.nan)
+    drop = np.where(frontal, series["pelvic_drop"][frames], np.nan)
+    lean = np.where(frontal, series["trunk_lean"][frames], np.nan)
+    offset = np.where(frontal, series[f"knee_offset_{knee_leg}"][frames], np.nan)
+    confidence, reasons = _confidence(seg, leg, window, fppa_bottom, spread, series, quality, thresholds)
+    reliable = confidence >= conf["min"]
+    flexion = float(series[f"knee_flexion_{knee_leg}"][seg.bottom])
+    rep = Rep(
+        index=index, leg=leg, start_frame=seg.start, bottom_frame=seg.bottom, end_frame=seg.end,
+        t_start=float(t[seg.start]), t_bottom=float(t[seg.bottom]), t_end=float(t[seg.end]),
+        depth=seg.depth,
+        knee_flexion_deg=float("nan") if is_frontal(series["view"][seg.bottom:seg.bottom + 1])[0] else flexion,
+        fppa_bottom_deg=fppa_bottom[knee_leg], fppa_peak_deg=_peak(fppa),
+        pelvic_drop_bottom_deg=_median(series["pelvic_drop"][frontal_window]), pelvic_drop_peak_deg=_peak(drop),
+        trunk_lean_deg=_largest_magnitude(lean), knee_wobble=_wobble(offset, series["hip_drop"][frames]),
+        confidence=confidence, reliable=reliable,
+        unreliable_reasons=[] if reliable else reasons,
+        fppa_spread_deg=spread, pelvic_reference=pelvic_reference if leg != BOTH else "",
+    )
+    if reliable:
+        rep.flags = _flags(rep, thresholds)
+    return rep
+
+
+def _mean(values: list[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """good / fair / poor from the means of one leg, with the criteria that drove it."""
+    if leg.n_reliable == 0:
+        return None, ["no reliable reps to rate"]
+    crossed, passed = [], []
+    for criterion in CRITERIA:
+        value, limit = criterion.leg_value(leg), thresholds[criterion.name]["value"]
+        if not np.isfinite(value):
+            continue
+        shown = abs(value) if criterion.magnitude else value
+        line = f"{criterion.rating_name}: " + criterion.rating_text.format(v=shown, t=limit, pv=100 * shown,
+                                                                          pt=100 * limit)
+        if criterion.crossed(value, limit):
+            crossed.append(line)
+        elif criterion.rate_when_passed:
+            passed.append(line)
+    far = leg.fppa_deg > thresholds["knee_valgus"]["value"] + thresholds["smallest_detectable_difference"]["value"]
+    rating = "good" if not crossed else "fair" if len(crossed) == 1 and not far else "poor"
+    reasons = [f"above threshold: {c}" for c in crossed] + [f"within threshold: {p}" for p in passed]
+    if far:
+        reasons.insert(0, "FPPA above the threshold by more than the "
+                          f"{thresholds['smallest_detectable_difference']['value']:.0f} deg smallest detectable difference")
+    if leg.n_reliable < thresholds["rating"]["min_reps"]:
+        reasons.append(
+            f"based on {leg.n_reliable} reliable rep(s); clinical protocols average "
+            f"{thresholds['rating']['min_reps']} or more, so record more reps on this leg")
+    return rating, reasons
+
+
+def leg_summary(leg: str, reps: list[Rep], thresholds: dict[str, Any]) -> LegSummary:
+    """Means over the reliable reps of one stance leg, with a rating.
+
+    Parameters
+    ----------
+    leg : {"left", "right", "both"}
+    reps : list of Rep
+        All reps of the session (other legs are ignored).
+    thresholds : dict
+
+    Returns
+    -------
+    LegSummary
+        Means are NaN when no rep of this leg is reliable.
+    """
+    mine = [r for r in reps if r.leg == leg]
+    good = [r for r in mine if r.reliable]
+    summary = LegSummary(
+        leg=leg, n_reps=len(mine), n_reliable=len(good),
+        fppa_deg=_mean([r.fppa_bottom_deg for r in good]),
+        pelvic_drop_deg=_mean([r.pelvic_drop_bottom_deg for r in good]),
+        trunk_lean_deg=_mean([r.trunk_lean_deg for r in good]),
+        knee_wobble=_mean([r.knee_wobble for r in good]),
+        depth=_mean([r.depth for r in good]), rating=None,
+    )
+    summary.rating, summary.rating_reasons = _rate(summary, thresholds)
+    return summary
+
+
+def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]:
+    """A sentence comparing left and right FPPA when both were measured."""
+    by_leg = {s.leg: s for s in legs}
+    if LEFT not in by_leg or RIGHT not in by_leg:
+        return []
+    left, right = by_leg[LEFT].fppa_deg, by_leg[RIGHT].fppa_deg
+    if not (np.isfinite(left) and np.isfinite(right)):
+        return []
+    sdd = thresholds["smallest_detectable_difference"]["value"]
+    diff = left - right
+    verdict = "within" if abs(diff) < sdd else "beyond"
+    return [f"Left vs right: FPPA {left:.1f} vs {right:.1f} deg, a difference of {abs(diff):.1f} deg, "
+            f"{verdict} the {sdd:.0f} deg smallest detectable difference "
+            f"({thresholds['smallest_detectable_difference']['source']})."]
+
+
+def summarize(
+    reps: list[Rep],
+    *,
+    view: str,
+    view_confidence: float,
+    exercise: str,
+    messages: list[str],
+    thresholds: dict[str, Any],
+    blocking: bool = False,
+) -> Summary:
+    """The session summary: per-leg means and ratings, the overall rating, messages.
+
+    Parameters
+    ----------
+    reps : list of Rep
+    view : str
+        The session's main view (``"frontal"``, ``"oblique"``, ``"side"``, ``"none"``).
+    view_confidence : float
+        In [0, 1].
+    exercise : str
+        ``"single-leg"``, ``"double-leg"`` or ``"no squat"``.
+    messages : list of str
+        Problems found with the recording so far, each saying what to change.
+    thresholds : dict
+    blocking : bool
+        True when a problem in ``messages`` keeps the recording from being
+        measured (nobody found, too short, body cut off).
+
+    Returns
+    -------
+    Summary
+        ``rating`` is the worst leg's rating (None when no leg has a reliable
+        rep); ``rating_reasons`` lists each leg's criteria. ``measurable`` is
+        False when the view does not support FPPA or the recording has a
+        blocking problem.
+    """
+    legs = [leg_summary(leg, reps, thresholds) for leg in (LEFT, RIGHT, BOTH) if any(r.leg == leg for r in reps)]
+    order = {"good": 0, "fair": 1, "poor": 2}
+    rated = [s for s in legs if s.rating is not None]
+    rating = max((s.rating for s in rated), key=order.__getitem__) if rated else None
+    reasons = [f"{leg_name(s.leg)}: {reason}" for s in legs for reason in s.rating_reasons]
+    messages = list(messages)
+    measurable = view in FRONTAL_VIEWS and not blocking and any(r.reliable for r in reps)
+    if view == "side":
+        messages.append(f"{SIDE_VIEW_REASON}. {FILMING_ADVICE}")
+    elif view == "oblique":
+        messages.append("Filmed at an angle: FPPA is foreshortened and less certain. " + FILMING_ADVICE)
+    if reps and not any(r.reliable for r in reps) and view in FRONTAL_VIEWS:
+        messages.append("No rep could be measured reliably (see each rep's reasons). " + FILMING_ADVICE)
+    messages += _left_right(legs, thresholds)
+    return Summary(
+        n_reps=len(reps), n_reliable=sum(r.reliable for r in reps), view=view,
+        view_confidence=float(view_confidence), exercise=exercise, measurable=measurable,
+        legs=legs, rating=rating, rating_reasons=reasons, messages=messages,
+    )

@@ -1,0 +1,125 @@
+"""The five things a rep is checked for, in one table.
+
+Each :class:`Criterion` says which number of a rep (and of a leg's summary)
+it looks at, when that number crosses its threshold (a table of
+``thresholds.toml`` of the same name), how a flag reads, how the rating
+names it, and whether it is a major finding (drawn red) or a minor one.
+Flags, the rating, the order of recommendations and the colours of the
+annotated video all come from :data:`CRITERIA`; the exercise rules in
+``exercises.toml`` are keyed by the same names.
+
+Sign conventions are those of :mod:`knee_cv.core.result`: FPPA positive =
+valgus, pelvic drop positive = free side lower, trunk lean positive =
+toward the stance leg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from knee_cv.core.result import LegSummary, Rep
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One check of a rep against a threshold.
+
+    Attributes
+    ----------
+    name : str
+        Machine name: the flag's ``criterion``, the thresholds table and the
+        exercise rule.
+    rating_name : str
+        Its name among the rating's reasons (Crossley's knee, pelvis, trunk...).
+    major : bool
+        A major finding (knee valgus, pelvic drop) colours a rep red, a minor
+        one amber.
+    unit : str
+        ``"deg"`` or ``"ratio"``.
+    rep_value, leg_value : callable
+        The number checked, of a :class:`~knee_cv.core.result.Rep` and of a
+        :class:`~knee_cv.core.result.LegSummary` (NaN = not measured).
+    below : bool
+        True when values *below* the threshold are the finding (depth).
+    magnitude : bool
+        True when the sign does not matter (trunk lean either way).
+    reason : callable
+        ``reason(value, threshold_table)``: the flag's sentence, with the
+        numbers and the source.
+    rating_text : str
+        Format of the value in the rating's reasons (fields ``v`` and ``t``,
+        the value and threshold; ``pv`` and ``pt``, the same in per cent).
+    rate_when_passed : bool
+        List the criterion among the rating's reasons also when it passed.
+    """
+
+    name: str
+    rating_name: str
+    major: bool
+    unit: str
+    rep_value: Callable[[Rep], float]
+    leg_value: Callable[[LegSummary], float]
+    reason: Callable[[float, dict[str, Any]], str]
+    rating_text: str
+    below: bool = False
+    magnitude: bool = False
+    rate_when_passed: bool = True
+
+    def crossed(self, value: float, threshold: float) -> bool:
+        """Whether ``value`` is a finding against ``threshold`` (False for NaN)."""
+        checked = abs(value) if self.magnitude else value
+        return bool(checked < threshold) if self.below else bool(checked > threshold)
+
+
+def _valgus(value: float, t: dict[str, Any]) -> str:
+    return (f"Knee moved inward: FPPA {value:.1f} deg at the deepest point, above the "
+            f"{t['value']:.1f} deg threshold ({t['source']}).")
+
+
+def _pelvis(value: float, t: dict[str, Any]) -> str:
+    return (f"Pelvis dropped on the free-leg side: {value:.1f} deg at the deepest "
+            f"point, above the {t['value']:.1f} deg threshold ({t['source']}).")
+
+
+def _trunk(value: float, t: dict[str, Any]) -> str:
+    side = "toward" if value > 0 else "away from"
+    return (f"Trunk leaned {side} the standing leg: {abs(value):.1f} deg from vertical, "
+            f"above the {t['value']:.1f} deg threshold ({t['source']}).")
+
+
+def _wobble(value: float, t: dict[str, Any]) -> str:
+    return (f"Knee wobbled from side to side: spread {100 * value:.1f} % of leg length, above "
+            f"{100 * t['value']:.1f} % ({t['source']}).")
+
+
+def _shallow(value: float, t: dict[str, Any]) -> str:
+    return (f"Shallow squat: the hips went down {100 * value:.0f} % of leg length, less than "
+            f"{100 * t['value']:.0f} % ({t['source']}).")
+
+
+#: The criteria, in the order findings lead to recommendations.
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("knee_valgus", "knee", True, "deg",
+              lambda rep: rep.fppa_bottom_deg, lambda leg: leg.fppa_deg, _valgus,
+              "FPPA {v:.1f} deg (threshold {t:.1f})"),
+    Criterion("pelvic_drop", "pelvis", True, "deg",
+              lambda rep: rep.pelvic_drop_bottom_deg, lambda leg: leg.pelvic_drop_deg, _pelvis,
+              "pelvic drop {v:.1f} deg (threshold {t:.1f})"),
+    Criterion("trunk_lean", "trunk", False, "deg",
+              lambda rep: rep.trunk_lean_deg, lambda leg: leg.trunk_lean_deg, _trunk,
+              "trunk lean {v:.1f} deg (threshold {t:.1f})", magnitude=True),
+    Criterion("knee_wobble", "knee control", False, "ratio",
+              lambda rep: rep.knee_wobble, lambda leg: leg.knee_wobble, _wobble,
+              "knee wobble {v:.3f} (threshold {t:.3f})"),
+    Criterion("shallow", "depth", False, "ratio",
+              lambda rep: rep.depth, lambda leg: leg.depth, _shallow,
+              "{pv:.0f} % of leg length (target {pt:.0f} %)", below=True, rate_when_passed=False),
+)
+
+#: Criteria by name.
+BY_NAME: dict[str, Criterion] = {c.name: c for c in CRITERIA}
+
+#: Names of the major criteria (drawn red).
+MAJOR: frozenset[str] = frozenset(c.name for c in CRITERIA if c.major)

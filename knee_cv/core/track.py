@@ -1,0 +1,123 @@
+"""The PoseTrack: one person's pose landmarks over the frames of a video."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knee_cv.core.landmarks import NUM_LANDMARKS
+
+
+@dataclass(eq=False)
+class PoseTrack:
+    """Pose landmarks of one person, one row per video frame.
+
+    Coordinates are image pixels with the origin at the top-left corner of
+    the upright frame, x to the right and y down. Frames where no pose was
+    found hold NaN in every landmark field (never 0).
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+        Time of each frame in seconds from the start of the video (real
+        presentation timestamps, so variable frame rate is kept).
+    xy : ndarray, shape (T, 33, 2)
+        Landmark position in pixels, indexed by :class:`knee_cv.core.landmarks.Landmark`.
+    visibility : ndarray, shape (T, 33)
+        MediaPipe's visibility score in [0, 1]. It can stay near 1 for
+        joints that are hidden or out of frame, so it is not trusted alone.
+    presence : ndarray, shape (T, 33)
+        MediaPipe's presence score in [0, 1] (NaN where the source has none).
+    world : ndarray, shape (T, 33, 3)
+        MediaPipe world landmarks in metres, hip-centred (NaN where absent).
+        Depth from one camera is unreliable; the analysis does not use it.
+    width, height : int
+        Size of the upright frame in pixels.
+    fps : float
+        Nominal frame rate (frames per second) of the source.
+    model : str
+        Identifier of the pose model, for example ``"full sha256:ab12..."``.
+    people : ndarray of int, shape (T,)
+        How many people the model found in each frame (0 where none).
+    source : str
+        Where the track came from (file name), for display only.
+    """
+
+    t: np.ndarray
+    xy: np.ndarray
+    visibility: np.ndarray
+    presence: np.ndarray
+    world: np.ndarray
+    width: int
+    height: int
+    fps: float
+    model: str = "unknown"
+    people: np.ndarray = field(default=None)  # type: ignore[assignment]
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        self.t = np.asarray(self.t, dtype=float)
+        n = self.t.shape[0]
+        self.xy = np.asarray(self.xy, dtype=float).reshape(n, NUM_LANDMARKS, 2)
+        self.visibility = np.asarray(self.visibility, dtype=float).reshape(n, NUM_LANDMARKS)
+        self.presence = np.asarray(self.presence, dtype=float).reshape(n, NUM_LANDMARKS)
+        self.world = np.asarray(self.world, dtype=float).reshape(n, NUM_LANDMARKS, 3)
+        if self.people is None:
+            self.people = self.has_pose.astype(int)
+        self.people = np.asarray(self.people, dtype=int).reshape(n)
+        self.width = int(self.width)
+        self.height = int(self.height)
+        self.fps = float(self.fps)
+
+    @classmethod
+    def empty(cls, n_frames: int, **metadata) -> PoseTrack:
+        """A track of ``n_frames`` frames with no pose anywhere (all NaN)."""
+        nan = np.full
+        return cls(
+            t=metadata.pop("t", np.arange(n_frames) / metadata.get("fps", 30.0)),
+            xy=nan((n_frames, NUM_LANDMARKS, 2), np.nan),
+            visibility=nan((n_frames, NUM_LANDMARKS), np.nan),
+            presence=nan((n_frames, NUM_LANDMARKS), np.nan),
+            world=nan((n_frames, NUM_LANDMARKS, 3), np.nan),
+            people=np.zeros(n_frames, dtype=int),
+            **metadata,
+        )
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @property
+    def has_pose(self) -> np.ndarray:
+        """Boolean array, shape (T,): True where a pose was found in the frame."""
+        return np.isfinite(self.xy).all(axis=(1, 2))
+
+    @property
+    def detection_rate(self) -> float:
+        """Share of frames with a pose, in [0, 1] (0 for an empty track)."""
+        return float(self.has_pose.mean()) if len(self) else 0.0
+
+    @property
+    def max_people(self) -> int:
+        """The largest number of people seen in any one frame."""
+        return int(self.people.max()) if len(self) else 0
+
+    def slice(self, start: int, stop: int) -> PoseTrack:
+        """The frames ``start:stop`` as a new track (times are kept as they are)."""
+        part = slice(start, stop)
+        return PoseTrack(
+            t=self.t[part], xy=self.xy[part], visibility=self.visibility[part],
+            presence=self.presence[part], world=self.world[part], width=self.width,
+            height=self.height, fps=self.fps, model=self.model, people=self.people[part],
+            source=self.source,
+        )
+
+    def equals(self, other: PoseTrack) -> bool:
+        """True when every array and field is identical (NaN equal to NaN)."""
+        arrays = ("t", "xy", "visibility", "presence", "world", "people")
+        same_arrays = all(
+            np.array_equal(getattr(self, a), getattr(other, a), equal_nan=a != "people")
+            for a in arrays
+        )
+        scalars = ("width", "height", "fps", "model", "source")
+        return same_arrays and all(getattr(self, s) == getattr(other, s) for s in scalars)

@@ -1,0 +1,644 @@
+"""Reading video files: checks, upright RGB frames and real timestamps.
+
+Everything here decodes with PyAV (FFmpeg). Three rules hold throughout:
+
+* Frames come out **upright**: the phone's rotation tag (the display
+  matrix) is applied to the pixels, because PyAV does not do it.
+* Timestamps are the frames' real presentation times (PTS x time base), so a
+  variable-frame-rate phone clip keeps its true timing. The container's
+  frame count is never trusted.
+* A file a person can get wrong (not a video, a photo, sound only, cut off,
+  too big, too long) raises :class:`knee_cv.errors.VideoError` with a
+  sentence that says what to do.
+
+Damaged files
+-------------
+A file that breaks off part-way (an interrupted upload or copy) is decoded
+up to the break. If the readable part lasts at least
+``VideoLimits.min_partial_s`` seconds those frames are kept, and a warning
+is logged; a shorter readable part raises :class:`VideoError`. A file cut so
+early that its index is missing cannot be opened at all and raises too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import math
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import av
+import numpy as np
+
+from knee_cv.errors import VideoError
+
+_log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+#: File endings taken as videos: the upload picker's types and what ``knee-cv batch`` picks from a folder.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv", ".3gp")
+
+_RE_EXPORT = "Export the clip again from the phone's gallery as MP4 (H.264) and upload that."
+
+#: FFmpeg demuxers that read single pictures, not video.
+_IMAGE_DEMUXERS = ("image2", "image2pipe")
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """Limits a video must meet before it is decoded.
+
+    Attributes
+    ----------
+    max_bytes : int
+        Largest file size, in bytes (default 500 MB).
+    max_pixels : int
+        Largest picture area, width x height in pixels (default 16.8 million,
+        a little above 4K UHD).
+    max_side : int
+        Largest width or height, in pixels (default 8192).
+    max_duration_s : float
+        Longest clip, in seconds (default 600 s = 10 minutes).
+    min_partial_s : float
+        A damaged file that stops decoding part-way is kept only if the part
+        that decoded lasts at least this long, in seconds (default 1 s).
+    """
+
+    max_bytes: int = 500_000_000
+    max_pixels: int = 16_800_000
+    max_side: int = 8192
+    max_duration_s: float = 600.0
+    min_partial_s: float = 1.0
+
+
+@dataclass
+class VideoInfo:
+    """What :func:`probe` learned about a video file.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    width, height : int
+        Size of the **upright** picture in pixels, after the rotation tag is
+        applied (a portrait phone clip stored as 1920x1080 reports 1080x1920).
+    rotation : int
+        Counter-clockwise rotation applied to the stored pixels to make
+        them upright, in degrees: one of 0, 90, 180, -90 (FFmpeg's display
+        matrix convention; -90 means turned 90 degrees clockwise, as a
+        portrait phone clip usually needs).
+    fps : float
+        Nominal frame rate in frames per second, as the container states it
+        (NaN if it states none). Real frame times can differ (variable frame
+        rate); use the timestamps from :func:`iter_frames`.
+    duration_s : float
+        Duration the container states, in seconds (NaN if it states none).
+    codec : str
+        Name of the video codec, for example ``"h264"``, ``"hevc"``, ``"vp9"``.
+    claimed_frames : int or None
+        Frame count the container states (None if it states none). It can
+        be wrong; :func:`iter_frames` never relies on it.
+    size_bytes : int
+        File size in bytes.
+    start_time_s : float
+        Presentation time of the first frame on the stream's own clock, in
+        seconds; the times :func:`iter_frames` yields count from it.
+    """
+
+    path: Path
+    width: int
+    height: int
+    rotation: int
+    fps: float
+    duration_s: float
+    codec: str
+    claimed_frames: int | None
+    size_bytes: int
+    start_time_s: float
+
+
+def _check_file(path: Path, limits: VideoLimits) -> int:
+    """Return the file size in bytes after checking the file exists and fits."""
+    if not path.exists():
+        raise VideoError(f"The file {path} does not exist. Check the path, or upload the video again.")
+    if not path.is_file():
+        raise VideoError(f"{path} is a folder, not a video file. Choose the video file itself.")
+    size = path.stat().st_size
+    if size == 0:
+        raise VideoError(f"The file {path.name} is empty (0 bytes): the upload or copy failed. {_RE_EXPORT}")
+    if size > limits.max_bytes:
+        raise VideoError(
+            f"The file {path.name} is too large ({size / 1e6:.0f} MB; the limit is "
+            f"{limits.max_bytes / 1e6:.0f} MB). Trim the clip to the squats only, or export it at a "
+            "lower resolution (1080p is plenty), and upload that."
+        )
+    return size
+
+
+def _looks_like_text(path: Path) -> bool:
+    """True if the start of the file is readable UTF-8 text without NUL bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if b"\0" in head:
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character may straddle the cut
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    """Open ``path`` with PyAV, turning FFmpeg's refusal into a VideoError."""
+    try:
+        return av.open(str(path), mode="r")
+    except av.error.FFmpegError as exc:
+        if _looks_like_text(path):
+            raise VideoError(f"{path.name} is a text file, not a video. Choose the video file itself.") from exc
+        raise VideoError(
+            f"{path.name} is not a video format knee_cv can read (it may be damaged or "
+            f"incompletely copied). {_RE_EXPORT}"
+        ) from exc
+
+
+def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
+    """Return the first video stream, set up for threaded decoding."""
+    if container.format.name in _IMAGE_DEMUXERS or container.format.name.endswith("_pipe"):
+        raise VideoError(
+            f"{path.name} looks like a still image, not a video. Record the squats as a video and upload that."
+        )
+    if not container.streams.video:
+        if container.streams.audio:
+            raise VideoError(
+                f"{path.name} holds only sound, no picture. Upload the video file itself (MP4 or MOV), "
+                "not an audio recording."
+            )
+        raise VideoError(
+            f"{path.name} holds no video (it may be incompletely copied). {_RE_EXPORT}"
+        )
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    return stream
+
+
+def _check_size(width: int, height: int, path: Path, limits: VideoLimits) -> None:
+    """Raise VideoError for an absurd picture size in pixels (as stored; 0 = not stated, passes)."""
+    if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
+        raise VideoError(
+            f"{path.name} has a picture of {width}x{height} pixels, larger than knee_cv accepts "
+            f"(at most {limits.max_side} pixels a side and {limits.max_pixels / 1e6:.1f} million in all). "
+            "Export the clip at 1080p or 4K and upload that."
+        )
+
+
+def _check_duration(duration_s: float, path: Path, limits: VideoLimits) -> None:
+    """Raise VideoError if ``duration_s`` (seconds) exceeds the limit; NaN passes."""
+    if duration_s > limits.max_duration_s:
+        raise VideoError(
+            f"{path.name} lasts {duration_s:.1f} s, longer than the limit of "
+            f"{limits.max_duration_s:.1f} s. Trim the clip to the squats only and upload that."
+        )
+
+
+def _rotation(frame: av.VideoFrame) -> int:
+    """Counter-clockwise display rotation of ``frame`` in degrees, snapped to 0, 90, 180 or -90."""
+    quarter_turns = round(frame.rotation / 90) % 4
+    return {0: 0, 1: 90, 2: 180, 3: -90}[quarter_turns]
+
+
+def _upright_rgb(frame: av.VideoFrame, rotation: int, long_side: int | None = None) -> np.ndarray:
+    """Decode ``frame`` to an upright RGB uint8 array, shape (H, W, 3), shrunk to ``long_side`` if given."""
+    rgb = frame.to_ndarray(format="rgb24") if long_side is None else _small_rgb(frame, long_side)
+    if rotation == 0:
+        return np.ascontiguousarray(rgb)  # MediaPipe ignores row strides
+    return np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
+
+
+def _interpolation(scale: float) -> int:
+    """OpenCV's way to shrink by ``scale`` (< 1): averaging areas from halving on, bilinear above.
+
+    Bilinear has too few pixels to skip to alias above a half, and OpenCV's
+    area averaging is fast only for whole-number factors (measured from
+    1280 x 720 to 960 x 540: 5.9 ms a frame against 2.1 ms bilinear).
+    """
+    import cv2
+
+    return cv2.INTER_AREA if scale <= 0.5 else cv2.INTER_LINEAR
+
+
+def shrink(rgb: np.ndarray, long_side: int) -> np.ndarray:
+    """``rgb`` (H, W, 3) shrunk so its long side is at most ``long_side`` pixels, C-contiguous."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    scale = long_side / max(height, width)
+    if scale >= 1.0:
+        return np.ascontiguousarray(rgb)
+    return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=_interpolation(scale))
+
+
+def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
+    """One picture plane of ``frame`` as a (height, width) uint8 array view, row padding dropped."""
+    plane = frame.planes[index]
+    return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]
+
+
+def _small_rgb(frame: av.VideoFrame, long_side: int) -> np.ndarray:
+    """``frame`` in RGB with its long side shrunk to at most ``long_side`` pixels (even sides).
+
+    4:2:0 frames (nearly every phone and camera clip) are shrunk in YUV and
+    converted afterwards, so the full-size RGB picture is never made (measured
+    on 1920 x 1012 H.264: 6.0 ms a frame with decoding, against 8.1 ms);
+    other pixel formats are converted first.
+    """
+    import cv2
+
+    scale = long_side / max(frame.width, frame.height)
+    if scale >= 1.0:
+        return frame.to_ndarray(format="rgb24")
+    width, height = 2 * round(frame.width * scale / 2), 2 * round(frame.height * scale / 2)
+    interpolation = _interpolation(scale)
+    if frame.format.name not in ("yuv420p", "yuvj420p"):
+        return cv2.resize(frame.to_ndarray(format="rgb24"), (width, height), interpolation=interpolation)
+    i420 = np.empty((height * 3 // 2, width), np.uint8)
+    luma = width * height
+    cv2.resize(_plane(frame, 0), (width, height), dst=i420[:height], interpolation=interpolation)
+    flat = i420.reshape(-1)
+    for index, start in ((1, luma), (2, luma + luma // 4)):
+        flat[start:start + luma // 4] = cv2.resize(_plane(frame, index), (width // 2, height // 2),
+                                                   interpolation=interpolation).reshape(-1)
+    return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+
+
+def _container_duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    """Duration in seconds stated by the stream or the container, NaN if neither states one."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return math.nan
+
+
+def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
+    """Check that a file is a usable video and describe it.
+
+    Opens the file, checks it against ``limits`` and decodes its first two
+    frames (which also reveals the rotation tag). It does not decode the
+    whole file: a file damaged further on is reported by :func:`iter_frames`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The video file.
+    limits : VideoLimits, optional
+        File size, picture size and duration limits.
+
+    Returns
+    -------
+    VideoInfo
+        Upright size, rotation, nominal fps, stated duration and frame count,
+        codec name and file size.
+
+    Raises
+    ------
+    VideoError
+        If the file is missing, empty, too large, not a video (random bytes,
+        text, a still image), sound only, has no decodable frames or no
+        timestamps (a bare stream), has an absurd picture size or lasts
+        longer than the limit.
+    """
+    path = Path(path)
+    size = _check_file(path, limits)
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        _check_size(stream.codec_context.width, stream.codec_context.height, path, limits)
+        duration_s = _container_duration_s(container, stream)
+        _check_duration(duration_s, path, limits)
+        first = _first_frames(container, stream, path)
+        rotation = _rotation(first)
+        width, height = first.width, first.height
+        _check_size(width, height, path, limits)
+        if rotation in (90, -90):
+            width, height = height, width
+        rate = stream.average_rate or stream.guessed_rate
+        return VideoInfo(
+            path=path,
+            width=width,
+            height=height,
+            rotation=rotation,
+            fps=float(rate) if rate else math.nan,
+            duration_s=duration_s,
+            codec=stream.codec_context.name,
+            claimed_frames=stream.frames or None,
+            size_bytes=size,
+            start_time_s=float(first.pts * stream.time_base),
+        )
+
+
+def _first_frames(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
+) -> av.VideoFrame:
+    """Decode up to two frames and return the first; reject files with fewer than two."""
+    frames: list[av.VideoFrame] = []
+    try:
+        for frame in _decode(container, stream):
+            frames.append(frame)
+            if len(frames) == 2:
+                break
+    except _Damaged:
+        pass  # judged below by how many frames came out
+    if not frames:
+        raise VideoError(
+            f"Not a single frame of {path.name} could be decoded (the file is damaged or uses "
+            f"a codec knee_cv cannot read). {_RE_EXPORT}"
+        )
+    if len(frames) == 1:
+        raise VideoError(
+            f"{path.name} holds a single picture: this looks like a still image, not a video. "
+            "Record the squats as a video and upload that."
+        )
+    if frames[0].pts is None:
+        raise VideoError(
+            f"{path.name} is a bare video stream without timestamps, so the timing of its frames "
+            f"is unknown. {_RE_EXPORT}"
+        )
+    return frames[0]
+
+
+class _Damaged(Exception):
+    """Decoding cannot go on: the file is cut short or corrupt from here."""
+
+
+def _decode(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
+    """Yield the decoded frames of ``stream`` in presentation order.
+
+    Raises
+    ------
+    _Damaged
+        After yielding every frame decoded before the damage, when the
+        demuxer reports a packet cut short (a truncated file) or FFmpeg
+        fails. Packets are checked explicitly because FFmpeg's frame-threaded
+        decoder does not report such errors.
+    """
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+            if packet.is_corrupt:
+                yield from stream.decode(None)
+                raise _Damaged("a packet is cut short: the file ends early")
+            frames = packet.decode()
+        except StopIteration:
+            return
+        except av.error.FFmpegError as exc:
+            raise _Damaged(str(exc)) from exc
+        yield from frames
+
+
+def iter_frames(
+    path: str | Path, limits: VideoLimits = VideoLimits(), *, start_s: float = 0.0,
+    stop_s: float = math.inf, max_rate_hz: float | None = None, long_side: int | None = None,
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Decode a video into upright RGB frames with their real timestamps.
+
+    The file is checked with :func:`probe` first. Frames are decoded with
+    FFmpeg's threaded decoder, in presentation order.
+
+    Parameters
+    ----------
+    path : str or Path
+        The video file.
+    limits : VideoLimits, optional
+        Limits checked before and during decoding (the duration limit is
+        checked against the real timestamps as well, since containers can
+        misstate it).
+    start_s, stop_s : float, optional
+        Only the frames with ``start_s <= t < stop_s`` (seconds, on the clock
+        of ``t`` below) are yielded, exactly as a full decode would give them.
+        For ``start_s > 0`` decoding starts at the keyframe before it (the file
+        is seeked, not decoded from the beginning), and it ends at ``stop_s``.
+    max_rate_hz : float, optional
+        Most frames per second to yield (None: every frame). A clip whose
+        nominal rate is above it keeps every k-th frame, k being the smallest
+        whole number that brings the nominal rate to at most ``max_rate_hz``
+        (60 fps at a 30 Hz cap gives 30, 50 fps gives 25, 120 fps gives 30);
+        see :func:`capped_rate`. The choice goes by the real timestamps (a
+        frame is kept when it lies at least k - 1/2 nominal frame intervals
+        after the last kept one), so where a variable-rate clip slows down, its
+        slower frames are all kept. Skipped frames are decoded (later frames
+        depend on them) but not converted to RGB.
+    long_side : int, optional
+        Shrink each frame so its long side is at most this many pixels
+        (sides rounded to even numbers; a smaller frame is left as it is).
+        Cheaper than shrinking the full-size frames afterwards.
+
+    Yields
+    ------
+    t : float
+        Time of the frame in seconds from the first frame of the file (so
+        the first is 0.0), from the frame's presentation timestamp times the
+        stream's time base; strictly increasing. A frame whose timestamp is
+        missing or does not increase (a broken file) is skipped with a logged
+        warning.
+    rgb : ndarray of uint8, shape (H, W, 3)
+        The upright picture, RGB, rotation tag applied, C-contiguous.
+
+    Raises
+    ------
+    VideoError
+        Everything :func:`probe` raises; and, during iteration, a file that
+        breaks off before ``limits.min_partial_s`` seconds decoded, or real
+        timestamps beyond ``limits.max_duration_s``. A file that breaks off
+        later ends the iteration early with a logged warning instead.
+    """
+    path = Path(path)
+    info = probe(path, limits)
+    rate = capped_rate(info.fps, max_rate_hz) if max_rate_hz else info.fps
+    keep = _RateCap(rate, info.fps) if rate < info.fps else None
+    for t, frame in _timed_frames(path, info, limits, start_s):
+        if t >= stop_s:
+            return
+        if t < start_s or (keep is not None and not keep(t)):
+            continue
+        yield t, _upright_rgb(frame, info.rotation, long_side)
+
+
+def capped_rate(fps: float, max_rate_hz: float) -> float:
+    """The nominal rate, in frames per second, that ``iter_frames(max_rate_hz=...)`` keeps of ``fps``.
+
+    ``fps / k`` for the smallest whole ``k`` with ``fps / k <= max_rate_hz``
+    (1 % over the cap counts as on it, so 30.3 fps stays whole); ``fps``
+    itself when it is unknown (NaN).
+    """
+    if not math.isfinite(fps) or fps <= 0:
+        return fps
+    return fps / max(1, math.ceil(fps / max_rate_hz - 0.01))
+
+
+class _RateCap:
+    """Keeps a frame when it lies at least one kept interval, less half a source interval, after the last kept one."""
+
+    def __init__(self, rate: float, source_fps: float) -> None:
+        self._min_step = 1.0 / rate - 0.5 / source_fps
+        self._last = -math.inf
+
+    def __call__(self, t: float) -> bool:
+        if t - self._last < self._min_step:
+            return False
+        self._last = t
+        return True
+
+
+def _timed_frames(
+    path: Path, info: VideoInfo, limits: VideoLimits, start_s: float,
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """Decoded frames with their time ``t`` (seconds from the first frame), from a keyframe at or before ``start_s``.
+
+    A seek lands on a keyframe whose *decoding* time is before the target, so
+    with reordered frames it can land after ``start_s``, and in an MPEG-TS file
+    it can land on the next keyframe or at the end; then it seeks again further
+    back (1 s, 2 s, 4 s...), down to decoding from the start.
+    """
+    back = 1.0
+    seek_s = start_s
+    while True:
+        with _open(path) as container:
+            stream = _video_stream(container, path)
+            if seek_s > 0:
+                container.seek(math.floor((info.start_time_s + seek_s) / stream.time_base), stream=stream)
+            frames = _checked_frames(container, stream, path, limits, info.start_time_s)
+            first = next(frames, None)
+            if seek_s > 0 and (first is None or first[0] > start_s):
+                seek_s, back = start_s - back, 2 * back
+                continue
+            if first is not None:
+                yield first
+                yield from frames
+            return
+
+
+def _checked_frames(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path,
+    limits: VideoLimits, start_time_s: float,
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """Frames with strictly increasing times from ``start_time_s``, the duration checked, damage handled."""
+    last = -math.inf
+    frames = _decode(container, stream)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except _Damaged as exc:
+            _stop_at_damage(path, last, limits, exc)
+            return
+        if frame.pts is None:
+            _log.warning("%s: a frame after %.4f s has no timestamp; skipped", path.name, last)
+            continue
+        t = float(frame.pts * stream.time_base) - start_time_s
+        if t <= last:
+            _log.warning("%s: frame at %.4f s does not follow %.4f s; skipped", path.name, t, last)
+            continue
+        _check_duration(t, path, limits)
+        last = t
+        yield t, frame
+
+
+def _stop_at_damage(path: Path, last_t: float, limits: VideoLimits, exc: Exception) -> None:
+    """Decide what a decoding failure after ``last_t`` seconds means (see the module notes)."""
+    if last_t < limits.min_partial_s:
+        readable = max(last_t, 0.0)
+        raise VideoError(
+            f"{path.name} is damaged or cut off: only {readable:.1f} s of it can be read. "
+            f"The upload or copy was probably interrupted. {_RE_EXPORT}"
+        ) from exc
+    _log.warning("%s is damaged after %.2f s (%s); using the frames before it", path.name, last_t, exc)
+
+
+class _Failed:
+    """Carries an exception from the decoding thread to the consumer."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def frames_in_background(iterator: Iterator[_T], maxsize: int = 8) -> Iterator[_T]:
+    """Run a frame iterator in a background thread, handing items over a queue.
+
+    Decoding then overlaps with whatever the consumer does (pose inference).
+    Items come out in the same order as from ``iterator``.
+
+    Parameters
+    ----------
+    iterator : Iterator
+        Any iterator, typically :func:`iter_frames`. It is consumed, and
+        closed if it is a generator, in the background thread.
+    maxsize : int, optional
+        Most items decoded ahead of the consumer (bounds memory: 8 frames of
+        1080p RGB is about 50 MB).
+
+    Yields
+    ------
+    item
+        The items of ``iterator``.
+
+    Raises
+    ------
+    Exception
+        Whatever ``iterator`` raised, re-raised in the consumer when it
+        reaches that point (for example :class:`VideoError` for a damaged file).
+
+    Notes
+    -----
+    If the consumer stops early (``break``, an exception, or ``close()``
+    on this generator), the background thread is told to stop, closes
+    ``iterator`` and ends; this call waits for it.
+    """
+    items: queue.Queue = queue.Queue(maxsize=maxsize)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in iterator:
+                if not put(item):
+                    break
+            else:
+                put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(_Failed(exc))
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="knee_cv-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        worker.join()

@@ -1,0 +1,212 @@
+"""From a video (or a saved track) to everything a result shows, with progress callbacks.
+
+One path for every front end: the web app (:mod:`knee_cv.app.processing`
+runs :func:`process_video` in a worker thread), the command line
+(:mod:`knee_cv.cli`), batches (:mod:`knee_cv.batch`) and
+:func:`knee_cv.analyze`. The steps::
+
+    video --track_video--> PoseTrack --analyze--> Analysis --render--> annotated video, key frames
+
+No Streamlit here; the numpy core (:mod:`knee_cv.core`) sees only the
+PoseTrack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knee_cv.core.analysis import analyze
+from knee_cv.core.result import Analysis
+from knee_cv.core.track import PoseTrack
+from knee_cv.media.models import ModelInfo
+from knee_cv.media.trackio import TRACK_SUFFIXES, load_track
+
+#: ``stage(name, done, total)``: ``name`` is "pose", "analysis" or "video";
+#: ``done`` and ``total`` count frames (``total`` may be None).
+Stage = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class Processed:
+    """Everything the results show for one video (or live session).
+
+    Attributes
+    ----------
+    analysis : Analysis
+    track : PoseTrack
+    video : bytes or None
+        The annotated H.264 MP4, None when no pose was found to draw (or no
+        video was asked for).
+    thumbnails : dict of int to bytes
+        JPEG of each rep's deepest frame, by ``Rep.index``.
+    sha256 : str
+        Hex SHA-256 of the source bytes ("" for live sessions).
+    timings : dict of str to float
+        Seconds spent in each stage (``pose``, ``analysis``, ``video``).
+    """
+
+    analysis: Analysis
+    track: PoseTrack
+    video: bytes | None
+    thumbnails: dict[int, bytes]
+    sha256: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _no_report(_name: str, _done: int, _total: int | None) -> None:
+    """The default :data:`Stage` callback: reports nowhere."""
+
+
+def is_track_file(path: str | Path) -> bool:
+    """Whether ``path`` names a saved pose track (by its ending) rather than a video."""
+    return Path(path).suffix.lower() in TRACK_SUFFIXES
+
+
+def track_of(
+    path: str | Path, *, model_path: str | Path | None = None, variant: str = "full", stage: Stage = _no_report,
+) -> PoseTrack:
+    """The pose track of a video file (pose model run) or of a saved track file (read).
+
+    Parameters
+    ----------
+    path : str or Path
+        A video, or a track file ending in one of ``TRACK_SUFFIXES``.
+    model_path, variant
+        The pose model (see :func:`knee_cv.media.models.ensure_model`).
+    stage : callable, optional
+        Progress of the "pose" stage (see :data:`Stage`).
+
+    Raises
+    ------
+    knee_cv.errors.KneeCvError
+        A file that is not a usable video or track.
+    """
+    if is_track_file(path):
+        return load_track(path)
+    from knee_cv.media.pose import track_video  # MediaPipe loads only when a video is tracked
+
+    return track_video(path, model_path=model_path, variant=variant,
+                       progress=lambda done, total: stage("pose", done, total))
+
+
+def analyze_source(source: PoseTrack | str | Path, **options: Any) -> Analysis:
+    """:func:`knee_cv.core.analysis.analyze` of a PoseTrack, a track file or a video file.
+
+    ``options`` go to ``analyze`` (``thresholds``, ``sex``, ``live``).
+    """
+    track = source if isinstance(source, PoseTrack) else track_of(source)
+    return analyze(track, **options)
+
+
+def key_frames(video: str | Path, track: PoseTrack, analysis: Analysis, *, blur_face: bool = False) -> dict[int, bytes]:
+    """JPEG of each rep's deepest frame (by ``Rep.index``), drawn with what was measured, without a video."""
+    from knee_cv.media.render import rep_key_frames
+
+    return rep_key_frames(video, track, analysis, blur_face=blur_face)
+
+
+def _annotate(
+    path: Path, track: PoseTrack, analysis: Analysis, blur_face: bool, stage: Stage, timings: dict[str, float],
+) -> tuple[bytes | None, dict[int, bytes]]:
+    """Annotated MP4 bytes and thumbnails of ``path``; (None, {}) when no pose was found."""
+    if not track.has_pose.any():
+        return None, {}
+    from knee_cv.media.render import annotate_video
+
+    start = time.perf_counter()
+    out = path.with_name("annotated.mp4")
+    thumbnails = annotate_video(path, track, analysis, out, blur_face=blur_face,
+                                progress=lambda done, total: stage("video", done, total))
+    timings["video"] = time.perf_counter() - start
+    return out.read_bytes(), thumbnails
+
+
+def process_video(
+    data: bytes,
+    name: str,
+    *,
+    blur_face: bool = False,
+    model: ModelInfo | None = None,
+    sex: str | None = None,
+    stage: Stage | None = None,
+) -> Processed:
+    """Track, analyse and annotate a video given as bytes.
+
+    The bytes go to a temporary folder that is deleted before returning:
+    nothing of the video stays on disk.
+
+    Parameters
+    ----------
+    data : bytes
+        The video file's content.
+    name : str
+        Its file name (the suffix helps FFmpeg; shown in results).
+    blur_face : bool
+        Pixelate the face in the annotated video and the thumbnails.
+    model : ModelInfo, optional
+        The pose model (default: :func:`knee_cv.media.models.ensure_model`).
+    sex : {"female", "male"}, optional
+        Sex-specific valgus thresholds.
+    stage : callable, optional
+        Progress, see :data:`Stage`.
+
+    Returns
+    -------
+    Processed
+
+    Raises
+    ------
+    knee_cv.errors.KneeCvError
+        For a file that is not a usable video (with a message to show).
+    """
+    report = stage or _no_report
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="knee_cv_") as folder:
+        path = Path(folder) / f"upload{Path(name).suffix.lower() or '.mp4'}"
+        path.write_bytes(data)
+        start = time.perf_counter()
+        track = track_of(path, model_path=model.path if model else None, stage=report)
+        track.source = name
+        timings["pose"] = time.perf_counter() - start
+        report("analysis", 0, None)
+        start = time.perf_counter()
+        analysis = analyze(track, sex=sex)
+        timings["analysis"] = time.perf_counter() - start
+        video, thumbnails = _annotate(path, track, analysis, blur_face, report, timings)
+    return Processed(analysis, track, video, thumbnails, hashlib.sha256(data).hexdigest(), timings)
+
+
+def process_recording(recording: bytes | None, track: PoseTrack, *, blur_face: bool = False) -> Processed:
+    """Analyse a live session's track and annotate its in-memory recording.
+
+    Parameters
+    ----------
+    recording : bytes or None
+        MP4 of the camera frames (same clock as ``track.t``); None gives
+        results without a video and thumbnails.
+    track : PoseTrack
+        The landmarks measured live.
+    blur_face : bool
+        Pixelate the face in the annotated video and the thumbnails.
+
+    Returns
+    -------
+    Processed
+    """
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    analysis = analyze(track)
+    timings["analysis"] = time.perf_counter() - start
+    video, thumbnails = None, {}
+    if recording:
+        with tempfile.TemporaryDirectory(prefix="knee_cv_") as folder:
+            path = Path(folder) / "live.mp4"
+            path.write_bytes(recording)
+            video, thumbnails = _annotate(path, track, analysis, blur_face, _no_report, timings)
+    return Processed(analysis, track, video, thumbnails, timings=timings)

@@ -1,0 +1,1 @@
+"""What a clinician takes away: per-rep CSV, JSON and history CSV (``exports``), the session PDF (``pdf``)."""

@@ -1,0 +1,1 @@
+"""The clinician database: ``tables`` (SQLAlchemy models), ``sessions`` (saving and reading), ``migrations``."""

@@ -1,0 +1,191 @@
+"""``knee-cv batch``: real MediaPipe over two short real clips, plus a damaged file and a text file.
+
+The first batch runs once per module (two worker processes); the other tests
+read its output folder, run it again, or run the same inputs on a local Ray
+instance and compare.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from knee_cv.batch import SUMMARY_FIELDS, find_videos, run_batch
+from knee_cv.cli import main
+from knee_cv.media.models import sha256_of
+from knee_cv.store import sessions as store
+
+pytestmark = pytest.mark.shared
+
+CLIP = "sls_front_hyva6.mp4"  # 6.7 s frontal single-leg squat
+NO_PERSON = "noperson_01.mp4"  # 10.7 s of a wall
+# Columns that must agree between two runs over the same bytes.
+RESULT_FIELDS = [name for name in SUMMARY_FIELDS if name not in ("seconds", "resumed")]
+
+
+def _make_inputs(folder: Path, shared_videos: Path, names: dict[str, str]) -> Path:
+    """A folder with symlinks to shared clips (under new names), a cut-off video, a text file and a note."""
+    folder.mkdir(parents=True)
+    for source, name in names.items():
+        (folder / name).symlink_to(shared_videos / source)
+    # The first 20 kB of a real MP4: the upload that broke off.
+    (folder / "broken.mp4").write_bytes((shared_videos / "sls_front_hyva3.mp4").read_bytes()[:20_000])
+    (folder / "notes.mov").write_text("Patient 12, left knee, filmed on Monday.\n")
+    (folder / "readme.txt").write_text("not a video ending: the folder scan leaves it out\n")
+    return folder
+
+
+#: The main module of the test run, taken before any test runs a Streamlit AppTest.
+_RUN_MAIN = sys.modules["__main__"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _real_main_module():
+    """Spawned worker processes re-import ``__main__``; Streamlit's AppTest (run by other test
+    files in the same process) leaves its page script there, in a folder since deleted, so
+    every worker would die on start. Put the test run's own main module back for these tests."""
+    replaced = sys.modules["__main__"]
+    sys.modules["__main__"] = _RUN_MAIN
+    yield
+    sys.modules["__main__"] = replaced
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, shared_videos) -> Path:
+    return _make_inputs(tmp_path_factory.mktemp("batch") / "videos", shared_videos,
+                        {CLIP: CLIP, NO_PERSON: NO_PERSON})
+
+
+@pytest.fixture(scope="module")
+def first(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("batch_out")
+    return run_batch(inputs, out, workers=2), out
+
+
+def _by_name(rows) -> dict[str, dict]:
+    return {Path(row["file"]).name: row for row in rows}
+
+
+def _read_summary(out: Path) -> list[dict]:
+    with (out / "summary.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_folder_scan_takes_video_endings_only(inputs):
+    assert [p.name for p in find_videos(inputs)] == ["broken.mp4", NO_PERSON, "notes.mov", CLIP]
+    assert [p.name for p in find_videos(str(inputs / "*.txt"))] == ["readme.txt"]
+
+
+def test_summary_has_a_row_per_video_and_the_bad_ones_say_why(first, inputs):
+    result, out = first
+    rows = _by_name(result.rows)
+    assert sorted(rows) == ["broken.mp4", NO_PERSON, "notes.mov", CLIP]
+    assert result.failed == 3 and result.analysed == 4
+    for name, row in rows.items():
+        assert row["sha256"] == sha256_of(inputs / name)
+        assert row["resumed"] == "no"
+    good = rows[CLIP]
+    assert good["status"] == "ok"
+    assert good["view"] == "frontal" and good["exercise"] == "single-leg"
+    assert good["reps"] >= 1 and 0 <= good["reliable_reps"] <= good["reps"]
+    assert good["seconds"] > 0
+    data = json.loads((out / good["json"]).read_text())
+    assert data["source"] == CLIP and len(data["reps"]) == good["reps"]
+    with (out / good["reps_csv"]).open(newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == good["reps"]
+    assert rows[NO_PERSON]["status"] == "error" and "No person was found" in rows[NO_PERSON]["message"]
+    assert rows["notes.mov"]["status"] == "error" and "text file" in rows["notes.mov"]["message"]
+    assert rows["broken.mp4"]["status"] == "error" and rows["broken.mp4"]["message"]
+    for name in ("broken.mp4", NO_PERSON, "notes.mov"):
+        assert rows[name]["json"] == "" and rows[name]["view"] == ""
+    # The summary on disk is the same table, and no temporary file is left behind.
+    on_disk = _read_summary(out)
+    assert [row["file"] for row in on_disk] == [row["file"] for row in result.rows]
+    assert {row["status"] for row in on_disk} == {"ok", "error"}
+    assert not list(out.rglob("*.part"))
+
+
+def test_a_second_batch_reanalyses_nothing_even_after_renaming(first, inputs, tmp_path, capsys):
+    result, out = first
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    for path in inputs.iterdir():
+        shutil.copy(path, renamed / f"new_{path.name}")  # copies, so new names and no links
+    before = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file() and path.name != "summary.csv"}
+    status = main(["batch", str(renamed), "-o", str(out)])
+    assert status == 1  # the bad files are still bad
+    again = _read_summary(out)
+    assert len(again) == 4 and {row["resumed"] for row in again} == {"yes"}
+    assert [(row["sha256"], row["status"], row["json"]) for row in sorted(again, key=lambda r: r["sha256"])] == [
+        (row["sha256"], row["status"], row["json"]) for row in sorted(result.rows, key=lambda r: r["sha256"])]
+    assert {Path(row["file"]).name for row in again} == {f"new_{name}" for name in _by_name(result.rows)}
+    after = {path: path.stat().st_mtime_ns for path in before}
+    assert after == before  # no result file was written again
+    captured = capsys.readouterr()
+    assert "0 run now, 4 kept from an earlier batch, 3 failed" in captured.out
+    problems = [line for line in captured.err.splitlines() if line.startswith("knee-cv: ")]
+    assert len(problems) == 3 and any("new_notes.mov" in line and "text file" in line for line in problems)
+
+
+def test_a_missing_record_is_redone_and_only_that(first, inputs, tmp_path):
+    _, out = first
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    (copy / ".batch" / f"{sha256_of(inputs / 'notes.mov')}.json").unlink()
+    result = run_batch(inputs, copy)
+    assert result.analysed == 1
+    assert {row["file"]: row["resumed"] for row in result.rows} == {
+        str(inputs / name): ("no" if name == "notes.mov" else "yes") for name in _by_name(result.rows)}
+
+
+def test_ray_gives_the_same_summary(first, inputs, tmp_path):
+    try:
+        import ray
+    except ImportError:
+        message = "ray is not installed (pip install -e '.[ray]')"
+        if os.environ.get("KNEE_CV_REQUIRE_SHARED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    result, _ = first
+    ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        on_ray = run_batch(inputs, tmp_path / "out", ray=True)
+    finally:
+        ray.shutdown()
+    assert [{k: row[k] for k in RESULT_FIELDS} for row in on_ray.rows] == [
+        {k: row[k] for k in RESULT_FIELDS} for row in result.rows]
+    good = _by_name(result.rows)[CLIP]
+    assert (tmp_path / "out" / good["json"]).read_bytes() == (first[1] / good["json"]).read_bytes()
+
+
+def test_save_each_video_under_its_folder_name(shared_videos, tmp_path):
+    root = tmp_path / "clinic"
+    (root / "P007").mkdir(parents=True)
+    (root / "P007" / "monday.mp4").symlink_to(shared_videos / CLIP)
+    db_url = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
+    out = tmp_path / "out"
+    status = main(["batch", str(root), "-o", str(out), "--recursive", "--save", "--subject-from-folder",
+                   "--db", db_url])
+    assert status == 0
+    (row,) = _read_summary(out)
+    (session,) = store.list_sessions("P007", db_url=db_url)
+    assert row["session_id"] == str(session.id) and session.video_hash == row["sha256"]
+    assert len(store.load_key_frames(session.id, db_url=db_url)) == session.n_reps == int(row["reps"])
+    assert main(["batch", str(root), "-o", str(out), "-r", "--save", "--subject-from-folder", "--db", db_url]) == 0
+    assert len(store.list_sessions("P007", db_url=db_url)) == 1  # the second batch saved nothing again
+
+
+def test_save_needs_a_subject(tmp_path, capsys):
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--save"]) == 2
+    assert "--save needs --subject" in capsys.readouterr().err
+
+
+def test_an_empty_folder_says_so(tmp_path, capsys):
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out")]) == 2
+    assert "No videos" in capsys.readouterr().err

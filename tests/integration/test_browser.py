@@ -1,0 +1,275 @@
+"""A real browser (Debian's Chromium via playwright) against a real ``streamlit run app.py``.
+
+Upload: a real squat clip goes through the file picker; the test waits for
+the results and checks what a person sees: the rep table, a video element
+that can play, the plots and the exercises; on a real frontal single-leg
+squat, the stance legs, the valgus rep's finding and the partial rep's
+reason. Page timings are printed (run with ``-s``), never asserted.
+Screenshots go to ``test-artifacts/``.
+
+Live: Chromium's fake camera plays a real squat clip (converted to y4m at
+test time, in a temporary folder) into the live page; the test checks that
+the skeleton is found and that the rep counter goes up.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+from browser_util import launch_chromium, screenshot, streamlit_server
+
+from knee_cv.media.video import iter_frames, probe
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+#: Longest wait for a result page, in ms (pose tracking on a busy 2-core machine).
+RESULT_TIMEOUT_MS = 300_000
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One Streamlit server for the module's tests, on 127.0.0.1 at a free port."""
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pw():
+    """The module's playwright driver (only one sync driver may run per thread)."""
+    with playwright_api.sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(pw):
+    chromium = launch_chromium(pw)
+    yield chromium
+    chromium.close()
+
+
+def video_state(page) -> dict:
+    """readyState, duration and size of the page's first <video>."""
+    return page.evaluate(
+        """() => { const v = document.querySelector('video');
+                   return v && {ready: v.readyState, duration: v.duration,
+                                width: v.videoWidth, height: v.videoHeight, error: v.error && v.error.code}; }"""
+    )
+
+
+@pytest.mark.parametrize(("clip_name", "measurable"), [
+    ("squat_oblique_front_01.mp4", False),  # 3/4 view: reps listed, angles withheld
+    ("squat_side_01.mp4", False),  # side view
+    ("squat_front_01.mp4", True),  # true front view
+])
+def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip_name, measurable):
+    clip = shared_videos / clip_name
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server)
+        page.get_by_role("heading", name="Analyze a single-leg squat video").wait_for(timeout=60_000)
+        start = time.monotonic()
+        page.locator('input[type="file"]').set_input_files(str(clip))
+        page.get_by_text("Drawing the annotated video").or_(page.get_by_text("Finding the body")).first.wait_for(
+            timeout=60_000)
+        screenshot(page, f"upload_progress_{clip.stem}")
+        page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
+            timeout=60_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        elapsed = time.monotonic() - start
+        with av.open(str(clip)) as container:
+            duration = float(container.duration / av.time_base)
+        print(f"\nPAGE TIME {clip_name}: whole result page after {elapsed:.1f} s (clip lasts {duration:.1f} s)")
+
+        state = video_state(page)
+        assert state["ready"] >= 2 and state["error"] is None, state
+        assert state["duration"] == pytest.approx(duration, abs=0.5), state
+        assert state["width"] > 0 and state["height"] > 0
+        table = page.locator('[data-testid="stDataFrame"]')
+        table.wait_for(timeout=30_000)
+        assert table.count() == 1
+        table.scroll_into_view_if_needed()
+        grid = table.locator('table[role="grid"]')
+        grid.wait_for(state="attached", timeout=20_000)
+        headers = grid.locator('[role="columnheader"]').all_inner_texts()
+        assert {"Rep", "Stance leg", "Depth", "Reliable"} <= set(headers), headers
+        assert ({"FPPA", "Pelvic drop"} <= set(headers)) == measurable, headers
+        assert page.get_by_text("cannot be measured").count() == (0 if measurable else 1)
+        if measurable:
+            assert page.locator('[data-testid="stMetric"]').count() >= 5
+        n_rows = int(grid.get_attribute("aria-rowcount")) - 1
+        assert n_rows >= 2, "the clip has at least 2 clear reps"
+        print(f"rep table: {n_rows} reps")
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
+        assert page.get_by_role("heading", name="Exercises").is_visible()
+        assert page.get_by_text(re.compile("not a diagnosis")).first.is_visible()
+        assert page.get_by_role("button", name="Per-rep CSV").is_visible()
+        assert page.get_by_role("button", name="Annotated video (MP4)").is_visible()
+        page.evaluate("() => document.querySelector('video').play()")
+        page.wait_for_function("() => document.querySelector('video').currentTime > 0.3", timeout=20_000)
+        screenshot(page, f"upload_results_{clip.stem}")
+
+        # The same file again is answered from the cache.
+        start = time.monotonic()
+        page.reload()
+        page.locator('input[type="file"]').set_input_files(str(clip))
+        page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
+        print(f"PAGE TIME {clip_name}, same file again (cached): {time.monotonic() - start:.1f} s")
+    finally:
+        page.close()
+
+
+def grid_rows(page) -> tuple[list[str], list[list[str]]]:
+    """Headers and cell texts of the page's rep table (its accessible grid holds the raw values)."""
+    grid = page.locator('[data-testid="stDataFrame"] table[role="grid"]')
+    grid.wait_for(state="attached", timeout=30_000)
+    headers = grid.locator('[role="columnheader"]').all_inner_texts()
+    return headers, [row.locator("td").all_inner_texts() for row in grid.locator("tbody tr").all()]
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_frontal_single_leg_squat_shows_the_valgus_rep_and_the_partial_rep(server, browser, shared_videos):
+    """sls_front_hyva_ja_paha: on the right leg, a partial rep cut by the recording's start, then a deep
+    rep with the knee caving in (valgus)."""
+    clip = shared_videos / "sls_front_hyva_ja_paha.mp4"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server)
+        page.locator('input[type="file"]').set_input_files(str(clip))
+        page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=60_000)
+
+        headers, rows = grid_rows(page)
+        column = {name: headers.index(name) for name in ("Stance leg", "FPPA", "Reliable")}
+        assert [row[column["Stance leg"]] for row in rows] == ["right", "right"], rows
+        partial, valgus = rows
+        assert partial[column["Reliable"]] == "false" and partial[column["FPPA"]] == "", partial
+        assert valgus[column["Reliable"]] == "true", valgus
+
+        notes = page.locator('[data-testid="stMarkdownContainer"] li')
+        partial_note = notes.filter(has_text="Rep 1, right leg: unreliable").inner_text()
+        assert "recording starts or ends" in partial_note and "deg" not in partial_note, partial_note
+        valgus_note = notes.filter(has_text="Rep 2, right leg:").inner_text()
+        shown = float(re.search(r"Knee moved inward: FPPA ([-+]?\d+\.\d) deg", valgus_note).group(1))
+        assert shown == pytest.approx(float(valgus[column["FPPA"]]), abs=0.06) and shown > 13.5, valgus_note
+        assert page.get_by_text("Rep 1, right leg: not measurable").is_visible()
+        assert page.get_by_text(f"Rep 2, right leg: FPPA {shown:+.1f}°").is_visible()
+        assert page.get_by_text(re.compile(r"^Camera tilt removed from pelvic drop and trunk lean: .+")).is_visible()
+
+        with av.open(str(clip)) as container:
+            duration = float(container.duration / av.time_base)
+        state = video_state(page)
+        assert state["error"] is None and state["duration"] == pytest.approx(duration, abs=0.5), state
+        page.evaluate("() => document.querySelector('video').play()")
+        page.wait_for_function("() => document.querySelector('video').currentTime > 0.3", timeout=20_000)
+
+        assert page.get_by_role("heading", name="Exercises").is_visible()
+        assert page.get_by_text(re.compile(r"^Why: .*inward")).count() >= 1
+        screenshot(page, "upload_results_sls_front_hyva_ja_paha")
+    finally:
+        page.close()
+
+
+def test_a_bad_file_shows_a_sentence_to_act_on(server, browser, tmp_path):
+    bad = tmp_path / "squats.mp4"
+    bad.write_text("this is a note, not a video\n")
+    page = browser.new_page()
+    try:
+        page.goto(server)
+        page.locator('input[type="file"]').set_input_files(str(bad))
+        alert = page.get_by_text("is a text file, not a video")
+        alert.wait_for(timeout=60_000)
+        screenshot(page, "upload_bad_file")
+        assert page.get_by_role("heading", name="Results").count() == 0
+    finally:
+        page.close()
+
+
+def test_how_to_film_page(server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.goto(server)
+        page.get_by_role("link", name="How to film").click()
+        page.get_by_role("heading", name="How to film").wait_for(timeout=30_000)
+        diagram = page.locator('[data-testid="stImage"] img').first
+        diagram.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => { const i = document.querySelector('[data-testid=\"stImage\"] img');"
+            " return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)
+        assert page.get_by_text("Lens at hip height", exact=True).is_visible()
+        screenshot(page, "how_to_film")
+    finally:
+        page.close()
+
+
+def write_y4m(clip: Path, out: Path) -> Path:
+    """Re-encode ``clip`` as raw y4m (yuv420p, upright, even size) for Chromium's fake camera."""
+    info = probe(clip)
+    with av.open(str(out), "w", format="yuv4mpegpipe") as dst:
+        stream = dst.add_stream("rawvideo", rate=Fraction(round(info.fps * 1000), 1000))
+        stream.width, stream.height = info.width // 2 * 2, info.height // 2 * 2
+        stream.pix_fmt = "yuv420p"
+        for _, rgb in iter_frames(clip):
+            frame = av.VideoFrame.from_ndarray(rgb[: stream.height, : stream.width], format="rgb24")
+            dst.mux(stream.encode(frame.reformat(format="yuv420p")))
+        dst.mux(stream.encode(None))
+    return out
+
+
+@pytest.fixture(scope="module")
+def fake_camera(shared_videos, tmp_path_factory) -> Path:
+    """squat_side_01 (3 squats, portrait) as a y4m file for Chromium's fake camera."""
+    out = tmp_path_factory.mktemp("camera") / "squat_side_01.y4m"
+    return write_y4m(shared_videos / "squat_side_01.mp4", out)
+
+
+def test_live_webcam_counts_reps_from_the_fake_camera(server, pw, fake_camera):
+    flags = (
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={fake_camera}", "--allow-loopback-in-peer-connection",
+    )
+    browser = launch_chromium(pw, extra_args=flags)
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1300, "height": 1100})
+    page = context.new_page()
+    try:
+        page.goto(server)
+        page.get_by_role("link", name="Live webcam").click()
+        page.get_by_role("heading", name="Live webcam").wait_for(timeout=30_000)
+        component = page.frame_locator("iframe[title*='webrtc']")
+        component.get_by_role("button", name="START").click(timeout=60_000)
+        page.get_by_text("Skeleton found").wait_for(timeout=90_000)
+        screenshot(page, "live_skeleton")
+        status = page.get_by_text(re.compile(r"Reps: \d+"))
+        deadline = time.monotonic() + 120
+        reps = 0
+        while time.monotonic() < deadline and reps < 2:
+            text = status.first.inner_text()
+            reps = int(re.search(r"Reps: (\d+)", text).group(1))
+            time.sleep(1)
+        print(f"\nLIVE: {text}")
+        screenshot(page, "live_counting")
+        assert reps >= 2, text
+        component.get_by_role("button", name="STOP").click()
+        page.get_by_role("heading", name="Results").wait_for(timeout=120_000)
+        page.get_by_role("heading", name="Every rep").wait_for(timeout=30_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        page.locator('[data-testid="stDataFrame"] table[role="grid"]').wait_for(state="attached", timeout=30_000)
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video');"  # the camera's <video> is in the iframe
+            " return v && v.readyState >= 2 && isFinite(v.duration); }", timeout=60_000)
+        assert page.get_by_role("button", name="Annotated video (MP4)").is_visible()
+        page.wait_for_timeout(1000)
+        screenshot(page, "live_results")
+    finally:
+        context.close()
+        browser.close()

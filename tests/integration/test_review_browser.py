@@ -1,0 +1,139 @@
+"""The clinician review page: its flow in a real Chromium, and its edge cases in AppTest.
+
+In the browser, two sessions of one subject are analysed from the real front-view
+single-leg-squat landmark track (its first and second half), saved to a
+fresh database (an SQLite file, then PostgreSQL: the ``db_url`` fixture) with key frames drawn from those landmarks, and reviewed
+in the browser: open the queue, confirm one flag, dismiss another with a
+note, and see the history chart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser_util import launch_chromium, screenshot, streamlit_server
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+from test_store import sample_analysis
+
+from knee_cv.core.analysis import analyze
+from knee_cv.media.render import rep_thumbnail
+from knee_cv.media.trackio import load_track
+from knee_cv.store import sessions as store
+
+PAGE = str(Path(__file__).resolve().parents[2] / "knee_cv" / "app" / "pages" / "review.py")
+TIMEOUT_MS = 60_000
+
+
+def _settle(page) -> None:
+    """Wait until the Streamlit script run has finished and the page shows its result."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+
+
+def _save_two_sessions(track_path, db_url: str) -> int:
+    """Save both halves of a real track as sessions of subject SLS01; return how many flags they raised."""
+    track = load_track(track_path)
+    half = len(track) // 2
+    n_flags = 0
+    for part, month in ((track.slice(0, half), 1), (track.slice(half, len(track)), 2)):
+        analysis = analyze(part)
+        canvas = np.full((part.height, part.width, 3), 40, np.uint8)  # no video exists for this track
+        frames = {rep.index: rep_thumbnail(canvas, part.xy[rep.bottom_frame], rep) for rep in analysis.reps}
+        store.save_analysis(analysis, "SLS01", key_frames=frames,
+                            recorded_at=datetime(2026, month, 14, 9, 0, tzinfo=timezone.utc), db_url=db_url)
+        n_flags += sum(len(rep.flags) for rep in analysis.reps)
+    return n_flags
+
+
+@pytest.mark.browser
+def test_review_flow(shared_landmarks, db_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    n_flags = _save_two_sessions(shared_landmarks / "sls_front_ref_01.csv", db_url)
+    assert n_flags >= 2, "the real front-view track should raise at least two flags"
+
+    with streamlit_server({"KNEE_CV_DB_URL": db_url}) as url, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/review", timeout=TIMEOUT_MS)
+        queue_tab = page.get_by_role("tab", name=f"Review queue ({n_flags})")
+        expect(queue_tab).to_be_visible(timeout=TIMEOUT_MS)
+        _settle(page)
+        forms = page.locator('[data-testid="stForm"]')
+        expect(forms.first).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.get_by_role("img").first).to_be_visible()  # the deepest frame
+        screenshot(page, "review_queue")
+
+        first = forms.first
+        first_reason = first.locator('[data-testid="stMarkdownContainer"]').first.inner_text()
+        first.get_by_role("button", name="Confirm").click()
+        expect(page.get_by_role("tab", name=f"Review queue ({n_flags - 1})")).to_be_visible(timeout=TIMEOUT_MS)
+        _settle(page)
+
+        second = forms.first
+        second.get_by_label("Note").fill("landmark jitter at the hip, not a real drop")
+        second.get_by_label("Note").press("Tab")
+        second.get_by_role("button", name="Dismiss").click()
+        expect(page.get_by_role("tab", name=f"Review queue ({n_flags - 2})")).to_be_visible(timeout=TIMEOUT_MS)
+        _settle(page)
+        screenshot(page, "review_after_decisions")
+
+        page.get_by_role("tab", name="Subjects (1)").click()
+        chart = page.locator('[data-testid="stPlotlyChart"]', has_text="SDD")
+        expect(chart).to_be_visible(timeout=TIMEOUT_MS)
+        expect(chart.get_by_text("FPPA left")).to_be_visible()
+        expect(chart.get_by_text("FPPA right")).to_be_visible()
+        expect(page.get_by_role("button", name="Download PDF report")).to_be_visible()
+        screenshot(page, "review_history")
+        browser.close()
+
+    reviewed = [f for f in store.list_flags(subject_id="SLS01", db_url=db_url) if f.reviews]
+    assert sorted(f.decision for f in reviewed) == ["confirm", "dismiss"]
+    confirmed = next(f for f in reviewed if f.decision == "confirm")
+    dismissed = next(f for f in reviewed if f.decision == "dismiss")
+    assert confirmed.reason in first_reason
+    assert dismissed.reviews[0].note == "landmark jitter at the hip, not a real drop"
+    assert len(store.review_queue(db_url=db_url)) == n_flags - 2
+
+
+@pytest.fixture
+def local_page(db_url, monkeypatch):
+    """The review page in AppTest on 127.0.0.1, over a store holding one session of P001."""
+    url = db_url
+    store.save_analysis(sample_analysis(), "P001", db_url=url)
+    monkeypatch.setenv(store.DB_URL_ENV, url)
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield url, AppTest.from_file(PAGE, default_timeout=60)
+    config.set_option("server.address", before)
+
+
+def test_dismiss_needs_a_note_and_a_name(local_page):
+    url, at = local_page
+    at.run()
+    assert not at.exception
+    dismiss = next(b for b in at.button if b.label == "Dismiss")
+    dismiss.click().run()
+    assert any("Say why you dismiss" in e.value for e in at.error)
+    at.sidebar.text_input(key="knee_cv_local_reviewer").input("")
+    next(b for b in at.button if b.label == "Confirm").click().run()
+    assert any("Enter your name" in e.value for e in at.error)
+    assert store.count_open_flags(db_url=url) == 3  # nothing was recorded
+
+
+def test_delete_subject_needs_its_code_typed(local_page):
+    url, at = local_page
+    at.run()
+    delete = at.button(key="delete-button-P001")
+    assert delete.disabled
+    at.text_input(key="delete-P001").input("P00").run()
+    assert at.button(key="delete-button-P001").disabled
+    at.text_input(key="delete-P001").input("P001").run()
+    at.button(key="delete-button-P001").click().run()
+    assert not at.exception
+    assert store.list_subjects(db_url=url) == []
+    assert any("No saved sessions yet" in i.value for i in at.info)

@@ -32,14 +32,14 @@ from knee_cv.core.analysis import analyze
 from knee_cv.core.assessment import FRONTAL_VIEWS
 from knee_cv.core.filters import OneEuroFilter
 from knee_cv.core.landmarks import NUM_LANDMARKS
+from knee_cv.core.reps import lifted_foot_stance
 from knee_cv.core.track import PoseTrack
+from knee_cv.core.view import dominant_view
 from knee_cv.media.pose import LivePoseEstimator
 from knee_cv.media.render import NEUTRAL, annotate_frame
 
 #: Seconds between two runs of the live analysis.
 ANALYSIS_INTERVAL_S = 0.5
-#: Ankle height difference (leg lengths) beyond which one foot counts as lifted (as in analysis).
-LIFTED_FOOT = 0.04
 #: Frames over which the lifted foot is judged for the live stance leg.
 STANCE_WINDOW = 10
 #: Longest live session kept, in seconds (older frames are dropped).
@@ -75,33 +75,6 @@ class LiveStatus:
     stance_leg: str | None = None
     fppa_deg: float = float("nan")
     view: str = "none"
-
-
-def stance_from_feet(xy: np.ndarray) -> str | None:
-    """The stance leg judged from which foot is lifted in the last frames.
-
-    Parameters
-    ----------
-    xy : ndarray, shape (T, 33, 2)
-        Recent landmark pixels.
-
-    Returns
-    -------
-    str or None
-        ``"right"`` when the left foot is lifted (see
-        :func:`knee_cv.core.kinematics.ankle_height_difference`), ``"left"`` when
-        the right one is, ``"both"`` when neither, None without ankles.
-    """
-    diff = kin.ankle_height_difference(xy)
-    finite = diff[np.isfinite(diff)]
-    if not finite.size:
-        return None
-    median = float(np.median(finite))
-    if median > LIFTED_FOOT:
-        return "right"
-    if median < -LIFTED_FOOT:
-        return "left"
-    return "both"
 
 
 class LiveSession:
@@ -189,14 +162,14 @@ class LiveSession:
             if len(track) < 2:
                 continue
             analysis = analyze(track, live=True)
-            stance = stance_from_feet(track.xy[-STANCE_WINDOW:])
-            views = analysis.series["view"][-STANCE_WINDOW:]
-            seen = views[views != "none"]
-            labels, counts = np.unique(seen, return_counts=True)
+            recent = slice(-STANCE_WINDOW, None)
+            stance = lifted_foot_stance(kin.ankle_height_difference(track.xy[recent]),
+                                        analysis.thresholds["stance"]["planted_tolerance"])
+            view, _ = dominant_view(analysis.series["view"], analysis.series["view_confidence"], recent)
             with self._lock:
                 self.status.reps = len(analysis.reps)
                 self.status.stance_leg = stance
-                self.status.view = str(labels[np.argmax(counts)]) if seen.size else "none"
+                self.status.view = view
 
     # ------------------------------------------------------------ script thread
     def track(self) -> PoseTrack:

@@ -23,7 +23,7 @@ from knee_cv.core.reps import BOTH, LEFT, RIGHT, find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
-from knee_cv.core.view import classify_view
+from knee_cv.core.view import classify_view, dominant_view
 
 #: The landmarks the analysis measures (only these are cleaned); they must be inside the
 #: frame for the body to count as fully in view.
@@ -33,7 +33,7 @@ BODY_LANDMARKS = (
 )
 
 
-def measured_landmarks(track: PoseTrack, live: bool = False) -> np.ndarray:
+def measured_landmarks(track: PoseTrack, live: bool = False, filters: dict[str, Any] | None = None) -> np.ndarray:
     """The landmark positions the analysis measures, for drawing what was measured.
 
     Parameters
@@ -41,6 +41,9 @@ def measured_landmarks(track: PoseTrack, live: bool = False) -> np.ndarray:
     track : PoseTrack
     live : bool
         As for :func:`analyze`.
+    filters : dict, optional
+        The ``filters`` table the analysis used (``Analysis.thresholds``);
+        the packaged one when None (results saved before it was recorded).
 
     Returns
     -------
@@ -52,7 +55,7 @@ def measured_landmarks(track: PoseTrack, live: bool = False) -> np.ndarray:
     """
     xy = track.xy.copy()
     if len(track):
-        xy[:, list(BODY_LANDMARKS)] = clean(track, live=live, landmarks=BODY_LANDMARKS)[:, list(BODY_LANDMARKS)]
+        xy[:, list(BODY_LANDMARKS)] = clean(track, live=live, landmarks=BODY_LANDMARKS, params=filters)[:, list(BODY_LANDMARKS)]
     return xy
 
 
@@ -72,18 +75,6 @@ def _hip_above_knee(xy: np.ndarray, leg: str, standing: np.ndarray) -> np.ndarra
         reference = thigh[np.isfinite(thigh)]
     length = float(np.median(reference)) if reference.size else float("nan")
     return (knee[:, 1] - hip[:, 1]) / length
-
-
-def _session_view(labels: np.ndarray, confidence: np.ndarray, frames: np.ndarray) -> tuple[str, float]:
-    """The most common view over ``frames`` (ignoring "none") and its mean confidence."""
-    chosen = labels[frames]
-    seen = chosen[chosen != "none"]
-    if not seen.size:
-        return "none", 0.0
-    names, counts = np.unique(seen, return_counts=True)
-    view = str(names[np.argmax(counts)])
-    conf = confidence[frames][chosen == view]
-    return view, float(np.nanmean(conf)) if np.isfinite(conf).any() else 0.0
 
 
 def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[list[str], bool]:
@@ -151,8 +142,9 @@ def analyze(
     n = len(track)
     messages, blocking = _recording_problems(track, thresholds)
 
-    xy = clean(track, live=live, landmarks=BODY_LANDMARKS) if n else track.xy
-    views, view_conf = classify_view(xy, track.visibility) if n else (np.array([], dtype=str), np.array([]))
+    xy = clean(track, live=live, landmarks=BODY_LANDMARKS, params=thresholds["filters"]) if n else track.xy
+    no_views = (np.array([], dtype=str), np.array([]))
+    views, view_conf = classify_view(xy, track.visibility, params=thresholds["view"]) if n else no_views
     views = np.asarray(views).astype(str)
     view_conf = np.asarray(view_conf, dtype=float)
     leg_px = _standing_leg_length(xy)
@@ -174,7 +166,7 @@ def analyze(
         segments, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
         leg_length_px=leg_px, ankle_height_difference=feet,
         knee_flexion_left=flexion[LEFT], knee_flexion_right=flexion[RIGHT], frontal=is_frontal(views),
-        oblique=views == "oblique",
+        oblique=views == "oblique", params=thresholds["stance"],
     )
     stance = np.full(n, "", dtype=object)
     for seg, leg in zip(segments, legs):
@@ -205,7 +197,7 @@ def analyze(
             f"No squat was found: the hips never went down by {100 * thresholds['reps']['min_depth']:.0f} % "
             "of leg length. Do 3-5 slow single-leg squats on each leg, standing tall between them.")
     in_reps = stance != ""
-    view, view_confidence = _session_view(views, view_conf, in_reps if in_reps.any() else track.has_pose)
+    view, view_confidence = dominant_view(views, view_conf, in_reps if in_reps.any() else track.has_pose)
     exercise = _exercise(legs)
     summary = summarize(reps, view=view, view_confidence=view_confidence, exercise=exercise,
                         messages=messages, thresholds=thresholds, blocking=blocking)

@@ -8,28 +8,32 @@ take the real frame times ``t`` (seconds) where the rate matters, so 30 fps,
 Defaults follow the field (see CLINICAL.md, "Signal processing"): Hampel
 window 7 for outliers, linear filling of short gaps only, 4th-order zero-lag
 Butterworth at 6 Hz offline (Sports2D), One Euro (min_cutoff 0.1, beta 40,
-MediaPipe's own) live.
+MediaPipe's own) live. :func:`clean` takes its numbers from the ``[filters]``
+table of thresholds.toml.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
+from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 
 #: MAD -> standard deviation for normally distributed data.
 _MAD_TO_SIGMA = 1.4826
 
 
-def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02) -> np.ndarray:
+def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02,
+         min_presence: float = 0.5) -> np.ndarray:
     """Landmark positions with untrustworthy points set to NaN.
 
     A point is dropped where its visibility is below ``min_visibility``,
-    where its presence is below 0.5 (when the source gives presence), or
+    where its presence is below ``min_presence`` (when the source gives presence), or
     where it lies outside the frame by more than ``margin`` times the frame
     size on either axis. MediaPipe keeps inventing legs that left the frame,
     often with high visibility, so the position test matters as much as the
@@ -42,6 +46,8 @@ def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02) ->
         Lowest accepted visibility score (0.5 is MediaPipe's own drawing threshold).
     margin : float
         Accepted distance outside the frame, as a fraction of width / height.
+    min_presence : float
+        Lowest accepted presence score (0.5 is MediaPipe's own threshold).
 
     Returns
     -------
@@ -53,7 +59,7 @@ def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02) ->
     off = (xy < -margin * size) | (xy > (1 + margin) * size)
     outside = off[..., 0] | off[..., 1]
     low_score = ~(track.visibility >= min_visibility)  # NaN visibility counts as low
-    absent = track.presence < 0.5  # NaN presence (unknown) does not count
+    absent = track.presence < min_presence  # NaN presence (unknown) does not count
     xy[outside | low_score | absent] = np.nan
     return xy
 
@@ -495,7 +501,8 @@ def one_euro(t: np.ndarray, x: np.ndarray, **params) -> np.ndarray:
     return np.stack([smoother(ti, xi) for ti, xi in zip(t, x)]) if len(x) else x.copy()
 
 
-def clean(track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None = None) -> np.ndarray:
+def clean(track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None = None,
+          params: dict[str, Any] | None = None) -> np.ndarray:
     """The standard clean-up of a track's landmark positions.
 
     gate -> hampel -> fill_gaps -> lowpass (offline) or One Euro (``live``).
@@ -511,17 +518,25 @@ def clean(track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None 
         Clean only these landmarks (the others come back NaN); default all.
         Each landmark is cleaned on its own, so the result for one does not
         depend on which others are asked for.
+    params : dict, optional
+        The ``filters`` table of :func:`knee_cv.core.thresholds.load_thresholds`
+        (cut-offs, window, gap length); the packaged one by default.
 
     Returns
     -------
     ndarray, shape (T, 33, 2)
         Cleaned pixel positions; NaN where no trustworthy value exists.
     """
-    gated = gate(track)
+    p = params if params is not None else load_thresholds()["filters"]
+    gated = gate(track, min_visibility=p["min_visibility"], margin=p["frame_margin"], min_presence=p["min_presence"])
     chosen = list(range(gated.shape[1])) if landmarks is None else list(landmarks)
-    xy = hampel(gated[:, chosen])
-    xy = fill_gaps(track.t, xy)
-    xy = one_euro(track.t, xy, beta=40.0 / max(track.height, 1)) if live else lowpass(track.t, xy)
+    xy = hampel(gated[:, chosen], window=int(p["hampel_window"]), n_sigmas=p["hampel_sigmas"])
+    xy = fill_gaps(track.t, xy, max_gap_s=p["max_gap_s"])
+    if live:
+        xy = one_euro(track.t, xy, min_cutoff=p["one_euro_min_cutoff"], beta=p["one_euro_beta"] / max(track.height, 1),
+                      d_cutoff=p["one_euro_d_cutoff"])
+    else:
+        xy = lowpass(track.t, xy, cutoff_hz=p["lowpass_hz"], order=int(p["lowpass_order"]))
     result = np.full_like(gated, np.nan)
     result[:, chosen] = xy
     return result

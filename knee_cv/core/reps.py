@@ -10,10 +10,13 @@ timestamps, so variable frame rates and pauses do not bend the timing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 from scipy.signal import find_peaks
+
+from knee_cv.core.thresholds import load_thresholds
 
 #: Stance-leg labels: one leg planted, or both (a two-leg squat).
 LEFT, RIGHT, BOTH = "left", "right", "both"
@@ -248,6 +251,35 @@ def _rolling_median(values: np.ndarray, width: int = 5) -> np.ndarray:
     return np.where(count > 0, 0.5 * (low + high), np.nan)
 
 
+def lifted_foot_stance(ankle_height_difference: np.ndarray, planted_tolerance: float) -> str | None:
+    """The stance leg told by which foot is lifted, for a few recent frames (the live view).
+
+    Parameters
+    ----------
+    ankle_height_difference : ndarray, shape (T,)
+        (right ankle y - left ankle y) / leg length: positive = left ankle
+        higher in the image (:func:`knee_cv.core.kinematics.ankle_height_difference`).
+    planted_tolerance : float
+        Median height difference (fraction of leg length) up to which both
+        feet count as level: the ``stance`` table's value, as for :func:`stance_legs`.
+
+    Returns
+    -------
+    str or None
+        ``"right"`` when the left foot is lifted, ``"left"`` when the right
+        one is, ``"both"`` when neither, None without ankles.
+    """
+    finite = ankle_height_difference[np.isfinite(ankle_height_difference)]
+    if not finite.size:
+        return None
+    median = float(np.median(finite))
+    if median > planted_tolerance:
+        return RIGHT
+    if median < -planted_tolerance:
+        return LEFT
+    return BOTH
+
+
 def stance_legs(
     segments: list[Segment],
     *,
@@ -259,8 +291,7 @@ def stance_legs(
     knee_flexion_right: np.ndarray,
     frontal: np.ndarray,
     oblique: np.ndarray | None = None,
-    planted_tolerance: float = 0.04,
-    flexion_tolerance_deg: float = 15.0,
+    params: dict[str, Any] | None = None,
 ) -> list[str]:
     """The stance leg of each rep: ``"left"``, ``"right"`` or ``"both"``.
 
@@ -305,11 +336,13 @@ def stance_legs(
         True where the view is frontal or oblique.
     oblique : ndarray of bool, shape (T,), optional
         True where the view is oblique (default: nowhere).
-    planted_tolerance : float
-        Ankle motion and height difference (fraction of leg length) under
-        which a foot counts as planted / both feet as level.
-    flexion_tolerance_deg : float
-        Difference in knee-flexion change under which both knees bend alike.
+    params : dict, optional
+        The ``stance`` table of :func:`knee_cv.core.thresholds.load_thresholds`
+        (the packaged one by default): ``planted_tolerance``, the ankle motion
+        and height difference (fraction of leg length) under which a foot
+        counts as planted / both feet as level; ``flexion_tolerance_deg``, the
+        difference in knee-flexion change under which both knees bend alike;
+        the weights of the frontal score and the clip of the side one.
 
     Returns
     -------
@@ -318,6 +351,8 @@ def stance_legs(
     """
     if not segments:
         return []
+    p = params if params is not None else load_thresholds()["stance"]
+    planted_tolerance, flexion_tolerance_deg, limit = p["planted_tolerance"], p["flexion_tolerance_deg"], p["side_limit"]
     starts = np.array([seg.start for seg in segments])
     stops = np.array([seg.end + 1 for seg in segments])
     bottoms = np.array([seg.bottom for seg in segments])
@@ -345,6 +380,6 @@ def stance_legs(
     both = np.where(is_frontal, planted & (level | (is_oblique & knees_alike)), knees_alike)
     score = np.where(
         is_frontal,
-        3.0 * still + 0.5 * np.clip(flex / flexion_tolerance_deg, -1, 1),
-        still + np.clip(height / planted_tolerance, -3, 3) + np.clip(flex / flexion_tolerance_deg, -3, 3))
+        p["frontal_still_weight"] * still + p["frontal_flexion_weight"] * np.clip(flex / flexion_tolerance_deg, -1, 1),
+        still + np.clip(height / planted_tolerance, -limit, limit) + np.clip(flex / flexion_tolerance_deg, -limit, limit))
     return [BOTH if b else LEFT if sc >= 0 else RIGHT for b, sc in zip(both, score)]

@@ -13,28 +13,23 @@ percentile of the ratio per clip, portrait 1080 x 1920 assumed for the CSVs):
 * pistol_side_ref_01 (side, deep pistol squats, torso folds): 0.07 - 0.35, median 0.18
 * synthetic frontal person (shoulders 0.38 m, hips 0.28 m, trunk 0.52 m): 0.63
 
-So ratio < :data:`SIDE_MAX` (0.25) is "side", >= :data:`FRONTAL_MIN` (0.45)
+So ratio < ``side_max`` (0.25) is "side", >= ``frontal_min`` (0.45)
 is "frontal" (about 45 deg of turn from a 0.64 frontal ratio, cos 45 = 0.71),
 and between is "oblique". The ratio is median-filtered over about
-:data:`SMOOTH_S` (0.5 s) before labelling so that labels do not flicker.
+``smooth_s`` (0.5 s) before labelling so that labels do not flicker. The
+numbers are the ``[view]`` table of thresholds.toml.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from knee_cv.core.filters import rolling_median
 from knee_cv.core.kinematics import hip_midpoint, shoulder_midpoint
 from knee_cv.core.landmarks import Landmark
-
-#: Width/trunk ratio below which the view is "side".
-SIDE_MAX = 0.25
-#: Width/trunk ratio from which the view is "frontal".
-FRONTAL_MIN = 0.45
-#: Length of the median filter on the ratio, seconds.
-SMOOTH_S = 0.5
-#: Ratio distance from a threshold at which confidence reaches 1.
-_FULL_CONFIDENCE_MARGIN = 0.15
+from knee_cv.core.thresholds import load_thresholds
 
 VIEWS = ("frontal", "oblique", "side", "none")
 
@@ -62,7 +57,7 @@ def width_ratio(xy: np.ndarray) -> np.ndarray:
 
 
 def classify_view(xy: np.ndarray, visibility: np.ndarray | None = None,
-                  t: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  t: np.ndarray | None = None, params: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Label each frame "frontal", "oblique", "side" or "none".
 
     Parameters
@@ -75,29 +70,62 @@ def classify_view(xy: np.ndarray, visibility: np.ndarray | None = None,
     t : ndarray, shape (T,), optional
         Frame times in seconds, to size the 0.5 s smoothing window; 30 fps
         is assumed without it.
+    params : dict, optional
+        The ``view`` table of :func:`knee_cv.core.thresholds.load_thresholds`
+        (cut-offs, smoothing); the packaged one by default.
 
     Returns
     -------
     labels : ndarray of str, shape (T,)
         "none" where shoulders or hips are missing (no pose).
     confidence : ndarray, shape (T,)
-        In [0, 1]: 0.5 on a threshold, 1 at 0.15 or more from the nearest
-        one (times the visibility, if given); 0 for "none".
+        In [0, 1]: 0.5 on a threshold, 1 at ``full_confidence_margin`` (0.15)
+        or more from the nearest one (times the visibility, if given); 0 for "none".
     """
+    p = params if params is not None else load_thresholds()["view"]
+    side_max, frontal_min = p["side_max"], p["frontal_min"]
     fps = 1.0 / float(np.median(np.diff(t))) if t is not None and len(t) > 1 else 30.0
     raw = width_ratio(xy)
-    ratio = np.where(np.isfinite(raw), rolling_median(raw, int(round(SMOOTH_S * fps)) | 1), np.nan)
+    ratio = np.where(np.isfinite(raw), rolling_median(raw, int(round(p["smooth_s"] * fps)) | 1), np.nan)
     labels = np.full(len(ratio), "none", dtype=object)
-    labels[ratio < SIDE_MAX] = "side"
-    labels[(ratio >= SIDE_MAX) & (ratio < FRONTAL_MIN)] = "oblique"
-    labels[ratio >= FRONTAL_MIN] = "frontal"
-    margin = np.minimum(np.abs(ratio - SIDE_MAX), np.abs(ratio - FRONTAL_MIN))
-    confidence = np.clip(0.5 + 0.5 * margin / _FULL_CONFIDENCE_MARGIN, 0.0, 1.0)
+    labels[ratio < side_max] = "side"
+    labels[(ratio >= side_max) & (ratio < frontal_min)] = "oblique"
+    labels[ratio >= frontal_min] = "frontal"
+    margin = np.minimum(np.abs(ratio - side_max), np.abs(ratio - frontal_min))
+    confidence = np.clip(0.5 + 0.5 * margin / p["full_confidence_margin"], 0.0, 1.0)
     if visibility is not None:
         torso = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
         confidence = confidence * np.clip(np.nan_to_num(visibility[:, torso]).mean(axis=1), 0, 1)
     confidence = np.where(np.isfinite(ratio), confidence, 0.0)
     return labels.astype(str), confidence
+
+
+def dominant_view(labels: np.ndarray, confidence: np.ndarray, frames: np.ndarray | slice) -> tuple[str, float]:
+    """The most common view over some frames, ignoring "none", and its mean confidence.
+
+    Parameters
+    ----------
+    labels, confidence : ndarray, shape (T,)
+        From :func:`classify_view`.
+    frames : ndarray of bool or int, or slice
+        The frames to look at (a boolean mask, indices, or a slice such as
+        the last frames of a live stream).
+
+    Returns
+    -------
+    view : str
+        "none" when no frame there has a view.
+    confidence : float
+        Mean confidence of the frames with that view, in [0, 1].
+    """
+    chosen = np.asarray(labels)[frames]
+    seen = chosen[chosen != "none"]
+    if not seen.size:
+        return "none", 0.0
+    names, counts = np.unique(seen, return_counts=True)
+    view = str(names[np.argmax(counts)])
+    conf = np.asarray(confidence, dtype=float)[frames][chosen == view]
+    return view, float(np.nanmean(conf)) if np.isfinite(conf).any() else 0.0
 
 
 def view_stretches(t: np.ndarray, labels: np.ndarray) -> list[tuple[float, float, str]]:

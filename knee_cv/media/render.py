@@ -416,7 +416,7 @@ def annotate_video(
         If the video cannot be read.
     """
     bottoms = {rep.bottom_frame: rep for rep in analysis.reps}
-    drawn = measured_landmarks(track)
+    drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
     thumbnails: dict[int, bytes] = {}
     step = float(np.median(np.diff(track.t))) if len(track) > 1 else 1.0 / max(track.fps, 1.0)
     time_base = Fraction(1, 1000)
@@ -543,7 +543,7 @@ def rep_key_frames(
     """
     if not analysis.reps:
         return {}
-    drawn = measured_landmarks(track)
+    drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
     wanted = {rep.index: float(track.t[rep.bottom_frame]) for rep in analysis.reps}
     best: dict[int, tuple[float, np.ndarray]] = {}
     last = max(wanted.values())

@@ -190,3 +190,21 @@ def test_recording_problems_say_what_to_change():
     short = analyze(track.slice(0, 10)).summary
     assert not short.measurable and short.exercise == "no squat"
     assert any(m.startswith("The recording is too short (10 frames") for m in short.messages)
+
+
+def test_decision_tables_are_passed_in_not_read_at_import():
+    """The filter, view and stance numbers come from the thresholds given to analyze()."""
+    track, _ = synthetic_squats(n_reps=2, stance_legs="left", yaw_deg=20.0)
+    default = analyze(track)
+    assert default.summary.view == "frontal" and [r.leg for r in default.reps] == ["left", "left"]
+    # A frontal cut-off above any real torso ratio turns the same frontal person "oblique".
+    oblique = analyze(track, thresholds=load_thresholds(overrides={"view": {"frontal_min": 2.0}}))
+    assert oblique.summary.view == "oblique"
+    # A planted-foot tolerance wider than the lifted foot's height makes every rep two-legged.
+    loose = analyze(track, thresholds=load_thresholds(overrides={"stance": {"planted_tolerance": 5.0}}))
+    assert [r.leg for r in loose.reps] == ["both", "both"]
+    # No visibility passes a gate at 1.01: nothing is left to measure.
+    gated = analyze(track, thresholds=load_thresholds(overrides={"filters": {"min_visibility": 1.01}}))
+    assert not gated.reps
+    for table in ("filters", "view", "stance"):
+        assert load_thresholds()[table]["source"]

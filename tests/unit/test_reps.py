@@ -9,7 +9,8 @@ from synthetic import synthetic_squats
 from knee_cv.core import kinematics as kin
 from knee_cv.core.filters import clean
 from knee_cv.core.landmarks import Landmark
-from knee_cv.core.reps import BOTH, LEFT, RIGHT, find_dips, stance_legs
+from knee_cv.core.reps import BOTH, LEFT, RIGHT, find_dips, lifted_foot_stance, stance_legs
+from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.trackio import load_track
 
@@ -142,3 +143,11 @@ def test_pistol_five_full_depth_reps_on_left(shared_landmarks):
     np.testing.assert_allclose(track.t[[r.bottom for r, _ in full]], [6.4, 11.1, 15.2, 20.3, 27.8], atol=0.6)
     assert [leg for _, leg in full] == [LEFT] * 5
     assert all(track.t[r.bottom] < 3.5 for r in reps if r.depth <= 0.4 or r.partial)
+
+
+def test_lifted_foot_stance_for_the_live_view():
+    tolerance = load_thresholds()["stance"]["planted_tolerance"]
+    assert lifted_foot_stance(np.array([0.10, 0.12, np.nan]), tolerance) == RIGHT  # left foot higher
+    assert lifted_foot_stance(np.array([-0.10, -0.09]), tolerance) == LEFT
+    assert lifted_foot_stance(np.array([0.01, -0.02]), tolerance) == BOTH
+    assert lifted_foot_stance(np.array([np.nan]), tolerance) is None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from synthetic import synthetic_squats
 
-from knee_cv.core.view import classify_view, view_stretches
+from knee_cv.core.view import classify_view, dominant_view, view_stretches
 from knee_cv.media.trackio import load_track
 
 
@@ -50,3 +50,11 @@ def test_view_turns_and_stretches():
     assert stretches[-1][1] == t[-1]
     assert stretches[2][1] == pytest.approx(t[len(front) - 1], abs=0.2)
     assert view_stretches(t[:0], labels[:0]) == []
+
+
+def test_dominant_view_ignores_frames_without_a_pose():
+    labels = np.array(["none", "side", "frontal", "frontal", "none"])
+    confidence = np.array([0.0, 0.9, 0.6, 0.8, 0.0])
+    assert dominant_view(labels, confidence, slice(None)) == ("frontal", pytest.approx(0.7))
+    assert dominant_view(labels, confidence, slice(-2, None)) == ("frontal", pytest.approx(0.8))
+    assert dominant_view(labels, confidence, labels == "none") == ("none", 0.0)

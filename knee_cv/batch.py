@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from knee_cv import __version__
+from knee_cv.core.labels import SIDES
 from knee_cv.core.result import Analysis
 from knee_cv.errors import KneeCvError
 from knee_cv.media.video import VIDEO_SUFFIXES
@@ -227,7 +228,7 @@ def _analysis_fields(analysis: Analysis) -> dict[str, Any]:
         "view": summary.view, "exercise": summary.exercise, "reps": summary.n_reps,
         "reliable_reps": summary.n_reliable, "rating": summary.rating or "",
     }
-    for side in ("left", "right"):
+    for side in SIDES:
         leg = legs.get(side)
         fields[f"fppa_{side}_deg"] = _number(leg.fppa_deg, 1) if leg else ""
         fields[f"pelvic_drop_{side}_deg"] = _number(leg.pelvic_drop_deg, 1) if leg else ""

@@ -126,7 +126,7 @@ def real_rows():
             other = "right" if side == "left" else "left"
             manual = manual_fppa(*[(float(row[f"{j}_x"]), float(row[f"{j}_y"])) for j in ("hip", "knee", "ankle")],
                                  (float(row[f"{other}_hip_x"]), float(row[f"{other}_hip_y"])))
-            frame = float(result.series[f"fppa_{side}"][int(np.argmin(np.abs(track.t - t)))])
+            frame = float(result.series.leg(side).fppa[int(np.argmin(np.abs(track.t - t)))])
             rep = min(result.reps, key=lambda r: abs(r.t_bottom - t), default=None)
             at_bottom = row["phase"] == "bottom" and rep is not None and abs(rep.t_bottom - t) < 0.5
             frames.append([clip, row["phase"], side, f"{t:.2f}", f"{manual:.1f}", f"{frame:.1f}",

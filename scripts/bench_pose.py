@@ -244,9 +244,9 @@ def fppa_table(folder: Path) -> None:
                   f"{_largest_change(reliable):26.2f} deg {_largest_change(pairs):7.2f}", flush=True)
     # The one real 60 fps clip has no reps (a balance, not a squat): compare its per-frame FPPA instead.
     capped, full = analyze(track_video(PHONE_SOURCE)), analyze(track_video(PHONE_SOURCE, max_rate_hz=None))
-    t_capped, t_full = capped.series["t"], full.series["t"]
+    t_capped, t_full = capped.series.t, full.series.t
     common = np.isin(t_full, t_capped)
-    changes = np.concatenate([np.abs(capped.series[f"fppa_{leg}"] - full.series[f"fppa_{leg}"][common])
+    changes = np.concatenate([np.abs(capped.series.leg(leg).fppa - full.series.leg(leg).fppa[common])
                               for leg in ("left", "right")])
     changes = changes[np.isfinite(changes)]
     print(f"{PHONE_SOURCE.name}: {len(t_capped)}/{len(t_full)} frames, no reps; per-frame FPPA change over "

@@ -29,8 +29,8 @@ import numpy as np
 from knee_cv.app.recorder import Recorder
 from knee_cv.core import kinematics as kin
 from knee_cv.core.analysis import analyze
-from knee_cv.core.assessment import FRONTAL_VIEWS
 from knee_cv.core.filters import OneEuroFilter
+from knee_cv.core.labels import FRONTAL_VIEWS, SIDES, Leg, View
 from knee_cv.core.landmarks import NUM_LANDMARKS
 from knee_cv.core.reps import lifted_foot_stance
 from knee_cv.core.track import PoseTrack
@@ -58,23 +58,22 @@ class LiveStatus:
         Frames where a person was found.
     reps : int
         Reps found so far by the live analysis.
-    stance_leg : str or None
-        ``"left"``, ``"right"``, ``"both"`` or None when unknown.
+    stance_leg : Leg or None
+        None when unknown.
     fppa_deg : float
         Current smoothed FPPA of the stance leg, degrees, positive = valgus
         (NaN when unknown or when the view is not frontal).
-    view : str
-        Camera view of the last frames: "frontal", "oblique", "side" or
-        "none" (:func:`knee_cv.core.view.classify_view`); FPPA is shown only in
+    view : View
+        Camera view of the last frames (:func:`knee_cv.core.view.classify_view`); FPPA is shown only in
         frontal and oblique views.
     """
 
     frames: int = 0
     frames_with_pose: int = 0
     reps: int = 0
-    stance_leg: str | None = None
+    stance_leg: Leg | None = None
     fppa_deg: float = float("nan")
-    view: str = "none"
+    view: View = View.NONE
 
 
 class LiveSession:
@@ -134,11 +133,11 @@ class LiveSession:
             leg = status.stance_leg
             frontal = status.view in FRONTAL_VIEWS
         if xy is not None:
-            sides = (("left", "right") if leg == "both" else (leg,) if leg else ()) if frontal else ()
+            sides = leg.sides if leg and frontal else ()
             fppa = {side: float(kin.fppa(xy[None], side)[0]) for side in sides}
-            smooth = self._filter(t, np.array([fppa.get("left", np.nan), fppa.get("right", np.nan)]))
-            fppa = {side: value for side, value in zip(("left", "right"), smooth) if side in sides}
-            self.status.fppa_deg = fppa.get(leg, np.nan) if leg in ("left", "right") else np.nan
+            smooth = self._filter(t, np.array([fppa.get(side, np.nan) for side in SIDES]))
+            fppa = {side: value for side, value in zip(SIDES, smooth) if side in sides}
+            self.status.fppa_deg = fppa.get(leg, np.nan) if leg in SIDES else np.nan
             label = f"Reps: {status.reps}" + ("" if frontal else f" ({status.view} view: no FPPA)")
             rgb = annotate_frame(rgb.copy(), xy, visibility, leg=leg, fppa_deg=fppa, rep_label=label,
                                  colour=NEUTRAL)
@@ -165,7 +164,7 @@ class LiveSession:
             recent = slice(-STANCE_WINDOW, None)
             stance = lifted_foot_stance(kin.ankle_height_difference(track.xy[recent]),
                                         analysis.thresholds["stance"]["planted_tolerance"])
-            view, _ = dominant_view(analysis.series["view"], analysis.series["view_confidence"], recent)
+            view, _ = dominant_view(analysis.series.view, analysis.series.view_confidence, recent)
             with self._lock:
                 self.status.reps = len(analysis.reps)
                 self.status.stance_leg = stance

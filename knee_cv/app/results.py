@@ -18,6 +18,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from knee_cv.app.processing import process_with_progress, rep_table
+from knee_cv.core.assessment import leg_name
+from knee_cv.core.labels import Leg
 from knee_cv.core.result import Analysis
 from knee_cv.errors import KneeCvError
 from knee_cv.media.render import rep_colour
@@ -116,7 +118,7 @@ def rep_notes(analysis: Analysis) -> None:
     """One line per rep with something to say: why it is unreliable, or what was found."""
     lines = []
     for rep in analysis.reps:
-        legs = "both legs" if rep.leg == "both" else f"{rep.leg} leg"
+        legs = leg_name(rep.leg)
         if not rep.reliable:
             lines.append(f"- **Rep {rep.index + 1}, {legs}: unreliable**, no angles shown: "
                          + "; ".join(rep.unreliable_reasons))
@@ -141,13 +143,13 @@ def _rgba(colour: tuple[int, int, int], alpha: float) -> str:
 TRACE_COLOURS = {"fppa_left": "#0068c9", "fppa_right": "#83c9ff", "pelvic_drop": "#ff2b2b", "hip_drop": "#ffabab"}
 
 
-def _stance_only(analysis: Analysis, side: str) -> np.ndarray:
-    """``fppa_<side>`` with NaN outside the reps that stand on ``side`` (a free leg's angle means nothing)."""
-    t = np.asarray(analysis.series["t"], dtype=float)
-    values = np.array(analysis.series[f"fppa_{side}"], dtype=float)
+def _stance_only(analysis: Analysis, side: Leg) -> np.ndarray:
+    """FPPA of ``side`` with NaN outside the reps that stand on it (a free leg's angle means nothing)."""
+    t = analysis.series.t
+    values = analysis.series.leg(side).fppa.copy()
     keep = np.zeros(t.shape, dtype=bool)
     for rep in analysis.reps:
-        if rep.leg in (side, "both"):
+        if side in Leg(rep.leg).sides:
             keep |= (t >= rep.t_start) & (t <= rep.t_end)
     values[~keep] = np.nan
     return values
@@ -162,11 +164,12 @@ def time_plots(analysis: Analysis) -> go.Figure:
     on the reps' labels.
     """
     series = analysis.series
-    t = series["t"]
+    t = series.t
     rows = [
-        ("FPPA (°)", [("fppa_left", "left leg"), ("fppa_right", "right leg")], "knee_valgus"),
-        ("Pelvic drop (°)", [("pelvic_drop", "pelvic drop")], "pelvic_drop"),
-        ("Depth (× leg length)", [("hip_drop", "hip drop")], "shallow"),
+        ("FPPA (°)", [("fppa_left", "left leg", _stance_only(analysis, Leg.LEFT)),
+                      ("fppa_right", "right leg", _stance_only(analysis, Leg.RIGHT))], "knee_valgus"),
+        ("Pelvic drop (°)", [("pelvic_drop", "pelvic drop", series.pelvic_drop)], "pelvic_drop"),
+        ("Depth (× leg length)", [("hip_drop", "hip drop", series.hip_drop)], "shallow"),
     ]
     if not analysis.summary.measurable:
         rows = rows[-1:]
@@ -174,13 +177,11 @@ def time_plots(analysis: Analysis) -> go.Figure:
     titles = [f"{title}, threshold {value:g} dashed" if math.isfinite(value) else title
               for (title, _, _), value in zip(rows, limits)]
     fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=titles)
-    for row, ((title, keys, _), value) in enumerate(zip(rows, limits), start=1):
-        for key, label in keys:
-            if key in series:
-                y = _stance_only(analysis, key.removeprefix("fppa_")) if key.startswith("fppa_") else series[key]
-                if np.isfinite(np.asarray(y, dtype=float)).any():
-                    fig.add_trace(go.Scatter(x=t, y=y, name=label, mode="lines", line_color=TRACE_COLOURS[key]),
-                                  row=row, col=1)
+    for row, ((title, traces, _), value) in enumerate(zip(rows, limits), start=1):
+        for key, label, y in traces:
+            if np.isfinite(y).any():
+                fig.add_trace(go.Scatter(x=t, y=y, name=label, mode="lines", line_color=TRACE_COLOURS[key]),
+                              row=row, col=1)
         if math.isfinite(value):
             fig.add_hline(y=value, line_dash="dash", line_color="firebrick", row=row, col=1)
         fig.update_yaxes(title_text=title, row=row, col=1)
@@ -203,7 +204,7 @@ def thumbnails(processed: Processed) -> None:
         cols = st.columns(per_row)
         for col, rep in zip(cols, reps[start:start + per_row]):
             angle = f"FPPA {_deg(rep.fppa_bottom_deg)}" if rep.reliable else "not measurable"
-            legs = "both legs" if rep.leg == "both" else f"{rep.leg} leg"
+            legs = leg_name(rep.leg)
             col.image(processed.thumbnails[rep.index], caption=f"Rep {rep.index + 1}, {legs}: {angle}")
 
 
@@ -294,7 +295,8 @@ def show_results(processed: Processed, key: str = "results") -> None:
     if processed.video is not None:
         left, plot_area = st.columns([2, 3])
         left.video(processed.video, format="video/mp4")
-    plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot")
+    if analysis.series is not None:
+        plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot")
     st.subheader("Every rep")
     rep_dataframe(analysis)
     rep_notes(analysis)

@@ -9,18 +9,28 @@ reach it through :mod:`knee_cv.pipeline`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from knee_cv.core import kinematics as kin
-from knee_cv.core.assessment import FILMING_ADVICE, assess_rep, is_frontal, leg_name, summarize
+from knee_cv.core.assessment import (
+    FILMING_ADVICE,
+    FrameQuality,
+    LegQuality,
+    assess_rep,
+    leg_name,
+    summarize,
+)
 from knee_cv.core.criteria import CRITERIA
 from knee_cv.core.exercises import recommend, safety_note
 from knee_cv.core.filters import clean
+from knee_cv.core.labels import SIDES, Leg, View, is_frontal
 from knee_cv.core.landmarks import Landmark
-from knee_cv.core.reps import BOTH, LEFT, RIGHT, find_dips, stance_legs
+from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.core.view import classify_view, dominant_view
@@ -61,7 +71,7 @@ def measured_landmarks(track: PoseTrack, live: bool = False, filters: dict[str, 
 
 def _standing_leg_length(xy: np.ndarray) -> float:
     """Leg length of the standing body in pixels: 90th percentile of the longer leg per frame."""
-    longer = np.fmax(kin.leg_length(xy, LEFT), kin.leg_length(xy, RIGHT))
+    longer = np.fmax(kin.leg_length(xy, Leg.LEFT), kin.leg_length(xy, Leg.RIGHT))
     finite = longer[np.isfinite(longer)]
     return float(np.percentile(finite, 90)) if finite.size else float("nan")
 
@@ -150,23 +160,20 @@ def analyze(
     leg_px = _standing_leg_length(xy)
     drop = kin.hip_drop(xy, leg_px)
     feet = kin.ankle_height_difference(xy)
-    series: dict[str, np.ndarray] = {"t": track.t}
-    for leg in (LEFT, RIGHT):
-        series[f"fppa_{leg}"] = kin.fppa(xy, leg)
-        series[f"knee_offset_{leg}"] = kin.knee_offset(xy, leg)
-        series[f"knee_flexion_{leg}"] = kin.knee_flexion(xy, leg)
+    per_leg = {leg: LegSeries(fppa=kin.fppa(xy, leg), knee_offset=kin.knee_offset(xy, leg),
+                              knee_flexion=kin.knee_flexion(xy, leg)) for leg in SIDES}
 
     rep_params = {k: v for k, v in thresholds["reps"].items() if k != "source"}
     segments, shallow = find_dips(track.t, drop, **rep_params) if n else ([], [])
     # Where a knee was gated out (the far leg in a side view) its raw position still tells
     # how much it bends, which is all the stance-leg decision needs.
-    flexion = {leg: np.where(np.isnan(series[f"knee_flexion_{leg}"]), kin.knee_flexion(track.xy, leg),
-                             series[f"knee_flexion_{leg}"]) for leg in (LEFT, RIGHT)}
+    flexion = {leg: np.where(np.isnan(per_leg[leg].knee_flexion), kin.knee_flexion(track.xy, leg),
+                             per_leg[leg].knee_flexion) for leg in SIDES}
     legs = stance_legs(
         segments, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
         leg_length_px=leg_px, ankle_height_difference=feet,
-        knee_flexion_left=flexion[LEFT], knee_flexion_right=flexion[RIGHT], frontal=is_frontal(views),
-        oblique=views == "oblique", params=thresholds["stance"],
+        knee_flexion_left=flexion[Leg.LEFT], knee_flexion_right=flexion[Leg.RIGHT], frontal=is_frontal(views),
+        oblique=views == View.OBLIQUE, params=thresholds["stance"],
     )
     stance = np.full(n, "", dtype=object)
     for seg, leg in zip(segments, legs):
@@ -174,21 +181,22 @@ def analyze(
     stance = stance.astype(str)
     standing = (drop < thresholds["standing"]["max_hip_drop"]) & (np.abs(feet) < thresholds["standing"]["max_feet"])
     roll, roll_source, pelvic_reference = _camera_roll(xy, track.t, standing, segments, thresholds)
-    series.update(
+    series = FrameSeries(
+        t=track.t, left=per_leg[Leg.LEFT], right=per_leg[Leg.RIGHT],
         pelvic_drop=kin.pelvic_drop(xy, stance, roll), trunk_lean=kin.trunk_lean(xy, stance, roll),
         hip_drop=drop, hip_height=kin.hip_height(xy), view=views, view_confidence=view_conf,
         stance_leg=stance,
     )
-    quality = {"pose": track.has_pose}
     size = np.array([track.width, track.height], dtype=float)
-    for leg in (LEFT, RIGHT):
-        quality[f"fppa_raw_{leg}"] = kin.fppa(track.xy, leg)
+    leg_quality = {}
+    for leg in SIDES:
         points = list(kin.LEG_LANDMARKS[leg])
         raw = track.xy[:, points]
         inside = ((raw >= 0) & (raw <= size)).all(axis=(1, 2))
         confident = (track.visibility[:, points] >= thresholds["confidence"]["min_visibility"]).all(axis=1)
-        quality[f"visible_{leg}"] = inside & confident
-        quality[f"hip_above_knee_{leg}"] = _hip_above_knee(xy, leg, standing)
+        leg_quality[leg] = LegQuality(visible=inside & confident, hip_above_knee=_hip_above_knee(xy, leg, standing),
+                                      fppa_raw=kin.fppa(track.xy, leg))
+    quality = FrameQuality(pose=track.has_pose, left=leg_quality[Leg.LEFT], right=leg_quality[Leg.RIGHT])
 
     reps = [assess_rep(i, seg, leg, series, quality, thresholds, pelvic_reference)
             for i, (seg, leg) in enumerate(zip(segments, legs))]
@@ -205,7 +213,7 @@ def analyze(
     summary.camera_roll_source = roll_source
     t = track.t
     return Analysis(
-        series=_frontal_only(series, views), reps=reps,
+        series=_frontal_only(series), reps=reps,
         shallow_dips=[(float(t[s.start]), float(t[s.bottom]), float(t[s.end])) for s in shallow],
         summary=summary, recommendations=_recommendations(reps), safety_note=safety_note(),
         thresholds=thresholds, model=track.model, source=track.source,
@@ -247,26 +255,32 @@ def _camera_roll(
     return per_frame, "each rep's start (no frames on both feet: the pelvis there is taken as level)", "rep start"
 
 
-def _frontal_only(series: dict[str, np.ndarray], views: np.ndarray) -> dict[str, np.ndarray]:
+def _frontal_only(series: FrameSeries) -> FrameSeries:
     """The series with each angle set to NaN in the views where it means nothing.
 
     From the side, FPPA shows knee flexion and the hip line shows the pelvis
     turning, not dropping; from the front, the 2D knee angle shows valgus or
     varus, not flexion: those numbers would mislead on a plot.
     """
-    frontal = is_frontal(views)
-    frontal_plane = ("fppa_left", "fppa_right", "pelvic_drop", "trunk_lean")
-    sagittal = ("knee_flexion_left", "knee_flexion_right")
-    return {name: np.where(~frontal, np.nan, values) if name in frontal_plane
-            else np.where(frontal, np.nan, values) if name in sagittal else values
-            for name, values in series.items()}
+    frontal = series.frontal()
+
+    def in_frontal(values: np.ndarray) -> np.ndarray:
+        return np.where(frontal, values, np.nan)
+
+    def in_sagittal(values: np.ndarray) -> np.ndarray:
+        return np.where(frontal, np.nan, values)
+
+    legs = {side: replace(series.leg(side), fppa=in_frontal(series.leg(side).fppa),
+                          knee_flexion=in_sagittal(series.leg(side).knee_flexion)) for side in SIDES}
+    return replace(series, left=legs[Leg.LEFT], right=legs[Leg.RIGHT],
+                   pelvic_drop=in_frontal(series.pelvic_drop), trunk_lean=in_frontal(series.trunk_lean))
 
 
 def _exercise(legs: list[str]) -> str:
     """``"single-leg"``, ``"double-leg"`` (most reps on both feet) or ``"no squat"``."""
     if not legs:
         return "no squat"
-    return "double-leg" if sum(leg == BOTH for leg in legs) > len(legs) / 2 else "single-leg"
+    return "double-leg" if sum(leg == Leg.BOTH for leg in legs) > len(legs) / 2 else "single-leg"
 
 
 def _recommendations(reps: list[Rep]):
@@ -275,7 +289,7 @@ def _recommendations(reps: list[Rep]):
     for rep in reps:
         for flag in rep.flags:
             legs = seen.setdefault(flag.criterion, [])
-            if rep.leg in (LEFT, RIGHT) and rep.leg not in legs:
+            if rep.leg in SIDES and rep.leg not in legs:
                 legs.append(rep.leg)
     findings = [c.name for c in CRITERIA if c.name in seen]
     return recommend(findings, {f: sorted(seen[f]) for f in findings})

@@ -13,16 +13,17 @@ flagged and never enters the session means.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from knee_cv.core.criteria import CRITERIA
-from knee_cv.core.reps import BOTH, LEFT, RIGHT, Segment
+from knee_cv.core.labels import FRONTAL_VIEWS, Leg, View, is_frontal
+from knee_cv.core.reps import Segment
 from knee_cv.core.result import Flag, LegSummary, Rep, Summary
-
-#: Views where the frontal-plane measures (FPPA, pelvic drop, trunk lean) can be read.
-FRONTAL_VIEWS = ("frontal", "oblique")
+from knee_cv.core.series import FrameSeries
+from knee_cv.core.view import dominant_view
 
 #: What to do to get a measurable recording.
 FILMING_ADVICE = "Film from the front at hip height, 2-3 m away, whole body in view."
@@ -30,15 +31,48 @@ FILMING_ADVICE = "Film from the front at hip height, 2-3 m away, whole body in v
 SIDE_VIEW_REASON = "FPPA needs a front view; this was filmed from the side"
 
 
-def is_frontal(views: np.ndarray) -> np.ndarray:
-    """Boolean mask of the frames whose view label is in :data:`FRONTAL_VIEWS`."""
-    views = np.asarray(views)
-    return (views == FRONTAL_VIEWS[0]) | (views == FRONTAL_VIEWS[1])
+@dataclass
+class LegQuality:
+    """Per-frame checks of one leg, each of shape (T,).
+
+    Attributes
+    ----------
+    visible : ndarray of bool
+        Hip, knee and ankle visible and inside the picture.
+    hip_above_knee : ndarray
+        Height of the hip above the knee, fraction of the standing thigh length.
+    fppa_raw : ndarray
+        FPPA of the unsmoothed landmarks, degrees, positive = valgus.
+    """
+
+    visible: np.ndarray
+    hip_above_knee: np.ndarray
+    fppa_raw: np.ndarray
+
+
+@dataclass
+class FrameQuality:
+    """Per-frame checks that a rep's confidence is built from.
+
+    Attributes
+    ----------
+    pose : ndarray of bool, shape (T,)
+        The model found a pose.
+    left, right : LegQuality
+    """
+
+    pose: np.ndarray
+    left: LegQuality
+    right: LegQuality
+
+    def leg(self, leg: Leg | str) -> LegQuality:
+        """The checks of one single leg (``"left"`` or ``"right"``)."""
+        return self.left if leg == Leg.LEFT else self.right
 
 
 def leg_name(leg: str) -> str:
     """``"left leg"``, ``"right leg"`` or ``"both legs"`` for display."""
-    return "both legs" if leg == BOTH else f"{leg} leg"
+    return "both legs" if leg == Leg.BOTH else f"{leg} leg"
 
 
 def _peak(values: np.ndarray) -> float:
@@ -123,22 +157,9 @@ def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
     return float(np.sqrt(residual @ residual / len(residual)))
 
 
-def _window_view(window: np.ndarray, series: dict[str, np.ndarray], pose: np.ndarray) -> tuple[str, float]:
-    """The most common view over the bottom frames that have a pose, and its mean confidence."""
-    seen = window[pose[window]]
-    labels = series["view"][seen]
-    labels = labels[labels != "none"]
-    if not labels.size:
-        return "none", 0.0
-    names, counts = np.unique(labels, return_counts=True)
-    view = str(names[np.argmax(counts)])
-    conf = series["view_confidence"][seen][series["view"][seen] == view]
-    return view, float(np.nanmean(conf)) if np.isfinite(conf).any() else 0.0
-
-
 def _confidence(
     seg: Segment, leg: str, window: np.ndarray, fppa_bottom: dict[str, float], spread: float,
-    series: dict[str, np.ndarray], quality: dict[str, np.ndarray], thresholds: dict[str, Any],
+    series: FrameSeries, quality: FrameQuality, thresholds: dict[str, Any],
 ) -> tuple[float, list[str]]:
     """Confidence in [0, 1] of a rep's frontal measures, and the reasons it is low.
 
@@ -161,22 +182,22 @@ def _confidence(
     """
     conf = thresholds["confidence"]
     frames = slice(seg.start, seg.end + 1)
-    legs = (LEFT, RIGHT) if leg == BOTH else (leg,)
+    legs = Leg(leg).sides
     reasons: list[str] = []
-    pose = quality["pose"].astype(bool)
+    pose = quality.pose.astype(bool)
     posed = np.flatnonzero(pose[frames]) + seg.start
     gaps = 1.0 - posed.size / (seg.end + 1 - seg.start)
-    visible = min(float(np.mean(quality[f"visible_{side}"][posed])) for side in legs) if posed.size else 0.0
-    frontal_share = float(np.mean(is_frontal(series["view"][posed]))) if posed.size else 0.0
-    bottom_view, view_conf = _window_view(window, series, pose)
-    if bottom_view == "frontal":
+    visible = min(float(np.mean(quality.leg(side).visible[posed])) for side in legs) if posed.size else 0.0
+    frontal_share = float(np.mean(is_frontal(series.view[posed]))) if posed.size else 0.0
+    bottom_view, view_conf = dominant_view(series.view, series.view_confidence, window[pose[window]])
+    if bottom_view == View.FRONTAL:
         view_factor = view_conf * frontal_share
-    elif bottom_view == "oblique":
+    elif bottom_view == View.OBLIQUE:
         view_factor = conf["oblique_factor"] * view_conf * frontal_share
         reasons.append("filmed at an angle (oblique view): FPPA is foreshortened")
     else:
         view_factor = 0.0
-        reasons.append(SIDE_VIEW_REASON if bottom_view == "side" else "no usable body view at the deepest point")
+        reasons.append(SIDE_VIEW_REASON if bottom_view == View.SIDE else "no usable body view at the deepest point")
     if visible < conf["min_visible_share"]:
         reasons.append(f"the leg was hidden or out of the frame in {100 * (1 - visible):.0f} % of the rep")
     spread_factor = 1.0
@@ -193,7 +214,7 @@ def _confidence(
         limits.append(f"the knee's landmarks jittered at the deepest point (FPPA varied by {spread:.1f} deg "
                       "from frame to frame)")
     for side in legs if bottom_view in FRONTAL_VIEWS else ():
-        hip_above = float(quality[f"hip_above_knee_{side}"][seg.bottom])
+        hip_above = float(quality.leg(side).hip_above_knee[seg.bottom])
         value = fppa_bottom[side]
         if np.isfinite(hip_above) and hip_above < conf["min_hip_above_knee"]:
             limits.append("the hip came close to knee height (thigh pointing at the camera), where the "
@@ -223,9 +244,9 @@ def _flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
 def assess_rep(
     index: int,
     seg: Segment,
-    leg: str,
-    series: dict[str, np.ndarray],
-    quality: dict[str, np.ndarray],
+    leg: Leg,
+    series: FrameSeries,
+    quality: FrameQuality,
     thresholds: dict[str, Any],
     pelvic_reference: str = "",
 ) -> Rep:
@@ -241,17 +262,11 @@ def assess_rep(
         Stance leg. For a two-leg squat (``"both"``) the knee measures are
         those of the leg with the larger FPPA at the deepest point, and
         pelvic drop and trunk lean are NaN (they need a free side).
-    series : dict of str to ndarray
-        Per-frame series (see :attr:`knee_cv.core.result.Analysis.series`):
-        ``t``, ``hip_drop``, ``fppa_{left,right}``, ``pelvic_drop``, ``trunk_lean``,
-        ``knee_offset_{left,right}``, ``knee_flexion_{left,right}``,
-        ``view``, ``view_confidence``.
-    quality : dict of str to ndarray
-        Per-frame checks: ``pose`` (bool, the model found a pose),
-        ``visible_{left,right}`` (bool, hip, knee and ankle visible and in
-        the frame), ``hip_above_knee_{left,right}`` (height of the hip above
-        the knee as a fraction of the standing thigh length),
-        ``fppa_raw_{left,right}`` (deg, FPPA of the unsmoothed landmarks).
+    series : FrameSeries
+        Per-frame series before the view masking of
+        :attr:`knee_cv.core.result.Analysis.series`.
+    quality : FrameQuality
+        Per-frame checks (pose found, leg visible, hip above knee, raw FPPA).
     thresholds : dict
         From :func:`knee_cv.core.thresholds.load_thresholds`.
     pelvic_reference : str
@@ -273,33 +288,34 @@ def assess_rep(
     """
     conf = thresholds["confidence"]
     frames = slice(seg.start, seg.end + 1)
-    t = series["t"]
-    window = bottom_frames(seg, series["hip_drop"], t, conf["bottom_depth_fraction"], conf["bottom_max_s"])
-    frontal_window = window[is_frontal(series["view"][window])]
-    sides = (LEFT, RIGHT) if leg == BOTH else (leg,)
-    fppa_bottom = {side: _median(series[f"fppa_{side}"][frontal_window]) for side in sides}
+    t = series.t
+    window = bottom_frames(seg, series.hip_drop, t, conf["bottom_depth_fraction"], conf["bottom_max_s"])
+    frontal_window = window[is_frontal(series.view[window])]
+    sides = Leg(leg).sides
+    fppa_bottom = {side: _median(series.leg(side).fppa[frontal_window]) for side in sides}
     knee_leg = max(sides, key=lambda side: np.nan_to_num(fppa_bottom[side], nan=-np.inf))
-    jitter = quality[f"fppa_raw_{knee_leg}"][frontal_window] - series[f"fppa_{knee_leg}"][frontal_window]
+    knee = series.leg(knee_leg)
+    jitter = quality.leg(knee_leg).fppa_raw[frontal_window] - knee.fppa[frontal_window]
     spread = _robust_spread(jitter)
-    frontal = is_frontal(series["view"][frames])
-    fppa = np.where(frontal, series[f"fppa_{knee_leg}"][frames], np.nan)
-    drop = np.where(frontal, series["pelvic_drop"][frames], np.nan)
-    lean = np.where(frontal, series["trunk_lean"][frames], np.nan)
-    offset = np.where(frontal, series[f"knee_offset_{knee_leg}"][frames], np.nan)
+    frontal = is_frontal(series.view[frames])
+    fppa = np.where(frontal, knee.fppa[frames], np.nan)
+    drop = np.where(frontal, series.pelvic_drop[frames], np.nan)
+    lean = np.where(frontal, series.trunk_lean[frames], np.nan)
+    offset = np.where(frontal, knee.knee_offset[frames], np.nan)
     confidence, reasons = _confidence(seg, leg, window, fppa_bottom, spread, series, quality, thresholds)
     reliable = confidence >= conf["min"]
-    flexion = float(series[f"knee_flexion_{knee_leg}"][seg.bottom])
+    flexion = float(knee.knee_flexion[seg.bottom])
     rep = Rep(
         index=index, leg=leg, start_frame=seg.start, bottom_frame=seg.bottom, end_frame=seg.end,
         t_start=float(t[seg.start]), t_bottom=float(t[seg.bottom]), t_end=float(t[seg.end]),
         depth=seg.depth,
-        knee_flexion_deg=float("nan") if is_frontal(series["view"][seg.bottom:seg.bottom + 1])[0] else flexion,
+        knee_flexion_deg=float("nan") if is_frontal(series.view[seg.bottom:seg.bottom + 1])[0] else flexion,
         fppa_bottom_deg=fppa_bottom[knee_leg], fppa_peak_deg=_peak(fppa),
-        pelvic_drop_bottom_deg=_median(series["pelvic_drop"][frontal_window]), pelvic_drop_peak_deg=_peak(drop),
-        trunk_lean_deg=_largest_magnitude(lean), knee_wobble=_wobble(offset, series["hip_drop"][frames]),
+        pelvic_drop_bottom_deg=_median(series.pelvic_drop[frontal_window]), pelvic_drop_peak_deg=_peak(drop),
+        trunk_lean_deg=_largest_magnitude(lean), knee_wobble=_wobble(offset, series.hip_drop[frames]),
         confidence=confidence, reliable=reliable,
         unreliable_reasons=[] if reliable else reasons,
-        fppa_spread_deg=spread, pelvic_reference=pelvic_reference if leg != BOTH else "",
+        fppa_spread_deg=spread, pelvic_reference=pelvic_reference if leg != Leg.BOTH else "",
     )
     if reliable:
         rep.flags = _flags(rep, thresholds)
@@ -372,9 +388,9 @@ def leg_summary(leg: str, reps: list[Rep], thresholds: dict[str, Any]) -> LegSum
 def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]:
     """A sentence comparing left and right FPPA when both were measured."""
     by_leg = {s.leg: s for s in legs}
-    if LEFT not in by_leg or RIGHT not in by_leg:
+    if Leg.LEFT not in by_leg or Leg.RIGHT not in by_leg:
         return []
-    left, right = by_leg[LEFT].fppa_deg, by_leg[RIGHT].fppa_deg
+    left, right = by_leg[Leg.LEFT].fppa_deg, by_leg[Leg.RIGHT].fppa_deg
     if not (np.isfinite(left) and np.isfinite(right)):
         return []
     sdd = thresholds["smallest_detectable_difference"]["value"]
@@ -421,16 +437,16 @@ def summarize(
         False when the view does not support FPPA or the recording has a
         blocking problem.
     """
-    legs = [leg_summary(leg, reps, thresholds) for leg in (LEFT, RIGHT, BOTH) if any(r.leg == leg for r in reps)]
+    legs = [leg_summary(leg, reps, thresholds) for leg in Leg if any(r.leg == leg for r in reps)]
     order = {"good": 0, "fair": 1, "poor": 2}
     rated = [s for s in legs if s.rating is not None]
     rating = max((s.rating for s in rated), key=order.__getitem__) if rated else None
     reasons = [f"{leg_name(s.leg)}: {reason}" for s in legs for reason in s.rating_reasons]
     messages = list(messages)
     measurable = view in FRONTAL_VIEWS and not blocking and any(r.reliable for r in reps)
-    if view == "side":
+    if view == View.SIDE:
         messages.append(f"{SIDE_VIEW_REASON}. {FILMING_ADVICE}")
-    elif view == "oblique":
+    elif view == View.OBLIQUE:
         messages.append("Filmed at an angle: FPPA is foreshortened and less certain. " + FILMING_ADVICE)
     if reps and not any(r.reliable for r in reps) and view in FRONTAL_VIEWS:
         messages.append("No rep could be measured reliably (see each rep's reasons). " + FILMING_ADVICE)

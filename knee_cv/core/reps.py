@@ -16,10 +16,8 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d
 from scipy.signal import find_peaks
 
+from knee_cv.core.labels import Leg
 from knee_cv.core.thresholds import load_thresholds
-
-#: Stance-leg labels: one leg planted, or both (a two-leg squat).
-LEFT, RIGHT, BOTH = "left", "right", "both"
 
 #: Seconds the hip must stay slower than ``rest_speed`` to count as at rest between reps.
 REST_S = 0.4
@@ -251,7 +249,7 @@ def _rolling_median(values: np.ndarray, width: int = 5) -> np.ndarray:
     return np.where(count > 0, 0.5 * (low + high), np.nan)
 
 
-def lifted_foot_stance(ankle_height_difference: np.ndarray, planted_tolerance: float) -> str | None:
+def lifted_foot_stance(ankle_height_difference: np.ndarray, planted_tolerance: float) -> Leg | None:
     """The stance leg told by which foot is lifted, for a few recent frames (the live view).
 
     Parameters
@@ -265,19 +263,19 @@ def lifted_foot_stance(ankle_height_difference: np.ndarray, planted_tolerance: f
 
     Returns
     -------
-    str or None
-        ``"right"`` when the left foot is lifted, ``"left"`` when the right
-        one is, ``"both"`` when neither, None without ankles.
+    Leg or None
+        ``Leg.RIGHT`` when the left foot is lifted, ``Leg.LEFT`` when the right
+        one is, ``Leg.BOTH`` when neither, None without ankles.
     """
     finite = ankle_height_difference[np.isfinite(ankle_height_difference)]
     if not finite.size:
         return None
     median = float(np.median(finite))
     if median > planted_tolerance:
-        return RIGHT
+        return Leg.RIGHT
     if median < -planted_tolerance:
-        return LEFT
-    return BOTH
+        return Leg.LEFT
+    return Leg.BOTH
 
 
 def stance_legs(
@@ -292,8 +290,8 @@ def stance_legs(
     frontal: np.ndarray,
     oblique: np.ndarray | None = None,
     params: dict[str, Any] | None = None,
-) -> list[str]:
-    """The stance leg of each rep: ``"left"``, ``"right"`` or ``"both"``.
+) -> list[Leg]:
+    """The stance leg of each rep: left, right or both (:class:`knee_cv.core.labels.Leg`).
 
     Evidence, over the frames of each rep:
 
@@ -346,7 +344,7 @@ def stance_legs(
 
     Returns
     -------
-    list of str
+    list of Leg
         One label per segment. NaN evidence counts as none.
     """
     if not segments:
@@ -382,4 +380,4 @@ def stance_legs(
         is_frontal,
         p["frontal_still_weight"] * still + p["frontal_flexion_weight"] * np.clip(flex / flexion_tolerance_deg, -1, 1),
         still + np.clip(height / planted_tolerance, -limit, limit) + np.clip(flex / flexion_tolerance_deg, -limit, limit))
-    return [BOTH if b else LEFT if sc >= 0 else RIGHT for b, sc in zip(both, score)]
+    return [Leg.BOTH if b else Leg.LEFT if sc >= 0 else Leg.RIGHT for b, sc in zip(both, score)]

@@ -16,9 +16,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
 import numpy as np
+
+from knee_cv.core.labels import Leg, View
+from knee_cv.core.series import FrameSeries
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class Rep:
     """
 
     index: int
-    leg: str
+    leg: Leg
     start_frame: int
     bottom_frame: int
     end_frame: int
@@ -115,7 +119,7 @@ class Rep:
 class LegSummary:
     """Means over the reliable reps of one stance leg (NaN when none)."""
 
-    leg: str
+    leg: Leg
     n_reps: int
     n_reliable: int
     fppa_deg: float
@@ -154,7 +158,7 @@ class Summary:
 
     n_reps: int
     n_reliable: int
-    view: str
+    view: View
     view_confidence: float
     exercise: str
     measurable: bool
@@ -178,6 +182,8 @@ def _clean(value: Any) -> Any:
         return _clean(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, Enum):
+        return value.value
     return value
 
 
@@ -187,11 +193,9 @@ class Analysis:
 
     Attributes
     ----------
-    series : dict of str to ndarray
-        Per-frame series, each of shape (T,): ``t`` (s), ``fppa_left``,
-        ``fppa_right``, ``pelvic_drop`` (deg), ``trunk_lean`` (deg),
-        ``knee_flexion_left``, ``knee_flexion_right`` (deg), ``hip_height``
-        (fraction of leg length), ``view`` (str labels) and more.
+    series : FrameSeries or None
+        Per-frame series (:class:`knee_cv.core.series.FrameSeries`); None for
+        sessions saved before series were stored.
     reps : list of Rep
     shallow_dips : list of tuple of float
         (start s, bottom s, end s) of dips too shallow to count as reps.
@@ -206,7 +210,7 @@ class Analysis:
         What was analysed (file name).
     """
 
-    series: dict[str, np.ndarray]
+    series: FrameSeries | None
     reps: list[Rep]
     shallow_dips: list[tuple[float, float, float]]
     summary: Summary
@@ -228,7 +232,8 @@ class Analysis:
         """One flat dict per rep (for tables and CSV), flags joined as text."""
         rows = []
         for rep in self.reps:
-            row = {k: v for k, v in asdict(rep).items() if k not in ("flags", "unreliable_reasons")}
+            row = {k: str(v) if isinstance(v, Enum) else v
+                   for k, v in asdict(rep).items() if k not in ("flags", "unreliable_reasons")}
             row["duration_s"] = rep.duration_s
             row["flags"] = "; ".join(f.reason for f in rep.flags)
             row["unreliable_reasons"] = "; ".join(rep.unreliable_reasons)
@@ -249,7 +254,7 @@ class Analysis:
             "thresholds": self.thresholds,
         }
         if include_series:
-            data["series"] = self.series
+            data["series"] = self.series.to_dict() if self.series is not None else {}
         return _clean(data)
 
     def to_json(self, include_series: bool = True) -> str:

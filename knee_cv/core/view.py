@@ -28,10 +28,9 @@ import numpy as np
 
 from knee_cv.core.filters import rolling_median
 from knee_cv.core.kinematics import hip_midpoint, shoulder_midpoint
+from knee_cv.core.labels import View
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.thresholds import load_thresholds
-
-VIEWS = ("frontal", "oblique", "side", "none")
 
 
 def width_ratio(xy: np.ndarray) -> np.ndarray:
@@ -87,10 +86,10 @@ def classify_view(xy: np.ndarray, visibility: np.ndarray | None = None,
     fps = 1.0 / float(np.median(np.diff(t))) if t is not None and len(t) > 1 else 30.0
     raw = width_ratio(xy)
     ratio = np.where(np.isfinite(raw), rolling_median(raw, int(round(p["smooth_s"] * fps)) | 1), np.nan)
-    labels = np.full(len(ratio), "none", dtype=object)
-    labels[ratio < side_max] = "side"
-    labels[(ratio >= side_max) & (ratio < frontal_min)] = "oblique"
-    labels[ratio >= frontal_min] = "frontal"
+    labels = np.full(len(ratio), View.NONE.value, dtype=object)
+    labels[ratio < side_max] = View.SIDE.value
+    labels[(ratio >= side_max) & (ratio < frontal_min)] = View.OBLIQUE.value
+    labels[ratio >= frontal_min] = View.FRONTAL.value
     margin = np.minimum(np.abs(ratio - side_max), np.abs(ratio - frontal_min))
     confidence = np.clip(0.5 + 0.5 * margin / p["full_confidence_margin"], 0.0, 1.0)
     if visibility is not None:
@@ -100,7 +99,7 @@ def classify_view(xy: np.ndarray, visibility: np.ndarray | None = None,
     return labels.astype(str), confidence
 
 
-def dominant_view(labels: np.ndarray, confidence: np.ndarray, frames: np.ndarray | slice) -> tuple[str, float]:
+def dominant_view(labels: np.ndarray, confidence: np.ndarray, frames: np.ndarray | slice) -> tuple[View, float]:
     """The most common view over some frames, ignoring "none", and its mean confidence.
 
     Parameters
@@ -113,17 +112,17 @@ def dominant_view(labels: np.ndarray, confidence: np.ndarray, frames: np.ndarray
 
     Returns
     -------
-    view : str
-        "none" when no frame there has a view.
+    view : View
+        ``View.NONE`` when no frame there has a view.
     confidence : float
         Mean confidence of the frames with that view, in [0, 1].
     """
     chosen = np.asarray(labels)[frames]
-    seen = chosen[chosen != "none"]
+    seen = chosen[chosen != View.NONE.value]
     if not seen.size:
-        return "none", 0.0
+        return View.NONE, 0.0
     names, counts = np.unique(seen, return_counts=True)
-    view = str(names[np.argmax(counts)])
+    view = View(str(names[np.argmax(counts)]))
     conf = np.asarray(confidence, dtype=float)[frames][chosen == view]
     return view, float(np.nanmean(conf)) if np.isfinite(conf).any() else 0.0
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from knee_cv.core.analysis import measured_landmarks
 from knee_cv.core.criteria import MAJOR
+from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.landmarks import SKELETON_EDGES, Landmark
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.track import PoseTrack
@@ -257,8 +258,6 @@ def _fmt(value: float, unit: str = " deg") -> str:
     return f"{value:+.1f}{unit}" if np.isfinite(value) else "--"
 
 
-#: Legs drawn for each value of ``Rep.leg`` (``"both"``: a two-leg squat).
-LEGS_OF = {"left": ("left",), "right": ("right",), "both": ("left", "right")}
 
 
 def annotate_frame(
@@ -308,7 +307,7 @@ def annotate_frame(
     draw_skeleton(frame, xy, visibility)
     fppa_deg = fppa_deg or {}
     lines = [rep_label] if rep_label else []
-    legs = LEGS_OF.get(leg, ()) if leg is not None else ()
+    legs = Leg(leg).sides if leg else ()
     for side in legs:
         draw_leg(frame, xy, side, colour)
     if len(legs) == 1:
@@ -346,9 +345,9 @@ def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict:
     leg = near.leg if near is not None else None
     series = analysis.series
     trusted = analysis.summary.measurable and (rep is None or rep.reliable)
-    fppa = {side: float(series[f"fppa_{side}"][index]) for side in ("left", "right")
-            if trusted and f"fppa_{side}" in series}
-    drop = float(series["pelvic_drop"][index]) if trusted and "pelvic_drop" in series else np.nan
+    trusted = trusted and series is not None
+    fppa = {side: float(series.leg(side).fppa[index]) for side in SIDES} if trusted else {}
+    drop = float(series.pelvic_drop[index]) if trusted else np.nan
     if rep is not None:
         note = "" if rep.reliable else " (unreliable)"
         return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop,
@@ -498,7 +497,7 @@ def rep_thumbnail(
         pixelate_face(image, xy)
     colour = rep_colour(rep)
     draw_skeleton(image, xy)
-    for side in LEGS_OF.get(rep.leg, ()):
+    for side in Leg(rep.leg).sides:
         draw_leg(image, xy, side, colour)
     known = xy[np.isfinite(xy).all(axis=1)]
     if len(known):

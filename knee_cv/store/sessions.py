@@ -48,6 +48,7 @@ import os
 import typing
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import datetime, timezone
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knee_cv import __version__
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
+from knee_cv.core.series import FrameSeries
 from knee_cv.errors import StoreError
 from knee_cv.store.tables import FlagRow, KeyFrameRow, RepRow, ReviewRow, SessionRow, SubjectRow
 
@@ -322,6 +324,8 @@ def _rebuild(tp: Any, value: Any) -> Any:
         return tp(**{f.name: _rebuild(hints[f.name], value[f.name]) for f in fields(tp) if f.name in value})
     if tp is float:
         return float("nan") if value is None else float(value)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return tp(value)
     origin = typing.get_origin(tp)
     if origin is list:
         (item,) = typing.get_args(tp)
@@ -344,11 +348,11 @@ def _series_to_npz(series: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def _series_from_npz(blob: bytes | None) -> dict[str, np.ndarray]:
+def _series_from_npz(blob: bytes | None) -> FrameSeries | None:
     if not blob:
-        return {}
+        return None
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
+        return FrameSeries.from_dict({name: data[name] for name in data.files})
 
 
 def _check_code(subject_id: str) -> str:
@@ -493,7 +497,7 @@ def save_analysis(
             recommendations_json=_dumps(plain["recommendations"]),
             shallow_dips_json=_dumps(plain["shallow_dips"]),
             safety_note=analysis.safety_note,
-            series_npz=_series_to_npz(analysis.series),
+            series_npz=_series_to_npz(analysis.series.to_dict()) if analysis.series is not None else None,
         )
         for rep, rep_plain in zip(analysis.reps, plain["reps"]):
             rep_plain = {k: v for k, v in rep_plain.items() if k != "flags"}
@@ -585,8 +589,8 @@ def delete_subject(subject_id: str, *, db_url: str | None = None) -> int:
 def load_analysis(session_id: int, *, db_url: str | None = None) -> Analysis:
     """Rebuild the saved :class:`Analysis` of a session, exactly as it was saved.
 
-    Sessions saved before per-frame series were stored have an empty
-    ``series``.
+    Sessions saved before per-frame series were stored have no
+    ``series`` (None).
     """
     with _session(db_url) as db:
         row = _session_row(db, session_id)

@@ -52,7 +52,7 @@ def test_side_references_not_frontal(shared_landmarks, name, leg):
     assert s.view == "side" and not s.measurable
     assert len(analysis.reps) == 7 and [r.leg for r in analysis.reps] == [leg] * 7
     assert all(math.isnan(r.fppa_bottom_deg) and SIDE_VIEW_REASON in r.unreliable_reasons
-               for r in analysis.reps if analysis.series["view"][r.bottom_frame] == "side")
+               for r in analysis.reps if analysis.series.view[r.bottom_frame] == "side")
     assert not any(r.flags for r in analysis.reps)
     assert any("Film from the front" in m for m in s.messages)
 

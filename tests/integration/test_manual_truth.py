@@ -48,7 +48,7 @@ def test_standing_frames_agree_with_the_hand_within_5_degrees(video_track):
     checked = 0
     for row in _rows("standing"):
         track = video_track(f"{row['clip']}.mp4")
-        series = analyze(track).series[f"fppa_{row['leg']}"]
+        series = analyze(track).series.leg(row["leg"]).fppa
         ours = series[int(np.argmin(np.abs(track.t - float(row["t_s"]))))]
         if np.isfinite(ours):  # the first frame of a clip may not be classified frontal yet
             assert abs(ours - _manual(row)) <= 5.0, row

@@ -20,7 +20,9 @@ import numpy as np
 import pytest
 from sqlalchemy import DateTime, bindparam, event, inspect, text
 
+from knee_cv.core.labels import Leg, View
 from knee_cv.core.result import Analysis, Flag, LegSummary, Recommendation, Rep, Summary
+from knee_cv.core.series import FrameSeries
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.store import sessions as store
 from knee_cv.store.tables import KeyFrameRow
@@ -61,18 +63,18 @@ def sample_analysis(fppa_shift: float = 0.0) -> Analysis:
     drop = Flag("pelvic_drop", 7.5, 5.0, "deg", "Pelvic drop 7.5 deg is above 5.0 deg", "heuristic")
     wobble = Flag("knee_wobble", 0.061, 0.05, "ratio", "Knee wobble 0.061 is above 0.050", "heuristic")
     reps = [
-        _rep(0, "left", 17.25 + fppa_shift, 7.5, [valgus, drop]),
-        _rep(1, "left", NAN, 3.0, []),
-        _rep(2, "right", 6.125 + fppa_shift, 2.0, [wobble]),
-        _rep(3, "right", 5.5 + fppa_shift, 1.5, []),
+        _rep(0, Leg.LEFT, 17.25 + fppa_shift, 7.5, [valgus, drop]),
+        _rep(1, Leg.LEFT, NAN, 3.0, []),
+        _rep(2, Leg.RIGHT, 6.125 + fppa_shift, 2.0, [wobble]),
+        _rep(3, Leg.RIGHT, 5.5 + fppa_shift, 1.5, []),
     ]
     legs = [
-        LegSummary("left", 2, 1, 17.25 + fppa_shift, 7.5, -2.25, 0.0123, 0.1234567890123, "poor",
+        LegSummary(Leg.LEFT, 2, 1, 17.25 + fppa_shift, 7.5, -2.25, 0.0123, 0.1234567890123, "poor",
                    ["knee valgus above threshold"]),
-        LegSummary("right", 2, 2, 5.8125 + fppa_shift, 1.75, -2.25, NAN, 0.14, "good", []),
+        LegSummary(Leg.RIGHT, 2, 2, 5.8125 + fppa_shift, 1.75, -2.25, NAN, 0.14, "good", []),
     ]
     summary = Summary(
-        n_reps=4, n_reliable=3, view="frontal", view_confidence=0.93, exercise="single_leg_squat",
+        n_reps=4, n_reliable=3, view=View.FRONTAL, view_confidence=0.93, exercise="single_leg_squat",
         measurable=True, legs=legs, rating="poor", rating_reasons=["left knee valgus"], messages=[],
     )
     t = np.arange(240) / 30.0
@@ -86,7 +88,7 @@ def sample_analysis(fppa_shift: float = 0.0) -> Analysis:
         "view": np.array(["frontal"] * 200 + ["unknown"] * 40),
     }
     return Analysis(
-        series=series,
+        series=FrameSeries.from_dict(series),  # the series it lacks come back NaN
         reps=reps,
         shallow_dips=[(0.1, 0.4, 0.8)],
         summary=summary,
@@ -103,9 +105,10 @@ def sample_analysis(fppa_shift: float = 0.0) -> Analysis:
 
 def assert_same_analysis(a: Analysis, b: Analysis) -> None:
     assert a.to_json(include_series=False) == b.to_json(include_series=False)
-    assert a.series.keys() == b.series.keys()
-    for name in a.series:
-        x, y = np.asarray(a.series[name]), np.asarray(b.series[name])
+    flat_a, flat_b = a.series.to_dict(), b.series.to_dict()
+    assert flat_a.keys() == flat_b.keys()
+    for name in flat_a:
+        x, y = np.asarray(flat_a[name]), np.asarray(flat_b[name])
         assert x.dtype == y.dtype, name
         if x.dtype.kind == "f":
             assert x.tobytes() == y.tobytes(), name  # bit for bit, NaN included
@@ -231,7 +234,7 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     with store.open_engine(db_url).connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     assert "ix_reviews_flag_id" in {i["name"] for i in inspect(store.open_engine(db_url)).get_indexes("reviews")}
-    assert analysis.series == {}  # older sessions have no stored series
+    assert analysis.series is None  # older sessions have no stored series
     assert analysis.reps[0].fppa_bottom_deg == 17.25 and analysis.reps[0].flags[0].criterion == "knee_valgus"
     assert analysis.summary.legs[0].fppa_deg == 17.25
     subject = store.get_subject("OLD1", db_url=db_url)

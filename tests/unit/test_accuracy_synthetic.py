@@ -86,7 +86,7 @@ def test_heavy_jitter_makes_the_bottom_unreliable_with_the_reason():
 def test_knee_flexion_is_not_reported_from_the_front():
     front = analyze(synthetic_squats(n_reps=2, stance_legs="left")[0])
     assert all(math.isnan(r.knee_flexion_deg) for r in front.reps)
-    frontal = front.series["view"] == "frontal"
-    assert frontal.any() and np.isnan(front.series["knee_flexion_left"][frontal]).all()
+    frontal = front.series.view == "frontal"
+    assert frontal.any() and np.isnan(front.series.left.knee_flexion[frontal]).all()
     side = analyze(synthetic_squats(n_reps=2, stance_legs="left", yaw_deg=90.0)[0])
     assert all(r.knee_flexion_deg > 30 for r in side.reps)

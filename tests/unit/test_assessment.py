@@ -152,10 +152,11 @@ def test_result_serialises_and_prints():
     analysis = analyze(track)
     data = analysis.to_dict()
     assert len(data["reps"]) == 2 and data["summary"]["exercise"] == "single-leg"
-    assert set(analysis.series) >= {"t", "fppa_left", "fppa_right", "pelvic_drop", "trunk_lean",
-                                    "knee_flexion_left", "knee_flexion_right", "knee_offset_left",
-                                    "knee_offset_right", "hip_drop", "view", "view_confidence", "stance_leg"}
-    assert all(len(v) == len(track) for v in analysis.series.values())
+    assert list(data["series"]) == ["t", "fppa_left", "knee_offset_left", "knee_flexion_left", "fppa_right",
+                                    "knee_offset_right", "knee_flexion_right", "pelvic_drop", "trunk_lean",
+                                    "hip_drop", "hip_height", "view", "view_confidence", "stance_leg"]
+    assert all(len(v) == len(track) for v in data["series"].values()) and len(analysis.series) == len(track)
+    assert data["reps"][0]["leg"] == "left" and type(data["reps"][0]["leg"]) is str
     text = format_text(analysis)
     assert "Knee moved inward" in text and "positive = valgus" in text and "Safety:" in text
     analysis.to_json()

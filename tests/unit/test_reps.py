@@ -8,8 +8,9 @@ from synthetic import synthetic_squats
 
 from knee_cv.core import kinematics as kin
 from knee_cv.core.filters import clean
+from knee_cv.core.labels import Leg
 from knee_cv.core.landmarks import Landmark
-from knee_cv.core.reps import BOTH, LEFT, RIGHT, find_dips, lifted_foot_stance, stance_legs
+from knee_cv.core.reps import find_dips, lifted_foot_stance, stance_legs
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.trackio import load_track
@@ -18,12 +19,12 @@ from knee_cv.media.trackio import load_track
 def _reps_and_legs(track, frontal=True):
     """find_dips + stance_legs on a cleaned track, as analyze() wires them."""
     xy = clean(track)
-    leg_px = np.nanpercentile(np.fmax(kin.leg_length(xy, LEFT), kin.leg_length(xy, RIGHT)), 90)
+    leg_px = np.nanpercentile(np.fmax(kin.leg_length(xy, Leg.LEFT), kin.leg_length(xy, Leg.RIGHT)), 90)
     reps, shallow = find_dips(track.t, kin.hip_drop(xy, leg_px))
     legs = stance_legs(
         reps, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
         leg_length_px=leg_px, ankle_height_difference=kin.ankle_height_difference(xy),
-        knee_flexion_left=kin.knee_flexion(xy, LEFT), knee_flexion_right=kin.knee_flexion(xy, RIGHT),
+        knee_flexion_left=kin.knee_flexion(xy, Leg.LEFT), knee_flexion_right=kin.knee_flexion(xy, Leg.RIGHT),
         frontal=np.full(len(track), frontal),
     )
     return reps, shallow, legs
@@ -32,7 +33,7 @@ def _reps_and_legs(track, frontal=True):
 @pytest.mark.parametrize("n_reps", range(1, 11))
 def test_synthetic_reps_and_stance_legs_exact(n_reps):
     rng = np.random.default_rng(n_reps)
-    legs = [str(leg) for leg in rng.choice([LEFT, RIGHT], n_reps)]
+    legs = [str(leg) for leg in rng.choice([Leg.LEFT, Leg.RIGHT], n_reps)]
     tempos = rng.uniform(1.0, 4.0, n_reps)  # fast to slow
     track, truth = synthetic_squats(n_reps=n_reps, stance_legs=legs, tempo_s=tempos, pause_s=1.0,
                                     depth=rng.uniform(0.15, 0.35), jitter_px=1.0, seed=n_reps)
@@ -72,7 +73,7 @@ def test_two_leg_squat_is_both():
         xy[:, a, 1] = xy[:, b, 1]
     track.xy = xy
     _, _, legs = _reps_and_legs(track)
-    assert legs == [BOTH] * 3
+    assert legs == [Leg.BOTH] * 3
 
 
 def test_rep_cut_by_the_recording_is_partial():
@@ -107,7 +108,7 @@ def _real(shared_landmarks, name):
 # foot, whose estimate then drifts (visibility 0.5-0.6), but the stiller ankle and the strict
 # alternation agree.
 FRONT_REF_BOTTOMS_S = [2.4, 5.6, 10.0, 14.1, 19.0, 24.5, 27.7, 33.1]
-FRONT_REF_LEGS = [LEFT, RIGHT, LEFT, RIGHT, LEFT, RIGHT, LEFT, RIGHT]
+FRONT_REF_LEGS = [Leg.LEFT, Leg.RIGHT, Leg.LEFT, Leg.RIGHT, Leg.LEFT, Leg.RIGHT, Leg.LEFT, Leg.RIGHT]
 
 
 @pytest.mark.shared
@@ -123,8 +124,8 @@ def test_front_reference_eight_descents_alternating(shared_landmarks):
 
 @pytest.mark.shared
 @pytest.mark.parametrize("name, leg, bottoms", [
-    ("sls_side_left_ref_01.csv", LEFT, [2.2, 4.9, 8.0, 11.9, 16.2, 19.9, 22.9]),
-    ("sls_side_right_ref_01.csv", RIGHT, [1.3, 5.0, 8.7, 12.0, 16.0, 19.8, 23.7]),
+    ("sls_side_left_ref_01.csv", Leg.LEFT, [2.2, 4.9, 8.0, 11.9, 16.2, 19.9, 22.9]),
+    ("sls_side_right_ref_01.csv", Leg.RIGHT, [1.3, 5.0, 8.7, 12.0, 16.0, 19.8, 23.7]),
 ])
 def test_side_references_seven_descents(shared_landmarks, name, leg, bottoms):
     track = _real(shared_landmarks, name)
@@ -141,13 +142,13 @@ def test_pistol_five_full_depth_reps_on_left(shared_landmarks):
     # are the five of the README (analyze() marks anything else unreliable: test_analysis_real).
     full = [(r, leg) for r, leg in zip(reps, legs) if r.depth > 0.4 and not r.partial]
     np.testing.assert_allclose(track.t[[r.bottom for r, _ in full]], [6.4, 11.1, 15.2, 20.3, 27.8], atol=0.6)
-    assert [leg for _, leg in full] == [LEFT] * 5
+    assert [leg for _, leg in full] == [Leg.LEFT] * 5
     assert all(track.t[r.bottom] < 3.5 for r in reps if r.depth <= 0.4 or r.partial)
 
 
 def test_lifted_foot_stance_for_the_live_view():
     tolerance = load_thresholds()["stance"]["planted_tolerance"]
-    assert lifted_foot_stance(np.array([0.10, 0.12, np.nan]), tolerance) == RIGHT  # left foot higher
-    assert lifted_foot_stance(np.array([-0.10, -0.09]), tolerance) == LEFT
-    assert lifted_foot_stance(np.array([0.01, -0.02]), tolerance) == BOTH
+    assert lifted_foot_stance(np.array([0.10, 0.12, np.nan]), tolerance) == Leg.RIGHT  # left foot higher
+    assert lifted_foot_stance(np.array([-0.10, -0.09]), tolerance) == Leg.LEFT
+    assert lifted_foot_stance(np.array([0.01, -0.02]), tolerance) == Leg.BOTH
     assert lifted_foot_stance(np.array([np.nan]), tolerance) is None

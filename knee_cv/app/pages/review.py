@@ -16,6 +16,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from knee_cv.app import auth
+from knee_cv.core.labels import Leg
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
@@ -53,19 +54,17 @@ def _rep(analysis: Analysis, rep_index: int) -> Rep:
 def _trace(analysis: Analysis, rep: Rep) -> go.Figure | None:
     """FPPA and pelvic drop through one rep, the deepest frame marked (a scrubber over the rep)."""
     series = analysis.series
-    if "t" not in series:
+    if series is None:
         return None
-    t = series["t"]
+    t = series.t
     pad = 0.5
     window = (t >= rep.t_start - pad) & (t <= rep.t_end + pad)
     fig = go.Figure()
-    for leg in ("left", "right") if rep.leg == "both" else (rep.leg,):
-        if f"fppa_{leg}" in series:
-            fig.add_scatter(x=t[window], y=series[f"fppa_{leg}"][window], name=f"FPPA {leg} (°)", mode="lines",
-                            line_color=LEG_COLOURS.get(leg))
-    if "pelvic_drop" in series:
-        fig.add_scatter(x=t[window], y=series["pelvic_drop"][window], name="Pelvic drop (°)", mode="lines",
-                        line={"dash": "dot", "color": "#555"})
+    for leg in Leg(rep.leg).sides:
+        fig.add_scatter(x=t[window], y=series.leg(leg).fppa[window], name=f"FPPA {leg} (°)", mode="lines",
+                        line_color=LEG_COLOURS.get(leg))
+    fig.add_scatter(x=t[window], y=series.pelvic_drop[window], name="Pelvic drop (°)", mode="lines",
+                    line={"dash": "dot", "color": "#555"})
     fig.add_vrect(x0=rep.t_start, x1=rep.t_end, fillcolor="#999", opacity=0.12, line_width=0)
     fig.add_vline(x=rep.t_bottom, line_dash="dash", annotation_text="deepest", line_color="#333")
     fig.update_layout(height=220, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="time (s)",

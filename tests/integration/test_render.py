@@ -9,8 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
+from knee_cv.core.labels import Leg, View
 from knee_cv.core.landmarks import NUM_LANDMARKS, Landmark
 from knee_cv.core.result import Analysis, Flag, Rep, Summary
+from knee_cv.core.series import FrameSeries
 from knee_cv.core.track import PoseTrack
 from knee_cv.media import render
 from knee_cv.media.video import iter_frames
@@ -43,7 +45,7 @@ def figure(width: int, height: int, knee_in: float = 0.0) -> np.ndarray:
 def make_rep(index: int, frames: tuple[int, int, int], t: np.ndarray, *, flags=(), reliable=True) -> Rep:
     start, bottom, end = frames
     return Rep(
-        index=index, leg="right", start_frame=start, bottom_frame=bottom, end_frame=end,
+        index=index, leg=Leg.RIGHT, start_frame=start, bottom_frame=bottom, end_frame=end,
         t_start=float(t[start]), t_bottom=float(t[bottom]), t_end=float(t[end]), depth=0.2,
         knee_flexion_deg=60.0, fppa_bottom_deg=14.0, fppa_peak_deg=15.0, pelvic_drop_bottom_deg=3.0,
         pelvic_drop_peak_deg=4.0, trunk_lean_deg=2.0, knee_wobble=0.01, confidence=0.9,
@@ -58,13 +60,13 @@ LEAN = Flag("trunk_lean", 12.0, 10.0, "deg", "Trunk leans 12 deg.", "heuristic")
 def make_analysis(t: np.ndarray, reps: list[Rep]) -> Analysis:
     n = len(t)
     summary = Summary(
-        n_reps=len(reps), n_reliable=sum(r.reliable for r in reps), view="front", view_confidence=1.0,
+        n_reps=len(reps), n_reliable=sum(r.reliable for r in reps), view=View.FRONTAL, view_confidence=1.0,
         exercise="single_leg_squat", measurable=True, legs=[], rating=None, rating_reasons=[], messages=[],
     )
-    series = {
+    series = FrameSeries.from_dict({
         "t": t, "fppa_left": np.full(n, 2.0), "fppa_right": np.linspace(0.0, 20.0, n),
         "pelvic_drop": np.full(n, np.nan),
-    }
+    })
     return Analysis(series=series, reps=reps, shallow_dips=[], summary=summary, recommendations=[],
                     safety_note="", thresholds={}, model="test", source="test")
 

@@ -19,9 +19,6 @@ from scipy.signal import find_peaks
 from knee_cv.core.labels import Leg
 from knee_cv.core.thresholds import load_thresholds
 
-#: Seconds the hip must stay slower than ``rest_speed`` to count as at rest between reps.
-REST_S = 0.4
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -67,6 +64,7 @@ def find_dips(
     merge_fraction: float = 0.5,
     min_relative_depth: float = 0.4,
     rest_speed: float = 0.1,
+    rest_s: float = 0.4,
 ) -> tuple[list[Segment], list[Segment]]:
     """Split a hip-drop series into reps and shallow dips.
 
@@ -101,6 +99,8 @@ def find_dips(
         Leg lengths per second under which the hip is at rest: a rep ends
         (starts) where the hip comes to rest after rising most of the way,
         even if it drifts further later (the person walks toward the camera).
+    rest_s : float
+        Seconds the hip must stay slower than ``rest_speed`` to count as at rest.
 
     Returns
     -------
@@ -126,9 +126,9 @@ def find_dips(
     # Standing base between neighbouring bottoms: the lowest hip drop between them.
     bounds = np.concatenate([[0], peaks, [len(drop) - 1]])
     bases = [int(a + np.argmin(drop[a:b + 1])) for a, b in zip(bounds[:-1], bounds[1:])]
-    # Fastest hip movement within +-REST_S/2 of each grid point (leg lengths per second).
+    # Fastest hip movement within +-rest_s/2 of each grid point (leg lengths per second).
     speed = np.gradient(drop, step) if len(drop) > 1 else np.zeros_like(drop)
-    speed = maximum_filter1d(np.abs(speed), size=max(1, int(round(REST_S / step))), mode="nearest")
+    speed = maximum_filter1d(np.abs(speed), size=max(1, int(round(rest_s / step))), mode="nearest")
     frame_of = np.clip(np.searchsorted(t, grid), 0, len(t) - 1)
     segments = []
     for k, peak in enumerate(peaks):

@@ -85,12 +85,15 @@ class Settings:
         Sex-specific valgus thresholds.
     key_frames : bool
         Also make each rep's key-frame JPEG (needed to save to the store).
+    max_rate_hz : float, optional
+        Cap on the pose model's rate, Hz (None: the default 30 Hz; 0: every frame).
     """
 
     variant: str = "full"
     model_path: str | None = None
     sex: str | None = None
     key_frames: bool = False
+    max_rate_hz: float | None = None
 
 
 @dataclass
@@ -175,7 +178,8 @@ def analyse_file(path: str | Path, settings: Settings) -> Outcome:
 
     started = time.perf_counter()
     try:
-        track = pipeline.track_of(path, model_path=settings.model_path, variant=settings.variant)
+        track = pipeline.track_of(path, model_path=settings.model_path, variant=settings.variant,
+                                  max_rate_hz=settings.max_rate_hz)
         analysis = pipeline.analyze(track, sex=settings.sex)
         if not track.has_pose.any():
             return Outcome("error", analysis.summary.messages[0], time.perf_counter() - started)
@@ -396,6 +400,8 @@ def run_batch(
 
     videos = list(source) if not isinstance(source, (str, Path)) else find_videos(source, recursive=recursive)
     out = Path(out_dir)
+    # A glob or recursive folder that reaches into the output folder would take its results for videos.
+    videos = [video for video in videos if not Path(video).resolve().is_relative_to(out.resolve())]
     out.mkdir(parents=True, exist_ok=True)
     (out / _STATE).mkdir(exist_ok=True)
     if subject_of:
@@ -408,7 +414,10 @@ def run_batch(
     def report(line: str) -> None:
         tqdm.write(line, file=sys.stderr)
 
-    batch = _Batch(out, settings, {"model": model.model_id, "sex": settings.sex, "knee_cv": __version__}, subject_of, db_url,
+    how = {"model": model.model_id, "sex": settings.sex, "knee_cv": __version__}
+    if settings.max_rate_hz is not None:  # only a changed rate tells apart results of earlier batches
+        how["max_rate_hz"] = settings.max_rate_hz
+    batch = _Batch(out, settings, how, subject_of, db_url,
                    paths_of={}, videos=videos, digests={}, report=report)
     for path in videos:
         try:

@@ -38,7 +38,7 @@ def _track_with_progress(args: argparse.Namespace, video: str | Path):
 
     with progress_bar(None, unit="frame", desc="pose") as bar:
         count = frame_counter(bar)
-        return track_of(video, model_path=args.model, variant=args.variant,
+        return track_of(video, model_path=args.model, variant=args.variant, max_rate_hz=args.max_rate,
                         stage=lambda _name, done, total: count(done, total))
 
 
@@ -94,8 +94,9 @@ def _batch(args: argparse.Namespace) -> int:
     subject_of = None
     if args.save:
         subject_of = (lambda path: path.absolute().parent.name) if args.subject_from_folder else (lambda _: args.subject)
+    settings = Settings(args.variant, args.model, args.sex, max_rate_hz=args.max_rate)
     result = run_batch(
-        args.source, args.output, settings=Settings(args.variant, args.model, args.sex), recursive=args.recursive,
+        args.source, args.output, settings=settings, recursive=args.recursive,
         workers=args.workers, ray=args.ray is not None, ray_address=args.ray or None, subject_of=subject_of,
         db_url=args.db,
     )
@@ -155,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pose model variant (default: full, built offline from PyPI)")
         sub.add_argument("--model", help="path to a .task model file (wins over --variant and KNEE_CV_MODEL)")
 
+    def rate_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--max-rate", type=float, metavar="HZ",
+                         help="run the pose model at most this many times a second (default 30; 0 = every frame)")
+
     def db_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--db", help="database URL (default: KNEE_CV_DB_URL, else a SQLite file in the user data folder)")
 
@@ -170,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("video")
     pose.add_argument("-o", "--output", required=True, help="track file to write (.csv or .npz)")
     model_options(pose)
+    rate_option(pose)
     pose.set_defaults(run=_pose)
 
     analyze = commands.add_parser("analyze", help="analyse a video or a saved pose track")
@@ -181,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--subject", help="pseudonymous subject id to save under (with --save)")
     db_option(analyze)
     model_options(analyze)
+    rate_option(analyze)
     analyze.set_defaults(run=_analyze)
 
     batch = commands.add_parser(
@@ -203,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="save each video under its folder's name as the subject id (with --save)")
     db_option(batch)
     model_options(batch)
+    rate_option(batch)
     batch.set_defaults(run=_batch)
 
     report = commands.add_parser("report", help="write the PDF report of a saved session")

@@ -70,6 +70,7 @@ def is_track_file(path: str | Path) -> bool:
 
 def track_of(
     path: str | Path, *, model_path: str | Path | None = None, variant: str = "full", stage: Stage = _no_report,
+    max_rate_hz: float | None = None,
 ) -> PoseTrack:
     """The pose track of a video file (pose model run) or of a saved track file (read).
 
@@ -81,6 +82,9 @@ def track_of(
         The pose model (see :func:`knee_cv.media.models.ensure_model`).
     stage : callable, optional
         Progress of the "pose" stage (see :data:`Stage`).
+    max_rate_hz : float, optional
+        Cap on the inference rate, Hz: None keeps the pose stage's default
+        (:data:`knee_cv.media.pose.MAX_RATE_HZ`, 30 Hz), 0 infers every frame.
 
     Raises
     ------
@@ -91,8 +95,9 @@ def track_of(
         return load_track(path)
     from knee_cv.media.pose import track_video  # MediaPipe loads only when a video is tracked
 
+    rate = {} if max_rate_hz is None else {"max_rate_hz": max_rate_hz}
     return track_video(path, model_path=model_path, variant=variant,
-                       progress=lambda done, total: stage("pose", done, total))
+                       progress=lambda done, total: stage("pose", done, total), **rate)
 
 
 def analyze_source(source: PoseTrack | str | Path, **options: Any) -> Analysis:

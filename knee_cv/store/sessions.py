@@ -45,6 +45,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
+import time
 import typing
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import datetime, timezone
@@ -228,10 +230,29 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Set WAL journaling, waiting out another process doing the same.
+
+    Switching a new database file into WAL needs an exclusive lock, and SQLite
+    answers "database is locked" at once there instead of calling the busy
+    handler (seen with two processes opening one new file), so retry until
+    :data:`BUSY_TIMEOUT_S`.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_on_begin(connection: Any) -> None:

@@ -181,6 +181,17 @@ def test_save_each_video_under_its_folder_name(shared_videos, tmp_path):
     assert len(store.list_sessions("P007", db_url=db_url)) == 1  # the second batch saved nothing again
 
 
+def test_a_glob_reaching_into_its_own_output_folder_leaves_the_results_out(first, inputs, tmp_path):
+    _, out = first
+    work = tmp_path / "work"
+    shutil.copytree(inputs, work, symlinks=True)
+    shutil.copytree(out, work / "results")  # the earlier results: everything already done is kept
+    result = run_batch(f"{work}/**", work / "results")
+    files = {Path(row["file"]) for row in result.rows}
+    assert files == {path for path in work.iterdir() if path.is_file()}  # the glob's own files, no result file
+    assert result.analysed == 1  # readme.txt, which the folder scan had left out
+
+
 def test_save_needs_a_subject(tmp_path, capsys):
     assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--save"]) == 2
     assert "--save needs --subject" in capsys.readouterr().err

@@ -131,6 +131,8 @@ def test_cli_pose_writes_a_track(shared_videos, tmp_path):
     assert main(["pose", str(shared_videos / "two_people_02.mp4"), "-o", str(output)]) == 0
     track = trackio.load_csv(output)
     assert len(track) == 50 and track.max_people == 2  # 100 frames at 60 fps, inferred at 30 Hz
+    assert main(["pose", str(shared_videos / "two_people_02.mp4"), "-o", str(output), "--max-rate", "0"]) == 0
+    assert len(trackio.load_csv(output)) == 100  # every frame
 
 
 def test_cli_reports_a_bad_video_in_one_sentence(tmp_path, capsys):

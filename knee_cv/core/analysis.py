@@ -112,6 +112,11 @@ def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[l
             f"Part of the body was outside the picture in {100 * cut_off:.0f} % of the frames. "
             f"{FILMING_ADVICE}")
         blocking = blocking or cut_off > session["cut_off_blocking"]
+    for start, end in track.unread_stretches(session["max_unread_s"]):
+        messages.append(
+            f"The video could not be read from {start:.1f} s to {end:.1f} s: the file is damaged or cut off "
+            "there (an interrupted upload or copy?). The results cover the rest; export the clip again "
+            "from the phone's gallery for a full analysis.")
     crowded = float(np.mean(track.people > 1))
     if crowded > session["two_people_share"]:
         messages.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,10 @@ class PoseTrack:
         How many people the model found in each frame (0 where none).
     source : str
         Where the track came from (file name), for display only.
+    duration_s : float
+        Length of the source video in seconds as its container states it
+        (NaN where unknown). Frames missing toward it show a damaged or cut
+        off file (see :meth:`unread_stretches`).
     """
 
     t: np.ndarray
@@ -55,6 +60,7 @@ class PoseTrack:
     model: str = "unknown"
     people: np.ndarray = field(default=None)  # type: ignore[assignment]
     source: str = ""
+    duration_s: float = math.nan
 
     def __post_init__(self) -> None:
         self.t = np.asarray(self.t, dtype=float)
@@ -69,6 +75,7 @@ class PoseTrack:
         self.width = int(self.width)
         self.height = int(self.height)
         self.fps = float(self.fps)
+        self.duration_s = float(self.duration_s)
 
     @classmethod
     def empty(cls, n_frames: int, **metadata) -> PoseTrack:
@@ -102,6 +109,24 @@ class PoseTrack:
         """The largest number of people seen in any one frame."""
         return int(self.people.max()) if len(self) else 0
 
+    def unread_stretches(self, min_s: float) -> list[tuple[float, float]]:
+        """Stretches of the video longer than ``min_s`` seconds without a single frame.
+
+        A frame row exists for every decoded frame, with or without a pose,
+        so such a stretch means frames could not be read: the file is damaged
+        there or ends early (frames stop before ``duration_s``).
+
+        Returns
+        -------
+        list of (start_s, end_s)
+            Seconds from the start of the video, in time order.
+        """
+        ends = np.concatenate([self.t, [self.duration_s]]) if math.isfinite(self.duration_s) else self.t
+        if not ends.size:
+            return []
+        gaps = np.flatnonzero(np.diff(ends) > min_s)
+        return [(float(ends[i]), float(ends[i + 1])) for i in gaps]
+
     def slice(self, start: int, stop: int) -> PoseTrack:
         """The frames ``start:stop`` as a new track (times are kept as they are)."""
         part = slice(start, stop)
@@ -109,7 +134,7 @@ class PoseTrack:
             t=self.t[part], xy=self.xy[part], visibility=self.visibility[part],
             presence=self.presence[part], world=self.world[part], width=self.width,
             height=self.height, fps=self.fps, model=self.model, people=self.people[part],
-            source=self.source,
+            source=self.source, duration_s=self.duration_s,
         )
 
     def equals(self, other: PoseTrack) -> bool:
@@ -120,4 +145,5 @@ class PoseTrack:
             for a in arrays
         )
         scalars = ("width", "height", "fps", "model", "source")
-        return same_arrays and all(getattr(self, s) == getattr(other, s) for s in scalars)
+        same_duration = self.duration_s == other.duration_s or math.isnan(self.duration_s) and math.isnan(other.duration_s)
+        return same_arrays and same_duration and all(getattr(self, s) == getattr(other, s) for s in scalars)

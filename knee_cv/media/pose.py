@@ -286,12 +286,12 @@ class _Person:
 
 def build_track(
     times: list[float], sizes: tuple[int, int], per_frame: list[list[_Candidate]], *,
-    fps: float, model: str, source: str,
+    fps: float, model: str, source: str, duration_s: float = math.nan,
 ) -> PoseTrack:
-    """Assemble the subject's PoseTrack from per-frame candidates."""
+    """Assemble the subject's PoseTrack from per-frame candidates (``duration_s``: the container's, s)."""
     width, height = sizes
     track = PoseTrack.empty(len(times), t=np.asarray(times), width=width, height=height, fps=fps,
-                            model=model, source=source)
+                            model=model, source=source, duration_s=duration_s)
     track.people = np.array([len(c) for c in per_frame], dtype=int)
     for frame, index in enumerate(select_subject(per_frame, track.t)):
         if index is None:
@@ -357,7 +357,8 @@ def track_video(
                                 max_rate_hz=max_rate_hz, crowded=None, progress=progress, expected=expected)
     times = [t for t, _, _, _ in rows]
     per_frame = [candidates for _, _, _, candidates in rows]
-    return build_track(times, size, per_frame, fps=info.fps, model=model.model_id, source=Path(path).name)
+    return build_track(times, size, per_frame, fps=info.fps, model=model.model_id, source=Path(path).name,
+                       duration_s=info.duration_s)
 
 
 def _parts(duration: float, workers: int, rate: float) -> list[tuple[float, float, float]]:

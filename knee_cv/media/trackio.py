@@ -11,12 +11,15 @@ A plain-text table, one row a video frame, readable by any spreadsheet::
     # fps: 30.0
     # model: "full sha256:ab12..."
     # source: "clip.mp4"
+    # duration_s: 12.5
     frame,t,people,nose_x,nose_y,nose_visibility,nose_presence,nose_wx,nose_wy,nose_wz,...
 
 * The header lines start with ``#`` and read ``# key: value``. ``format`` is
   the version of this layout (now 1); ``width`` and ``height`` are the size
   of the upright video frame in pixels; ``fps`` is the nominal frame rate;
-  ``model`` and ``source`` are JSON strings (quoted, so any text survives).
+  ``model`` and ``source`` are JSON strings (quoted, so any text survives);
+  ``duration_s`` (optional, NaN when absent) is the video's length as its
+  container states it.
 * ``frame`` is the row number from 0, ``t`` the time of the frame in seconds
   from the start of the video, ``people`` how many people the model found.
 * Then, for each of the 33 MediaPipe landmarks in MediaPipe order (names in
@@ -44,6 +47,7 @@ Other formats
 from __future__ import annotations
 
 import io
+import math
 import json
 from pathlib import Path
 
@@ -108,6 +112,7 @@ def save_csv(track: PoseTrack, path: str | Path) -> None:
         f"# fps: {track.fps!r}",
         f"# model: {json.dumps(track.model)}",
         f"# source: {json.dumps(track.source)}",
+        f"# duration_s: {track.duration_s!r}",
         ",".join(csv_columns()),
     ]
     table = _per_landmark_table(track)
@@ -164,6 +169,7 @@ def load_csv(path: str | Path) -> PoseTrack:
         version = int(meta["format"])
         width, height, fps = int(meta["width"]), int(meta["height"]), float(meta["fps"])
         model, source = json.loads(meta.get("model", '"unknown"')), json.loads(meta.get("source", '""'))
+        duration_s = float(meta.get("duration_s", "nan"))
     except (KeyError, ValueError) as exc:
         raise TrackFormatError(
             f"The header of {path.name} is damaged ({exc}); it needs format, width, height and "
@@ -195,7 +201,7 @@ def load_csv(path: str | Path) -> PoseTrack:
     return PoseTrack(
         t=data[:, 1], xy=fields[..., 0:2], visibility=fields[..., 2], presence=fields[..., 3],
         world=fields[..., 4:7], width=width, height=height, fps=fps, model=model,
-        people=np.nan_to_num(data[:, 2]).astype(int), source=source,
+        people=np.nan_to_num(data[:, 2]).astype(int), source=source, duration_s=duration_s,
     )
 
 
@@ -212,7 +218,7 @@ def save_npz(track: PoseTrack, path: str | Path) -> None:
         path, t=track.t, xy=track.xy, visibility=track.visibility, presence=track.presence,
         world=track.world, people=track.people, width=track.width, height=track.height,
         fps=track.fps, model=np.str_(track.model), source=np.str_(track.source),
-        format=CSV_FORMAT_VERSION,
+        duration_s=track.duration_s, format=CSV_FORMAT_VERSION,
     )
 
 
@@ -232,6 +238,7 @@ def load_npz(path: str | Path) -> PoseTrack:
                 presence=data["presence"], world=data["world"], people=data["people"],
                 width=int(data["width"]), height=int(data["height"]), fps=float(data["fps"]),
                 model=str(data["model"]), source=str(data["source"]),
+                duration_s=float(data["duration_s"]) if "duration_s" in data else math.nan,
             )
         except KeyError as exc:
             raise TrackFormatError(

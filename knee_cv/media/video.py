@@ -346,17 +346,23 @@ def _first_frames(
 ) -> av.VideoFrame:
     """Decode up to two frames and return the first; reject files with fewer than two."""
     frames: list[av.VideoFrame] = []
+    damaged = False
     try:
         for frame in _decode(container, stream):
             frames.append(frame)
             if len(frames) == 2:
                 break
     except _Damaged:
-        pass  # judged below by how many frames came out
+        damaged = True  # judged below by how many frames came out
     if not frames:
         raise VideoError(
             f"Not a single frame of {path.name} could be decoded (the file is damaged or uses "
             f"a codec knee_cv cannot read). {_RE_EXPORT}"
+        )
+    if len(frames) == 1 and damaged:
+        raise VideoError(
+            f"{path.name} is damaged or cut off after its first frame. "
+            f"The upload or copy was probably interrupted. {_RE_EXPORT}"
         )
     if len(frames) == 1:
         raise VideoError(

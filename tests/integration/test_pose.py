@@ -99,6 +99,32 @@ def test_parallel_parts_track_like_one_pass(video_track, shared_videos):
     assert np.nanmedian(np.abs(parts.xy - whole.xy)) < 1.0  # pixels
 
 
+def test_a_cut_off_phone_video_is_analysed_up_to_the_cut_and_says_so(shared_videos, tmp_path):
+    """An interrupted copy of an MP4 whose index comes first: the readable part is analysed and reported."""
+    import av
+
+    from knee_cv.core.analysis import analyze
+    from knee_cv.media.pose import track_video
+
+    whole = tmp_path / "whole.mp4"
+    with av.open(str(shared_videos / "sls_front_hyva3.mp4")) as source, \
+            av.open(str(whole), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        for frame in source.decode(video=0):
+            out.mux(stream.encode(frame.reformat(640, 360, "yuv420p")))
+        out.mux(stream.encode())
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.5)])
+    track = track_video(cut)
+    assert track.duration_s == pytest.approx(6.7, abs=0.1)
+    assert 1.5 < track.t[-1] < 5.0 and track.detection_rate > 0.9
+    summary = analyze(track).summary
+    said = [m for m in summary.messages if m.startswith(f"The video could not be read from {track.t[-1]:.1f} s to 6.7 s")]
+    assert said and "damaged or cut off" in said[0]
+    assert not [m for m in analyze(track_video(whole)).summary.messages if "could not be read" in m]
+
+
 def test_no_person_gives_an_empty_track(video_track):
     track = video_track("noperson_01.mp4")
     assert len(track) > 300

@@ -177,6 +177,16 @@ def test_truncated_generated_too_short_is_refused(tmp_path):
         list(iter_frames(cut))
 
 
+def test_cut_off_after_its_first_frame_is_called_damaged_not_a_picture(tmp_path):
+    path = _write_clip(tmp_path / "clip.mp4", n=30, options={"movflags": "faststart"})
+    with av.open(str(path)) as container:
+        positions = [packet.pos for packet in container.demux(video=0) if packet.pos is not None]
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(path.read_bytes()[: (positions[1] + positions[2]) // 2])  # halfway into the second frame
+    message = _refused(cut, "damaged or cut off after its first frame")
+    assert "still image" not in message and "Export the clip again" in message
+
+
 def test_picture_too_large(tmp_path):
     path = _write_clip(tmp_path / "clip.mp4")
     _refused(path, "larger than knee_cv accepts", VideoLimits(max_side=32))

@@ -193,6 +193,24 @@ def test_recording_problems_say_what_to_change():
     assert any(m.startswith("The recording is too short (10 frames") for m in short.messages)
 
 
+def test_frames_missing_from_a_damaged_or_cut_off_file_are_reported():
+    """A stretch without frames (middle) or frames ending before the stated duration (end) is said."""
+    track, _ = synthetic_squats(n_reps=3, stance_legs="left")
+    assert analyze(track).summary.messages == []  # no stated duration: nothing to compare
+    end = track.t[-1]
+    track.duration_s = end + 1 / track.fps
+    assert not any("could not be read" in m for m in analyze(track).summary.messages)
+    track.duration_s = end + 4.0  # the file stops 4 s early
+    middle = track.slice(0, len(track))
+    middle.t = np.where(middle.t > 2.0, middle.t + 1.5, middle.t)  # and 1.5 s are missing after 2 s
+    messages = [m for m in analyze(middle).summary.messages if "could not be read" in m]
+    assert len(messages) == 2
+    assert messages[0].startswith("The video could not be read from 2.0 s to 3.5 s")
+    assert messages[1].startswith(f"The video could not be read from {middle.t[-1]:.1f} s to {end + 4.0:.1f} s")
+    assert all("export the clip again" in m for m in messages)
+    assert analyze(middle).summary.measurable  # the rest is analysed
+
+
 def test_decision_tables_are_passed_in_not_read_at_import():
     """The filter, view and stance numbers come from the thresholds given to analyze()."""
     track, _ = synthetic_squats(n_reps=2, stance_legs="left", yaw_deg=20.0)

@@ -47,8 +47,8 @@ Other formats
 from __future__ import annotations
 
 import io
-import math
 import json
+import math
 from pathlib import Path
 
 import numpy as np

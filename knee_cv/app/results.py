@@ -47,6 +47,7 @@ FILMING_TIPS = (
     "Keep the whole body in the picture, head to feet, for the whole clip.",
     "Only one person in the picture.",
     "Good light from the front, no strong light behind you.",
+    "Squat until the knee is bent about 60 degrees, hip still above the knee, not a deep pistol squat.",
     "Do 5 slow single-leg squats on each leg, standing still for a moment between them.",
 )
 
@@ -111,7 +112,7 @@ def rep_dataframe(analysis: Analysis) -> None:
     }
     order = [name for name in columns if analysis.summary.measurable or name not in angles]
     st.dataframe(table, column_config=columns, column_order=order, hide_index=True,
-                 width="stretch")
+                 width="stretch", placeholder="—")  # a withheld angle reads as a dash, not "None"
 
 
 def rep_notes(analysis: Analysis) -> None:

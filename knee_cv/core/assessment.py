@@ -30,6 +30,15 @@ FILMING_ADVICE = "Film from the front at hip height, 2-3 m away, whole body in v
 
 SIDE_VIEW_REASON = "FPPA needs a front view; this was filmed from the side"
 
+#: Why a rep's FPPA is not read when the hip sinks to knee height.
+HIP_NEAR_KNEE_REASON = ("the hip came close to knee height (thigh pointing at the camera), where the "
+                        "projected angle is inflated")
+
+#: What to do when most reps were too deep to measure from the front.
+DEPTH_ADVICE = ("Most reps went so deep that the thigh pointed at the camera. Squat only until the hip is "
+                "still clearly above the knee (about 60 deg of knee bend, the depth of the clinical single-leg "
+                "squat): a deeper, pistol-style squat hides the thigh's angle from a front camera.")
+
 
 @dataclass
 class LegQuality:
@@ -217,8 +226,7 @@ def _confidence(
         hip_above = float(quality.leg(side).hip_above_knee[seg.bottom])
         value = fppa_bottom[side]
         if np.isfinite(hip_above) and hip_above < conf["min_hip_above_knee"]:
-            limits.append("the hip came close to knee height (thigh pointing at the camera), where the "
-                          "projected angle is inflated")
+            limits.append(HIP_NEAR_KNEE_REASON)
         elif not np.isfinite(value):
             limits.append("the leg's points were missing at the deepest point")
         elif abs(value) > conf["implausible_fppa"]:
@@ -449,7 +457,9 @@ def summarize(
     elif view == View.OBLIQUE:
         messages.append("Filmed at an angle: FPPA is foreshortened and less certain. " + FILMING_ADVICE)
     if reps and not any(r.reliable for r in reps) and view in FRONTAL_VIEWS:
-        messages.append("No rep could be measured reliably (see each rep's reasons). " + FILMING_ADVICE)
+        too_deep = sum(HIP_NEAR_KNEE_REASON in r.unreliable_reasons for r in reps) > len(reps) / 2
+        messages.append("No rep could be measured reliably (see each rep's reasons). "
+                        + (DEPTH_ADVICE if too_deep else FILMING_ADVICE))
     messages += _left_right(legs, thresholds)
     return Summary(
         n_reps=len(reps), n_reliable=sum(r.reliable for r in reps), view=view,

@@ -148,6 +148,9 @@ def test_hip_below_knee_is_not_measured(video_track, name):
     reps = analyze(video_track(name)).reps
     assert reps and not any(r.reliable for r in reps)
     assert all(any("hip came close to knee height" in reason for reason in r.unreliable_reasons) for r in reps)
+    advice = [m for m in analyze(video_track(name)).summary.messages if m.startswith("No rep could be measured")]
+    assert advice and "Squat only until the hip is still clearly above the knee" in advice[0]
+    assert "Film from the front" not in advice[0]  # they did; the depth was the problem
 
 
 def test_lateral_lunge_with_reach_is_not_measured(video_track):

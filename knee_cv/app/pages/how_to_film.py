@@ -49,6 +49,7 @@ st.markdown(
 | **2 to 3 m away, whole body in view**, head to feet, the whole time | Hips, knees and ankles must all be seen to measure the leg; feet cut off means no measurement. |
 | **Arms crossed** over the chest | Arms held out change the balance and hide the hips. |
 | **5 slow single-leg squats on each leg**, about 2 s down and 2 s up, a short pause standing between them | Clinical tests average several reps; slow reps give the camera enough frames at the deepest point. |
+| **Down to about 60 degrees of knee bend**, hip still above the knee | The clinical single-leg squat depth; deeper (pistol-style), the thigh points at the camera and its angle cannot be read from the front. |
 | **Alone in the picture**, good light from the front, fitted clothes | A second person confuses the tracking; backlight and baggy trousers hide the knee. |
 
 Stop if it hurts. Sudden pain, a swollen knee, locking or giving way are for a physiotherapist or doctor,

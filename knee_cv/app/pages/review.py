@@ -198,7 +198,7 @@ def _subject(code: str, db_url: str) -> None:
         pd.DataFrame([{"session": s.id, "recorded": f"{s.recorded_at:%Y-%m-%d %H:%M}", "video": s.source,
                        "reps": s.n_reps, "flags": s.n_flags, "open flags": s.n_open_flags,
                        "rating": s.rating or "—"} for s in sessions]),
-        hide_index=True, width="stretch",
+        hide_index=True, width="stretch", placeholder="—",
     )
     rows = store.history(code, db_url=db_url)
     if rows:
@@ -209,7 +209,7 @@ def _subject(code: str, db_url: str) -> None:
                    "that is more than measurement noise (Munro, Herrington and Carolan 2012). Pelvic drop has no "
                    "validated change threshold.")
         st.markdown("#### Left versus right")
-        st.dataframe(_left_right(rows), hide_index=True, width="stretch")
+        st.dataframe(_left_right(rows), hide_index=True, width="stretch", placeholder="—")
         st.download_button("Download history (CSV)", exports.history_csv(code, db_url=db_url),
                            file_name=f"{code}_history.csv", mime="text/csv")
     if sessions:
@@ -217,7 +217,7 @@ def _subject(code: str, db_url: str) -> None:
         session_id = st.selectbox("Session", [s.id for s in reversed(sessions)], key=f"session-{code}",
                                   format_func=lambda i: next(f"{s.id}: {s.recorded_at:%Y-%m-%d} {s.source}"
                                                              for s in sessions if s.id == i))
-        st.dataframe(_review_log(session_id, db_url), hide_index=True, width="stretch")
+        st.dataframe(_review_log(session_id, db_url), hide_index=True, width="stretch", placeholder="—")
         st.download_button("Download PDF report", report.pdf_bytes(session_id, db_url=db_url),
                            file_name=f"{code}_session_{session_id}.pdf", mime="application/pdf",
                            key=f"pdf-{session_id}")

@@ -159,7 +159,7 @@ def analyze(
 
     xy = clean(track, live=live, landmarks=BODY_LANDMARKS, params=thresholds["filters"]) if n else track.xy
     no_views = (np.array([], dtype=str), np.array([]))
-    views, view_conf = classify_view(xy, track.visibility, params=thresholds["view"]) if n else no_views
+    views, view_conf = classify_view(xy, track.visibility, track.t, params=thresholds["view"]) if n else no_views
     views = np.asarray(views).astype(str)
     view_conf = np.asarray(view_conf, dtype=float)
     leg_px = _standing_leg_length(xy)

@@ -72,9 +72,8 @@ def summary_cards(analysis: Analysis) -> None:
         cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
         if leg.rating_reasons:
             st.caption("\n".join(f"- {reason}" for reason in leg.rating_reasons))
-    if summary.camera_roll_source and any(rep.pelvic_reference for rep in analysis.reps):
-        roll = f"{summary.camera_roll_deg:+.1f}° from " if math.isfinite(summary.camera_roll_deg) else "from "
-        st.caption(f"Camera tilt removed from pelvic drop and trunk lean: {roll}{summary.camera_roll_source}.")
+    if analysis.level_note():
+        st.caption(analysis.level_note())
     st.caption(f"Conventions: {Analysis.CONVENTIONS}")
 
 

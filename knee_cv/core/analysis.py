@@ -249,7 +249,7 @@ def _camera_roll(
     """
     roll = kin.camera_roll(xy, standing) if standing.any() else float("nan")
     if np.isfinite(roll):
-        return roll, "frames standing on both feet (hip line level)", "level"
+        return roll, "frames standing on both feet", "level"
     tilt = kin.pelvic_tilt(xy)
     per_frame = np.full(len(t), np.nan)
     lead = thresholds["standing"]["rep_start_s"]
@@ -257,7 +257,7 @@ def _camera_roll(
         before = (t >= t[seg.start] - lead) & (t <= t[seg.start])
         values = tilt[before & np.isfinite(tilt)]
         per_frame[seg.start:seg.end + 1] = np.median(values) if values.size else np.nan
-    return per_frame, "each rep's start (no frames on both feet: the pelvis there is taken as level)", "rep start"
+    return per_frame, "each rep's start (no frames on both feet)", "rep start"
 
 
 def _frontal_only(series: FrameSeries) -> FrameSeries:
@@ -333,9 +333,8 @@ def format_text(analysis: Analysis) -> str:
             f"{_number(r.trunk_lean_deg):>6} {_number(r.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
             f"{notes or 'ok'}")
     lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS]
-    if s.camera_roll_source and any(r.pelvic_reference for r in analysis.reps):
-        roll = f"{s.camera_roll_deg:+.1f} deg, from " if np.isfinite(s.camera_roll_deg) else "from "
-        lines.append(f"Camera tilt removed from pelvic drop and trunk lean: {roll}{s.camera_roll_source}.")
+    if analysis.level_note():
+        lines.append(analysis.level_note().replace("°", " deg"))
     lines.append("")
     for leg in s.legs:
         lines.append(

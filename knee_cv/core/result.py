@@ -228,6 +228,16 @@ class Analysis:
         "toward the stance leg. Depth: hip drop as a fraction of leg length."
     )
 
+    def level_note(self) -> str:
+        """One sentence on what pelvic drop and trunk lean are measured from ("" when no rep has a reference)."""
+        s = self.summary
+        if not s.camera_roll_source or not any(rep.pelvic_reference for rep in self.reps):
+            return ""
+        if not math.isfinite(s.camera_roll_deg):
+            return f"Pelvic drop and trunk lean are measured from the hip line at {s.camera_roll_source}, taken as level."
+        return (f"Pelvic drop and trunk lean are measured from the hip line in {s.camera_roll_source}, taken as level "
+                f"(it was {s.camera_roll_deg:+.1f}° from level in the picture: a tilted camera or the standing posture).")
+
     def rep_rows(self) -> list[dict[str, Any]]:
         """One flat dict per rep (for tables and CSV), flags joined as text."""
         rows = []

@@ -51,6 +51,8 @@ def test_pelvic_drop_without_a_two_foot_phase_is_within_two_degrees(roll):
     assert {r.pelvic_reference for r in analysis.reps} == {"rep start"}
     summary = analysis.summary
     assert math.isnan(summary.camera_roll_deg) and "each rep's start" in summary.camera_roll_source
+    assert analysis.level_note() == ("Pelvic drop and trunk lean are measured from the hip line at each rep's start "
+                                     "(no frames on both feet), taken as level.")
 
 
 def test_two_foot_phase_gives_a_level_reference_and_the_roll():
@@ -60,6 +62,7 @@ def test_two_foot_phase_gives_a_level_reference_and_the_roll():
     assert {r.pelvic_reference for r in analysis.reps} == {"level"}
     assert abs(abs(analysis.summary.camera_roll_deg) - 3.6) < 0.5
     assert "both feet" in analysis.summary.camera_roll_source
+    assert "a tilted camera or the standing posture" in analysis.level_note()
     assert np.abs(_rep_errors(analysis, truth, "drop")).max() <= 2.0
 
 

@@ -33,8 +33,8 @@ FPPA_HELP = (
 )
 PELVIC_HELP = (
     "Tilt of the line through both hips at the deepest point; positive = the free leg's side is lower. "
-    "Measured against level ground when the video has you standing on both feet (that corrects a tilted "
-    "camera); otherwise against the start of each rep, so it is the drop during the rep."
+    "Measured against your hip line while standing on both feet, when the video has such a moment (that "
+    "also corrects a tilted camera); otherwise against the start of each rep, so it is the drop during the rep."
 )
 RATING_HELP = (
     "Good / fair / poor in the spirit of Crossley et al. 2011 (knee, pelvis, trunk and depth together). "

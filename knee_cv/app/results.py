@@ -29,7 +29,8 @@ from knee_cv.store import sessions as store
 FPPA_HELP = (
     "Frontal plane projection angle at the deepest point of each rep, averaged over the reliable reps: "
     "the angle between thigh (hip to knee) and shank (knee to ankle) in the picture. 0° = straight; "
-    "positive = valgus (knee moves inward), negative = varus (knee outward)."
+    "positive = valgus (knee moves inward), negative = varus (knee outward). "
+    + Analysis.ACCURACY + " Read it as a screen, not a measurement to the degree."
 )
 PELVIC_HELP = (
     "Tilt of the line through both hips at the deepest point; positive = the free leg's side is lower. "

@@ -227,6 +227,12 @@ class Analysis:
         "Trunk lean: hip-midpoint to shoulder-midpoint line from vertical, positive = "
         "toward the stance leg. Depth: hip drop as a fraction of leg length."
     )
+    #: How far knee_cv's FPPA is from a clinician's, as measured by scripts/bench_accuracy.py.
+    ACCURACY = (
+        "Measured from the camera without markers, FPPA differed from a clinician's hand-digitised angle "
+        "by 4.7° on average and by up to 15° on a deep rep (knee_cv's check on five real clips); two "
+        "digitisations of the same frame by hand differ by about 3° (Munro 2012)."
+    )
 
     def level_note(self) -> str:
         """One sentence on what pelvic drop and trunk lean are measured from ("" when no rep has a reference)."""

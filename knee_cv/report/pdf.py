@@ -42,9 +42,10 @@ def fppa_sdd(thresholds: dict) -> float:
 
 SCREENING_STATEMENT = (
     "This report is a screening aid, not a diagnosis. The angles are estimated from a single video "
-    "by a pose model whose frontal-plane error against 3D motion capture is several degrees; a "
-    "clinician interprets them together with the history and examination. Sudden pain, swelling, "
-    "locking or giving way of the knee need a clinical assessment, not exercises from a report."
+    "by a pose model whose frontal-plane error against 3D motion capture is several degrees. "
+    + Analysis.ACCURACY + " A clinician interprets them together with the history and examination. "
+    "Sudden pain, swelling, locking or giving way of the knee need a clinical assessment, not exercises "
+    "from a report."
 )
 
 def reference_note(thresholds: dict) -> str:

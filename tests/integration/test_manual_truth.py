@@ -67,3 +67,18 @@ def test_valgus_decision_at_complete_deepest_frames_matches_the_hand(video_track
         rep = min(analysis.reps, key=lambda r: abs(r.t_bottom - float(row["t_s"])))
         assert rep.reliable
         assert ("knee_valgus" in {f.criterion for f in rep.flags}) == (_manual(row) > threshold), row
+
+
+def test_the_accuracy_the_app_states_holds(video_track):
+    """Analysis.ACCURACY tells users the mean and largest difference from the hand: both must still hold."""
+    from knee_cv.core.result import Analysis
+
+    differences = []
+    for row in _rows("standing") + _rows("bottom"):
+        track = video_track(f"{row['clip']}.mp4")
+        ours = analyze(track).series.leg(row["leg"]).fppa[int(np.argmin(np.abs(track.t - float(row["t_s"]))))]
+        if np.isfinite(ours):
+            differences.append(abs(ours - _manual(row)))
+    assert len(differences) >= 10
+    assert "by 4.7° on average and by up to 15° on a deep rep" in Analysis.ACCURACY
+    assert np.mean(differences) <= 4.7 + 0.05 and max(differences) <= 15.5

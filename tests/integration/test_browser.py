@@ -135,7 +135,6 @@ def grid_rows(page) -> tuple[list[str], list[list[str]]]:
     return headers, [row.locator("td").all_inner_texts() for row in grid.locator("tbody tr").all()]
 
 
-@pytest.mark.slow
 @pytest.mark.shared
 def test_frontal_single_leg_squat_shows_the_valgus_rep_and_the_partial_rep(server, browser, shared_videos):
     """sls_front_hyva_ja_paha: on the right leg, a partial rep cut by the recording's start, then a deep

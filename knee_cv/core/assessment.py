@@ -359,7 +359,7 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[str | None, list
                           f"{thresholds['smallest_detectable_difference']['value']:.0f} deg smallest detectable difference")
     if leg.n_reliable < thresholds["rating"]["min_reps"]:
         reasons.append(
-            f"based on {leg.n_reliable} reliable rep(s); clinical protocols average "
+            f"based on {leg.n_reliable} reliable rep{'' if leg.n_reliable == 1 else 's'}; clinical protocols average "
             f"{thresholds['rating']['min_reps']} or more, so record more reps on this leg")
     return rating, reasons
 

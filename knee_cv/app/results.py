@@ -102,7 +102,8 @@ def rep_dataframe(analysis: Analysis) -> None:
                                                        help="Largest FPPA during the rep (positive = valgus)."),
         "pelvic_drop_bottom_deg": st.column_config.NumberColumn("Pelvic drop", format="%+.1f°", help=PELVIC_HELP),
         "trunk_lean_deg": st.column_config.NumberColumn(
-            "Trunk lean", format="%+.1f°", help="Hip-to-shoulder line from vertical; positive = toward the stance leg."),
+            "Trunk lean", format="%+.1f°", help="Hip-to-shoulder line from the picture's vertical (keep the phone upright); "
+                 "positive = toward the stance leg."),
         "depth": st.column_config.NumberColumn("Depth", format="%.2f",
                                                help="Hip drop at the deepest point, as a fraction of leg length."),
         "knee_wobble": st.column_config.NumberColumn(

@@ -188,7 +188,10 @@ def analyze(
     roll, roll_source, pelvic_reference = _camera_roll(xy, track.t, standing, segments, thresholds)
     series = FrameSeries(
         t=track.t, left=per_leg[Leg.LEFT], right=per_leg[Leg.RIGHT],
-        pelvic_drop=kin.pelvic_drop(xy, stance, roll), trunk_lean=kin.trunk_lean(xy, stance, roll),
+        # The hip-line reference is the pelvis's, not the camera's (on real clips the two-foot hip line
+        # tilts 7-12 deg while the scene's verticals are within 1.5 deg): the trunk is read against the
+        # image vertical, as the filming advice (phone upright) makes it the true one.
+        pelvic_drop=kin.pelvic_drop(xy, stance, roll), trunk_lean=kin.trunk_lean(xy, stance),
         hip_drop=drop, hip_height=kin.hip_height(xy), view=views, view_confidence=view_conf,
         stance_leg=stance,
     )
@@ -228,7 +231,7 @@ def analyze(
 def _camera_roll(
     xy: np.ndarray, t: np.ndarray, standing: np.ndarray, segments: list, thresholds: dict[str, Any],
 ) -> tuple[float | np.ndarray, str, str]:
-    """Camera roll to remove from pelvic drop and trunk lean, where it came from, and the reference.
+    """Camera roll to remove from pelvic drop, where it came from, and the reference.
 
     With frames on both feet, the roll is the median hip-line tilt over them
     (:func:`knee_cv.core.kinematics.camera_roll`): drop is then measured against

@@ -278,7 +278,7 @@ def assess_rep(
     thresholds : dict
         From :func:`knee_cv.core.thresholds.load_thresholds`.
     pelvic_reference : str
-        What the pelvic drop and trunk lean are measured against (see
+        What the pelvic drop is measured against (see
         :attr:`knee_cv.core.result.Rep.pelvic_reference`).
 
     Returns

@@ -69,8 +69,8 @@ class Rep:
     smoothed one (deg): the landmarks' jitter.
     ``knee_flexion_deg`` is the 2D knee bend at the deepest frame, NaN in a
     frontal or oblique view (the image does not show flexion there).
-    ``pelvic_reference`` says what pelvic drop and trunk lean are measured
-    against: ``"level"`` (camera roll taken from frames on both feet) or
+    ``pelvic_reference`` says what pelvic drop is measured against (trunk
+    lean is always read against the picture's vertical): ``"level"`` (camera roll taken from frames on both feet) or
     ``"rep start"`` (no such frames: the pelvis at the start of the rep is
     taken as level, so the drop is the change during the rep); empty for a
     two-leg squat.
@@ -150,7 +150,7 @@ class Summary:
     and pelvic drop; ``messages`` then says why and what to change.
     ``rating`` is good / fair / poor in the spirit of Crossley 2011, or None
     when there are too few reliable reps. ``camera_roll_deg`` is the camera
-    roll removed from pelvic drop and trunk lean (deg, positive = the
+    roll removed from pelvic drop (deg, positive = the
     person's left appears lower), with ``camera_roll_source`` saying where it
     came from; NaN when it was estimated per rep instead (see
     :attr:`Rep.pelvic_reference`).
@@ -224,7 +224,7 @@ class Analysis:
         "FPPA: angle between thigh (hip->knee) and shank (knee->ankle) in the image, "
         "0 = straight, positive = valgus (knee inward), negative = varus. "
         "Pelvic drop: tilt of the hip line, positive = free-leg side lower. "
-        "Trunk lean: hip-midpoint to shoulder-midpoint line from vertical, positive = "
+        "Trunk lean: hip-midpoint to shoulder-midpoint line from the picture's vertical, positive = "
         "toward the stance leg. Depth: hip drop as a fraction of leg length."
     )
     #: How far knee_cv's FPPA is from a clinician's, as measured by scripts/bench_accuracy.py.
@@ -235,13 +235,13 @@ class Analysis:
     )
 
     def level_note(self) -> str:
-        """One sentence on what pelvic drop and trunk lean are measured from ("" when no rep has a reference)."""
+        """One sentence on what pelvic drop is measured from ("" when no rep has a reference)."""
         s = self.summary
         if not s.camera_roll_source or not any(rep.pelvic_reference for rep in self.reps):
             return ""
         if not math.isfinite(s.camera_roll_deg):
-            return f"Pelvic drop and trunk lean are measured from the hip line at {s.camera_roll_source}, taken as level."
-        return (f"Pelvic drop and trunk lean are measured from the hip line in {s.camera_roll_source}, taken as level "
+            return f"Pelvic drop is measured from the hip line at {s.camera_roll_source}, taken as level."
+        return (f"Pelvic drop is measured from the hip line in {s.camera_roll_source}, taken as level "
                 f"(it was {s.camera_roll_deg:+.1f}° from level in the picture: a tilted camera or the standing posture).")
 
     def rep_rows(self) -> list[dict[str, Any]]:

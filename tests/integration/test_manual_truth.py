@@ -82,3 +82,25 @@ def test_the_accuracy_the_app_states_holds(video_track):
     assert len(differences) >= 10
     assert "by 4.7° on average and by up to 15° on a deep rep" in Analysis.ACCURACY
     assert np.mean(differences) <= 4.7 + 0.05 and max(differences) <= 15.5
+
+
+def test_trunk_lean_agrees_with_the_hand_at_deepest_frames(video_track):
+    """Trunk lean (hip-midpoint to shoulder-midpoint line from the picture's vertical, + = toward the
+    stance leg) against shoulders digitised by hand and the hips of sls_front_manual_points.csv."""
+    with open(DATA / "sls_front_manual_trunk.csv", newline="") as f:
+        shoulders = list(csv.DictReader(f))
+    with open(DATA / "sls_front_manual_points.csv", newline="") as f:
+        hips = {(r["clip"], r["frame_index"]): r for r in csv.DictReader(f)}
+    for row in shoulders:
+        hip = hips[(row["clip"], row["frame_index"])]
+        point = {name: np.array([float(source[f"{name}_x"]), float(source[f"{name}_y"])])
+                 for name, source in (("left_shoulder", row), ("right_shoulder", row), ("left_hip", hip),
+                                      ("right_hip", hip))}
+        trunk = (point["left_shoulder"] + point["right_shoulder"] - point["left_hip"] - point["right_hip"]) / 2
+        # Facing the camera, the person's left is the picture's right: a lean to the right side of the
+        # picture is a lean to the left leg.
+        toward_left = np.degrees(np.arctan2(trunk[0], -trunk[1]))
+        by_hand = toward_left if row["stance_leg"] == "left" else -toward_left
+        track = video_track(f"{row['clip']}.mp4")
+        ours = analyze(track).series.trunk_lean[int(row["frame_index"])]
+        assert abs(ours - by_hand) <= 6.0, (row["clip"], ours, by_hand)

@@ -51,7 +51,7 @@ def test_pelvic_drop_without_a_two_foot_phase_is_within_two_degrees(roll):
     assert {r.pelvic_reference for r in analysis.reps} == {"rep start"}
     summary = analysis.summary
     assert math.isnan(summary.camera_roll_deg) and "each rep's start" in summary.camera_roll_source
-    assert analysis.level_note() == ("Pelvic drop and trunk lean are measured from the hip line at each rep's start "
+    assert analysis.level_note() == ("Pelvic drop is measured from the hip line at each rep's start "
                                      "(no frames on both feet), taken as level.")
 
 

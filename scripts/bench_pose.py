@@ -10,8 +10,8 @@ For each clip it measures, each in a fresh process so peak memory is its own:
   conversion, one MediaPipe VIDEO-mode detect per frame, in one thread.
 
 Each stage's clock starts once PyAV, OpenCV, MediaPipe and knee_cv's pose
-module are imported in its process (about 0.8 s here, printed under the
-table): the app's server and the batch workers import them once for many
+module are imported in its process (about 0.8 s here, printed under each
+clip's rows): the app's server and the batch workers import them once for many
 clips, and the tutorial loop gets the same warm start.
 
 Speeds are the clip's own frames (as decoded) per second of wall time, so a
@@ -125,23 +125,19 @@ def _child(stage, path, queue) -> None:
     queue.put((result, elapsed, cpu, _peak_mb(), imports))
 
 
-def measure(stage, path: Path) -> tuple[int, float, float, float]:
-    """Run one stage in a fresh process: (frames it returned, seconds, CPU seconds, peak resident MB).
+def measure(stage, path: Path) -> tuple[int, float, float, float, float]:
+    """Run one stage in a fresh process.
 
-    The clock starts once the libraries are imported (see the module notes);
-    the import time of the last run is kept in ``IMPORT_S``.
+    Returns (frames it returned, seconds, CPU seconds, peak resident MB,
+    seconds the imports took before the clock started; see the module notes).
     """
-    global IMPORT_S
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(stage, str(path), queue))
     process.start()
-    *result, IMPORT_S = queue.get()
+    result = queue.get()
     process.join()
-    return tuple(result)
-
-
-IMPORT_S = math.nan
+    return result
 
 
 def make_phone_clip(out: Path, seconds: float = 15.0) -> Path:
@@ -198,19 +194,20 @@ def speed_table(clips: list[Path]) -> None:
         rows = [("decode only", source_frames, *decoded)]
         for name, stage in (("whole stage", whole_stage), ("tutorial loop", tutorial_loop)):
             rows.append((name, *measure(stage, clip)))
-        speeds = {name: source_frames / seconds for name, _, seconds, _, _ in rows}
-        for name, frames, _seconds, cpu, peak in rows:
+        speeds = {name: source_frames / seconds for name, _, seconds, _, _, _ in rows}
+        for name, frames, _seconds, cpu, peak, _imports in rows:
             ratio = f"{speeds['whole stage'] / speeds['tutorial loop']:6.2f}" if name == "whole stage" else ""
             print(f"{clip.name:36s} {info.width:>4d}x{info.height:<5d} {info.fps:5.1f} {name:14s} {frames:6d} "
                   f"{speeds[name]:8.1f} {1000 * cpu / source_frames:8.1f} {peak:8.0f} {ratio:>6s}", flush=True)
-    print(f"(clocks start after the imports, {IMPORT_S:.2f} s in the last process)")
+        imports = [row[-1] for row in rows]
+        print(f"(clocks start after the imports: {min(imports):.2f}-{max(imports):.2f} s per process)")
 
 
 def long_run(clip: Path) -> None:
     from knee_cv.media.video import probe
 
     info = probe(clip)
-    frames, seconds, cpu, peak = measure(whole_stage, clip)
+    frames, seconds, cpu, peak, _imports = measure(whole_stage, clip)
     print(f"{clip.name:36s} {info.width:>4d}x{info.height:<5d} {info.fps:5.1f} {'whole stage':14s} "
           f"{frames:6d} {frames / seconds:8.1f} {1000 * cpu / frames:8.1f} {peak:8.0f}   "
           f"({info.duration_s:.0f} s clip in {seconds:.0f} s)", flush=True)

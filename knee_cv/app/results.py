@@ -73,8 +73,8 @@ def summary_cards(analysis: Analysis) -> None:
         cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
         if leg.rating_reasons:
             st.caption("\n".join(f"- {reason}" for reason in leg.rating_reasons))
-    if analysis.level_note():
-        st.caption(analysis.level_note())
+    if level := analysis.level_note():
+        st.caption(level)
     st.caption(f"Conventions: {Analysis.CONVENTIONS}")
 
 

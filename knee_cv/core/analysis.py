@@ -336,8 +336,8 @@ def format_text(analysis: Analysis) -> str:
             f"{_number(r.trunk_lean_deg):>6} {_number(r.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
             f"{notes or 'ok'}")
     lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS]
-    if analysis.level_note():
-        lines.append(analysis.level_note().replace("°", " deg"))
+    if level := analysis.level_note():
+        lines.append(level.replace("°", " deg"))
     lines.append("")
     for leg in s.legs:
         lines.append(

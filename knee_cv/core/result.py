@@ -70,8 +70,9 @@ class Rep:
     ``knee_flexion_deg`` is the 2D knee bend at the deepest frame, NaN in a
     frontal or oblique view (the image does not show flexion there).
     ``pelvic_reference`` says what pelvic drop is measured against (trunk
-    lean is always read against the picture's vertical): ``"level"`` (camera roll taken from frames on both feet) or
-    ``"rep start"`` (no such frames: the pelvis at the start of the rep is
+    lean is always read against the picture's vertical): ``"level"``
+    (camera roll taken from frames on both feet) or ``"rep start"`` (no
+    such frames: the pelvis at the start of the rep is
     taken as level, so the drop is the change during the rep); empty for a
     two-leg squat.
     """

@@ -139,11 +139,10 @@ class PoseTrack:
 
     def equals(self, other: PoseTrack) -> bool:
         """True when every array and field is identical (NaN equal to NaN)."""
-        arrays = ("t", "xy", "visibility", "presence", "world", "people")
+        arrays = ("t", "xy", "visibility", "presence", "world", "people", "duration_s")
         same_arrays = all(
             np.array_equal(getattr(self, a), getattr(other, a), equal_nan=a != "people")
             for a in arrays
         )
         scalars = ("width", "height", "fps", "model", "source")
-        same_duration = self.duration_s == other.duration_s or math.isnan(self.duration_s) and math.isnan(other.duration_s)
-        return same_arrays and same_duration and all(getattr(self, s) == getattr(other, s) for s in scalars)
+        return same_arrays and all(getattr(self, s) == getattr(other, s) for s in scalars)

@@ -27,8 +27,11 @@ What the output folder holds
 ``.batch/workers.log``
     What the local worker processes printed (MediaPipe's native logging).
 
-Every file is written to a temporary name and renamed into place, so a
-crash never leaves half a file.
+Every file is written to a temporary name and renamed into place
+(:func:`knee_cv.fileio.write_atomically`), so a crash, a full disk or
+Ctrl-C never leaves half a file. On Ctrl-C the worker processes are
+stopped at once and ``summary.csv`` keeps the videos finished so far; the
+same command again resumes from there.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import json
 import math
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -53,6 +57,7 @@ from knee_cv import __version__
 from knee_cv.core.labels import SIDES
 from knee_cv.core.result import Analysis
 from knee_cv.errors import KneeCvError
+from knee_cv.fileio import write_atomically, write_error
 from knee_cv.media.video import VIDEO_SUFFIXES
 
 #: CPU cores one video keeps busy: the pose stage runs two landmarker threads
@@ -202,23 +207,17 @@ def analyse_bytes(data: bytes, name: str, settings: Settings) -> Outcome:
         return analyse_file(path, settings)
 
 
-def _quiet_worker(log_path: str) -> None:
-    """Send a worker process's stdout and stderr (MediaPipe's native logging) to ``log_path``."""
+def _start_worker(log_path: str) -> None:
+    """Set up a worker process: stdout and stderr (MediaPipe's native logging) to ``log_path``, Ctrl-C ignored.
+
+    Ctrl-C on a terminal reaches every process of the command; the driver
+    alone handles it and stops the workers (:func:`_stop_workers`).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.close(log)
-
-
-def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(temporary_path)`` and rename the file onto ``target``."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")  # only this process writes here
-    try:
-        write(Path(temporary))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _number(value: float, digits: int) -> float | str:
@@ -294,8 +293,8 @@ class _Batch:
             analysis = outcome.analysis
             stem = f"{first.stem}-{digest[:10]}"
             row.update(_analysis_fields(analysis), json=f"{stem}.json", reps_csv=f"{stem}.reps.csv")
-            _write_atomically(self.out_dir / row["reps_csv"], lambda p: write_reps_csv(analysis, p))
-            _write_atomically(self.out_dir / row["json"], lambda p: write_json(analysis, p))
+            write_reps_csv(analysis, self.out_dir / row["reps_csv"])
+            write_json(analysis, self.out_dir / row["json"])
             if self.subject_of:
                 subject = self.subject_of(first)
                 try:
@@ -305,8 +304,8 @@ class _Batch:
                     outcome.retry = True
         if not outcome.retry:
             record = {"row": row, "fingerprint": self.fingerprint, "subject": subject}
-            _write_atomically(self.record_path(digest),
-                              lambda p: p.write_text(json.dumps(record, indent=1), encoding="utf-8"))
+            write_atomically(self.record_path(digest),
+                             lambda p: p.write_text(json.dumps(record, indent=1), encoding="utf-8"))
         for path in self.paths_of[digest]:
             self.rows[path] = row | {"file": str(path)}
             if row["status"] == "error":
@@ -316,7 +315,10 @@ class _Batch:
     def _save(self, analysis: Analysis, subject: str, digest: str, key_frames: dict[int, bytes] | None) -> int:
         from knee_cv.store import sessions as store
 
-        return store.save_analysis(analysis, subject, key_frames=key_frames, video_hash=digest, db_url=self.db_url)
+        saved = store.save_analysis(analysis, subject, saved_by=store.command_line_user(), key_frames=key_frames,
+                                    video_hash=digest, settings={"max_rate_hz": self.settings.max_rate_hz},
+                                    db_url=self.db_url)
+        return saved.id
 
     def fail(self, path: Path, message: str) -> None:
         """A video that could not even be read for hashing."""
@@ -336,8 +338,7 @@ class _Batch:
                 writer.writeheader()
                 writer.writerows(self.summary_rows())
 
-        _write_atomically(target, write)
-        return target
+        return write_atomically(target, write)
 
 
 def run_batch(
@@ -402,8 +403,7 @@ def run_batch(
     out = Path(out_dir)
     # A glob or recursive folder that reaches into the output folder would take its results for videos.
     videos = [video for video in videos if not Path(video).resolve().is_relative_to(out.resolve())]
-    out.mkdir(parents=True, exist_ok=True)
-    (out / _STATE).mkdir(exist_ok=True)
+    _make_output_folder(out)
     if subject_of:
         settings = replace(settings, key_frames=True)
     model = ensure_model(settings.variant, settings.model_path)  # once here, not in every worker
@@ -445,6 +445,16 @@ def run_batch(
     return BatchResult(batch.summary_rows(), summary, analysed=len(todo))
 
 
+def _make_output_folder(out: Path) -> None:
+    """Create ``out`` and its state folder, or say in one sentence why they cannot be."""
+    if out.exists() and not out.is_dir():
+        raise KneeCvError(f"The output {out} is a file; give a folder for the results (it is created if missing).")
+    try:
+        (out / _STATE).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise write_error(out, error) from error
+
+
 def _run_locally(
     todo: list[tuple[str, Path]], settings: Settings, workers: int, log_path: Path,
     finish: Callable[[str, Outcome], None],
@@ -452,7 +462,7 @@ def _run_locally(
     """Analyse ``todo`` in ``workers`` fresh (spawned) processes, calling ``finish`` as each ends."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
-                               initializer=_quiet_worker, initargs=(str(log_path),))
+                               initializer=_start_worker, initargs=(str(log_path),))
     try:
         futures = {pool.submit(analyse_file, path, settings): digest for digest, path in todo}
         for future in as_completed(futures):
@@ -463,9 +473,19 @@ def _run_locally(
                                   "again in the next batch.", 0.0, retry=True)
             finish(futures[future], outcome)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(pool)
         raise
     pool.shutdown()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the worker processes now, mid-video (Ctrl-C, an error here)."""
+    processes = list((pool._processes or {}).values())  # no public way before Python 3.14's terminate_workers()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
 
 
 def _run_on_ray(

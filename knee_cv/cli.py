@@ -1,7 +1,9 @@
 """The ``knee-cv`` command line.
 
 Every error a user can cause is printed as one sentence on stderr and the
-command exits with status 2; nothing is written half-way.
+command exits with status 2; Ctrl-C prints one line and exits with status
+130. Output paths are checked before any slow work, and every file is
+written whole or not at all (:mod:`knee_cv.fileio`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 
 from knee_cv.errors import KneeCvError
+from knee_cv.fileio import check_output, write_atomically
 
 
 def _model_fetch(args: argparse.Namespace) -> None:
@@ -45,12 +48,10 @@ def _track_with_progress(args: argparse.Namespace, video: str | Path):
 def _pose(args: argparse.Namespace) -> None:
     from knee_cv.media import trackio
 
+    output = check_output(args.output, example="track.csv")
     track = _track_with_progress(args, args.video)
-    output = Path(args.output)
-    if output.suffix == ".npz":
-        trackio.save_npz(track, output)
-    else:
-        trackio.save_csv(track, output)
+    save = trackio.save_npz if output.suffix == ".npz" else trackio.save_csv
+    write_atomically(output, lambda temporary: save(track, temporary))
     print(f"{output}: {len(track)} frames, pose in {track.detection_rate:.0%}, "
           f"up to {track.max_people} people, model {track.model}")
 
@@ -61,13 +62,18 @@ def _analyze(args: argparse.Namespace) -> None:
 
     if args.save and not args.subject:
         raise KneeCvError("--save needs --subject ID (the pseudonymous id of the person filmed).")
+    for path, example in ((args.json, "result.json"), (args.csv, "reps.csv")):
+        if path:
+            check_output(path, example=example)
     source = Path(args.source)
     is_video = not pipeline.is_track_file(source)
     track = _track_with_progress(args, source) if is_video else pipeline.track_of(source)
     analysis = pipeline.analyze(track, sex=args.sex)
     print(format_text(analysis))
     if args.json:
-        Path(args.json).write_text(analysis.to_json())
+        from knee_cv.report.exports import write_json
+
+        write_json(analysis, args.json)
         print(f"JSON written to {args.json}")
     if args.csv:
         from knee_cv.report.exports import write_reps_csv
@@ -79,9 +85,15 @@ def _analyze(args: argparse.Namespace) -> None:
         from knee_cv.store import sessions as store
 
         key_frames = pipeline.key_frames(source, track, analysis) if is_video else None
-        session_id = store.save_analysis(analysis, args.subject, key_frames=key_frames,
-                                         video_hash=sha256_of(source) if is_video else None, db_url=args.db)
-        print(f"Saved as session {session_id} of subject {args.subject}.")
+        digest = sha256_of(source)
+        saved = store.save_analysis(analysis, args.subject, saved_by=store.command_line_user(), key_frames=key_frames,
+                                    video_hash=digest if is_video else None, content_id=digest,
+                                    settings={"max_rate_hz": args.max_rate}, db_url=args.db)
+        if saved.created:
+            print(f"Saved as session {saved.id} of subject {args.subject}.")
+        else:
+            print(f"Already saved as session {saved.id} of subject {args.subject} (same file, same settings); "
+                  "nothing new was saved.")
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -108,6 +120,7 @@ def _batch(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> None:
     from knee_cv.report.pdf import write_pdf
 
+    check_output(args.output, example="report.pdf")
     write_pdf(args.session_id, args.output, db_url=args.db)
     print(f"Report of session {args.session_id} written to {args.output}")
 
@@ -115,6 +128,7 @@ def _report(args: argparse.Namespace) -> None:
 def _history(args: argparse.Namespace) -> None:
     from knee_cv.report.exports import write_history_csv
 
+    check_output(args.output, example="history.csv")
     write_history_csv(args.subject, args.output, db_url=args.db)
     print(f"History of subject {args.subject} written to {args.output}")
 
@@ -247,7 +261,27 @@ def main(argv: list[str] | None = None) -> int:
     except KneeCvError as error:
         print(f"knee-cv: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # one the steps did not foresee: still one sentence, not a traceback
+        print(f"knee-cv: {_os_error_text(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"knee-cv: {_stopped_text(args)}", file=sys.stderr)
+        return 130
     return status or 0
+
+
+def _os_error_text(error: OSError) -> str:
+    """One sentence for an ``OSError`` no step turned into a :class:`KneeCvError`."""
+    where = f" ({error.filename})" if error.filename else ""
+    return f"{error.strerror or error}{where}; check the path and that this user may read and write there."
+
+
+def _stopped_text(args: argparse.Namespace) -> str:
+    """What Ctrl-C left behind, in one sentence."""
+    if args.command == "batch":
+        return (f"stopped (Ctrl-C); the videos finished so far are kept in {args.output}, "
+                "and the same command again resumes from there.")
+    return "stopped (Ctrl-C); no output file was left half-written."
 
 
 if __name__ == "__main__":

@@ -394,15 +394,20 @@ def _detect_in_parts(
 
     With ``crowded`` given, each part also takes a census (see
     :func:`_detect_part`) and all stop as soon as the census finds a crowd;
-    the rows are then incomplete and the caller starts over.
+    the rows are then incomplete and the caller starts over. When the
+    caller's thread is interrupted (Ctrl-C), every part stops at its next
+    frame and closes its landmarkers before the interruption goes on.
     """
     results: list[list[Row]] = [[] for _ in parts]
     errors: list[BaseException] = []
     done = 0
     lock = threading.Lock()
+    interrupted = threading.Event()
 
     def count_frame() -> None:
         nonlocal done
+        if interrupted.is_set():
+            raise InterruptedError("the pose stage was interrupted")
         with lock:
             done += 1
             current = done
@@ -419,8 +424,14 @@ def _detect_in_parts(
     threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(len(parts))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # the parts would otherwise run on, their silenced stderr hiding the error's message
+        interrupted.set()
+        for thread in threads:
+            thread.join()
+        raise
     if errors:
         raise errors[0]
     return [row for part in results for row in part]

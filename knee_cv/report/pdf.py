@@ -24,6 +24,7 @@ from PIL import Image
 from knee_cv import __version__
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.thresholds import load_thresholds
+from knee_cv.fileio import write_atomically
 from knee_cv.store import sessions as store
 
 
@@ -164,10 +165,13 @@ def write_pdf(
     context: ReportContext | None = None,
     db_url: str | None = None,
 ) -> Path:
-    """Write the PDF report (see :func:`pdf_bytes`) to ``path``; returns the path."""
-    path = Path(path)
-    path.write_bytes(pdf_bytes(session_or_analysis, context=context, db_url=db_url))
-    return path
+    """Write the PDF report (see :func:`pdf_bytes`) to ``path``, whole or not at all; returns the path.
+
+    See :func:`knee_cv.fileio.write_atomically` for how it is written and the
+    :class:`~knee_cv.errors.KneeCvError` raised when it cannot be.
+    """
+    data = pdf_bytes(session_or_analysis, context=context, db_url=db_url)
+    return write_atomically(path, lambda temporary: temporary.write_bytes(data))
 
 
 def _latin1(text: str) -> str:

@@ -26,6 +26,7 @@ import codecs
 import logging
 import math
 import queue
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,6 +64,16 @@ class VideoLimits:
         a little above 4K UHD).
     max_side : int
         Largest width or height, in pixels (default 8192).
+    min_side : int
+        Smallest width or height, in pixels (default 32). The pose model
+        looks at the person in a 256-pixel square; a picture under 32 pixels
+        a side leaves a few pixels per limb, and shrinking it for inference
+        or drawing would round a side down to nothing.
+    max_aspect : float
+        Largest ratio of the long side to the short side (default 4). Phone
+        and camera clips are at most 2.4:1 (21:9 cinema); a narrower strip
+        cannot hold a standing person, and shrunk for the model its short
+        side would vanish (an 8000 x 8 clip made OpenCV fail).
     max_duration_s : float
         Longest clip, in seconds (default 600 s = 10 minutes).
     min_partial_s : float
@@ -73,6 +84,8 @@ class VideoLimits:
     max_bytes: int = 500_000_000
     max_pixels: int = 16_800_000
     max_side: int = 8192
+    min_side: int = 32
+    max_aspect: float = 4.0
     max_duration_s: float = 600.0
     min_partial_s: float = 1.0
 
@@ -123,13 +136,28 @@ class VideoInfo:
     start_time_s: float
 
 
+def _unreadable(path: Path, exc: OSError) -> VideoError:
+    """The sentence for a file the operating system will not let us read (permissions, a bad path)."""
+    reason = (exc.strerror or str(exc)).lower()
+    return VideoError(
+        f"{path.name} cannot be opened ({reason}). Check that the file is there and that you may read it, "
+        "or copy it to another folder and choose the copy."
+    )
+
+
 def _check_file(path: Path, limits: VideoLimits) -> int:
-    """Return the file size in bytes after checking the file exists and fits."""
-    if not path.exists():
-        raise VideoError(f"The file {path} does not exist. Check the path, or upload the video again.")
-    if not path.is_file():
+    """Return the file size in bytes after checking the file exists, can be read and fits."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise VideoError(f"The file {path} does not exist. Check the path, or upload the video again.") from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    if stat.S_ISDIR(status.st_mode):
         raise VideoError(f"{path} is a folder, not a video file. Choose the video file itself.")
-    size = path.stat().st_size
+    if not stat.S_ISREG(status.st_mode):
+        raise VideoError(f"{path} is a device or a pipe, not a video file. Choose the video file itself.")
+    size = status.st_size
     if size == 0:
         raise VideoError(f"The file {path.name} is empty (0 bytes): the upload or copy failed. {_RE_EXPORT}")
     if size > limits.max_bytes:
@@ -142,9 +170,12 @@ def _check_file(path: Path, limits: VideoLimits) -> int:
 
 
 def _looks_like_text(path: Path) -> bool:
-    """True if the start of the file is readable UTF-8 text without NUL bytes."""
-    with path.open("rb") as handle:
-        head = handle.read(4096)
+    """True if the start of the file is readable UTF-8 text without NUL bytes (False if it cannot be read)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
     if b"\0" in head:
         return False
     try:
@@ -155,9 +186,11 @@ def _looks_like_text(path: Path) -> bool:
 
 
 def _open(path: Path) -> av.container.InputContainer:
-    """Open ``path`` with PyAV, turning FFmpeg's refusal into a VideoError."""
+    """Open ``path`` with PyAV, turning FFmpeg's and the operating system's refusals into a VideoError."""
     try:
         return av.open(str(path), mode="r")
+    except OSError as exc:  # PyAV's errors for permissions and paths are OSErrors too
+        raise _unreadable(path, exc) from exc
     except av.error.FFmpegError as exc:
         if _looks_like_text(path):
             raise VideoError(f"{path.name} is a text file, not a video. Choose the video file itself.") from exc
@@ -189,11 +222,24 @@ def _video_stream(container: av.container.InputContainer, path: Path) -> av.vide
 
 def _check_size(width: int, height: int, path: Path, limits: VideoLimits) -> None:
     """Raise VideoError for an absurd picture size in pixels (as stored; 0 = not stated, passes)."""
+    if not width or not height:
+        return
     if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
         raise VideoError(
             f"{path.name} has a picture of {width}x{height} pixels, larger than knee_cv accepts "
             f"(at most {limits.max_side} pixels a side and {limits.max_pixels / 1e6:.1f} million in all). "
             "Export the clip at 1080p or 4K and upload that."
+        )
+    if min(width, height) < limits.min_side:
+        raise VideoError(
+            f"{path.name} has a picture of {width}x{height} pixels, too small to show a person's joints "
+            f"(at least {limits.min_side} pixels a side). Film at 480p or more and upload that."
+        )
+    if max(width, height) > limits.max_aspect * min(width, height):
+        raise VideoError(
+            f"{path.name} has a picture of {width}x{height} pixels, a strip too narrow to hold a person "
+            f"(its long side may be at most {limits.max_aspect:g} times its short side). Film with the phone's ordinary camera, "
+            "upright or on its side, without cropping, and upload that."
         )
 
 

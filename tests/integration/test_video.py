@@ -6,6 +6,7 @@ Every bad input is generated here with PyAV; the real clips come from the
 
 from __future__ import annotations
 
+import os
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -51,6 +52,18 @@ def _write_clip(
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             if pts_ms:
                 frame.pts, frame.time_base = pts_ms[i], Fraction(1, 1000)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+def _write_sized(path: Path, width: int, height: int, n: int = 3) -> Path:
+    """Encode ``n`` gray frames of ``width`` x ``height`` pixels as H.264."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for _ in range(n):
+            frame = av.VideoFrame.from_ndarray(np.full((height, width, 3), 128, np.uint8), format="rgb24")
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return path
@@ -191,6 +204,45 @@ def test_picture_too_large(tmp_path):
     path = _write_clip(tmp_path / "clip.mp4")
     _refused(path, "larger than knee_cv accepts", VideoLimits(max_side=32))
     _refused(path, "larger than knee_cv accepts", VideoLimits(max_pixels=W * H - 1))
+
+
+@pytest.mark.parametrize(("width", "height", "phrase"), [
+    (8000, 8, "strip"), (8, 8000, "strip"), (2048, 256, "strip"), (32, 16, "too small"), (16, 32, "too small"),
+])
+def test_picture_too_thin_or_too_small_is_refused_before_decoding(tmp_path, width, height, phrase):
+    """An 8000 x 8 clip passed every size limit and crashed in OpenCV: now one sentence, from the header alone."""
+    from knee_cv.pipeline import track_of
+
+    path = _write_sized(tmp_path / "strip.mp4", width, height)
+    message = _refused(path, phrase)
+    assert f"{width}x{height}" in message and "upload that" in message
+    with pytest.raises(VideoError, match=phrase):
+        track_of(path)
+
+
+def test_picture_limits_are_those_of_video_limits(tmp_path):
+    path = _write_sized(tmp_path / "clip.mp4", 128, 64)
+    probe(path)
+    _refused(path, "too small", VideoLimits(min_side=65))
+    _refused(path, "strip", VideoLimits(max_aspect=1.9))
+
+
+def test_path_with_a_name_too_long_for_the_system(tmp_path):
+    message = _refused(tmp_path / ("a" * 300 + ".mp4"), "cannot be opened")
+    assert "file name too long" in message
+
+
+@pytest.mark.skipif(not Path("/dev/null").is_char_device(), reason="no /dev/null device on this system")
+def test_device_is_not_called_a_folder():
+    message = _refused(Path("/dev/null"), "a device or a pipe")
+    assert "folder" not in message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may read any file, so permissions cannot refuse it here")
+def test_file_without_read_permission(tmp_path):
+    path = _write_clip(tmp_path / "locked.mp4")
+    path.chmod(0)
+    _refused(path, "permission denied")
 
 
 def test_too_long(tmp_path):

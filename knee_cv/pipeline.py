@@ -13,17 +13,22 @@ PoseTrack.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from knee_cv.core.analysis import analyze
+from knee_cv.core.orientation import Orientation, upright_turn
 from knee_cv.core.result import Analysis
+from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
+from knee_cv.errors import KneeCvError
 from knee_cv.media.models import ModelInfo
 from knee_cv.media.trackio import TRACK_SUFFIXES, load_track
 
@@ -47,6 +52,9 @@ class Processed:
         JPEG of each rep's deepest frame, by ``Rep.index``.
     sha256 : str
         Hex SHA-256 of the source bytes ("" for live sessions).
+    recording_id : str
+        A live session's own random id ("" for files): what a save of it is
+        known by (:func:`knee_cv.store.sessions.save_key`).
     timings : dict of str to float
         Seconds spent in each stage (``pose``, ``analysis``, ``video``).
     """
@@ -57,6 +65,17 @@ class Processed:
     thumbnails: dict[int, bytes]
     sha256: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    recording_id: str = ""
+
+    def named(self, name: str) -> Processed:
+        """A copy whose analysis and track name ``name`` as their source; this one is left as it is.
+
+        The app caches one Processed per video content for every visitor, under
+        a neutral name; each visitor's copy carries their own file name.
+        """
+        track = copy.copy(self.track)
+        track.source = name
+        return replace(self, analysis=replace(self.analysis, source=name), track=track)
 
 
 def _no_report(_name: str, _done: int, _total: int | None) -> None:
@@ -70,9 +89,16 @@ def is_track_file(path: str | Path) -> bool:
 
 def track_of(
     path: str | Path, *, model_path: str | Path | None = None, variant: str = "full", stage: Stage = _no_report,
-    max_rate_hz: float | None = None,
+    max_rate_hz: float | None = None, mirrored: bool = False,
 ) -> PoseTrack:
     """The pose track of a video file (pose model run) or of a saved track file (read).
+
+    A video whose person lies upside down or on its side in the picture
+    (its pixels turned, with no rotation tag to set them upright; see
+    :func:`knee_cv.core.orientation.upright_turn`) is tracked a second time
+    on frames turned upright, and the track says so (``orientation``): a
+    second pose run, for such videos only. The check itself costs nothing
+    measurable (a few array operations on the landmarks).
 
     Parameters
     ----------
@@ -85,27 +111,45 @@ def track_of(
     max_rate_hz : float, optional
         Cap on the inference rate, Hz: None keeps the pose stage's default
         (:data:`knee_cv.media.pose.MAX_RATE_HZ`, 30 Hz), 0 infers every frame.
+    mirrored : bool
+        The video was filmed mirrored (most phones' selfie camera): its frames
+        are flipped back before the pose model, so left and right are the
+        person's own. Videos only.
 
     Raises
     ------
     knee_cv.errors.KneeCvError
-        A file that is not a usable video or track.
+        A file that is not a usable video or track, or ``mirrored`` for a
+        track file (its left and right were set when it was made).
     """
     if is_track_file(path):
+        if mirrored:
+            raise KneeCvError(f"{Path(path).name} is a pose track, whose left and right were set when it was made; "
+                              "make it again from the video with mirrored on (knee-cv pose VIDEO --mirrored).")
         return load_track(path)
     from knee_cv.media.pose import track_video  # MediaPipe loads only when a video is tracked
 
     rate = {} if max_rate_hz is None else {"max_rate_hz": max_rate_hz}
-    return track_video(path, model_path=model_path, variant=variant,
-                       progress=lambda done, total: stage("pose", done, total), **rate)
+
+    def run(orientation: Orientation) -> PoseTrack:
+        return track_video(path, model_path=model_path, variant=variant, orientation=orientation,
+                           progress=lambda done, total: stage("pose", done, total), **rate)
+
+    track = run(Orientation(mirrored=mirrored))
+    turn = upright_turn(track.xy, load_thresholds()["orientation"])
+    return run(Orientation(mirrored=mirrored, turned_deg=turn)) if turn else track
 
 
 def analyze_source(source: PoseTrack | str | Path, **options: Any) -> Analysis:
     """:func:`knee_cv.core.analysis.analyze` of a PoseTrack, a track file or a video file.
 
-    ``options`` go to ``analyze`` (``thresholds``, ``sex``, ``live``).
+    ``options`` go to ``analyze`` (``thresholds``, ``sex``, ``live``), except
+    ``mirrored`` (bool), which goes to :func:`track_of` for a file.
     """
-    track = source if isinstance(source, PoseTrack) else track_of(source)
+    mirrored = options.pop("mirrored", False)
+    if isinstance(source, PoseTrack) and mirrored:
+        raise KneeCvError("A PoseTrack's left and right were set when it was made; track the video with mirrored on.")
+    track = source if isinstance(source, PoseTrack) else track_of(source, mirrored=mirrored)
     return analyze(track, **options)
 
 
@@ -132,6 +176,15 @@ def _annotate(
     return out.read_bytes(), thumbnails
 
 
+def upload_name(name: str) -> str:
+    """The neutral name under which :func:`process_video` opens a file called ``name`` (its suffix kept).
+
+    Error messages about the file name it; a front end that shows them to a
+    person puts the person's own file name back.
+    """
+    return f"upload{Path(name).suffix.lower() or '.mp4'}"
+
+
 def process_video(
     data: bytes,
     name: str,
@@ -140,6 +193,7 @@ def process_video(
     model: ModelInfo | None = None,
     sex: str | None = None,
     stage: Stage | None = None,
+    mirrored: bool = False,
 ) -> Processed:
     """Track, analyse and annotate a video given as bytes.
 
@@ -160,6 +214,8 @@ def process_video(
         Sex-specific valgus thresholds.
     stage : callable, optional
         Progress, see :data:`Stage`.
+    mirrored : bool
+        Filmed mirrored (a selfie camera): see :func:`track_of`.
 
     Returns
     -------
@@ -173,10 +229,10 @@ def process_video(
     report = stage or _no_report
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="knee_cv_") as folder:
-        path = Path(folder) / f"upload{Path(name).suffix.lower() or '.mp4'}"
+        path = Path(folder) / upload_name(name)
         path.write_bytes(data)
         start = time.perf_counter()
-        track = track_of(path, model_path=model.path if model else None, stage=report)
+        track = track_of(path, model_path=model.path if model else None, stage=report, mirrored=mirrored)
         track.source = name
         timings["pose"] = time.perf_counter() - start
         report("analysis", 0, None)
@@ -214,4 +270,4 @@ def process_recording(recording: bytes | None, track: PoseTrack, *, blur_face: b
             path = Path(folder) / "live.mp4"
             path.write_bytes(recording)
             video, thumbnails = _annotate(path, track, analysis, blur_face, _no_report, timings)
-    return Processed(analysis, track, video, thumbnails, timings=timings)
+    return Processed(analysis, track, video, thumbnails, timings=timings, recording_id=f"live:{uuid.uuid4().hex}")

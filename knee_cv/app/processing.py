@@ -4,8 +4,11 @@
 (plain Python: bytes in, a :class:`~knee_cv.pipeline.Processed` out) in a
 server-wide worker thread while the script thread draws a progress bar, and
 caches the result by the file's SHA-256, so a rerun (or the same file
-uploaded again) is instant. The pose model is resolved once per server
-(:func:`pose_model`).
+uploaded again) is instant. The cache is shared by every visitor, so it holds
+nothing of the uploader: the job runs under a neutral file name
+(:func:`knee_cv.pipeline.upload_name`) and each visitor gets a copy named
+after their own file (:meth:`~knee_cv.pipeline.Processed.named`). The pose
+model is resolved once per server (:func:`pose_model`).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import pandas as pd
 import streamlit as st
 
 from knee_cv.core.result import Analysis
+from knee_cv.errors import KneeCvError
 from knee_cv.media.models import ModelInfo, ensure_model
 from knee_cv.media.video import VIDEO_SUFFIXES
-from knee_cv.pipeline import Processed, process_video
+from knee_cv.pipeline import Processed, process_video, upload_name
 
 #: Upload types accepted by the file picker.
 VIDEO_TYPES = tuple(suffix.lstrip(".") for suffix in VIDEO_SUFFIXES)
@@ -120,8 +124,17 @@ def process_with_progress(data: bytes, name: str, *, blur_face: bool = False) ->
     Raises
     ------
     knee_cv.errors.KneeCvError
-        As :func:`process_video` (errors are not cached).
+        As :func:`process_video` (errors are not cached), with ``name`` in
+        the message where the file is named.
     """
+    try:
+        return _shared_result(data, name, blur_face).named(name)
+    except KneeCvError as error:
+        raise type(error)(str(error).replace(upload_name(name), name)) from error
+
+
+def _shared_result(data: bytes, name: str, blur_face: bool) -> Processed:
+    """The server-wide result for these bytes, computed under a neutral name (see the module docstring)."""
     key = (hashlib.sha256(data).hexdigest(), bool(blur_face))
     hit = cached(key)
     if hit is not None:
@@ -133,7 +146,8 @@ def process_with_progress(data: bytes, name: str, *, blur_face: bool = False) ->
             return server.results[key]
         if key not in server.jobs:
             progress = _Progress()
-            future = server.pool.submit(process_video, data, name, blur_face=blur_face, model=model, stage=progress)
+            future = server.pool.submit(process_video, data, upload_name(name), blur_face=blur_face, model=model,
+                                        stage=progress)
             server.jobs[key] = (future, progress)
             future.add_done_callback(lambda done: server.finish(key, done))
         future, progress = server.jobs[key]

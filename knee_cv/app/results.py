@@ -17,6 +17,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from knee_cv.app import auth
+from knee_cv.app.markdown import escaped, literal
 from knee_cv.app.processing import process_with_progress, rep_table
 from knee_cv.core.assessment import leg_name
 from knee_cv.core.labels import Leg
@@ -240,21 +242,38 @@ def downloads(processed: Processed, key: str) -> None:
 
 
 def save_form(processed: Processed, key: str) -> None:
-    """Save the analysis to a subject in the clinic's store (nothing is stored otherwise)."""
+    """Save the analysis to a subject in the clinic's store, for a clinician (nothing is stored otherwise).
+
+    Beyond this computer the clinician logs in first (:func:`knee_cv.app.auth.clinician`); the
+    saver recorded is the logged-in name. Saving the same result twice finds the first session.
+    """
     with st.expander("Save to a subject (clinician)"):
-        st.caption("Nothing is stored unless you save it here. Use a pseudonymous code, not a name.")
+        st.caption("Nothing is stored unless a clinician saves it here. Use a pseudonymous code, not a name.")
+        saver = auth.clinician(f"{key}-save")
+        if saver is None:
+            st.caption("Saving needs a clinician: log in (or, on this computer, enter your name in the sidebar).")
+            return
         with st.form(f"{key}_save"):
             subject = st.text_input("Subject code", placeholder="e.g. RUN-017")
-            if st.form_submit_button("Save to subject"):
-                try:
-                    session_id = store.save_analysis(processed.analysis, subject.strip(),
-                                                     key_frames=processed.thumbnails,
-                                                     video_hash=processed.sha256 or None)
-                except KneeCvError as error:
-                    st.error(str(error))
-                else:
-                    st.success(f"Saved as session {session_id} of {subject.strip()}. "
-                               "Open it on the Clinician review page.")
+            submitted = st.form_submit_button("Save to subject")
+        if submitted:
+            _save(processed, subject, saver)
+
+
+def _save(processed: Processed, subject: str, saver: str) -> None:
+    """One save of ``processed`` to ``subject`` by ``saver``, and what happened, in one sentence."""
+    try:
+        saved = store.save_analysis(processed.analysis, subject, saved_by=saver, key_frames=processed.thumbnails,
+                                    video_hash=processed.sha256 or None,
+                                    content_id=processed.sha256 or processed.recording_id)
+    except KneeCvError as error:
+        st.error(escaped(str(error)))
+        return
+    code = literal(store.get_session(saved.id).subject)
+    if saved.created:
+        st.success(f"Saved as session {saved.id} of {code}. Open it on the Clinician review page.")
+    else:
+        st.info(f"Already saved as session {saved.id} of {code}; nothing new was saved.")
 
 
 def cannot_measure(analysis: Analysis) -> None:
@@ -323,7 +342,7 @@ def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False) -> Process
     try:
         processed = process_with_progress(data, name, blur_face=blur_face)
     except KneeCvError as error:
-        st.error(str(error), icon=":material/block:")
+        st.error(escaped(str(error)), icon=":material/block:")
         return None
     show_results(processed, key="upload")
     return processed

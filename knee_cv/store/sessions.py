@@ -24,10 +24,25 @@ What is stored
 --------------
 Every save is one transaction: the subject (created on first use), the
 session (summary, thresholds, recommendations, per-frame series), its reps,
-their flags and the key-frame JPEGs, or nothing at all. The computed result
-is never changed afterwards. Clinician reviews are appended (see
-:func:`add_review`); the latest review of a flag is its current decision and
-the older ones stay as its history.
+their flags and the key-frame JPEGs, or nothing at all. A save happens once:
+saving the same video (or live recording) with the same settings to the same
+subject again returns the first session (:func:`save_key`), whether the
+second save comes from a resumed batch, a double click or another process.
+The computed result is never changed afterwards. Clinician reviews are
+appended (see :func:`add_review`); the latest review of a flag is its current
+decision and the older ones stay as its history. Deleting a session or a
+subject is recorded in an audit log (:func:`list_deletions`): who, when, which.
+
+Subject codes are checked where they come in (:mod:`knee_cv.store.text`):
+no invisible, control or direction-changing characters, so two codes that
+look alike are the same code.
+
+Errors
+------
+Every failure a person can meet (a read-only or full disk, a file that is
+not a knee_cv database or was written by a newer knee_cv, a lost server, an
+unknown id) is a :class:`~knee_cv.errors.StoreError` whose message says what
+to do; the database is left as it was (each call is one transaction).
 
 Datetimes are timezone-aware and in UTC on the way out, whatever the
 database or its server's time zone (:class:`knee_cv.store.tables.UtcDateTime`).
@@ -42,12 +57,16 @@ Python and NULL / JSON ``null`` in the database.
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import io
 import json
 import os
 import sqlite3
 import time
 import typing
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import datetime, timezone
 from enum import Enum
@@ -59,15 +78,17 @@ import numpy as np
 import platformdirs
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, func, make_url, select
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knee_cv import __version__
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.errors import StoreError
-from knee_cv.store.tables import FlagRow, KeyFrameRow, RepRow, ReviewRow, SessionRow, SubjectRow
+from knee_cv.store import text
+from knee_cv.store.tables import DeletionRow, FlagRow, KeyFrameRow, RepRow, ReviewRow, SessionRow, SubjectRow
 
 DB_URL_ENV = "KNEE_CV_DB_URL"
 """Environment variable holding the database URL (overrides the default file)."""
@@ -84,11 +105,14 @@ SEXES = ("female", "male")
 PAINFUL_SIDES = ("left", "right", "both", "none")
 """The values :func:`upsert_subject` accepts for ``painful_side``."""
 
-MAX_SUBJECT_CODE = 64
+MAX_SUBJECT_CODE = text.MAX_SUBJECT_CODE
 """Longest subject code, in characters (the column is ``VARCHAR(64)``)."""
 
-MAX_REVIEWER = 128
+MAX_REVIEWER = text.MAX_NAME
 """Longest reviewer name, in characters (the column is ``VARCHAR(128)``)."""
+
+MAX_ID = 2**63 - 1
+"""Largest row id any supported database stores (a signed 64-bit integer)."""
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x6B6E6565  # "knee": any fixed key shared by knee_cv processes
@@ -118,7 +142,8 @@ class SessionInfo:
     """One saved session, without its reps.
 
     ``rating`` is the session's overall good / fair / poor (None when not
-    rated); ``n_open_flags`` counts flags with no review yet.
+    rated); ``n_open_flags`` counts flags with no review yet; ``saved_by`` is
+    who saved it (None for sessions saved before that was recorded).
     """
 
     id: int
@@ -128,6 +153,7 @@ class SessionInfo:
     video_hash: str | None
     model: str
     app_version: str | None
+    saved_by: str | None
     n_reps: int
     n_flags: int
     n_open_flags: int
@@ -172,6 +198,35 @@ class FlagItem:
     def decision(self) -> str | None:
         """The current decision (latest review), or None when unreviewed."""
         return self.reviews[-1].decision if self.reviews else None
+
+
+@dataclass(frozen=True)
+class SavedSession:
+    """What :func:`save_analysis` did: the session's id, and whether this call created it.
+
+    ``created`` is False when the same save had been made before; ``id`` is
+    then the earlier session's.
+    """
+
+    id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class DeletionInfo:
+    """One entry of the deletion audit log: ``what`` ("session" or "subject") was deleted by whom, when.
+
+    ``session_id`` is None for a whole subject; ``n_sessions`` counts the
+    sessions that went with it.
+    """
+
+    id: int
+    what: str
+    subject_code: str
+    session_id: int | None
+    n_sessions: int
+    deleted_by: str
+    deleted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -290,13 +345,45 @@ def _open(db_url: str) -> tuple[Engine, sessionmaker[Session]]:
         raise StoreError(f"{DB_URL_ENV} (or db_url) is not a usable database URL: {error}") from error
     try:
         migrate(engine)
-    except OperationalError as error:
+    except CommandError as error:
         engine.dispose()
         raise StoreError(
-            f"Could not open the database {shown}: {str(error.orig).strip()}. Check {DB_URL_ENV} "
-            "(host, port, user, password, database name) and that the database server is running."
+            f"The database {shown} was written by a newer version of knee_cv ({error}). Update knee_cv "
+            f"(pip install --upgrade knee-cv) to open it, or point {DB_URL_ENV} at another database."
         ) from error
+    except (SQLAlchemyError, sqlite3.Error) as error:
+        engine.dispose()
+        raise _store_error(error, shown, opening=True) from error
     return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def _reason(error: BaseException) -> str:
+    """The database's own words for ``error``, on one line."""
+    orig = getattr(error, "orig", None) or error
+    return " ".join(str(orig).split()) or type(orig).__name__
+
+
+def _store_error(error: BaseException, shown: str, *, opening: bool = False) -> StoreError:
+    """One sentence for a database failure, by what the database said (``shown``: the URL without password)."""
+    reason = _reason(error)
+    lowered = reason.lower()
+    if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
+        return StoreError(f"The database {shown} is read-only ({reason}), so nothing was saved or changed. Give "
+                          f"knee_cv write access to the file and its folder, or point {DB_URL_ENV} at a writable database.")
+    if "disk is full" in lowered or "no space" in lowered or "disk full" in lowered:
+        return StoreError(f"The disk holding the database {shown} is full, so nothing was saved or changed. Free some "
+                          "space and try again.")
+    if "not a database" in lowered or "malformed" in lowered:
+        return StoreError(f"{shown} is not a knee_cv database or is damaged ({reason}). Point {DB_URL_ENV} at the "
+                          "right file, or restore it from a backup; knee_cv did not change it.")
+    if "nul" in lowered and ("0x00" in lowered or "character" in lowered):
+        return StoreError("A text holds a NUL character, which the database cannot store; remove it (it often "
+                          "comes with text pasted from another program) and try again.")
+    if opening:
+        return StoreError(f"Could not open the database {shown}: {reason}. Check {DB_URL_ENV} (host, port, user, "
+                          "password, database name) and that the database server is running.")
+    return StoreError(f"The database {shown} could not carry out the request ({reason}); nothing was changed. "
+                      "Try again, and check that the database server is running and has space.")
 
 
 def open_engine(db_url: str | None = None) -> Engine:
@@ -314,8 +401,19 @@ def open_engine(db_url: str | None = None) -> Engine:
     return _open(db_url or default_db_url())[0]
 
 
-def _session(db_url: str | None) -> Session:
-    return _open(db_url or default_db_url())[1]()
+@contextmanager
+def _session(db_url: str | None) -> Iterator[Session]:
+    """A database session; any database failure inside the block comes out as a :class:`StoreError`.
+
+    Use as ``with _session(url) as db, db.begin():`` for one transaction.
+    """
+    url = db_url or default_db_url()
+    maker = _open(url)[1]
+    try:
+        with maker() as db:
+            yield db
+    except (SQLAlchemyError, sqlite3.Error) as error:
+        raise _store_error(error, make_url(url).render_as_string(hide_password=True)) from error
 
 
 # --------------------------------------------------------------------------- conversions
@@ -376,18 +474,8 @@ def _series_from_npz(blob: bytes | None) -> FrameSeries | None:
         return FrameSeries.from_dict({name: data[name] for name in data.files})
 
 
-def _check_code(subject_id: str) -> str:
-    code = str(subject_id).strip()
-    if not code or len(code) > MAX_SUBJECT_CODE:
-        raise StoreError(
-            f"Subject id {subject_id!r} is not usable: give a pseudonymous code of 1 to "
-            f"{MAX_SUBJECT_CODE} characters (for example P001), not a name."
-        )
-    return code
-
-
 def _subject_row(db: Session, subject_id: str) -> SubjectRow:
-    code = _check_code(subject_id)
+    code = text.lookup_code(subject_id)
     row = db.scalar(select(SubjectRow).where(SubjectRow.code == code))
     if row is None:
         raise StoreError(f"No subject {code!r} in the database. Check the id, or save a session for it first.")
@@ -395,13 +483,21 @@ def _subject_row(db: Session, subject_id: str) -> SubjectRow:
 
 
 def _session_row(db: Session, session_id: int) -> SessionRow:
-    row = db.get(SessionRow, int(session_id))
+    row = db.get(SessionRow, int(session_id)) if 1 <= int(session_id) <= MAX_ID else None
     if row is None:
         raise StoreError(f"No saved session with id {session_id}. List the sessions of a subject to find its ids.")
     return row
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def command_line_user() -> str:
+    """Who saves from the command line or a batch: the operating-system account, so marked."""
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "unknown user (command line)"
 
 
 def upsert_subject(
@@ -429,6 +525,8 @@ def upsert_subject(
         raise StoreError(f"Sex must be one of {SEXES} (or left unknown), not {sex!r}.")
     if painful_side is not None and painful_side not in PAINFUL_SIDES:
         raise StoreError(f"Painful side must be one of {PAINFUL_SIDES} (or left unknown), not {painful_side!r}.")
+    if notes is not None:
+        notes = text.free_text(notes, "in the notes")
     with _session(db_url) as db, db.begin():
         row = _get_or_create_subject(db, subject_id)
         if sex is not None:
@@ -441,7 +539,8 @@ def upsert_subject(
 
 
 def _get_or_create_subject(db: Session, subject_id: str) -> SubjectRow:
-    code = _check_code(subject_id)
+    """The subject of this code, created when new; the code must pass :func:`text.subject_code` either way."""
+    code = text.subject_code(subject_id)
     query = select(SubjectRow).where(SubjectRow.code == code)
     row = db.scalar(query)
     if row is None:
@@ -456,27 +555,67 @@ def _get_or_create_subject(db: Session, subject_id: str) -> SubjectRow:
     return row
 
 
+def save_key(content_id: str | None, analysis: Analysis, settings: Mapping[str, Any] | None = None) -> str:
+    """What makes two saves of a subject the same save, as a SHA-256 (hex).
+
+    Parameters
+    ----------
+    content_id : str or None
+        The video file's SHA-256, a track file's SHA-256, or a live
+        recording's id. None (a result from elsewhere) falls back to the
+        result itself: the same result is the same save.
+    analysis : Analysis
+        Its model and thresholds (sex-specific values included) are part of
+        the key.
+    settings : mapping, optional
+        Anything else that changed the result, as JSON-able values (for
+        example ``{"max_rate_hz": 15.0, "mirrored": True}``). Values that are
+        None or False (the defaults) are left out, so every front end makes
+        the same key for the same choice.
+    """
+    content = content_id or "result:" + hashlib.sha256(analysis.to_json().encode()).hexdigest()
+    chosen = {name: value for name, value in (settings or {}).items() if value is not None and value is not False}
+    identity = {"content": content, "model": analysis.model, "thresholds": analysis.thresholds, "settings": chosen}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def save_analysis(
     analysis: Analysis,
     subject_id: str,
     *,
+    saved_by: str,
     key_frames: dict[int, bytes] | None = None,
     video_hash: str | None = None,
+    content_id: str | None = None,
+    settings: Mapping[str, Any] | None = None,
     recorded_at: datetime | None = None,
     db_url: str | None = None,
-) -> int:
-    """Save an analysis as a new session of a subject, in one transaction.
+) -> SavedSession:
+    """Save an analysis as a new session of a subject, in one transaction, once.
+
+    A second save with the same :func:`save_key` for the same subject (a
+    resumed batch, a double click, two processes at once) creates nothing and
+    returns the first session with ``created=False``.
 
     Parameters
     ----------
     analysis : Analysis
         The computed result; stored as it is (per-frame series included).
     subject_id : str
-        Pseudonymous code; the subject is created if it is new.
+        Pseudonymous code; the subject is created if it is new. Checked by
+        :func:`knee_cv.store.text.subject_code`.
+    saved_by : str
+        Who saves: the logged-in clinician, or the command line's user.
     key_frames : dict of int to bytes, optional
-        JPEG of the deepest frame of each rep, keyed by ``Rep.index``.
+        JPEG of each rep's deepest frame, keyed by ``Rep.index``.
     video_hash : str, optional
-        SHA-256 (hex) of the source video file.
+        SHA-256 (hex) of the source video file (stored, and the default
+        ``content_id``).
+    content_id : str, optional
+        What was analysed, for :func:`save_key`: a live recording's id or a
+        track file's SHA-256 (default ``video_hash``).
+    settings : mapping, optional
+        Settings that changed the result, for :func:`save_key`.
     recorded_at : datetime, optional
         When the video was recorded, timezone-aware (default: now); stored
         and read back in UTC.
@@ -485,31 +624,36 @@ def save_analysis(
 
     Returns
     -------
-    int
-        The new session's id.
+    SavedSession
+        The session's id, and whether this call created it.
 
     Raises
     ------
     StoreError
-        The subject id is unusable, ``recorded_at`` has no time zone, or a key
-        frame names a rep that does not exist.
+        The subject code or the name is unusable, ``recorded_at`` has no time
+        zone, a key frame names a rep that does not exist, or the database
+        refuses (nothing is saved then).
     """
     if recorded_at is not None and recorded_at.tzinfo is None:
         raise StoreError(f"recorded_at {recorded_at} has no time zone: give an aware datetime, for example in UTC.")
+    saved_by = text.person_name(saved_by, "The name of who saves")
     key_frames = key_frames or {}
     rep_indices = {rep.index for rep in analysis.reps}
     unknown = sorted(set(key_frames) - rep_indices)
     if unknown:
         raise StoreError(f"Key frames were given for reps {unknown} that the analysis does not have.")
+    key = save_key(content_id or video_hash, analysis, settings)
     plain = analysis.to_dict(include_series=False)
     now = _now()
     with _session(db_url) as db, db.begin():
         subject = _get_or_create_subject(db, subject_id)
+        earlier = _saved_before(db, subject, key)
+        if earlier is not None:
+            return SavedSession(earlier, created=False)
         session = SessionRow(
-            subject=subject,
             recorded_at=recorded_at or now,
             created_at=now,
-            source=analysis.source,
+            source=analysis.source.replace("\x00", ""),
             video_hash=video_hash,
             model=analysis.model,
             app_version=__version__,
@@ -519,6 +663,8 @@ def save_analysis(
             shallow_dips_json=_dumps(plain["shallow_dips"]),
             safety_note=analysis.safety_note,
             series_npz=_series_to_npz(analysis.series.to_dict()) if analysis.series is not None else None,
+            save_key=key,
+            saved_by=saved_by,
         )
         for rep, rep_plain in zip(analysis.reps, plain["reps"]):
             rep_plain = {k: v for k, v in rep_plain.items() if k != "flags"}
@@ -546,9 +692,24 @@ def save_analysis(
             )
         for rep_index, jpeg in sorted(key_frames.items()):
             session.key_frames.append(KeyFrameRow(rep_index=int(rep_index), jpeg=bytes(jpeg)))
-        db.add(session)
-        db.flush()
-        return session.id
+        try:
+            with db.begin_nested():  # a savepoint: on a clash only this insert is undone
+                session.subject = subject
+                db.add(session)
+        except IntegrityError:
+            # Another writer saved the same session since the select (the unique save key made this insert fail).
+            earlier = _saved_before(db, subject, key)
+            if earlier is None:
+                raise
+            return SavedSession(earlier, created=False)
+        return SavedSession(session.id, created=True)
+
+
+def _saved_before(db: Session, subject: SubjectRow, key: str) -> int | None:
+    """The id of the subject's session saved with ``key``, or None."""
+    if subject.id is None:
+        return None
+    return db.scalar(select(SessionRow.id).where(SessionRow.subject_id == subject.id, SessionRow.save_key == key))
 
 
 def add_review(
@@ -575,13 +736,10 @@ def add_review(
     """
     if decision not in DECISIONS:
         raise StoreError(f"A review decision must be one of {DECISIONS}, not {decision!r}.")
-    reviewer = reviewer.strip()
-    if not reviewer:
-        raise StoreError("Say who is reviewing: enter your name or log in before confirming or dismissing a flag.")
-    if len(reviewer) > MAX_REVIEWER:
-        raise StoreError(f"The reviewer name is {len(reviewer)} characters long; use at most {MAX_REVIEWER}.")
+    reviewer = text.person_name(reviewer, "The reviewer name")
+    note = text.free_text(note)
     with _session(db_url) as db, db.begin():
-        if db.get(FlagRow, int(flag_id)) is None:
+        if not 1 <= int(flag_id) <= MAX_ID or db.get(FlagRow, int(flag_id)) is None:
             raise StoreError(f"No flag with id {flag_id}; it may belong to a subject that was deleted.")
         row = ReviewRow(flag_id=int(flag_id), reviewer=reviewer, decision=decision, note=note, created_at=_now())
         db.add(row)
@@ -589,19 +747,47 @@ def add_review(
         return _review_info(row)
 
 
-def delete_subject(subject_id: str, *, db_url: str | None = None) -> int:
+def delete_subject(subject_id: str, *, deleted_by: str, db_url: str | None = None) -> int:
     """Delete a subject and all of its data: sessions, reps, flags, reviews, key frames.
+
+    The deletion is recorded in the audit log (:func:`list_deletions`).
 
     Returns
     -------
     int
         How many sessions were deleted with it.
     """
+    deleted_by = text.person_name(deleted_by, "The name of who deletes")
     with _session(db_url) as db, db.begin():
         row = _subject_row(db, subject_id)
         n_sessions = len(row.sessions)
+        db.add(DeletionRow(what="subject", subject_code=row.code, session_id=None, n_sessions=n_sessions,
+                           deleted_by=deleted_by, deleted_at=_now()))
         db.delete(row)
     return n_sessions
+
+
+def delete_session(session_id: int, *, deleted_by: str, db_url: str | None = None) -> None:
+    """Delete one session with its reps, flags, reviews and key frames; the subject and its other sessions stay.
+
+    The deletion is recorded in the audit log (:func:`list_deletions`).
+    """
+    deleted_by = text.person_name(deleted_by, "The name of who deletes")
+    with _session(db_url) as db, db.begin():
+        row = _session_row(db, session_id)
+        db.add(DeletionRow(what="session", subject_code=row.subject.code, session_id=row.id, n_sessions=1,
+                           deleted_by=deleted_by, deleted_at=_now()))
+        db.delete(row)
+
+
+def list_deletions(*, db_url: str | None = None) -> list[DeletionInfo]:
+    """The deletion audit log, oldest first."""
+    with _session(db_url) as db:
+        return [
+            DeletionInfo(id=row.id, what=row.what, subject_code=row.subject_code, session_id=row.session_id,
+                         n_sessions=row.n_sessions, deleted_by=row.deleted_by, deleted_at=row.deleted_at)
+            for row in db.scalars(select(DeletionRow).order_by(DeletionRow.id))
+        ]
 
 
 # --------------------------------------------------------------------------- reading
@@ -696,6 +882,7 @@ def _session_info(row: SessionRow) -> SessionInfo:
         video_hash=row.video_hash,
         model=row.model,
         app_version=row.app_version,
+        saved_by=row.saved_by,
         n_reps=len(row.reps),
         n_flags=len(flags),
         n_open_flags=sum(1 for flag in flags if not flag.reviews),
@@ -739,7 +926,7 @@ def list_flags(
         .order_by(SessionRow.recorded_at, SessionRow.id, RepRow.rep_index, FlagRow.position)
     )
     if subject_id is not None:
-        query = query.where(SubjectRow.code == _check_code(subject_id))
+        query = query.where(SubjectRow.code == text.lookup_code(subject_id))
     if session_id is not None:
         query = query.where(SessionRow.id == int(session_id))
     if open_only:

@@ -22,6 +22,9 @@ reviews
     both are kept, and the computed flag is never changed.
 key_frames
     A small JPEG of the deepest frame of a rep.
+deletions
+    Who deleted which session or subject, and when (an audit log that keeps
+    the pseudonymous code and the session id, none of the data).
 
 Deleting a subject deletes its sessions, reps, flags, reviews and key
 frames (ORM cascades plus ``ON DELETE CASCADE`` foreign keys).
@@ -37,6 +40,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -97,9 +101,10 @@ class SubjectRow(Base):
 
 
 class SessionRow(Base):
-    """One analysed video of one subject."""
+    """One analysed video of one subject; ``save_key`` makes a repeated save find it (unique per subject)."""
 
     __tablename__ = "sessions"
+    __table_args__ = (Index("uq_sessions_subject_save_key", "subject_id", "save_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject_id: Mapped[int] = mapped_column(
@@ -117,6 +122,8 @@ class SessionRow(Base):
     shallow_dips_json: Mapped[str] = mapped_column(Text, nullable=False)
     safety_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     series_npz: Mapped[bytes | None] = mapped_column(LargeBinary)
+    save_key: Mapped[str | None] = mapped_column(String(64))
+    saved_by: Mapped[str | None] = mapped_column(String(128))
 
     subject: Mapped[SubjectRow] = relationship(back_populates="sessions")
     reps: Mapped[list[RepRow]] = relationship(
@@ -209,3 +216,18 @@ class KeyFrameRow(Base):
     jpeg: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
     session: Mapped[SessionRow] = relationship(back_populates="key_frames")
+
+
+class DeletionRow(Base):
+    """One deletion of a session or a whole subject: who, when, which (append-only)."""
+
+    __tablename__ = "deletions"
+    __table_args__ = (CheckConstraint("what IN ('session', 'subject')", name="ck_deletions_what"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    what: Mapped[str] = mapped_column(String(16), nullable=False)
+    subject_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    n_sessions: Mapped[int] = mapped_column(Integer, nullable=False)
+    deleted_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)

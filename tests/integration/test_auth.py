@@ -1,4 +1,4 @@
-"""Access to the clinician review page: password hashes, the local rule, and the page's gate (AppTest)."""
+"""Access to patient data: password hashes, the local rule, the login throttle, and the review page's gate (AppTest)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,25 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 from test_store import sample_analysis
 
+from knee_cv import passwords
 from knee_cv.app import auth
+from knee_cv.app.throttle import LIMITS, WINDOW_S, LoginThrottle
 from knee_cv.store import sessions as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "knee_cv" / "app" / "pages" / "review.py")
 
 
 def test_hash_and_verify():
-    stored = auth.hash_password("correct horse")
+    stored = passwords.hash_password("correct horse")
     assert stored.startswith("scrypt$") and "correct horse" not in stored
-    assert auth.verify_password("correct horse", stored)
-    assert not auth.verify_password("correct hors", stored)
-    assert auth.hash_password("correct horse") != stored  # salted
-    assert not auth.verify_password("correct horse", "scrypt$broken")
-    assert not auth.verify_password("correct horse", "md5$1$2$3$abc$def")
+    assert passwords.verify_password("correct horse", stored)
+    assert not passwords.verify_password("correct hors", stored)
+    assert passwords.hash_password("correct horse") != stored  # salted
+    assert not passwords.verify_password("correct horse", "scrypt$broken")
+    assert not passwords.verify_password("correct horse", "md5$1$2$3$abc$def")
+    assert not passwords.verify_password("", passwords.dummy_hash())
     with pytest.raises(ValueError, match="at least 8"):
-        auth.hash_password("short")
+        passwords.hash_password("short")
 
 
 @pytest.mark.parametrize("address,local", [
@@ -39,15 +42,71 @@ def test_access_mode():
     assert auth.access_mode("127.0.0.1", {}) == "open"
     assert auth.access_mode("0.0.0.0", {}) == "refuse"
     assert auth.access_mode(None, {}) == "refuse"
-    assert auth.access_mode("0.0.0.0", {"review_password_hash": "scrypt$..."}) == "password"
-    assert auth.access_mode("0.0.0.0", {"review_password_hash": "  "}) == "refuse"
-    assert auth.access_mode("0.0.0.0", {"auth": {"client_id": "x"}, "review_password_hash": "h"}) == "oidc"
+    assert auth.access_mode("0.0.0.0", {"clinicians": {"dr.wu": "scrypt$..."}}) == "password"
+    assert auth.access_mode("0.0.0.0", {"clinicians": {"dr.wu": "  "}}) == "refuse"
+    assert auth.access_mode("0.0.0.0", {"clinicians": "not a table"}) == "refuse"
+    assert auth.access_mode("0.0.0.0", {"auth": {"client_id": "x"}, "clinicians": {"a": "h"}}) == "oidc"
+
+
+class FakeClock:
+    """A clock the test moves by hand (the throttle's ``clock`` and ``sleep``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_throttle_locks_a_client_an_account_and_the_server():
+    clock = FakeClock()
+    throttle = LoginThrottle(clock=clock, sleep=clock.sleep)
+    for _ in range(LIMITS["client"]):
+        assert throttle.locked("10.0.0.1", "dr.wu") is None
+        throttle.failed("10.0.0.1", "dr.wu")
+    kind, seconds = throttle.locked("10.0.0.1", "someone.else")
+    assert kind == "client" and WINDOW_S - 10 < seconds <= WINDOW_S
+    assert throttle.locked("10.0.0.2", "DR.WU ")[0] == "account"  # the account is locked from anywhere
+    assert throttle.locked("10.0.0.2", "dr.lee") is None
+    throttle.succeeded("10.0.0.2", "dr.lee")
+    assert throttle.locked("10.0.0.1", "dr.wu") is not None  # another's success unlocks nothing
+    clock.now += WINDOW_S
+    assert throttle.locked("10.0.0.1", "dr.wu") is None  # the window moved past the failures
+    for i in range(LIMITS["server"]):
+        throttle.failed(f"10.1.0.{i}", f"user{i}")
+    assert throttle.locked("10.2.0.1", "dr.new") == ("server", WINDOW_S - LIMITS["server"])  # 1 s a failure
+
+
+def test_failures_wait_for_each_other_across_threads():
+    """Parallel guesses are serialised: N failures take N x the delay, whichever thread makes them."""
+    import threading
+    import time
+
+    from knee_cv.app import throttle as module
+
+    throttle = LoginThrottle()
+    start = time.monotonic()
+    threads = [threading.Thread(target=throttle.failed, args=(f"10.0.0.{i}", f"u{i}")) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert time.monotonic() - start >= 3 * module.FAILURE_DELAY_S - 0.05
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle(monkeypatch):
+    """Each test starts with no failed logins counted (the server's count is module state)."""
+    monkeypatch.setattr(auth, "THROTTLE", LoginThrottle(sleep=lambda _s: None))
 
 
 @pytest.fixture
 def filled_db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
-    store.save_analysis(sample_analysis(), "P001", db_url=url)
+    store.save_analysis(sample_analysis(), "P001", saved_by="dr test", db_url=url)
     monkeypatch.setenv(store.DB_URL_ENV, url)
     return url
 
@@ -70,7 +129,7 @@ def test_page_open_on_localhost(filled_db, bind):
     assert not at.exception
     assert not at.error
     assert [t.label for t in at.tabs] == ["Review queue (3)", "Subjects (1)"]
-    assert at.sidebar.text_input(key="knee_cv_local_reviewer").value  # prefilled user name
+    assert at.sidebar.text_input(key="knee_cv_local_reviewer").value == ""  # typed, not the OS account
 
 
 @pytest.mark.parametrize("address", ["0.0.0.0", None])
@@ -78,25 +137,45 @@ def test_page_refuses_on_network_without_password(filled_db, bind, address):
     bind(address)
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
-    assert "review_password_hash" in at.error[0].value and "--server.address 127.0.0.1" in at.error[0].value
+    assert "[clinicians]" in at.error[0].value and "--server.address 127.0.0.1" in at.error[0].value
     assert not at.tabs  # nothing from the store is shown
 
 
-def test_page_needs_password_on_network(filled_db, bind):
+def test_page_needs_a_clinician_account_on_network(filled_db, bind):
     bind("0.0.0.0")
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.secrets["review_password_hash"] = auth.hash_password("s3cret-pass")
+    at.secrets["clinicians"] = {"dr.wu": passwords.hash_password("s3cret-pass"),
+                                "dr.lee": passwords.hash_password("other-pass")}
     at.run()
     assert not at.tabs and "Log in" in _texts(at)
-    at.text_input[0].input("Dr Wu")
-    at.text_input[1].input("wrong-pass")
+    at.text_input(key="review-account").input("dr.wu")
+    at.text_input(key="review-password").input("other-pass")  # another clinician's password
     at.button[0].click().run()
-    assert "Wrong password." in [e.value for e in at.error] and not at.tabs
-    at.text_input[1].input("s3cret-pass")
+    assert "Wrong account name or password." in [e.value for e in at.error] and not at.tabs
+    at.text_input(key="review-password").input("s3cret-pass")
     at.button[0].click().run()
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Review queue (3)", "Subjects (1)"]
-    assert at.session_state["knee_cv_reviewer"] == "Dr Wu"
+    assert at.session_state["knee_cv_clinician"] == "dr.wu"
+    assert "Log out (dr.wu)" in [b.label for b in at.sidebar.button]
+
+
+def test_after_too_many_failures_even_the_right_password_is_refused(filled_db, bind):
+    bind("0.0.0.0")
+    hashed = passwords.hash_password("s3cret-pass")
+    pages = []
+    for _ in range(LIMITS["account"]):  # each guess from a new browser session
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.secrets["clinicians"] = {"dr.wu": hashed}
+        at.run()
+        at.text_input(key="review-account").input("dr.wu")
+        at.text_input(key="review-password").input("guess-guess")
+        at.button[0].click().run()
+        pages.append(at)
+    at = pages[-1]
+    at.text_input(key="review-password").input("s3cret-pass")
+    at.button[0].click().run()
+    assert not at.tabs and any("Too many failed logins" in e.value for e in at.error)
 
 
 def test_page_uses_oidc_when_configured(filled_db, bind):
@@ -105,7 +184,7 @@ def test_page_uses_oidc_when_configured(filled_db, bind):
     at.secrets["auth"] = {"redirect_uri": "http://clinic.example/oauth2callback", "cookie_secret": "x" * 32,
                           "client_id": "id", "client_secret": "secret",
                           "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
-    at.secrets["review_password_hash"] = auth.hash_password("s3cret-pass")
+    at.secrets["clinicians"] = {"dr.wu": passwords.hash_password("s3cret-pass")}
     at.user = {"is_logged_in": False}
     at.run()
     assert not at.exception

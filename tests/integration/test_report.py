@@ -69,7 +69,7 @@ def test_json_export(tmp_path):
 def test_history_csv(db_url, tmp_path):
     for month, shift in ((1, 0.0), (3, -9.0)):
         store.save_analysis(sample_analysis(shift), "P007", recorded_at=datetime(2026, month, 2, tzinfo=timezone.utc),
-                            db_url=db_url)
+                            saved_by="dr test", db_url=db_url)
     table = pd.read_csv(exports.write_history_csv("P007", tmp_path / "h.csv", db_url=db_url))
     assert list(table["leg"]) == ["left", "right", "left", "right"]
     assert list(table["fppa_deg"]) == [17.25, 5.8125, 8.25, -3.1875]
@@ -85,7 +85,7 @@ def test_pdf_of_saved_session_renders_with_its_numbers(db_url, tmp_path):
     frames = {rep.index: _jpeg((200, 120, 30), f"rep {rep.index + 1}") for rep in analysis.reps}
     store.upsert_subject("P042", sex="female", painful_side="left", db_url=db_url)
     sid = store.save_analysis(analysis, "P042", key_frames=frames, video_hash="c0ffee" * 10 + "abcd",
-                              recorded_at=datetime(2026, 4, 1, 10, 0, tzinfo=timezone.utc), db_url=db_url)
+                              recorded_at=datetime(2026, 4, 1, 10, 0, tzinfo=timezone.utc), saved_by="dr test", db_url=db_url).id
     flags = store.list_flags(session_id=sid, db_url=db_url)
     store.add_review(flags[0].flag_id, "confirm", reviewer="dr wu", db_url=db_url)
     store.add_review(flags[1].flag_id, "dismiss", reviewer="dr wu", note="hip marker slipped", db_url=db_url)
@@ -162,7 +162,8 @@ def test_pdf_of_a_real_clip_with_real_key_frames(shared_videos, db_url, tmp_path
         if index in bottoms:
             frames[bottoms[index].index] = rep_thumbnail(rgb, track.xy[index], bottoms[index], blur_face=True)
     assert set(frames) == {rep.index for rep in analysis.reps}
-    sid = store.save_analysis(analysis, "REAL1", key_frames=frames, video_hash=sha256_of(video), db_url=db_url)
+    sid = store.save_analysis(analysis, "REAL1", key_frames=frames, video_hash=sha256_of(video), saved_by="dr test",
+                              db_url=db_url).id
     pdf = report.write_pdf(sid, tmp_path / "real.pdf", db_url=db_url)
     text = " ".join(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())

@@ -44,7 +44,7 @@ def _save_two_sessions(track_path, db_url: str) -> int:
         canvas = np.full((part.height, part.width, 3), 40, np.uint8)  # no video exists for this track
         frames = {rep.index: rep_thumbnail(canvas, part.xy[rep.bottom_frame], rep) for rep in analysis.reps}
         store.save_analysis(analysis, "SLS01", key_frames=frames,
-                            recorded_at=datetime(2026, month, 14, 9, 0, tzinfo=timezone.utc), db_url=db_url)
+                            recorded_at=datetime(2026, month, 14, 9, 0, tzinfo=timezone.utc), saved_by="dr test", db_url=db_url)
         n_flags += sum(len(rep.flags) for rep in analysis.reps)
     return n_flags
 
@@ -62,6 +62,9 @@ def test_review_flow(shared_landmarks, db_url):
         page.goto(f"{url}/review", timeout=TIMEOUT_MS)
         queue_tab = page.get_by_role("tab", name=f"Review queue ({n_flags})")
         expect(queue_tab).to_be_visible(timeout=TIMEOUT_MS)
+        _settle(page)
+        page.get_by_label("Your name").fill("Dr Test")
+        page.get_by_label("Your name").press("Enter")
         _settle(page)
         forms = page.locator('[data-testid="stForm"]')
         expect(forms.first).to_be_visible(timeout=TIMEOUT_MS)
@@ -104,7 +107,7 @@ def test_review_flow(shared_landmarks, db_url):
 def local_page(db_url, monkeypatch):
     """The review page in AppTest on 127.0.0.1, over a store holding one session of P001."""
     url = db_url
-    store.save_analysis(sample_analysis(), "P001", db_url=url)
+    store.save_analysis(sample_analysis(), "P001", saved_by="dr test", db_url=url)
     monkeypatch.setenv(store.DB_URL_ENV, url)
     before = config.get_option("server.address")
     config.set_option("server.address", "127.0.0.1")
@@ -115,6 +118,7 @@ def local_page(db_url, monkeypatch):
 def test_dismiss_needs_a_note_and_a_name(local_page):
     url, at = local_page
     at.run()
+    at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()
     assert not at.exception
     dismiss = next(b for b in at.button if b.label == "Dismiss")
     dismiss.click().run()
@@ -128,6 +132,7 @@ def test_dismiss_needs_a_note_and_a_name(local_page):
 def test_delete_subject_needs_its_code_typed(local_page):
     url, at = local_page
     at.run()
+    at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()
     delete = at.button(key="delete-button-P001")
     assert delete.disabled
     at.text_input(key="delete-P001").input("P00").run()
@@ -137,3 +142,5 @@ def test_delete_subject_needs_its_code_typed(local_page):
     assert not at.exception
     assert store.list_subjects(db_url=url) == []
     assert any("No saved sessions yet" in i.value for i in at.info)
+    assert [(d.what, d.subject_code, d.deleted_by) for d in store.list_deletions(db_url=url)] == [
+        ("subject", "P001", "Dr Test")]

@@ -130,7 +130,7 @@ def test_save_and_reload_bit_for_bit(db_url):
     frames = {0: b"\xff\xd8jpeg-0\xff\xd9", 2: b"\xff\xd8jpeg-2\xff\xd9"}
     when = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
     sid = store.save_analysis(analysis, "P001", key_frames=frames, video_hash="ab" * 32, recorded_at=when,
-                              db_url=db_url)
+                              saved_by="dr test", db_url=db_url).id
     again = store.load_analysis(sid, db_url=db_url)
     assert_same_analysis(analysis, again)
     assert np.isnan(again.reps[1].fppa_bottom_deg) and np.isnan(again.summary.legs[1].knee_wobble)
@@ -147,7 +147,7 @@ def test_save_and_reload_bit_for_bit(db_url):
 
 
 def test_failure_mid_save_leaves_nothing(db_url):
-    store.save_analysis(sample_analysis(), "P001", db_url=db_url)  # an earlier session stays
+    store.save_analysis(sample_analysis(), "P001", saved_by="dr test", db_url=db_url)  # an earlier session stays
     before = {t: _count(db_url, t) for t in ("subjects", "sessions", "reps", "flags", "key_frames")}
 
     def boom(*_args):
@@ -156,7 +156,8 @@ def test_failure_mid_save_leaves_nothing(db_url):
     event.listen(KeyFrameRow, "before_insert", boom)
     try:
         with pytest.raises(RuntimeError, match="disk unplugged"):
-            store.save_analysis(sample_analysis(), "P002", key_frames={0: b"\xff\xd8x"}, db_url=db_url)
+            store.save_analysis(sample_analysis(), "P002", key_frames={0: b"\xff\xd8x"}, saved_by="dr test",
+                                db_url=db_url)
     finally:
         event.remove(KeyFrameRow, "before_insert", boom)
     after = {t: _count(db_url, t) for t in before}
@@ -175,8 +176,9 @@ while not (folder / "go").exists():
     time.sleep(0.005)
 for i in range(8):
     frames = {0: b"\\xff\\xd8" + bytes(5000)}
-    store.save_analysis(sample_analysis(float(i)), subject, key_frames=frames, db_url=db_url)
-    store.save_analysis(sample_analysis(float(i)), f"S{i}", key_frames=frames, db_url=db_url)  # both create it
+    store.save_analysis(sample_analysis(float(i)), subject, key_frames=frames, saved_by="dr test", db_url=db_url)
+    # both processes save the same result to S{i}: both create the subject, one session is kept
+    store.save_analysis(sample_analysis(float(i)), f"S{i}", key_frames=frames, saved_by="dr test", db_url=db_url)
 """
 
 
@@ -193,8 +195,8 @@ def test_two_processes_save_at_once(db_url, tmp_path):
     (tmp_path / "go").touch()
     assert [process.wait(timeout=120) for process in processes] == [0, 0]
     subjects = {s.code: s.n_sessions for s in store.list_subjects(db_url=db_url)}
-    assert subjects == {"A1": 8, "B2": 8} | {f"S{i}": 2 for i in range(8)}
-    assert _count(db_url, "reps") == 32 * 4
+    assert subjects == {"A1": 8, "B2": 8} | {f"S{i}": 1 for i in range(8)}
+    assert _count(db_url, "reps") == 24 * 4
 
 
 def test_migrating_first_revision_keeps_data(db_url, tmp_path):
@@ -232,7 +234,7 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
 
     analysis = store.load_analysis(session_id, db_url=db_url)  # opening upgrades to head
     with store.open_engine(db_url).connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
     assert "ix_reviews_flag_id" in {i["name"] for i in inspect(store.open_engine(db_url)).get_indexes("reviews")}
     assert analysis.series is None  # older sessions have no stored series
     assert analysis.reps[0].fppa_bottom_deg == 17.25 and analysis.reps[0].flags[0].criterion == "knee_valgus"
@@ -245,12 +247,12 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     assert flag.recorded_at == when and flag.reviews[0].created_at == when
     assert store.get_session(session_id, db_url=db_url).app_version is None
     # new saves work on the upgraded file
-    sid = store.save_analysis(sample_analysis(), "OLD1", db_url=db_url)
+    sid = store.save_analysis(sample_analysis(), "OLD1", saved_by="dr test", db_url=db_url).id
     assert_same_analysis(sample_analysis(), store.load_analysis(sid, db_url=db_url))
 
 
 def test_reviews_are_appended_and_queue_empties(db_url):
-    sid = store.save_analysis(sample_analysis(), "P001", db_url=db_url)
+    sid = store.save_analysis(sample_analysis(), "P001", saved_by="dr test", db_url=db_url).id
     queue = store.review_queue(db_url=db_url)
     assert [(f.rep_index, f.criterion) for f in queue] == [(0, "knee_valgus"), (0, "pelvic_drop"), (2, "knee_wobble")]
     store.add_review(queue[0].flag_id, "confirm", reviewer="dr a", db_url=db_url)
@@ -268,15 +270,15 @@ def test_reviews_are_appended_and_queue_empties(db_url):
     assert store.review_queue(db_url=db_url) == [] and store.count_open_flags(db_url=db_url) == 0
     with pytest.raises(store.StoreError, match="confirm"):
         store.add_review(queue[0].flag_id, "maybe", reviewer="dr a", db_url=db_url)
-    with pytest.raises(store.StoreError, match="who is reviewing"):
+    with pytest.raises(store.StoreError, match="say who you are"):
         store.add_review(queue[0].flag_id, "confirm", reviewer="  ", db_url=db_url)
 
 
 def test_history_by_session_and_leg(db_url):
     s1 = store.save_analysis(sample_analysis(), "P001", recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc),
-                             db_url=db_url)
+                             saved_by="dr test", db_url=db_url).id
     s2 = store.save_analysis(sample_analysis(-9.0), "P001", recorded_at=datetime(2026, 2, 5, tzinfo=timezone.utc),
-                             db_url=db_url)
+                             saved_by="dr test", db_url=db_url).id
     rows = store.history("P001", db_url=db_url)
     assert [(r.session_id, r.leg) for r in rows] == [(s1, "left"), (s1, "right"), (s2, "left"), (s2, "right")]
     assert [r.fppa_deg for r in rows] == [17.25, 5.8125, 8.25, -3.1875]
@@ -285,12 +287,14 @@ def test_history_by_session_and_leg(db_url):
 
 def test_delete_subject_removes_everything(db_url, tmp_path):
     marker = b"\xff\xd8SECRET-FACE-PIXELS\xff\xd9"
-    keep = store.save_analysis(sample_analysis(), "KEEP", key_frames={0: b"\xff\xd8keep"}, db_url=db_url)
-    for _ in range(2):
-        sid = store.save_analysis(sample_analysis(), "GONE", key_frames={0: marker, 2: marker}, db_url=db_url)
+    keep = store.save_analysis(sample_analysis(), "KEEP", key_frames={0: b"\xff\xd8keep"}, saved_by="dr test",
+                               db_url=db_url).id
+    for video in ("a" * 64, "b" * 64):  # two videos: two sessions
+        sid = store.save_analysis(sample_analysis(), "GONE", key_frames={0: marker, 2: marker}, video_hash=video,
+                                  saved_by="dr test", db_url=db_url).id
     store.add_review(store.list_flags(session_id=sid, db_url=db_url)[0].flag_id, "confirm", reviewer="x",
                      db_url=db_url)
-    assert store.delete_subject("GONE", db_url=db_url) == 2
+    assert store.delete_subject("GONE", deleted_by="dr test", db_url=db_url) == 2
     assert [s.code for s in store.list_subjects(db_url=db_url)] == ["KEEP"]
     assert _count(db_url, "sessions") == 1 and _count(db_url, "reps") == 4 and _count(db_url, "flags") == 3
     assert _count(db_url, "key_frames") == 1 and _count(db_url, "reviews") == 0
@@ -309,10 +313,10 @@ def test_delete_subject_removes_everything(db_url, tmp_path):
 
 
 def test_bad_ids_raise_store_errors(db_url):
-    with pytest.raises(store.StoreError, match="pseudonymous"):
-        store.save_analysis(sample_analysis(), "   ", db_url=db_url)
+    with pytest.raises(store.StoreError, match="Enter a subject code"):
+        store.save_analysis(sample_analysis(), "   ", saved_by="dr test", db_url=db_url)
     with pytest.raises(store.StoreError, match="does not have"):
-        store.save_analysis(sample_analysis(), "P1", key_frames={9: b"x"}, db_url=db_url)
+        store.save_analysis(sample_analysis(), "P1", key_frames={9: b"x"}, saved_by="dr test", db_url=db_url)
     with pytest.raises(store.StoreError, match="No saved session"):
         store.load_analysis(12345, db_url=db_url)
     assert store.list_subjects(db_url=db_url) == []
@@ -323,7 +327,7 @@ def test_times_come_back_as_the_same_instant_in_utc(db_url):
     # way in or out shows as a different instant or a non-UTC offset.
     india = timezone(timedelta(hours=5, minutes=30))
     when = datetime(2026, 3, 1, 15, 0, 0, 123456, tzinfo=india)
-    sid = store.save_analysis(sample_analysis(), "P001", recorded_at=when, db_url=db_url)
+    sid = store.save_analysis(sample_analysis(), "P001", recorded_at=when, saved_by="dr test", db_url=db_url).id
     info = store.get_session(sid, db_url=db_url)
     assert info.recorded_at == when and info.recorded_at.utcoffset() == timedelta(0)
     assert [row["recorded_at"] for row in store.history_rows("P001", db_url=db_url)] == [
@@ -336,15 +340,15 @@ def test_times_come_back_as_the_same_instant_in_utc(db_url):
     assert abs(stored.created_at - before) < timedelta(minutes=5)
     assert store.get_subject("P001", db_url=db_url).created_at.utcoffset() == timedelta(0)
     with pytest.raises(store.StoreError, match="no time zone"):
-        store.save_analysis(sample_analysis(), "P001", recorded_at=datetime(2026, 3, 1, 9, 30), db_url=db_url)
+        store.save_analysis(sample_analysis(), "P001", recorded_at=datetime(2026, 3, 1, 9, 30), saved_by="dr test", db_url=db_url)
 
 
 def test_text_limits_are_checked_before_the_database(db_url):
     code = "Ü" * store.MAX_SUBJECT_CODE  # 64 characters, 128 bytes in UTF-8
-    sid = store.save_analysis(sample_analysis(), code, db_url=db_url)
+    sid = store.save_analysis(sample_analysis(), code, saved_by="dr test", db_url=db_url).id
     assert store.get_session(sid, db_url=db_url).subject == code
-    with pytest.raises(store.StoreError, match="1 to 64 characters"):
-        store.save_analysis(sample_analysis(), code + "Ü", db_url=db_url)
+    with pytest.raises(store.StoreError, match="use at most 64"):
+        store.save_analysis(sample_analysis(), code + "Ü", saved_by="dr test", db_url=db_url)
     flag_id = store.list_flags(session_id=sid, db_url=db_url)[0].flag_id
     name = "dr " + "a" * (store.MAX_REVIEWER - 3)
     assert store.add_review(flag_id, "confirm", reviewer=name, db_url=db_url).reviewer == name
@@ -383,6 +387,6 @@ def test_real_analysis_round_trips(shared_landmarks, db_url):
 
     analysis = analyze(load_track(shared_landmarks / "sls_front_ref_01.csv"))
     assert analysis.reps and any(rep.flags for rep in analysis.reps)
-    sid = store.save_analysis(analysis, "REAL", db_url=db_url)
+    sid = store.save_analysis(analysis, "REAL", saved_by="dr test", db_url=db_url).id
     assert_same_analysis(analysis, store.load_analysis(sid, db_url=db_url))
     assert store.get_session(sid, db_url=db_url).n_flags == sum(len(rep.flags) for rep in analysis.reps)

@@ -16,6 +16,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from knee_cv.app import auth
+from knee_cv.app.markdown import escaped, file_stem, literal
 from knee_cv.core.labels import Leg
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.thresholds import load_thresholds
@@ -108,7 +109,7 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
         rep = _rep(analysis, rep_index)
         first = flags[0]
         with st.container(border=True):
-            st.subheader(f"{first.subject} · session {session_id} ({first.recorded_at:%Y-%m-%d}) · "
+            st.subheader(f"{literal(first.subject)} · session {session_id} ({first.recorded_at:%Y-%m-%d}) · "
                          f"{report.rep_label(rep)}")
             picture, numbers = st.columns([1, 2])
             jpeg = _key_frames(session_id, db_url).get(rep_index)
@@ -180,7 +181,33 @@ def _review_log(session_id: int, db_url: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _subject(code: str, db_url: str) -> None:
+def _delete_session(session_id: int, code: str, reviewer: str, db_url: str) -> None:
+    """A confirmed, audited deletion of one session (the subject and its other sessions stay)."""
+    with st.expander("Delete this session"):
+        st.warning(f"Deletes session {session_id} of {literal(code)}: its reps, key frames and reviews, for good. "
+                   "The deletion is logged with your name.")
+        sure = st.checkbox(f"Yes, delete session {session_id}", key=f"delete-session-sure-{session_id}")
+        if st.button("Delete session", disabled=not sure, key=f"delete-session-{session_id}"):
+            if not reviewer:
+                st.error("Enter your name in the sidebar first: it is recorded with the deletion.")
+                return
+            store.delete_session(session_id, deleted_by=reviewer, db_url=db_url)
+            st.toast(f"Deleted session {session_id}.")
+            st.rerun()
+
+
+def _deletion_log(db_url: str) -> None:
+    deletions = store.list_deletions(db_url=db_url)
+    if not deletions:
+        return
+    with st.expander(f"Deletion log ({len(deletions)})"):
+        st.dataframe(pd.DataFrame([{"when": f"{d.deleted_at:%Y-%m-%d %H:%M} UTC", "by": d.deleted_by, "what": d.what,
+                                    "subject": d.subject_code, "session": d.session_id, "sessions": d.n_sessions}
+                                   for d in reversed(deletions)]),
+                     hide_index=True, width="stretch", placeholder="—")
+
+
+def _subject(code: str, reviewer: str, db_url: str) -> None:
     subject = store.get_subject(code, db_url=db_url)
     with st.expander("Subject details"):
         with st.form(f"details-{code}"):
@@ -196,7 +223,7 @@ def _subject(code: str, db_url: str) -> None:
     sessions = store.list_sessions(code, db_url=db_url)
     st.dataframe(
         pd.DataFrame([{"session": s.id, "recorded": f"{s.recorded_at:%Y-%m-%d %H:%M}", "video": s.source,
-                       "reps": s.n_reps, "flags": s.n_flags, "open flags": s.n_open_flags,
+                       "saved by": s.saved_by or "—", "reps": s.n_reps, "flags": s.n_flags, "open flags": s.n_open_flags,
                        "rating": s.rating or "—"} for s in sessions]),
         hide_index=True, width="stretch", placeholder="—",
     )
@@ -211,7 +238,7 @@ def _subject(code: str, db_url: str) -> None:
         st.markdown("#### Left versus right")
         st.dataframe(_left_right(rows), hide_index=True, width="stretch", placeholder="—")
         st.download_button("Download history (CSV)", exports.history_csv(code, db_url=db_url),
-                           file_name=f"{code}_history.csv", mime="text/csv")
+                           file_name=f"{file_stem(code)}_history.csv", mime="text/csv")
     if sessions:
         st.markdown("#### A session")
         session_id = st.selectbox("Session", [s.id for s in reversed(sessions)], key=f"session-{code}",
@@ -219,37 +246,46 @@ def _subject(code: str, db_url: str) -> None:
                                                              for s in sessions if s.id == i))
         st.dataframe(_review_log(session_id, db_url), hide_index=True, width="stretch", placeholder="—")
         st.download_button("Download PDF report", report.pdf_bytes(session_id, db_url=db_url),
-                           file_name=f"{code}_session_{session_id}.pdf", mime="application/pdf",
+                           file_name=f"{file_stem(code)}_session_{session_id}.pdf", mime="application/pdf",
                            key=f"pdf-{session_id}")
+        _delete_session(session_id, code, reviewer, db_url)
     with st.expander("Delete this subject"):
-        st.warning(f"Deletes {code}'s {len(sessions)} sessions, reps, key frames and reviews for good.")
-        typed = st.text_input(f"Type {code} to confirm", key=f"delete-{code}")
+        st.warning(f"Deletes {literal(code)}'s {len(sessions)} sessions, reps, key frames and reviews for good. "
+                   "The deletion is logged with your name.")
+        typed = st.text_input("Type the subject code to confirm", key=f"delete-{code}")
         if st.button("Delete subject", disabled=typed.strip() != code, key=f"delete-button-{code}"):
-            store.delete_subject(code, db_url=db_url)
-            st.toast(f"Deleted {code} and all of its data.")
+            if not reviewer:
+                st.error("Enter your name in the sidebar first: it is recorded with the deletion.")
+                return
+            store.delete_subject(code, deleted_by=reviewer, db_url=db_url)
+            st.toast(f"Deleted {literal(code)} and all of its data.")
             st.rerun()
 
 
-def main() -> None:
-    st.title("Clinician review")
-    reviewer = auth.require_reviewer()
-    db_url = store.default_db_url()
-    try:
-        subjects = store.list_subjects(db_url=db_url)
-        n_open = store.count_open_flags(db_url=db_url)
-    except KneeCvError as error:
-        st.error(str(error))
-        return
+def _pages(reviewer: str, db_url: str) -> None:
+    subjects = store.list_subjects(db_url=db_url)
     if not subjects:
         st.info("No saved sessions yet. Analyse a video and use “Save to subject”, or run "
                 "`knee-cv analyze VIDEO --save --subject ID`.")
+        _deletion_log(db_url)
         return
+    n_open = store.count_open_flags(db_url=db_url)
     queue_tab, subjects_tab = st.tabs([f"Review queue ({n_open})", f"Subjects ({len(subjects)})"])
     with queue_tab:
         _queue(reviewer, db_url, subjects)
     with subjects_tab:
         code = st.selectbox("Subject", [s.code for s in subjects], key="subject")
-        _subject(code, db_url)
+        _subject(code, reviewer, db_url)
+        _deletion_log(db_url)
+
+
+def main() -> None:
+    st.title("Clinician review")
+    reviewer = auth.require_reviewer()
+    try:
+        _pages(reviewer, store.default_db_url())
+    except KneeCvError as error:
+        st.error(escaped(str(error)), icon=":material/block:")
 
 
 main()

@@ -133,18 +133,21 @@ def _history(args: argparse.Namespace) -> None:
     print(f"History of subject {args.subject} written to {args.output}")
 
 
-def _hash_password(_args: argparse.Namespace) -> None:
+def _hash_password(args: argparse.Namespace) -> None:
     import getpass
+    import json
 
-    from knee_cv.app.auth import hash_password
+    from knee_cv.passwords import MIN_LENGTH, hash_password
+    from knee_cv.store.text import person_name
 
-    password = getpass.getpass("Review password: ")
+    name = person_name(args.name, "The account name")
+    password = getpass.getpass(f"Password for {name}: ")
     if password != getpass.getpass("Again: "):
         raise KneeCvError("The two passwords differ; nothing was printed. Run the command again.")
-    if len(password) < 8:
-        raise KneeCvError("Use a password of at least 8 characters.")
-    print("Put this line in .streamlit/secrets.toml:")
-    print(f'review_password_hash = "{hash_password(password)}"')
+    if len(password) < MIN_LENGTH:
+        raise KneeCvError(f"Use a password of at least {MIN_LENGTH} characters.")
+    print("Put this line under [clinicians] in .streamlit/secrets.toml (one line per clinician):")
+    print(f"{json.dumps(name)} = {json.dumps(hash_password(password))}")
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -239,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(history)
     history.set_defaults(run=_history)
 
-    password = commands.add_parser("hash-password", help="make the review-page password hash for secrets.toml")
+    password = commands.add_parser("hash-password",
+                                   help="make a clinician's login line for [clinicians] in .streamlit/secrets.toml")
+    password.add_argument("name", help="the clinician's account name (recorded with each save and review)")
     password.set_defaults(run=_hash_password)
 
     serve = commands.add_parser("serve", help="start the web app")

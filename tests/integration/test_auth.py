@@ -194,3 +194,18 @@ def test_page_uses_oidc_when_configured(filled_db, bind):
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Review queue (3)", "Subjects (1)"]
     assert "Log out" in [b.label for b in at.sidebar.button]
+
+
+def test_hash_password_prints_a_clinician_line_for_secrets_toml():
+    """`knee-cv hash-password NAME` prints a TOML line that logs NAME in with the password typed."""
+    import subprocess
+    import sys
+    import tomllib
+
+    done = subprocess.run([sys.executable, "-m", "knee_cv.cli", "hash-password", 'dr "Wu"'], input="s3cret-pass\n" * 2,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip().splitlines()[-1]
+    table = tomllib.loads(f"[clinicians]\n{line}\n")
+    assert auth.accounts(table) == {'dr "Wu"': table["clinicians"]['dr "Wu"']}
+    assert passwords.verify_password("s3cret-pass", table["clinicians"]['dr "Wu"'])

@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from knee_cv.core.landmarks import NUM_LANDMARKS
+from knee_cv.core.orientation import AS_FILMED, Orientation
+
+#: Shortest time between two frames, in seconds: 0.1 ms, a tenth of the frame interval of a
+#: 1000 fps high-speed camera. Frames closer than that come from a broken clock, not a camera,
+#: and the smoothing filters cannot be set up for them (their equations turn singular).
+MIN_FRAME_STEP_S = 1e-4
+#: Largest frame width or height, in pixels: eight times the 8192 pixels a video may have
+#: (``VideoLimits.max_side``). A larger number is a damaged file, not a camera.
+MAX_FRAME_SIDE_PX = 65_536
 
 
 @dataclass(eq=False)
@@ -15,7 +24,7 @@ class PoseTrack:
     """Pose landmarks of one person, one row per video frame.
 
     Coordinates are image pixels with the origin at the top-left corner of
-    the upright frame, x to the right and y down. Frames where no pose was
+    the upright frame (after ``orientation``), x to the right and y down. Frames where no pose was
     found hold NaN in every landmark field (never 0).
 
     Attributes
@@ -47,6 +56,10 @@ class PoseTrack:
         Length of the source video in seconds as its container states it
         (NaN where unknown). Frames missing toward it show a damaged or cut
         off file (see :meth:`unread_stretches`).
+    orientation : Orientation
+        What was done to the video's frames before the pose model saw them
+        (flipped back from a mirrored recording, turned upright); ``xy``,
+        ``width`` and ``height`` are those of the frames so changed.
     """
 
     t: np.ndarray
@@ -61,6 +74,7 @@ class PoseTrack:
     people: np.ndarray = field(default=None)  # type: ignore[assignment]
     source: str = ""
     duration_s: float = math.nan
+    orientation: Orientation = AS_FILMED
 
     def __post_init__(self) -> None:
         self.t = np.asarray(self.t, dtype=float)
@@ -109,6 +123,35 @@ class PoseTrack:
         """The largest number of people seen in any one frame."""
         return int(self.people.max()) if len(self) else 0
 
+    def problem(self) -> str | None:
+        """Why the analysis cannot use this track, as a clause to show; None when it can.
+
+        The frame times must be finite and increase by at least
+        :data:`MIN_FRAME_STEP_S` seconds from frame to frame, and the frame
+        size must be 1 to :data:`MAX_FRAME_SIDE_PX` pixels a side. Landmarks
+        may be anything (missing, NaN or off the picture): the analysis
+        reports what it cannot measure.
+
+        Returns
+        -------
+        str or None
+            For example ``"the time of frame 3 is nan s"`` or ``"frame 12 comes
+            0 s after the one before it (frame times must increase by at least
+            0.0001 s)"``.
+        """
+        if not (1 <= self.width <= MAX_FRAME_SIDE_PX and 1 <= self.height <= MAX_FRAME_SIDE_PX):
+            return (f"its frame size is {self.width} x {self.height} pixels (each side must be 1 to "
+                    f"{MAX_FRAME_SIDE_PX} pixels)")
+        bad = np.flatnonzero(~np.isfinite(self.t))
+        if bad.size:
+            return f"the time of frame {bad[0]} is {self.t[bad[0]]} s"
+        close = np.flatnonzero(np.diff(self.t) < MIN_FRAME_STEP_S)
+        if close.size:
+            i = close[0] + 1
+            return (f"frame {i} comes {self.t[i] - self.t[i - 1]:.6g} s after the one before it (frame times "
+                    f"must increase by at least {MIN_FRAME_STEP_S:g} s)")
+        return None
+
     def unread_stretches(self, min_s: float) -> list[tuple[float, float]]:
         """Stretches of the video longer than ``min_s`` seconds without a single frame.
 
@@ -134,7 +177,7 @@ class PoseTrack:
             t=self.t[part], xy=self.xy[part], visibility=self.visibility[part],
             presence=self.presence[part], world=self.world[part], width=self.width,
             height=self.height, fps=self.fps, model=self.model, people=self.people[part],
-            source=self.source, duration_s=self.duration_s,
+            source=self.source, duration_s=self.duration_s, orientation=self.orientation,
         )
 
     def equals(self, other: PoseTrack) -> bool:
@@ -144,5 +187,5 @@ class PoseTrack:
             np.array_equal(getattr(self, a), getattr(other, a), equal_nan=a != "people")
             for a in arrays
         )
-        scalars = ("width", "height", "fps", "model", "source")
+        scalars = ("width", "height", "fps", "model", "source", "orientation")
         return same_arrays and all(getattr(self, s) == getattr(other, s) for s in scalars)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import struct
+import zipfile
+import zlib
+
 import numpy as np
 import pytest
 
-from knee_cv.core.landmarks import NUM_LANDMARKS, Landmark
+from knee_cv.core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS, Landmark
 from knee_cv.core.track import PoseTrack
 from knee_cv.errors import TrackFormatError
+from knee_cv.media import trackio
 from knee_cv.media.trackio import (
     load_csv,
     load_npz,
@@ -154,3 +162,298 @@ def test_posetrack_json_loads(shared_landmarks):
     assert 600 < np.nanmin(track.xy[..., 0]) and np.nanmax(track.xy[..., 0]) < 1250
     assert np.nanmax(track.visibility) <= 1.0
     assert track.equals(load_track(shared_landmarks / "pistol_side_ref_01.posetrack.json"))
+
+
+# --- damaged and hostile track files: one TrackFormatError naming the file, never a traceback ----------------
+
+
+def _write_sharana(track: PoseTrack, path, mode: str = "single_leg_squat") -> None:
+    """Write ``track`` as a pose-detection1 CSV (time in ms, coordinates normalized by the frame size)."""
+    header = ["t", "mode"] + [f"lm{i}_{f}" for i in range(NUM_LANDMARKS) for f in "xyzv"]
+    lines = [",".join(header)]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a frame size of 0 is written as it is
+        normalized = track.xy / (track.width, track.height)
+    for i in range(len(track)):
+        cells = [repr(float(track.t[i] * 1000.0)), mode]
+        for lm in range(NUM_LANDMARKS):
+            x, y = normalized[i, lm]
+            cells += [repr(float(x)), repr(float(y)), "0.0", repr(float(track.visibility[i, lm]))]
+        lines.append(",".join("" if c == "nan" else c for c in cells))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _write_posetrack_json(track: PoseTrack, path) -> None:
+    """Write ``track`` as a swing-analyzer ``.posetrack.json``."""
+    frames = [
+        {"videoTime": float(track.t[i]), "keypoints": [
+            {"name": name, "x": float(track.xy[i, lm, 0]), "y": float(track.xy[i, lm, 1]),
+             "score": float(track.visibility[i, lm])}
+            for lm, name in enumerate(LANDMARK_NAMES) if track.has_pose[i]]}
+        for i in range(len(track))
+    ]
+    meta = {"videoWidth": track.width, "videoHeight": track.height, "fps": track.fps, "model": "blazepose"}
+    path.write_text(json.dumps({"metadata": meta, "frames": frames}), encoding="utf-8")
+
+
+WRITERS = {"track.csv": save_csv, "track.npz": save_npz, "pd1.csv": _write_sharana,
+           "track.posetrack.json": _write_posetrack_json}
+
+
+def _with_times(track: PoseTrack, t: np.ndarray) -> PoseTrack:
+    return PoseTrack(t=t, xy=track.xy, visibility=track.visibility, presence=track.presence, world=track.world,
+                     width=track.width, height=track.height, fps=track.fps, people=track.people)
+
+
+def _refused(path, phrase: str, **kw) -> str:
+    """Assert that load_track refuses ``path`` with a TrackFormatError naming the file and containing ``phrase``."""
+    with pytest.raises(TrackFormatError, match=phrase) as refused:
+        load_track(path, **kw)
+    message = str(refused.value)
+    assert path.name in message and "\n" not in message
+    return message
+
+
+def _edit_line(path, index: int, edit) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[index] = edit(lines[index])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["track.csv", "pd1.csv"])
+@pytest.mark.parametrize(("edit", "phrase"), [
+    (lambda line: line.rsplit(",", 1)[0], "cells"),             # a cell short
+    (lambda line: line + ",0.5", "cells"),                      # a cell over
+    (lambda line: ",".join(line.split(",")[:5] + ["abc"] + line.split(",")[6:]), "not a number"),
+    (lambda line: ",".join(line.split(",")[:5] + ["0x1F"] + line.split(",")[6:]), "not a number"),
+])
+def test_ragged_rows_and_text_cells_are_refused(tmp_path, name, edit, phrase):
+    path = tmp_path / name
+    WRITERS[name](_random_track(10), path)
+    n_header = 9 if name == "track.csv" else 1
+    _edit_line(path, n_header + 4, edit)
+    _refused(path, phrase)
+
+
+@pytest.mark.parametrize("name", ["track.csv", "pd1.csv", "track.posetrack.json"])
+def test_invalid_utf8_is_refused(tmp_path, name):
+    path = tmp_path / name
+    WRITERS[name](_random_track(10), path)
+    data = path.read_bytes()
+    path.write_bytes(data[:300] + b"\xff\xfe\xc3" + data[300:])
+    _refused(path, "UTF-8")
+
+
+BAD_TIMES = {
+    "constant": lambda t: np.full_like(t, 1.5),
+    "duplicate": lambda t: np.repeat(t[::2], 2)[: len(t)],
+    "all NaN": lambda t: np.full_like(t, np.nan),
+    "one infinite": lambda t: np.where(np.arange(len(t)) == 3, np.inf, t),
+    "shuffled": lambda t: np.random.default_rng(1).permutation(t),
+    "reversed": lambda t: t[::-1].copy(),
+    "microseconds apart": lambda t: np.arange(len(t)) * 1e-6,
+}
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+@pytest.mark.parametrize("times", list(BAD_TIMES))
+def test_unusable_frame_times_are_refused(tmp_path, name, times):
+    """Constant or duplicate times divided by zero further on; NaN, shuffled or reversed ones broke the filters."""
+    track = _random_track(12)
+    path = tmp_path / name
+    WRITERS[name](_with_times(track, BAD_TIMES[times](track.t)), path)
+    message = _refused(path, "frame")
+    assert "Export the track again" in message
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+@pytest.mark.parametrize("size", [(0, 1920), (1080, 10**12)])
+def test_absurd_frame_sizes_are_refused(tmp_path, name, size):
+    track = _random_track(10)
+    track.width, track.height = size
+    path = tmp_path / name
+    WRITERS[name](track, path)
+    _refused(path, "frame size", width=size[0], height=size[1])
+
+
+@pytest.mark.parametrize(("name", "phrase"), [("bytes.csv", "not a pose-track format"),
+                                            ("bytes.npz", "not a knee_cv track archive"), ("bytes.json", "UTF-8")])
+def test_random_bytes_are_refused(tmp_path, name, phrase):
+    path = tmp_path / name
+    path.write_bytes(np.random.default_rng(5).bytes(20_000))
+    _refused(path, phrase)
+
+
+def test_plain_npy_renamed_npz_is_refused(tmp_path):
+    path = tmp_path / "track.npz"
+    with open(path, "wb") as handle:
+        np.save(handle, np.zeros((10, NUM_LANDMARKS, 2)))
+    _refused(path, "not a knee_cv track archive")
+
+
+def _npz_members(track: PoseTrack) -> dict[str, bytes]:
+    """The ``.npy`` members of ``save_npz(track)``, as bytes by array name."""
+    buffer = io.BytesIO()
+    save_npz(track, buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name.removesuffix(".npy"): archive.read(name) for name in archive.namelist()}
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+def _write_npz(path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(f"{name}.npy", data)
+
+
+@pytest.mark.parametrize(("name", "array", "phrase"), [
+    ("xy", np.zeros((10, NUM_LANDMARKS, 3)), "shape"),
+    ("visibility", np.zeros((10, NUM_LANDMARKS - 1)), "shape"),
+    ("t", np.arange(20.0).reshape(10, 2), "shape"),
+    ("t", np.arange(11.0), "frames"),
+    ("width", np.array([1080, 1080]), "shape"),
+    ("xy", np.zeros((10, NUM_LANDMARKS, 2), complex), "numbers"),
+    ("xy", np.array([None] * 10 * NUM_LANDMARKS * 2, dtype=object).reshape(10, NUM_LANDMARKS, 2), "Python objects"),
+    ("model", np.array({"pickled": "dict"}, dtype=object), "Python objects"),
+    ("source", np.str_("x" * 100_000), "text"),
+    ("fps", np.str_("thirty"), "number"),
+    ("width", np.array(np.nan), "number"),
+])
+def test_npz_with_wrong_arrays_is_refused(tmp_path, name, array, phrase):
+    members = _npz_members(_random_track(10))
+    members[name] = _npy(array)
+    path = tmp_path / "track.npz"
+    _write_npz(path, members)
+    _refused(path, phrase)
+
+
+def test_npz_missing_an_array_is_refused(tmp_path):
+    members = _npz_members(_random_track(10))
+    del members["world"]
+    path = tmp_path / "track.npz"
+    _write_npz(path, members)
+    _refused(path, "world")
+
+
+def test_npy_header_claiming_1e11_floats_is_refused_before_reading(tmp_path):
+    members = _npz_members(_random_track(10))
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**11,)})
+    members["t"] = header.getvalue() + bytes(800)
+    path = tmp_path / "track.npz"
+    _write_npz(path, members)
+    _refused(path, "frames")
+
+
+def _zip_bomb(path, name: str, inflated: int) -> None:
+    """A real zip whose one member ``name`` inflates to ``inflated`` bytes of zeros (a multiple of 1 MiB).
+
+    The deflate stream is one compressed MiB of zeros repeated (each ends in
+    a full flush, so the copies are identical), so it is built in a blink.
+    """
+    mib = bytes(1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = deflate.compress(mib) + deflate.flush(zlib.Z_FULL_FLUSH)
+    stream = block * (inflated >> 20) + deflate.flush()
+    crc = 0
+    for _ in range(inflated >> 20):
+        crc = zlib.crc32(mib, crc)
+    encoded = name.encode()
+    sizes = struct.pack("<III", crc, len(stream), inflated)
+    local = struct.pack("<IHHHHH", 0x04034B50, 20, 0, 8, 0, 0) + sizes + struct.pack("<HH", len(encoded), 0) + encoded
+    central = (struct.pack("<IHHHHHH", 0x02014B50, 20, 20, 0, 8, 0, 0) + sizes
+               + struct.pack("<HHHHHII", len(encoded), 0, 0, 0, 0, 0, 0) + encoded)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + len(stream), 0)
+    path.write_bytes(local + stream + central + end)
+
+
+def test_npz_zip_bomb_is_refused_before_inflating(tmp_path):
+    path = tmp_path / "bomb.npz"
+    _zip_bomb(path, "xy.npy", 2000 << 20)
+    assert path.stat().st_size < 3_000_000
+    with zipfile.ZipFile(path) as archive:  # a well-formed archive: the sizes are true
+        assert archive.getinfo("xy.npy").file_size == 2000 << 20
+    _refused(path, "inflate")
+
+
+@pytest.mark.parametrize(("name", "limit"), [("track.csv", "max_csv_bytes"), ("track.npz", "max_npz_bytes"),
+                                             ("track.posetrack.json", "max_json_bytes")])
+def test_files_over_the_size_limit_are_refused_before_reading(tmp_path, name, limit):
+    path = tmp_path / name
+    with open(path, "wb") as handle:  # sparse: no disk space, no time
+        handle.truncate(getattr(trackio.TrackLimits(), limit) + 1)
+    _refused(path, "too large")
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+def test_the_row_limit_holds_for_every_format(tmp_path, name):
+    path = tmp_path / name
+    WRITERS[name](_random_track(11), path)
+    assert len(load_track(path, limits=trackio.TrackLimits(max_rows=11))) == 11
+    _refused(path, "more than 10", limits=trackio.TrackLimits(max_rows=10))
+
+
+def test_csv_header_damage_is_refused(tmp_path):
+    path = tmp_path / "track.csv"
+    save_csv(_random_track(10), path)
+    for old, new in [('# model: "full', "# model: " + "[" * 30_000 + '"full'), ("# width: 1080", "# width: 1e999"),
+                     ('# source: "clip', "# source: 12#"), ("# fps: 29.97", "# fps: fast")]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        _refused(path, "header")
+        save_csv(_random_track(10), path)
+
+
+@pytest.mark.parametrize(("doc", "phrase"), [
+    ("[" * 100_000 + "]" * 100_000, "swing-analyzer"),
+    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": 5}', "swing-analyzer"),
+    ('{"metadata": [], "frames": []}', "swing-analyzer"),
+    ('{"metadata": {"videoWidth": 1e999, "videoHeight": 1920}, "frames": []}', "swing-analyzer"),
+    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"keypoints": []}]}', "frame 0"),
+    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
+     + json.dumps([{"x": 1, "y": 2}] * 34) + "}]}", "frame 0"),
+    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
+     '[{"x": "left", "y": 2}]}]}', "frame 0"),
+    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
+     '[{"x": 1' + "0" * 400 + ', "y": 2}]}]}', "frame 0"),
+])
+def test_damaged_posetrack_json_is_refused(tmp_path, doc, phrase):
+    path = tmp_path / "x.posetrack.json"
+    path.write_text(doc, encoding="utf-8")
+    _refused(path, phrase)
+
+
+def test_a_folder_named_like_a_track_is_refused(tmp_path):
+    folder = tmp_path / "track.csv"
+    folder.mkdir()
+    _refused(folder, "No pose-track file")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may read any file, so permissions cannot refuse it here")
+def test_a_track_without_read_permission_is_refused(tmp_path):
+    path = tmp_path / "track.csv"
+    save_csv(_random_track(5), path)
+    path.chmod(0)
+    _refused(path, "permission denied")
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+@pytest.mark.parametrize("pose", [True, False])
+def test_degenerate_but_valid_tracks_give_a_result(tmp_path, name, n, pose):
+    """A few frames, or no landmark anywhere, is a result that says so (or a KneeCvError), never a crash."""
+    from knee_cv.errors import KneeCvError
+    from knee_cv.pipeline import analyze_source
+
+    track = _random_track(12).slice(0, n) if pose else PoseTrack.empty(n, width=1080, height=1920, fps=30.0)
+    path = tmp_path / name
+    WRITERS[name](track, path)
+    try:
+        analysis = analyze_source(path)
+    except KneeCvError:
+        return
+    assert analysis.reps == []

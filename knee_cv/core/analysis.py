@@ -20,6 +20,7 @@ from knee_cv.core.assessment import (
     FrameQuality,
     LegQuality,
     assess_rep,
+    frame_interval_s,
     leg_name,
     summarize,
 )
@@ -28,6 +29,7 @@ from knee_cv.core.exercises import recommend, safety_note
 from knee_cv.core.filters import clean
 from knee_cv.core.labels import SIDES, Leg, View, is_frontal
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.orientation import lying_quarter, not_upright_message
 from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
@@ -87,23 +89,43 @@ def _hip_above_knee(xy: np.ndarray, leg: str, standing: np.ndarray) -> np.ndarra
     return (knee[:, 1] - hip[:, 1]) / length
 
 
+def _slow_frames_message(interval_s: float) -> str:
+    """What to change when a video's frames are ``interval_s`` seconds apart, too far for a squat."""
+    return (f"The video has only one frame every {interval_s:.2g} s, too few to follow a squat: the deepest "
+            "point of a rep falls between frames. Film in the camera's normal video mode (25-30 frames a "
+            "second), not time-lapse.")
+
+
 def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[list[str], bool]:
-    """Messages about the recording (each saying what to change) and whether any blocks measuring."""
+    """Messages about the recording (each saying what to change) and whether any blocks measuring.
+
+    They start with what was done to the frames before the pose model (a
+    mirrored picture flipped back, a turned one set upright: see
+    :meth:`knee_cv.core.orientation.Orientation.notes`).
+    """
     session = thresholds["session"]
-    messages, blocking = [], False
+    messages, blocking = track.orientation.notes(), False
     n_pose = int(track.has_pose.sum())
     if n_pose == 0:
         return [f"No person was found in the video. {FILMING_ADVICE} Use good light."], True
+    lying = not_upright_message(track.xy, thresholds["orientation"])
+    if lying:
+        messages.append(lying)
+        blocking = True
     if track.detection_rate < session["min_detection"]:
         messages.append(
             f"A person was found in only {100 * track.detection_rate:.0f} % of the frames. "
             f"{FILMING_ADVICE} Use good light.")
         blocking = True
+    interval = frame_interval_s(track.t)
+    slow = interval > thresholds["frame_rate"]["max_interval_s"]
     if n_pose < session["min_frames"]:
-        messages.append(
-            f"The recording is too short ({n_pose} frames with a person). "
-            "Record 3-5 slow single-leg squats on each leg.")
+        messages.append(_slow_frames_message(interval) if slow else
+                        f"The recording is too short ({n_pose} frames with a person). "
+                        "Record 3-5 slow single-leg squats on each leg.")
         blocking = True
+    elif slow:
+        messages.append(_slow_frames_message(interval))
     body = track.xy[track.has_pose][:, list(BODY_LANDMARKS)]
     size = np.array([track.width, track.height], dtype=float)
     cut_off = ((body < 0) | (body > size)).any(axis=(1, 2)).mean()
@@ -151,15 +173,19 @@ def analyze(
     -------
     Analysis
         Per-frame series (NaN where not measurable), reps, shallow dips,
-        summary, recommendations, safety note and the thresholds used.
+        summary, recommendations, safety note and the thresholds used. A
+        body upside down or on its side in the picture
+        (:func:`knee_cv.core.orientation.lying_quarter`) is not measured: no
+        view, no reps, and a message saying how to turn the video.
     """
     thresholds = thresholds if thresholds is not None else load_thresholds(sex=sex)
     n = len(track)
     messages, blocking = _recording_problems(track, thresholds)
+    measure = n > 0 and not lying_quarter(track.xy, thresholds["orientation"])
 
     xy = clean(track, live=live, landmarks=BODY_LANDMARKS, params=thresholds["filters"]) if n else track.xy
-    no_views = (np.array([], dtype=str), np.array([]))
-    views, view_conf = classify_view(xy, track.visibility, track.t, params=thresholds["view"]) if n else no_views
+    no_views = (np.full(n, str(View.NONE)), np.zeros(n))
+    views, view_conf = classify_view(xy, track.visibility, track.t, params=thresholds["view"]) if measure else no_views
     views = np.asarray(views).astype(str)
     view_conf = np.asarray(view_conf, dtype=float)
     leg_px = _standing_leg_length(xy)
@@ -169,7 +195,7 @@ def analyze(
                               knee_flexion=kin.knee_flexion(xy, leg)) for leg in SIDES}
 
     rep_params = {k: v for k, v in thresholds["reps"].items() if k != "source"}
-    segments, shallow = find_dips(track.t, drop, **rep_params) if n else ([], [])
+    segments, shallow = find_dips(track.t, drop, **rep_params) if measure else ([], [])
     # Where a knee was gated out (the far leg in a side view) its raw position still tells
     # how much it bends, which is all the stance-leg decision needs.
     flexion = {leg: np.where(np.isnan(per_leg[leg].knee_flexion), kin.knee_flexion(track.xy, leg),

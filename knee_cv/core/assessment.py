@@ -166,6 +166,15 @@ def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
     return float(np.sqrt(residual @ residual / len(residual)))
 
 
+def frame_interval_s(t: np.ndarray) -> float:
+    """Median time between frames, s (NaN with fewer than 2 frames)."""
+    return float(np.median(np.diff(t))) if len(t) > 1 else float("nan")
+
+
+def _jitter_reason(spread: float) -> str:
+    return f"the knee's landmarks jittered at the deepest point (FPPA varied by {spread:.1f} deg from frame to frame)"
+
+
 def _confidence(
     seg: Segment, leg: str, window: np.ndarray, fppa_bottom: dict[str, float], spread: float,
     series: FrameSeries, quality: FrameQuality, thresholds: dict[str, Any],
@@ -184,10 +193,13 @@ def _confidence(
       bottom frames, that is the landmarks' jitter, not the knee's motion (1
       at 0, ``1 - spread_weight`` at ``max_fppa_spread`` deg).
 
-    Hard limits cap the confidence at ``cap_factor * min`` (unreliable): a rep
-    cut off by the recording, more than ``max_gap_fraction`` of its frames
-    without a pose, an FPPA spread above ``max_fppa_spread``, a hip near knee
-    height at the deepest frame, and a missing or implausible FPPA there.
+    Hard limits cap the confidence at ``cap_factor * min`` (unreliable):
+    see :func:`_hard_limits`.
+
+    An unreliable rep always has a reason: where neither a hard limit nor
+    the view or visibility named one, the factor that pulled the confidence
+    lowest is named (for example an uncertain front view when a few frames
+    of the rep were seen at an angle).
     """
     conf = thresholds["confidence"]
     frames = slice(seg.start, seg.end + 1)
@@ -213,15 +225,45 @@ def _confidence(
     if np.isfinite(spread):
         spread_factor = 1.0 - conf["spread_weight"] * min(spread / conf["max_fppa_spread"], 1.0)
     confidence = (1.0 - gaps) * visible * view_factor * spread_factor
-    cap = conf["cap_factor"] * conf["min"]
+    limits = _hard_limits(seg, legs, bottom_view, gaps, fppa_bottom, spread, series.t[frames], quality, thresholds)
+    if limits:
+        confidence = min(confidence, conf["cap_factor"] * conf["min"])
+    reasons += limits
+    if confidence < conf["min"] and not reasons:
+        reasons.append(min([
+            (1.0 - gaps, f"no pose found in {100 * gaps:.0f} % of the rep's frames"),
+            (visible, f"the leg was hidden or out of the frame in {100 * (1 - visible):.0f} % of the rep"),
+            (view_factor, f"only {100 * frontal_share:.0f} % of the rep's frames were seen from the front "
+                          f"(view confidence {view_conf:.2f} at the deepest point)"),
+            (spread_factor, _jitter_reason(spread)),
+        ])[1])
+    return float(np.clip(confidence, 0.0, 1.0)), list(dict.fromkeys(reasons))
+
+
+def _hard_limits(
+    seg: Segment, legs: tuple[Leg, ...], bottom_view: str, gaps: float, fppa_bottom: dict[str, float],
+    spread: float, t: np.ndarray, quality: FrameQuality, thresholds: dict[str, Any],
+) -> list[str]:
+    """Why a rep cannot be measured at all (empty when nothing stops it).
+
+    A rep cut off by the recording, more than ``max_gap_fraction`` of its
+    frames (times ``t``, s) without a pose, frames further apart than
+    ``thresholds["frame_rate"]["max_interval_s"]`` (the deepest point falls
+    between them), an FPPA spread above ``max_fppa_spread`` deg, a hip near
+    knee height at the deepest frame, and a missing or implausible FPPA there.
+    """
+    conf = thresholds["confidence"]
     limits = []
     if seg.partial:
         limits.append("the recording starts or ends during this rep, so its deepest point may be missing")
     if gaps > conf["max_gap_fraction"]:
         limits.append(f"no pose found in {100 * gaps:.0f} % of the rep's frames")
+    interval = frame_interval_s(t)
+    if interval > thresholds["frame_rate"]["max_interval_s"]:
+        limits.append(f"the video has only one frame every {interval:.2g} s here, too few to catch the deepest "
+                      "point (film at 25-30 frames a second)")
     if np.isfinite(spread) and spread > conf["max_fppa_spread"]:
-        limits.append(f"the knee's landmarks jittered at the deepest point (FPPA varied by {spread:.1f} deg "
-                      "from frame to frame)")
+        limits.append(_jitter_reason(spread))
     for side in legs if bottom_view in FRONTAL_VIEWS else ():
         hip_above = float(quality.leg(side).hip_above_knee[seg.bottom])
         value = fppa_bottom[side]
@@ -231,10 +273,7 @@ def _confidence(
             limits.append("the leg's points were missing at the deepest point")
         elif abs(value) > conf["implausible_fppa"]:
             limits.append(f"the landmarks were garbled at the deepest point (FPPA {value:.0f} deg)")
-    if limits:
-        confidence = min(confidence, cap)
-    reasons += limits
-    return float(np.clip(confidence, 0.0, 1.0)), list(dict.fromkeys(reasons))
+    return limits
 
 
 def _flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from knee_cv.core.landmarks import NUM_LANDMARKS, Landmark
+from knee_cv.core.orientation import AS_FILMED, Orientation
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.models import ModelInfo, ensure_model
 from knee_cv.media.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe, shrink
@@ -286,12 +287,12 @@ class _Person:
 
 def build_track(
     times: list[float], sizes: tuple[int, int], per_frame: list[list[_Candidate]], *,
-    fps: float, model: str, source: str, duration_s: float = math.nan,
+    fps: float, model: str, source: str, duration_s: float = math.nan, orientation: Orientation = AS_FILMED,
 ) -> PoseTrack:
     """Assemble the subject's PoseTrack from per-frame candidates (``duration_s``: the container's, s)."""
     width, height = sizes
     track = PoseTrack.empty(len(times), t=np.asarray(times), width=width, height=height, fps=fps,
-                            model=model, source=source, duration_s=duration_s)
+                            model=model, source=source, duration_s=duration_s, orientation=orientation)
     track.people = np.array([len(c) for c in per_frame], dtype=int)
     for frame, index in enumerate(select_subject(per_frame, track.t)):
         if index is None:
@@ -307,7 +308,7 @@ def build_track(
 def track_video(
     path: str | Path, *, model_path: str | Path | None = None, variant: str = "full",
     progress: Progress | None = None, limits: VideoLimits = VideoLimits(), workers: int = 2,
-    max_rate_hz: float | None = MAX_RATE_HZ,
+    max_rate_hz: float | None = MAX_RATE_HZ, orientation: Orientation = AS_FILMED,
 ) -> PoseTrack:
     """Find the subject's pose in the frames of a video.
 
@@ -330,12 +331,16 @@ def track_video(
     max_rate_hz : float or None
         Most frames inferred per second (see :func:`knee_cv.media.video.iter_frames`);
         None infers every frame.
+    orientation : Orientation
+        What is done to each upright frame before the model sees it (a
+        mirrored recording flipped back, a turned one set upright); the track
+        keeps it, and its pixels are those of the frames so changed.
 
     Returns
     -------
     PoseTrack
         One row per inferred frame, at its real time; pixel coordinates in the
-        upright frame; NaN where the subject is not seen; ``people`` counts the
+        upright frame (after ``orientation``); NaN where the subject is not seen; ``people`` counts the
         poses found in each frame. ``fps`` is the source's nominal rate.
 
     Raises
@@ -348,17 +353,18 @@ def track_video(
     rate = capped_rate(info.fps, max_rate_hz) if max_rate_hz else info.fps
     expected = round(info.duration_s * rate) if math.isfinite(info.duration_s * rate) else info.claimed_frames
     parts = _parts(info.duration_s, workers if info.duration_s >= MIN_SPLIT_S else 1, rate)
-    size = (info.width, info.height)
+    size = orientation.size(info.width, info.height)
     crowded = _CrowdCount()
     rows = _detect_in_parts(path, limits, model, parts, size, num_poses=1, max_rate_hz=max_rate_hz,
-                            crowded=crowded, progress=progress, expected=expected)
+                            crowded=crowded, progress=progress, expected=expected, orientation=orientation)
     if crowded.is_crowded():  # one part: following each person through the whole clip matters more than speed
         rows = _detect_in_parts(path, limits, model, [(0.0, 0.0, math.inf)], size, num_poses=MAX_PEOPLE,
-                                max_rate_hz=max_rate_hz, crowded=None, progress=progress, expected=expected)
+                                max_rate_hz=max_rate_hz, crowded=None, progress=progress, expected=expected,
+                                orientation=orientation)
     times = [t for t, _, _, _ in rows]
     per_frame = [candidates for _, _, _, candidates in rows]
     return build_track(times, size, per_frame, fps=info.fps, model=model.model_id, source=Path(path).name,
-                       duration_s=info.duration_s)
+                       duration_s=info.duration_s, orientation=orientation)
 
 
 def _parts(duration: float, workers: int, rate: float) -> list[tuple[float, float, float]]:
@@ -388,7 +394,7 @@ def _parts(duration: float, workers: int, rate: float) -> list[tuple[float, floa
 def _detect_in_parts(
     path, limits: VideoLimits, model: ModelInfo, parts: list[tuple[float, float, float]],
     size: tuple[int, int], *, num_poses: int, max_rate_hz: float | None, crowded: _CrowdCount | None,
-    progress: Progress | None, expected: int | None,
+    progress: Progress | None, expected: int | None, orientation: Orientation,
 ) -> list[Row]:
     """Run landmarkers over consecutive parts of a clip (see :func:`_parts`) in parallel threads.
 
@@ -417,7 +423,7 @@ def _detect_in_parts(
     def run(k: int) -> None:
         try:
             _detect_part(path, limits, model, parts[k], size, results[k], num_poses=num_poses,
-                         max_rate_hz=max_rate_hz, crowded=crowded, on_frame=count_frame)
+                         max_rate_hz=max_rate_hz, crowded=crowded, on_frame=count_frame, orientation=orientation)
         except BaseException as error:  # re-raised in the caller's thread
             errors.append(error)
 
@@ -440,18 +446,19 @@ def _detect_in_parts(
 def _detect_part(
     path, limits: VideoLimits, model: ModelInfo, part: tuple[float, float, float], size: tuple[int, int],
     rows: list[Row], *, num_poses: int, max_rate_hz: float | None, crowded: _CrowdCount | None,
-    on_frame: Callable[[], None],
+    on_frame: Callable[[], None], orientation: Orientation,
 ) -> None:
     """Track one part of a clip, appending a row per frame of its own stretch to ``rows``.
 
-    Frames are decoded and shrunk in a background thread. With ``crowded``,
+    Frames are decoded, shrunk and oriented (:meth:`Orientation.apply`) in a background thread. With ``crowded``,
     the people are counted every ``CENSUS_INTERVAL_S`` seconds in the same
     loop: see :func:`_someone_else`.
     """
     warm_up, start, stop = part
     width, height = size
-    frames = frames_in_background(iter_frames(path, limits, start_s=warm_up, stop_s=stop, max_rate_hz=max_rate_hz,
-                                              long_side=INFERENCE_LONG_SIDE))
+    decoded = iter_frames(path, limits, start_s=warm_up, stop_s=stop, max_rate_hz=max_rate_hz,
+                          long_side=INFERENCE_LONG_SIDE)
+    frames = frames_in_background((t, orientation.apply(small)) for t, small in decoded)
     landmarker = create_landmarker(model, num_poses=num_poses)
     census = create_landmarker(model, num_poses=1) if crowded is not None else None
     clock = _Clock()

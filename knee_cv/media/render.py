@@ -390,7 +390,10 @@ def annotate_video(
         The video the track was made from.
     track : PoseTrack
         Its pose track; video frames are matched to track rows by time
-        (nearest within half a frame), unmatched frames get no overlay.
+        (nearest within half a frame), unmatched frames get no overlay. The
+        frames are flipped and turned as the pose model saw them
+        (``track.orientation``), so the overlay lines up and left and right
+        are the person's own.
     analysis : Analysis
         The analysis of ``track`` (series rows = track rows).
     out_path : str or Path
@@ -427,7 +430,8 @@ def annotate_video(
         stream.options = {"preset": X264_PRESET, "crf": "23"}
         size: tuple[int, int] | None = None
         last_pts = -1
-        for done, (t, rgb) in enumerate(frames_in_background(iter_frames(video_path)), start=1):
+        frames = ((t, track.orientation.apply(rgb)) for t, rgb in iter_frames(video_path))
+        for done, (t, rgb) in enumerate(frames_in_background(frames), start=1):
             if size is None:
                 size = _even_size(rgb.shape[1], rgb.shape[0], max_side)
                 stream.width, stream.height = size
@@ -531,7 +535,8 @@ def rep_key_frames(
 
     Video frames are matched to track rows by time, as in
     :func:`annotate_video`, so a track that skipped frames still gets the
-    right picture; the landmarks drawn are those measured
+    right picture, flipped and turned as the pose model saw it
+    (``track.orientation``); the landmarks drawn are those measured
     (:func:`knee_cv.core.analysis.measured_landmarks`). Decoding stops after the
     last rep's deepest frame.
 
@@ -554,6 +559,6 @@ def rep_key_frames(
         if t > last:
             break
     reps = {rep.index: rep for rep in analysis.reps}
-    return {index: rep_thumbnail(rgb, drawn[reps[index].bottom_frame], reps[index], blur_face=blur_face,
-                                 max_side=max_side) for index, (_, rgb) in best.items()}
+    return {index: rep_thumbnail(track.orientation.apply(rgb), drawn[reps[index].bottom_frame], reps[index],
+                                 blur_face=blur_face, max_side=max_side) for index, (_, rgb) in best.items()}
 

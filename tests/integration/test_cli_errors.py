@@ -229,9 +229,9 @@ def _summary(out: Path) -> list[dict[str, str]]:
 def test_ctrl_c_during_a_batch_keeps_what_was_finished_and_a_rerun_resumes(shared_videos, tmp_path):
     videos, out = tmp_path / "videos", tmp_path / "out"
     videos.mkdir()
-    (videos / "a.mp4").symlink_to(shared_videos / SHORT_CLIP)  # done first (sorted order, one worker)
-    (videos / "b.mp4").symlink_to(shared_videos / CLIP)  # interrupted
-    process = _start(["batch", str(videos), "-o", str(out), "--workers", "1"],
+    (videos / "a.mp4").symlink_to(shared_videos / "singleleg_balance_oblique_01.mp4")  # 1.7 s, done first
+    (videos / "b.mp4").symlink_to(shared_videos / "sls_front_hyva6.mp4")  # 6.7 s, interrupted
+    process = _start(["batch", str(videos), "-o", str(out), "--workers", "1"],  # one video after the other
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_until(lambda: (out / "summary.csv").is_file() and _summary(out))  # a.mp4 done
     _ctrl_c(process)

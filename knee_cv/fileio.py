@@ -84,7 +84,8 @@ def check_output(path: str | Path, *, example: str) -> Path:
         code = errno.ENOTDIR if target.parent.exists() else errno.ENOENT
         raise write_error(path, OSError(code, os.strerror(code)))
     if not os.access(target.parent, os.W_OK | os.X_OK):
-        code = errno.EROFS if os.statvfs(target.parent).f_flag & os.ST_RDONLY else errno.EACCES
+        read_only = hasattr(os, "statvfs") and os.statvfs(target.parent).f_flag & os.ST_RDONLY  # not on Windows
+        code = errno.EROFS if read_only else errno.EACCES
         raise write_error(path, OSError(code, os.strerror(code)))
     return path
 

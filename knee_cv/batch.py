@@ -20,7 +20,7 @@ What the output folder holds
     The record of a finished video, written last: its summary row and the
     settings it was made with. A later batch over the same folder skips
     every video whose bytes already have a record made with the same model,
-    knee_cv version and ``sex`` (and, when saving, saved for the same subject), whatever the
+    knee_cv version, ``sex`` and ``mirrored`` (and, when saving, saved for the same subject), whatever the
     file is called now. A video whose error was the file's (not a video,
     damaged, no person) is finished too; an unexpected failure is not, and
     is tried again next time.
@@ -92,6 +92,9 @@ class Settings:
         Also make each rep's key-frame JPEG (needed to save to the store).
     max_rate_hz : float, optional
         Cap on the pose model's rate, Hz (None: the default 30 Hz; 0: every frame).
+    mirrored : bool
+        Every video was filmed mirrored (a selfie camera): frames are flipped
+        back before the pose model (see :func:`knee_cv.pipeline.track_of`).
     """
 
     variant: str = "full"
@@ -99,6 +102,7 @@ class Settings:
     sex: str | None = None
     key_frames: bool = False
     max_rate_hz: float | None = None
+    mirrored: bool = False
 
 
 @dataclass
@@ -184,7 +188,7 @@ def analyse_file(path: str | Path, settings: Settings) -> Outcome:
     started = time.perf_counter()
     try:
         track = pipeline.track_of(path, model_path=settings.model_path, variant=settings.variant,
-                                  max_rate_hz=settings.max_rate_hz)
+                                  max_rate_hz=settings.max_rate_hz, mirrored=settings.mirrored)
         analysis = pipeline.analyze(track, sex=settings.sex)
         if not track.has_pose.any():
             return Outcome("error", analysis.summary.messages[0], time.perf_counter() - started)
@@ -316,7 +320,8 @@ class _Batch:
         from knee_cv.store import sessions as store
 
         saved = store.save_analysis(analysis, subject, saved_by=store.command_line_user(), key_frames=key_frames,
-                                    video_hash=digest, settings={"max_rate_hz": self.settings.max_rate_hz},
+                                    video_hash=digest, settings={"max_rate_hz": self.settings.max_rate_hz,
+                                                                    "mirrored": self.settings.mirrored},
                                     db_url=self.db_url)
         return saved.id
 
@@ -417,6 +422,8 @@ def run_batch(
     how = {"model": model.model_id, "sex": settings.sex, "knee_cv": __version__}
     if settings.max_rate_hz is not None:  # only a changed rate tells apart results of earlier batches
         how["max_rate_hz"] = settings.max_rate_hz
+    if settings.mirrored:  # likewise: unmirrored batches keep the records they had
+        how["mirrored"] = True
     batch = _Batch(out, settings, how, subject_of, db_url,
                    paths_of={}, videos=videos, digests={}, report=report)
     for path in videos:

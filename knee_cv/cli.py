@@ -42,7 +42,7 @@ def _track_with_progress(args: argparse.Namespace, video: str | Path):
     with progress_bar(None, unit="frame", desc="pose") as bar:
         count = frame_counter(bar)
         return track_of(video, model_path=args.model, variant=args.variant, max_rate_hz=args.max_rate,
-                        stage=lambda _name, done, total: count(done, total))
+                        mirrored=args.mirrored, stage=lambda _name, done, total: count(done, total))
 
 
 def _pose(args: argparse.Namespace) -> None:
@@ -67,7 +67,7 @@ def _analyze(args: argparse.Namespace) -> None:
             check_output(path, example=example)
     source = Path(args.source)
     is_video = not pipeline.is_track_file(source)
-    track = _track_with_progress(args, source) if is_video else pipeline.track_of(source)
+    track = _track_with_progress(args, source) if is_video else pipeline.track_of(source, mirrored=args.mirrored)
     analysis = pipeline.analyze(track, sex=args.sex)
     print(format_text(analysis))
     if args.json:
@@ -88,7 +88,7 @@ def _analyze(args: argparse.Namespace) -> None:
         digest = sha256_of(source)
         saved = store.save_analysis(analysis, args.subject, saved_by=store.command_line_user(), key_frames=key_frames,
                                     video_hash=digest if is_video else None, content_id=digest,
-                                    settings={"max_rate_hz": args.max_rate}, db_url=args.db)
+                                    settings={"max_rate_hz": args.max_rate, "mirrored": args.mirrored}, db_url=args.db)
         if saved.created:
             print(f"Saved as session {saved.id} of subject {args.subject}.")
         else:
@@ -106,7 +106,7 @@ def _batch(args: argparse.Namespace) -> int:
     subject_of = None
     if args.save:
         subject_of = (lambda path: path.absolute().parent.name) if args.subject_from_folder else (lambda _: args.subject)
-    settings = Settings(args.variant, args.model, args.sex, max_rate_hz=args.max_rate)
+    settings = Settings(args.variant, args.model, args.sex, max_rate_hz=args.max_rate, mirrored=args.mirrored)
     result = run_batch(
         args.source, args.output, settings=settings, recursive=args.recursive,
         workers=args.workers, ray=args.ray is not None, ray_address=args.ray or None, subject_of=subject_of,
@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     def rate_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--max-rate", type=float, metavar="HZ",
                          help="run the pose model at most this many times a second (default 30; 0 = every frame)")
+        sub.add_argument("--mirrored", action="store_true",
+                         help="the video was filmed mirrored (a phone's front/selfie camera often mirrors): its "
+                              "frames are flipped back so left and right are the person's own")
 
     def db_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--db", help="database URL (default: KNEE_CV_DB_URL, else a SQLite file in the user data folder)")

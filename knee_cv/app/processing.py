@@ -79,7 +79,7 @@ class _Progress:
 
 @dataclass
 class _Server:
-    """Server-wide state: finished results (newest last) and jobs in flight, by (SHA-256, blur)."""
+    """Server-wide state: finished results (newest last) and jobs in flight, by (SHA-256, blur, mirrored)."""
 
     results: OrderedDict = field(default_factory=OrderedDict)
     jobs: dict = field(default_factory=dict)
@@ -88,7 +88,7 @@ class _Server:
     pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="knee_cv-process"))
 
-    def finish(self, key: tuple[str, bool], future: Future) -> None:
+    def finish(self, key: tuple[str, bool, bool], future: Future) -> None:
         """Move a finished job's result into the cache (errors are not cached); idempotent."""
         with self.lock:
             self.jobs.pop(key, None)
@@ -104,8 +104,8 @@ def _server() -> _Server:
     return _Server()
 
 
-def cached(key: tuple[str, bool]) -> Processed | None:
-    """The cached result for ``(sha256, blur_face)``, or None."""
+def cached(key: tuple[str, bool, bool]) -> Processed | None:
+    """The cached result for ``(sha256, blur_face, mirrored)``, or None."""
     server = _server()
     with server.lock:
         if key in server.results:
@@ -113,7 +113,7 @@ def cached(key: tuple[str, bool]) -> Processed | None:
         return server.results.get(key)
 
 
-def process_with_progress(data: bytes, name: str, *, blur_face: bool = False) -> Processed:
+def process_with_progress(data: bytes, name: str, *, blur_face: bool = False, mirrored: bool = False) -> Processed:
     """:func:`process_video` with a live progress bar, cached by the file's SHA-256.
 
     The work runs in a server-wide worker thread, one video at a time. If
@@ -128,14 +128,14 @@ def process_with_progress(data: bytes, name: str, *, blur_face: bool = False) ->
         the message where the file is named.
     """
     try:
-        return _shared_result(data, name, blur_face).named(name)
+        return _shared_result(data, name, blur_face, mirrored).named(name)
     except KneeCvError as error:
         raise type(error)(str(error).replace(upload_name(name), name)) from error
 
 
-def _shared_result(data: bytes, name: str, blur_face: bool) -> Processed:
+def _shared_result(data: bytes, name: str, blur_face: bool, mirrored: bool) -> Processed:
     """The server-wide result for these bytes, computed under a neutral name (see the module docstring)."""
-    key = (hashlib.sha256(data).hexdigest(), bool(blur_face))
+    key = (hashlib.sha256(data).hexdigest(), bool(blur_face), bool(mirrored))
     hit = cached(key)
     if hit is not None:
         return hit
@@ -147,7 +147,7 @@ def _shared_result(data: bytes, name: str, blur_face: bool) -> Processed:
         if key not in server.jobs:
             progress = _Progress()
             future = server.pool.submit(process_video, data, upload_name(name), blur_face=blur_face, model=model,
-                                        stage=progress)
+                                        stage=progress, mirrored=mirrored)
             server.jobs[key] = (future, progress)
             future.add_done_callback(lambda done: server.finish(key, done))
         future, progress = server.jobs[key]

@@ -265,7 +265,8 @@ def _save(processed: Processed, subject: str, saver: str) -> None:
     try:
         saved = store.save_analysis(processed.analysis, subject, saved_by=saver, key_frames=processed.thumbnails,
                                     video_hash=processed.sha256 or None,
-                                    content_id=processed.sha256 or processed.recording_id)
+                                    content_id=processed.sha256 or processed.recording_id,
+                                    settings={"mirrored": processed.track.orientation.mirrored})
     except KneeCvError as error:
         st.error(escaped(str(error)))
         return
@@ -331,7 +332,7 @@ def show_results(processed: Processed, key: str = "results") -> None:
         st.caption(f"Processed on this computer in {sum(processed.timings.values()):.1f} s ({parts}).")
 
 
-def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False) -> Processed | None:
+def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False, mirrored: bool = False) -> Processed | None:
     """Process an uploaded file and show its results, or the error a person can act on.
 
     Returns
@@ -340,7 +341,7 @@ def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False) -> Process
         None when the file could not be analysed (the error is shown).
     """
     try:
-        processed = process_with_progress(data, name, blur_face=blur_face)
+        processed = process_with_progress(data, name, blur_face=blur_face, mirrored=mirrored)
     except KneeCvError as error:
         st.error(escaped(str(error)), icon=":material/block:")
         return None

@@ -12,7 +12,12 @@ st.write(
 )
 upload = st.file_uploader("Video", type=list(VIDEO_TYPES), help="MP4, MOV, M4V, WebM or AVI from a phone or camera.")
 blur = st.toggle("Blur the face in the annotated video and pictures", key="blur_face")
+mirrored = st.toggle(
+    "Filmed with the selfie camera (mirrored picture)", key="mirrored",
+    help="A phone's front (selfie) camera often saves a mirror image, where the left leg shows as the right. "
+         "Turn this on for such a video, so the stance leg and each knee's angle are put on the right side. "
+         "The picture cannot show whether it was mirrored; see **How to film**.")
 if upload is None:
     st.info("Choose a video to start. A 15-second clip takes about as long to analyse.", icon="🎬")
 else:
-    analyze_bytes(upload.getvalue(), upload.name, blur_face=blur)
+    analyze_bytes(upload.getvalue(), upload.name, blur_face=blur, mirrored=mirrored)

@@ -51,6 +51,10 @@ st.markdown(
 | **5 slow single-leg squats on each leg**, about 2 s down and 2 s up, a short pause standing between them | Clinical tests average several reps; slow reps give the camera enough frames at the deepest point. |
 | **Down to about 60 degrees of knee bend**, hip still above the knee | The clinical single-leg squat depth; deeper (pistol-style), the thigh points at the camera and its angle cannot be read from the front. |
 | **Alone in the picture**, good light from the front, fitted clothes | A second person confuses the tracking; backlight and baggy trousers hide the knee. |
+| **The back camera** if someone can film for you | A phone's front (selfie) camera often saves a mirror image, where your left leg shows as your right. If you filmed with it, turn on **Filmed with the selfie camera (mirrored picture)** before analysing; if unsure, raise your right hand at the start of the clip: in a video that is not mirrored it shows on the picture's left. |
+
+A video that comes out sideways or upside down (the phone turned while filming) is turned upright before
+measuring, and the results say so.
 
 Stop if it hurts. Sudden pain, a swollen knee, locking or giving way are for a physiotherapist or doctor,
 not for this app.

@@ -75,7 +75,7 @@ def test_upload_of_a_real_squat_clip_shows_every_section(shared_videos):
     assert {"Per-rep CSV", "Full result (JSON)", "Annotated video (MP4)"} <= labels, labels
     assert at.get("video") and at.get("plotly_chart") and len(at.get("image")) == 3
 
-    key = (hashlib.sha256(clip.read_bytes()).hexdigest(), False)
+    key = (hashlib.sha256(clip.read_bytes()).hexdigest(), False, False)  # (content, blur_face, mirrored)
     cached = processing.cached(key)
     assert cached is not None and len(cached.analysis.reps) == 3
     # A rerun takes the result from the cache (the same object, nothing recomputed).
@@ -120,7 +120,7 @@ def test_a_clip_with_nobody_says_so_and_shows_no_numbers(shared_videos):
     assert "cannot be measured" in page
     assert "What to change" in page and "whole body in the picture" in page
     assert not at.metric and not at.dataframe
-    processed = processing.cached((hashlib.sha256((shared_videos / "noperson_01.mp4").read_bytes()).hexdigest(), False))
+    processed = processing.cached((hashlib.sha256((shared_videos / "noperson_01.mp4").read_bytes()).hexdigest(), False, False))
     assert processed is not None and processed.video is None and not processed.analysis.summary.measurable
 
 

@@ -14,6 +14,10 @@ from knee_cv.core.orientation import AS_FILMED, Orientation
 #: 1000 fps high-speed camera. Frames closer than that come from a broken clock, not a camera,
 #: and the smoothing filters cannot be set up for them (their equations turn singular).
 MIN_FRAME_STEP_S = 1e-4
+#: Most frames a track's span may hold at its median step between frames: 216 000, an hour at
+#: 60 fps. The rep finder resamples the track evenly at that step, so one frame time far off (a
+#: broken clock: a frame at 1e7 s in a 30 s track) would make it allocate gigabytes.
+MAX_EVEN_FRAMES = 216_000
 #: Largest frame width or height, in pixels: eight times the 8192 pixels a video may have
 #: (``VideoLimits.max_side``). A larger number is a damaged file, not a camera.
 MAX_FRAME_SIDE_PX = 65_536
@@ -126,9 +130,10 @@ class PoseTrack:
     def problem(self) -> str | None:
         """Why the analysis cannot use this track, as a clause to show; None when it can.
 
-        The frame times must be finite and increase by at least
-        :data:`MIN_FRAME_STEP_S` seconds from frame to frame, and the frame
-        size must be 1 to :data:`MAX_FRAME_SIDE_PX` pixels a side. Landmarks
+        The frame times must be finite, increase by at least
+        :data:`MIN_FRAME_STEP_S` seconds from frame to frame and span at most
+        :data:`MAX_EVEN_FRAMES` median steps, and the frame size must be 1 to
+        :data:`MAX_FRAME_SIDE_PX` pixels a side. Landmarks
         may be anything (missing, NaN or off the picture): the analysis
         reports what it cannot measure.
 
@@ -145,11 +150,14 @@ class PoseTrack:
         bad = np.flatnonzero(~np.isfinite(self.t))
         if bad.size:
             return f"the time of frame {bad[0]} is {self.t[bad[0]]} s"
-        close = np.flatnonzero(np.diff(self.t) < MIN_FRAME_STEP_S)
+        steps = np.diff(self.t)
+        close = np.flatnonzero(steps < MIN_FRAME_STEP_S)
         if close.size:
-            i = close[0] + 1
-            return (f"frame {i} comes {self.t[i] - self.t[i - 1]:.6g} s after the one before it (frame times "
+            return (f"frame {close[0] + 1} comes {steps[close[0]]:.6g} s after the one before it (frame times "
                     f"must increase by at least {MIN_FRAME_STEP_S:g} s)")
+        if len(steps) and self.t[-1] - self.t[0] > MAX_EVEN_FRAMES * np.median(steps):
+            return (f"its frames span {self.t[-1] - self.t[0]:.6g} s, more than {MAX_EVEN_FRAMES} times their usual "
+                    f"step of {np.median(steps):.6g} s, so a frame time is far off")
         return None
 
     def unread_stretches(self, min_s: float) -> list[tuple[float, float]]:

@@ -100,7 +100,7 @@ _NPZ_FRAME_ARRAYS = {
 #: Its single numbers and texts (``duration_s`` is absent from files older than it).
 _NPZ_NUMBERS = ("width", "height", "fps")
 _NPZ_TEXTS = ("model", "source")
-#: What the zip and decompression modules raise for a damaged ``.npz`` member (OSError is met separately).
+#: What the zip and decompression modules raise for a damaged ``.npz`` archive or member.
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, RuntimeError, ValueError)
 
 _LANDMARK_INDEX = {name: i for i, name in enumerate(LANDMARK_NAMES)}
@@ -454,27 +454,28 @@ def _npz_array(archive: zipfile.ZipFile, name: str, path: Path, limits: TrackLim
     try:
         with archive.open(info) as member:
             return _read_npy(member, name, path, limits.max_rows)
-    except _ZIP_ERRORS as exc:
+    except (*_ZIP_ERRORS, OSError) as exc:  # the file itself opened, so an OSError here is the archive's damage
         raise TrackFormatError(f"The '{name}' array in {path.name} is damaged ({exc}). {_REMAKE}") from exc
 
 
 @contextmanager
 def _zip_archive(path: Path, max_member_bytes: int) -> Iterator[zipfile.ZipFile]:
     """``path`` opened as a zip archive, refused when it is not one or a member inflates to over ``max_member_bytes``."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise TrackFormatError(
-            f"{path.name} is not a knee_cv track archive (.npz): it is damaged or another kind of file. {_REMAKE}"
-        ) from exc
-    with archive:
-        for info in archive.infolist():
-            if info.file_size > max_member_bytes:
-                raise TrackFormatError(
-                    f"{info.filename} in {path.name} would inflate to {info.file_size / 1e6:.0f} MB, more than a "
-                    f"track's largest array ({max_member_bytes / 1e6:.0f} MB). {_REMAKE}"
-                )
-        yield archive
+    with _reading(path), open(path, "rb") as handle:
+        try:
+            archive = zipfile.ZipFile(handle)
+        except (*_ZIP_ERRORS, OSError) as exc:  # a damaged directory can make zipfile seek before the start
+            raise TrackFormatError(
+                f"{path.name} is not a knee_cv track archive (.npz): it is damaged or another kind of file. {_REMAKE}"
+            ) from exc
+        with archive:
+            for info in archive.infolist():
+                if info.file_size > max_member_bytes:
+                    raise TrackFormatError(
+                        f"{info.filename} in {path.name} would inflate to {info.file_size / 1e6:.0f} MB, more than a "
+                        f"track's largest array ({max_member_bytes / 1e6:.0f} MB). {_REMAKE}"
+                    )
+            yield archive
 
 
 def _whole(value: np.ndarray, name: str, path: Path) -> int:
@@ -507,7 +508,7 @@ def load_npz(path: str | Path, limits: TrackLimits = TrackLimits()) -> PoseTrack
     path = Path(path)
     _check_size(path, limits.max_npz_bytes)
     names = [*_NPZ_FRAME_ARRAYS, *_NPZ_NUMBERS, *_NPZ_TEXTS]
-    with _reading(path), _zip_archive(path, limits.max_npz_member_bytes) as archive:
+    with _zip_archive(path, limits.max_npz_member_bytes) as archive:
         arrays = {name: _npz_array(archive, name, path, limits) for name in names}
         has_duration = "duration_s.npy" in archive.namelist()
         duration_s = float(_npz_array(archive, "duration_s", path, limits)[()]) if has_duration else math.nan

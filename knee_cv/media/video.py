@@ -188,7 +188,7 @@ def _looks_like_text(path: Path) -> bool:
 def _open(path: Path) -> av.container.InputContainer:
     """Open ``path`` with PyAV, turning FFmpeg's and the operating system's refusals into a VideoError."""
     try:
-        return av.open(str(path), mode="r")
+        return av.open(str(path), mode="r", metadata_errors="replace")  # tags need not be UTF-8
     except OSError as exc:  # PyAV's errors for permissions and paths are OSErrors too
         raise _unreadable(path, exc) from exc
     except av.error.FFmpegError as exc:
@@ -216,6 +216,10 @@ def _video_stream(container: av.container.InputContainer, path: Path) -> av.vide
             f"{path.name} holds no video (it may be incompletely copied). {_RE_EXPORT}"
         )
     stream = container.streams.video[0]
+    if stream.codec_context is None:  # FFmpeg knows no decoder for the codec the file names
+        raise VideoError(
+            f"{path.name} uses a video codec knee_cv cannot read (or its header is damaged). {_RE_EXPORT}"
+        )
     stream.thread_type = "AUTO"
     return stream
 

@@ -245,6 +245,31 @@ def test_file_without_read_permission(tmp_path):
     _refused(path, "permission denied")
 
 
+def test_tag_that_is_not_utf8_is_read(tmp_path):
+    """A title tag of invalid UTF-8 made PyAV's open raise UnicodeDecodeError (found by tests/unit/test_track_fuzz.py)."""
+    path = _write_clip(tmp_path / "clip.mp4")
+    with av.open(str(path)) as source, av.open(str(tmp_path / "tagged.mp4"), "w") as tagged:
+        tagged.metadata["title"] = "TITLE-TO-BREAK"
+        stream = tagged.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                tagged.mux(packet)
+    data = (tmp_path / "tagged.mp4").read_bytes()
+    assert data.count(b"TITLE-TO-BREAK") == 1
+    (tmp_path / "tagged.mp4").write_bytes(data.replace(b"TITLE-TO-BREAK", b"\xff\xfe\xfd" * 4 + b"\xff\xfe"))
+    assert len(list(iter_frames(tmp_path / "tagged.mp4"))) == 30
+
+
+def test_codec_no_decoder_knows_is_refused(tmp_path):
+    """A stream naming an unknown codec has no codec context: it raised AttributeError (found by the fuzz test)."""
+    path = _write_clip(tmp_path / "clip.mp4")
+    data = path.read_bytes()
+    entry = data.rfind(b"avc1")  # the sample entry in the index (the first is a brand in the file type box)
+    path.write_bytes(data[:entry] + b"zzz9" + data[entry + 4:])
+    _refused(path, "codec knee_cv cannot read")
+
+
 def test_too_long(tmp_path):
     path = _write_clip(tmp_path / "clip.mp4", n=60)
     message = _refused(path, "longer than the limit", VideoLimits(max_duration_s=1.0))

@@ -251,13 +251,18 @@ BAD_TIMES = {
     "shuffled": lambda t: np.random.default_rng(1).permutation(t),
     "reversed": lambda t: t[::-1].copy(),
     "microseconds apart": lambda t: np.arange(len(t)) * 1e-6,
+    "last one far off": lambda t: np.where(np.arange(len(t)) == len(t) - 1, 1e300, t),  # the rep finder's grid blew up
 }
 
 
 @pytest.mark.parametrize("name", list(WRITERS))
 @pytest.mark.parametrize("times", list(BAD_TIMES))
 def test_unusable_frame_times_are_refused(tmp_path, name, times):
-    """Constant or duplicate times divided by zero further on; NaN, shuffled or reversed ones broke the filters."""
+    """Constant or duplicate times divided by zero further on; NaN, shuffled or reversed ones broke the filters.
+
+    A frame far off in time made the rep finder resample the track onto a grid
+    of 1e300 / 0.03 points (found by tests/unit/test_track_fuzz.py).
+    """
     track = _random_track(12)
     path = tmp_path / name
     WRITERS[name](_with_times(track, BAD_TIMES[times](track.t)), path)

@@ -26,6 +26,7 @@ from knee_cv import pipeline
 from knee_cv.cli import build_parser, main
 from knee_cv.core.analysis import analyze
 from knee_cv.core.labels import Leg
+from knee_cv.core.thresholds import load_thresholds
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 #: The valgus rep of hyva_ja_paha (bottom at 6.9 s, FPPA about 44 deg) with 0.6 s of standing before it.
@@ -41,10 +42,11 @@ _RUN_MAIN = sys.modules["__main__"]
 
 
 def _reencode(source: Path, target: Path, start_s: float, stop_s: float, change=lambda rgb: rgb,
-              fps: float | None = None, long_side: int = 480) -> Path:
+              fps: float | None = None, long_side: int = 480, lossless: bool = True) -> Path:
     """Frames ``start_s <= t < stop_s`` of ``source``, shrunk, passed through ``change``, as H.264 (at most ``fps``).
 
-    ``t`` counts from the first frame, as :func:`knee_cv.media.video.iter_frames` does.
+    ``t`` counts from the first frame, as :func:`knee_cv.media.video.iter_frames` does. ``lossless``
+    False: libx264's defaults (crf 23, yuv420p), as a phone or an editor would save it.
     """
     with av.open(str(source)) as inp, av.open(str(target), "w") as out:
         stream = inp.streams.video[0]
@@ -60,8 +62,10 @@ def _reencode(source: Path, target: Path, start_s: float, stop_s: float, change=
             rgb = np.ascontiguousarray(change(small.to_ndarray(format="rgb24")))
             if encoder is None:
                 encoder = out.add_stream("libx264", rate=Fraction(round(fps or float(stream.average_rate))))
-                encoder.width, encoder.height, encoder.pix_fmt = rgb.shape[1], rgb.shape[0], "yuv444p"
-                encoder.options = {"qp": "0", "preset": "ultrafast"}  # lossless: no compression noise between clips
+                encoder.width, encoder.height = rgb.shape[1], rgb.shape[0]
+                encoder.pix_fmt = "yuv444p" if lossless else "yuv420p"
+                if lossless:  # no compression noise between clips
+                    encoder.options = {"qp": "0", "preset": "ultrafast"}
                 encoder.time_base = Fraction(1, 1000)
             picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             picture.pts, picture.time_base = round((t - start_s) * 1000), Fraction(1, 1000)
@@ -155,14 +159,21 @@ def test_a_turned_clip_is_turned_upright_and_measured_like_the_upright_one(share
 
 
 def test_a_one_frame_a_second_clip_gives_every_unreliable_rep_a_reason(shared_videos, tmp_path):
-    """A 1 fps cut of hyva_ja_paha used to give its deep rep 'unreliable' with no reason."""
-    clip = _reencode(shared_videos / VALGUS[0], tmp_path / "one_fps.mp4", 0.0, 9.0, fps=1.0)
-    analysis = analyze(pipeline.track_of(clip))
+    """A 1 fps cut of hyva_ja_paha used to show its deep rep as 'unreliable:' with no reason.
+
+    Measured: only 60 % of that rep's frames were classed frontal, at a view confidence of 0.81, so
+    its confidence was 0.49, under 0.5, with no hard limit to name. Now a rep whose frames are over
+    0.2 s apart is unreliable for that reason; with that limit lifted, the weakest factor is named.
+    """
+    track = pipeline.track_of(_reencode(shared_videos / VALGUS[0], tmp_path / "one_fps.mp4", 0.0, 9.0, fps=1.0,
+                                        lossless=False))
+    analysis = analyze(track)
     assert analysis.reps
     for rep in analysis.reps:
-        assert not rep.reliable and rep.unreliable_reasons
-    assert any("one frame every 1 s" in reason for rep in analysis.reps for reason in rep.unreliable_reasons)
+        assert not rep.reliable and any("one frame every 1 s" in reason for reason in rep.unreliable_reasons)
     assert analysis.summary.messages[0].startswith("The video has only one frame every 1 s")
+    lifted = analyze(track, thresholds=load_thresholds(overrides={"frame_rate": {"max_interval_s": 10.0}}))
+    assert all(rep.reliable or rep.unreliable_reasons for rep in lifted.reps)
 
 
 def test_the_upload_page_s_selfie_toggle_flips_the_video_back(valgus_clips):

@@ -32,9 +32,9 @@ import numpy as np
 
 from knee_cv.core.landmarks import Landmark
 
-#: The four ways a body can lie in the picture, by quarter turn of its head from straight up, clockwise.
-_LYING = {0: "upright", 1: "lying on its side, head to the right", 2: "upside down",
-          3: "lying on its side, head to the left"}
+#: How a video is turned, by the quarter turns of the person's head from straight up, clockwise.
+_TURNED = {1: "on its side (the person's head toward the picture's right edge)", 2: "upside down",
+           3: "on its side (the person's head toward the picture's left edge)"}
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,8 @@ class Orientation:
                          "back before measuring, so left and right are the person's own.")
         if self.turned_deg:
             quarter = (4 - self.turned_deg // 90) % 4
-            notes.append(f"The person was {_LYING[quarter]} in the picture (the video's pixels are turned and no "
-                         f"rotation tag sets them upright), so the video was turned {_turn_text(self.turned_deg)} "
-                         "before measuring.")
+            notes.append(f"The video was {_TURNED[quarter]}: its pixels are turned and no rotation tag sets them "
+                         f"upright, so it was turned {_turn_text(self.turned_deg)} before measuring.")
         return notes
 
 
@@ -183,6 +182,6 @@ def not_upright_message(xy: np.ndarray, params: dict[str, Any]) -> str:
     quarter = lying_quarter(xy, params)
     if not quarter:
         return ""
-    return (f"The person is {_LYING[quarter]} in the picture: the video's pixels are turned, with no rotation "
-            f"tag to set them upright. Nothing was measured. Turn the video {_turn_text(upright_turn(xy, params))} "
-            "(a phone's gallery editor can rotate it) and analyse it again.")
+    return (f"The video is {_TURNED[quarter]}: its pixels are turned, with no rotation tag to set them upright. "
+            f"Nothing was measured. Turn the video {_turn_text(upright_turn(xy, params))} (a phone's gallery "
+            "editor can rotate it) and analyse it again.")

@@ -154,7 +154,7 @@ def test_a_turned_clip_is_turned_upright_and_measured_like_the_upright_one(share
     assert [rep[:2] for rep in _reps(turned)] == [rep[:2] for rep in _reps(upright)] and turned.reps
     for mine, theirs in zip(_reps(turned), _reps(upright)):
         assert np.allclose(mine[2:], theirs[2:], atol=TOLERANCE_DEG, equal_nan=True), (mine, theirs)
-    assert "so the video was turned" in turned.summary.messages[0]
+    assert "so it was turned" in turned.summary.messages[0]
     assert turned.summary.view == upright.summary.view == "frontal"
 
 

@@ -91,9 +91,9 @@ class Orientation:
             notes.append("Filmed with the selfie camera (mirrored picture), as chosen: the picture was flipped "
                          "back before measuring, so left and right are the person's own.")
         if self.turned_deg:
-            quarter = (4 - self.turned_deg // 90) % 4
-            notes.append(f"The video was {_TURNED[quarter]}: its pixels are turned and no rotation tag sets them "
-                         f"upright, so it was turned {_turn_text(self.turned_deg)} before measuring.")
+            turned = "upside down" if self.turned_deg == 180 else "on its side"
+            notes.append(f"The video was {turned}: its pixels are turned and no rotation tag sets them upright, so "
+                         f"it was turned {_turn_text(self.turned_deg)} before measuring.")
         return notes
 
 

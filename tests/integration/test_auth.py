@@ -200,7 +200,8 @@ def test_hash_password_prints_a_clinician_line_for_secrets_toml():
     """`knee-cv hash-password NAME` prints a TOML line that logs NAME in with the password typed."""
     import subprocess
     import sys
-    import tomllib
+
+    from knee_cv.core.thresholds import tomllib
 
     done = subprocess.run([sys.executable, "-m", "knee_cv.cli", "hash-password", 'dr "Wu"'], input="s3cret-pass\n" * 2,
                           capture_output=True, text=True, timeout=60)

@@ -179,6 +179,14 @@ def test_save_each_video_under_its_folder_name(shared_videos, tmp_path):
     assert len(store.load_key_frames(session.id, db_url=db_url)) == session.n_reps == int(row["reps"])
     assert main(["batch", str(root), "-o", str(out), "-r", "--save", "--subject-from-folder", "--db", db_url]) == 0
     assert len(store.list_sessions("P007", db_url=db_url)) == 1  # the second batch saved nothing again
+    # Killed after the save and before its own record (issue 17: 2 of 6 kill -9 runs landed there): the
+    # resumed batch analyses the video again and finds the session instead of saving a second one.
+    (record,) = (out / ".batch").glob(f"{row['sha256']}.json")
+    record.unlink()
+    assert main(["batch", str(root), "-o", str(out), "-r", "--save", "--subject-from-folder", "--db", db_url]) == 0
+    assert [s.id for s in store.list_sessions("P007", db_url=db_url)] == [session.id]
+    (again,) = _read_summary(out)
+    assert again["session_id"] == str(session.id) and again["resumed"] == "no"
 
 
 def test_a_glob_reaching_into_its_own_output_folder_leaves_the_results_out(first, inputs, tmp_path):

@@ -147,3 +147,21 @@ def test_a_full_disk_is_one_sentence_and_saves_nothing(tmp_path):
         event.remove(Engine, "connect", _no_growth)
         store._open.cache_clear()
     assert [s.code for s in store.list_subjects(db_url=url)] == ["P001"]
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["report", "99999999999999999999999", "-o", "{tmp}/r.pdf"], "No saved session with id 99999999999999999999999"),
+    (["history", "P\u200b001", "-o", "{tmp}/h.csv"], "No subject"),
+    (["analyze", "{samples}/squat_oblique_front_01.csv", "--save", "--subject", "P\u200b001"], "ZERO WIDTH SPACE"),
+])
+def test_the_command_line_says_one_sentence(tmp_path, samples, args, expected):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
+    _save("P001", url)
+    argv = [a.format(tmp=tmp_path, samples=samples) for a in args]
+    done = subprocess.run([sys.executable, "-m", "knee_cv.cli", *argv, "--db", url], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and expected in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr

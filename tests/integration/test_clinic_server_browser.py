@@ -142,3 +142,29 @@ def test_clinic_server_keeps_patient_data_behind_the_login(clinic, shared_videos
     sessions = store.list_sessions("P001", db_url=db_url)
     assert [(s.source, s.saved_by) for s in sessions] == [("other.mp4", "dr.test")]
     assert [s.code for s in store.list_subjects(db_url=db_url)] == sorted(["P001", MARKDOWN_CODE])
+
+
+def test_failed_logins_count_across_browser_contexts(clinic):
+    """Each wrong guess from a new browser context counts; after 5, the right password is refused too.
+
+    Runs after the test above (it locks this address out of the module's server for 15 minutes).
+    """
+    url, _db_url = clinic
+    with playwright_api.sync_playwright() as pw:
+        browser = launch_chromium(pw)
+
+        def attempt(password: str):
+            page = browser.new_context().new_page()
+            page.goto(f"{url}/review")
+            page.get_by_label("Account name").fill("dr.test")
+            page.get_by_role("textbox", name="Password").fill(password)
+            page.get_by_role("button", name="Log in").click()
+            return page
+
+        for _ in range(5):
+            attempt("guess-guess").get_by_text("Wrong account name or password.").wait_for(timeout=60_000)
+        page = attempt("s3cret-pass")
+        page.get_by_text(re.compile("Too many failed logins")).wait_for(timeout=60_000)
+        assert page.get_by_role("tab").count() == 0
+        screenshot(page, "clinic_login_locked")
+        browser.close()

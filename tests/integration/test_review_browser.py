@@ -144,3 +144,20 @@ def test_delete_subject_needs_its_code_typed(local_page):
     assert any("No saved sessions yet" in i.value for i in at.info)
     assert [(d.what, d.subject_code, d.deleted_by) for d in store.list_deletions(db_url=url)] == [
         ("subject", "P001", "Dr Test")]
+
+
+def test_a_deleted_session_id_used_again_shows_the_new_session(local_page):
+    """SQLite gives a deleted session's id to the next one saved: the page must show the new data, not a cache."""
+    url, at = local_page
+    old = store.save_analysis(sample_analysis(10.0), "OLD", video_hash="a" * 64, saved_by="dr test", db_url=url).id
+    at.run()
+    at.selectbox(key="queue_subject").select("OLD").run()
+    assert "+27.2°" in [m.value for m in at.metric]  # 17.25 + 10
+    store.delete_session(old, deleted_by="dr test", db_url=url)
+    new = store.save_analysis(sample_analysis(-10.0), "NEW", video_hash="b" * 64, saved_by="dr test", db_url=url).id
+    if url.startswith("sqlite"):
+        assert new == old
+    at.run()
+    at.selectbox(key="queue_subject").select("NEW").run()
+    values = [m.value for m in at.metric]
+    assert "+7.2°" in values and "+27.2°" not in values

@@ -29,17 +29,6 @@ LEG_COLOURS = {"left": "#1f77b4", "right": "#d62728", "both": "#7f7f7f"}
 QUEUE_PAGE = 5  # reps shown at once in the queue
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _analysis(session_id: int, db_url: str) -> Analysis:
-    """A saved session's analysis; safe to cache, the computed result never changes."""
-    return store.load_analysis(session_id, db_url=db_url)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _key_frames(session_id: int, db_url: str) -> dict[int, bytes]:
-    return store.load_key_frames(session_id, db_url=db_url)
-
-
 def _deg(value: float) -> str:
     return f"{value:+.1f}°" if math.isfinite(value) else "—"
 
@@ -105,14 +94,14 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
         by_rep.setdefault((flag.session_id, flag.rep_index), []).append(flag)
     st.caption(f"{len(queue)} flags on {len(by_rep)} reps waiting, oldest session first.")
     for (session_id, rep_index), flags in list(by_rep.items())[:QUEUE_PAGE]:
-        analysis = _analysis(session_id, db_url)
+        analysis = store.load_analysis(session_id, db_url=db_url)  # not cached: SQLite reuses a deleted id
         rep = _rep(analysis, rep_index)
         first = flags[0]
         with st.container(border=True):
             st.subheader(f"{literal(first.subject)} · session {session_id} ({first.recorded_at:%Y-%m-%d}) · "
                          f"{report.rep_label(rep)}")
             picture, numbers = st.columns([1, 2])
-            jpeg = _key_frames(session_id, db_url).get(rep_index)
+            jpeg = store.load_key_frames(session_id, db_url=db_url).get(rep_index)
             if jpeg:
                 picture.image(jpeg, caption="Deepest frame", width=260)
             else:

@@ -103,6 +103,7 @@ _NPZ_TEXTS = ("model", "source")
 #: What the zip and decompression modules raise for a damaged ``.npz`` archive or member.
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, RuntimeError, ValueError)
 
+#: Index of each landmark name in the arrays (swing-analyzer names its keypoints).
 _LANDMARK_INDEX = {name: i for i, name in enumerate(LANDMARK_NAMES)}
 
 _REMAKE = "Export the track again, or make one from the video with knee-cv pose VIDEO -o track.csv."
@@ -282,7 +283,7 @@ def _read_table(
     try:
         data = np.loadtxt(itertools.chain([first], rows), delimiter=",", comments=None, dtype=float, ndmin=2,
                           usecols=usecols, max_rows=max_rows + 1)
-    except UnicodeDecodeError:
+    except UnicodeDecodeError:  # a ValueError too, but the file is not text at all: _reading says so
         raise
     except ValueError as exc:
         raise TrackFormatError(f"{path.name} has a cell that is not a number ({exc}). {_REMAKE}") from exc

@@ -21,5 +21,9 @@ class TrackFormatError(KneeCvError):
     """A pose-track file is not in a format knee_cv can read."""
 
 
+class TrackError(KneeCvError):
+    """A pose track whose frame times or frame size no analysis can use (see ``PoseTrack.problem``)."""
+
+
 class StoreError(KneeCvError):
     """A request the clinician store cannot carry out (unknown subject, bad id, ...)."""

@@ -36,6 +36,7 @@ from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.core.view import classify_view, dominant_view
+from knee_cv.errors import TrackError
 
 #: The landmarks the analysis measures (only these are cleaned); they must be inside the
 #: frame for the body to count as fully in view.
@@ -177,7 +178,18 @@ def analyze(
         body upside down or on its side in the picture
         (:func:`knee_cv.core.orientation.lying_quarter`) is not measured: no
         view, no reps, and a message saying how to turn the video.
+
+    Raises
+    ------
+    knee_cv.errors.TrackError
+        The frame times are not finite and increasing, or the frame size is
+        unusable (:meth:`PoseTrack.problem`); track files are checked when
+        read, a track built in Python is checked here.
     """
+    problem = track.problem()
+    if problem is not None:
+        raise TrackError(f"This pose track cannot be analysed: {problem}. Make the track again from the video "
+                         "(knee-cv pose VIDEO -o track.csv).")
     thresholds = thresholds if thresholds is not None else load_thresholds(sex=sex)
     n = len(track)
     messages, blocking = _recording_problems(track, thresholds)

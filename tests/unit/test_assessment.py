@@ -227,3 +227,19 @@ def test_decision_tables_are_passed_in_not_read_at_import():
     assert not gated.reps
     for table in ("filters", "view", "stance"):
         assert load_thresholds()[table]["source"]
+
+
+@pytest.mark.parametrize("spoil,says", [
+    (lambda t: np.concatenate([t[:5], t[4:-1]]), "after the one before it"),  # a repeated time
+    (lambda t: t[::-1].copy(), "after the one before it"),  # reversed
+    (lambda t: np.where(np.arange(t.size) == 7, np.nan, t), "the time of frame 7 is nan"),
+])
+def test_a_track_built_in_python_with_unusable_times_is_one_sentence(spoil, says):
+    """Track files are checked when read; a PoseTrack made in Python is checked by analyze (issue 17, case 7)."""
+    from dataclasses import replace
+
+    from knee_cv.errors import TrackError
+
+    track, _truth = synthetic_squats()
+    with pytest.raises(TrackError, match=says):
+        analyze(replace(track, t=spoil(track.t)))

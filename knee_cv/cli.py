@@ -157,7 +157,8 @@ def _serve(args: argparse.Namespace) -> None:
 
     app = Path(app_main.__file__).resolve()
     command = [sys.executable, "-m", "streamlit", "run", str(app),
-               "--server.address", args.address, "--server.port", str(args.port)]
+               "--server.address", args.address, "--server.port", str(args.port),
+               "--client.showErrorDetails", "none"]  # as .streamlit/config.toml: no traceback in the browser
     raise SystemExit(subprocess.call(command))
 
 

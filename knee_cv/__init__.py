@@ -1,20 +1,116 @@
 """knee_cv: single-leg squat analysis from video with MediaPipe pose landmarks.
 
-The notebook entry point is :func:`knee_cv.analyze`::
+The notebook entry point is :func:`analyze`: a video, a pose-track file or a
+:class:`PoseTrack` in, an :class:`Analysis` out, whose
+:meth:`~Analysis.reps_frame` and :meth:`~Analysis.series_frame` are pandas
+tables with units in the column names. :func:`load_track` reads a track file;
+the kinematics functions (:func:`fppa`, :func:`pelvic_drop`, ...) measure
+landmark arrays of shape (T, 33, 2) in pixels, y down (see
+:mod:`knee_cv.core.kinematics` for the conventions).
 
-    import knee_cv
-    result = knee_cv.analyze("squat.mp4")      # or a PoseTrack, or a track file
-    print(result.summary.rating, [rep.fppa_bottom_deg for rep in result.reps])
-    result.to_json()
+Examples
+--------
+>>> import knee_cv
+>>> result = knee_cv.analyze("samples/squat_side_01.csv")
+>>> str(result.summary.view), result.summary.exercise, result.summary.n_reps
+('side', 'double-leg', 3)
+>>> track = knee_cv.load_track("samples/squat_side_01.csv")
+>>> float(knee_cv.knee_flexion(track.xy, "right")[58].round(1))
+54.1
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from knee_cv.core.kinematics import (
+    camera_roll,
+    fppa,
+    hip_drop,
+    knee_flexion,
+    knee_offset,
+    leg_length,
+    pelvic_drop,
+    pelvic_tilt,
+    trunk_lean,
+)
+from knee_cv.core.result import Analysis
+from knee_cv.core.thresholds import load_thresholds
+from knee_cv.core.track import PoseTrack
+from knee_cv.errors import KneeCvError
+from knee_cv.media.trackio import load_track
 
 __version__ = "0.1.0"
 
-__all__ = ["analyze", "__version__"]
+__all__ = [
+    "__version__", "analyze", "Analysis", "PoseTrack", "load_track", "load_thresholds", "KneeCvError",
+    "fppa", "knee_offset", "knee_flexion", "pelvic_tilt", "pelvic_drop", "camera_roll", "trunk_lean",
+    "leg_length", "hip_drop",
+]
 
 
-def analyze(source, **options):
-    """Analyse a video, a pose-track file or a PoseTrack; see :func:`knee_cv.pipeline.analyze_source`."""
+def analyze(
+    source: PoseTrack | str | Path,
+    *,
+    model: str | Path | None = None,
+    variant: str = "full",
+    max_rate_hz: float | None = None,
+    sex: str | None = None,
+    mirrored: bool = False,
+    thresholds: dict[str, Any] | None = None,
+) -> Analysis:
+    """Analyse the single-leg squats of a video, a pose-track file or a :class:`PoseTrack`.
+
+    Parameters
+    ----------
+    source : PoseTrack, str or Path
+        A video file (run through the pose model), a track file ending in
+        ``.csv``, ``.npz`` or ``.json`` (read), or a track made in Python.
+    model : str or Path, optional
+        A MediaPipe pose landmarker ``.task`` file (wins over ``variant`` and
+        ``KNEE_CV_MODEL``). Videos only.
+    variant : {"full", "lite", "heavy"}
+        The built-in pose model to use when ``model`` is not given. Videos only.
+    max_rate_hz : float, optional
+        Cap on how often the pose model runs, Hz: None keeps the default 30
+        Hz (a 60 fps clip is inferred on every second frame, real times
+        kept), 0 infers every frame. Videos only.
+    sex : {"female", "male"}, optional
+        Sex-specific knee valgus thresholds (None: the sex-neutral default).
+    mirrored : bool
+        The video was filmed mirrored (a selfie camera): its frames are
+        flipped back so left and right are the person's own. Videos only.
+    thresholds : dict, optional
+        Every decision number, from :func:`load_thresholds` (``sex`` and
+        ``overrides`` there); default: the packaged ones for ``sex``.
+
+    Returns
+    -------
+    Analysis
+        Reps, per-frame series, summary, exercises and the thresholds used.
+        Angles in degrees: FPPA positive = valgus, pelvic drop positive =
+        the free leg's side lower, trunk lean positive = toward the stance leg.
+
+    Raises
+    ------
+    KneeCvError
+        A file that is not a usable video or track (one sentence saying why),
+        a pose model that cannot be had, ``mirrored`` for a track.
+
+    Examples
+    --------
+    >>> import knee_cv
+    >>> strict = knee_cv.load_thresholds(overrides={"knee_valgus": 8.0})
+    >>> result = knee_cv.analyze("samples/squat_oblique_front_01.csv", thresholds=strict)
+    >>> result.thresholds["knee_valgus"]["value"], len(result.reps)
+    (8.0, 3)
+    >>> knee_cv.analyze("no_such_clip.mp4")
+    Traceback (most recent call last):
+    ...
+    knee_cv.errors.VideoError: ...
+    """
     from knee_cv.pipeline import analyze_source
 
-    return analyze_source(source, **options)
+    return analyze_source(source, model=model, variant=variant, max_rate_hz=max_rate_hz, sex=sex,
+                          mirrored=mirrored, thresholds=thresholds)

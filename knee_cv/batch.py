@@ -12,16 +12,34 @@ What the output folder holds
     One row per video found (see :data:`SUMMARY_FIELDS`), in the order the
     videos were found; rewritten after each video, so an interrupted batch
     leaves the rows finished so far.
-``STEM-HASH.json``, ``STEM-HASH.reps.csv``
-    The full result (:meth:`knee_cv.core.result.Analysis.to_json`) and the per-rep
-    table (:func:`knee_cv.report.exports.write_reps_csv`) of each video that could be
-    analysed; ``HASH`` is the first 10 hex digits of the video's SHA-256.
+``reps.csv``, ``frames.csv``, ``videos.csv``
+    One long table each for the whole batch (:mod:`knee_cv.report.tables`: units
+    in the column names, numbers rounded to what is measured, the measures of
+    unreliable reps blank): every rep of every analysed video, every frame of
+    them, and one row a video found (:data:`knee_cv.report.tables.VIDEO_COLUMNS`:
+    the clip's rate, size, duration, frames analysed, detection share, camera
+    roll, outcome and processing time). Each starts with the ``file``,
+    ``sha256`` and ``subject`` columns. Written when the batch ends (Ctrl-C
+    too) from the per-video files below.
+``manifest.json``
+    How the batch was made (:func:`knee_cv.report.provenance.manifest`):
+    knee_cv's version, the model's id and SHA-256, every setting, the
+    thresholds, Python, the platform and package versions, start and end time.
+``STEM-HASH.json``, ``STEM-HASH.reps.csv``, ``STEM-HASH.frames.csv``
+    The full result (:meth:`knee_cv.core.result.Analysis.to_json`) and the
+    per-rep and per-frame tables of each video that could be analysed;
+    ``HASH`` is the first 10 hex digits of the video's SHA-256.
+``STEM-HASH.track.csv``, ``.trc``, ``.mot``, ``.c3d``
+    Where asked for (:class:`Exports`): the video's pose track
+    (:func:`knee_cv.media.trackio.save_csv`), its landmarks as OpenSim TRC,
+    its angle series as OpenSim MOT, its landmarks as C3D.
 ``.batch/SHA256.json``
-    The record of a finished video, written last: its summary row and the
-    settings it was made with. A later batch over the same folder skips
+    The record of a finished video, written last: its summary row, the
+    settings it was made with and its clip's fields of ``videos.csv``. A later batch over the same folder skips
     every video whose bytes already have a record made with the same model,
     knee_cv version, ``sex`` and ``mirrored`` (and, when saving, saved for the same subject), whatever the
-    file is called now. A video whose error was the file's (not a video,
+    file is called now, as long as its per-video files (those asked for included) are all there.
+    A video whose error was the file's (not a video,
     damaged, no person) is finished too; an unexpected failure is not, and
     is tried again next time.
 ``.batch/workers.log``
@@ -49,21 +67,26 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from knee_cv import __version__
 from knee_cv.core.labels import SIDES
 from knee_cv.core.result import Analysis
+from knee_cv.core.track import PoseTrack
 from knee_cv.errors import KneeCvError
 from knee_cv.fileio import write_atomically, write_error
+from knee_cv.media.models import ModelInfo
 from knee_cv.media.video import VIDEO_SUFFIXES
 
 #: CPU cores one video keeps busy: the pose stage runs two landmarker threads
 #: (see :func:`knee_cv.media.pose.track_video`), each using a little over one core.
 CPUS_PER_VIDEO = 2
 SUMMARY_NAME = "summary.csv"
+#: The batch's own tables (see the module notes), rewritten by every run.
+TABLE_NAMES = {"reps": "reps.csv", "frames": "frames.csv", "videos": "videos.csv"}
+MANIFEST_NAME = "manifest.json"
 #: Columns of ``summary.csv``. Angles are in degrees, means over the reliable
 #: reps of that stance leg (FPPA positive = valgus, pelvic drop positive = the
 #: free leg's side lower); ``seconds`` is the time the analysis took when it
@@ -105,6 +128,36 @@ class Settings:
     mirrored: bool = False
 
 
+@dataclass(frozen=True)
+class Exports:
+    """Files written for each analysed video besides its result and tables (the driver writes them).
+
+    Attributes
+    ----------
+    tracks : bool
+        The pose track, ``STEM-HASH.track.csv`` (knee_cv's track CSV).
+    trc, mot : bool
+        The landmarks as an OpenSim marker file ``STEM-HASH.trc``, the angle
+        series as an OpenSim motion file ``STEM-HASH.mot`` (:mod:`knee_cv.report.opensim`).
+    c3d : bool
+        The landmarks as ``STEM-HASH.c3d`` (:mod:`knee_cv.report.c3dfile`).
+    height_m : float, optional
+        The person's height in metres: TRC and C3D positions scaled to metres
+        (:mod:`knee_cv.report.markers`); otherwise pixels.
+    """
+
+    tracks: bool = False
+    trc: bool = False
+    mot: bool = False
+    c3d: bool = False
+    height_m: float | None = None
+
+    def suffixes(self) -> list[str]:
+        """The endings of the files asked for, after ``STEM-HASH``."""
+        wanted = {".track.csv": self.tracks, ".trc": self.trc, ".mot": self.mot, ".c3d": self.c3d}
+        return [suffix for suffix, asked in wanted.items() if asked]
+
+
 @dataclass
 class Outcome:
     """What analysing one video gave.
@@ -112,7 +165,8 @@ class Outcome:
     ``status`` is "ok" or "error"; ``message`` says what went wrong (for an
     error) or what the analysis noted about the recording. ``retry`` marks an
     error that was not the file's fault, so the video is tried again in the
-    next batch.
+    next batch. ``track`` is the pose track wherever one was made (a video
+    without a person too).
     """
 
     status: str
@@ -121,6 +175,7 @@ class Outcome:
     analysis: Analysis | None = None
     key_frames: dict[int, bytes] | None = None
     retry: bool = False
+    track: PoseTrack | None = None
 
 
 @dataclass
@@ -191,7 +246,7 @@ def analyse_file(path: str | Path, settings: Settings) -> Outcome:
                                   max_rate_hz=settings.max_rate_hz, mirrored=settings.mirrored)
         analysis = pipeline.analyze(track, sex=settings.sex)
         if not track.has_pose.any():
-            return Outcome("error", analysis.summary.messages[0], time.perf_counter() - started)
+            return Outcome("error", analysis.summary.messages[0], time.perf_counter() - started, track=track)
         key_frames = pipeline.key_frames(path, track, analysis) if settings.key_frames else None
     except KneeCvError as error:
         return Outcome("error", str(error), time.perf_counter() - started)
@@ -200,7 +255,7 @@ def analyse_file(path: str | Path, settings: Settings) -> Outcome:
                        "in the next batch, and if it fails again please report it.",
                        time.perf_counter() - started, retry=True)
     return Outcome("ok", " ".join(analysis.summary.messages), time.perf_counter() - started,
-                   analysis=analysis, key_frames=key_frames)
+                   analysis=analysis, key_frames=key_frames, track=track)
 
 
 def analyse_bytes(data: bytes, name: str, settings: Settings) -> Outcome:
@@ -256,6 +311,9 @@ class _Batch:
     digests: dict[Path, str]
     rows: dict[Path, dict[str, Any]] = field(default_factory=dict)
     report: Callable[[str], None] = print
+    exports: Exports = Exports()
+    #: By digest: the clip's and the analysis's columns of ``videos.csv`` (:func:`_video_fields`).
+    video_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def state(self) -> Path:
@@ -263,6 +321,15 @@ class _Batch:
 
     def record_path(self, digest: str) -> Path:
         return self.state / f"{digest}.json"
+
+    def files_of(self, row: dict[str, Any]) -> list[str]:
+        """The per-video files an analysed video's ``row`` stands for: result, tables, exports asked for."""
+        stem = row["json"].removesuffix(".json")
+        return [row["json"], row["reps_csv"], f"{stem}.frames.csv", *(stem + end for end in self.exports.suffixes())]
+
+    def subject(self, path: Path) -> str:
+        """The subject id of the video at ``path`` ("" when the batch saves nothing)."""
+        return self.subject_of(path) if self.subject_of else ""
 
     def reuse(self, digest: str) -> bool:
         """Take an earlier batch's result for ``digest`` when it was made the same way; True if taken."""
@@ -274,10 +341,11 @@ class _Batch:
         if record.get("fingerprint") != self.fingerprint:
             return False
         if row.get("status") == "ok":
-            if not all((self.out_dir / row[name]).is_file() for name in ("json", "reps_csv")):
+            if not all((self.out_dir / name).is_file() for name in self.files_of(row)):
                 return False
             if self.subject_of and record.get("subject") != self.subject_of(self.paths_of[digest][0]):
                 return False
+        self.video_fields[digest] = record.get("video", {})
         for path in self.paths_of[digest]:
             self.rows[path] = row | {"file": str(path), "resumed": "yes"}
             if row.get("status") == "error":
@@ -292,13 +360,20 @@ class _Batch:
                    seconds=round(outcome.seconds, 1), resumed="no")
         subject = None
         if outcome.analysis is not None:
-            from knee_cv.report.exports import write_json, write_reps_csv
+            from knee_cv.report.exports import write_frames_csv, write_json, write_reps_csv
 
             analysis = outcome.analysis
             stem = f"{first.stem}-{digest[:10]}"
             row.update(_analysis_fields(analysis), json=f"{stem}.json", reps_csv=f"{stem}.reps.csv")
-            write_reps_csv(analysis, self.out_dir / row["reps_csv"])
+            ids = {"file": str(first), "sha256": digest, "subject": self.subject(first)}
+            write_reps_csv(analysis, self.out_dir / row["reps_csv"], ids)
+            write_frames_csv(analysis, self.out_dir / f"{stem}.frames.csv", ids)
             write_json(analysis, self.out_dir / row["json"])
+            try:
+                self._export(stem, outcome.track, analysis)
+            except KneeCvError as error:  # this video's own (no leg to scale by): the rest of the batch goes on
+                row.update(status="error", message=f"Analysed, but not every file asked for was written: {error}")
+                outcome.retry = True
             if self.subject_of:
                 subject = self.subject_of(first)
                 try:
@@ -306,8 +381,9 @@ class _Batch:
                 except KneeCvError as error:
                     row.update(status="error", message=f"Analysed, but not saved: {error}")
                     outcome.retry = True
+        self.video_fields[digest] = _video_fields(outcome)
         if not outcome.retry:
-            record = {"row": row, "fingerprint": self.fingerprint, "subject": subject}
+            record = {"row": row, "fingerprint": self.fingerprint, "subject": subject, "video": self.video_fields[digest]}
             write_atomically(self.record_path(digest),
                              lambda p: p.write_text(json.dumps(record, indent=1), encoding="utf-8"))
         for path in self.paths_of[digest]:
@@ -315,6 +391,22 @@ class _Batch:
             if row["status"] == "error":
                 self.report(f"knee-cv: {path}: {row['message']}")
         self.write_summary()
+
+    def _export(self, stem: str, track: PoseTrack, analysis: Analysis) -> None:
+        """Write the per-video files that :attr:`exports` asks for."""
+        from knee_cv.media import trackio
+        from knee_cv.report.c3dfile import write_c3d
+        from knee_cv.report.opensim import write_mot, write_trc
+
+        asked, height = self.exports, self.exports.height_m
+        if asked.tracks:
+            write_atomically(self.out_dir / f"{stem}.track.csv", lambda path: trackio.save_csv(track, path))
+        if asked.trc:
+            write_trc(track, self.out_dir / f"{stem}.trc", height)
+        if asked.mot:
+            write_mot(analysis, self.out_dir / f"{stem}.mot")
+        if asked.c3d:
+            write_c3d(track, self.out_dir / f"{stem}.c3d", height)
 
     def _save(self, analysis: Analysis, subject: str, digest: str, key_frames: dict[int, bytes] | None) -> int:
         from knee_cv.store import sessions as store
@@ -345,6 +437,50 @@ class _Batch:
 
         return write_atomically(target, write)
 
+    def write_tables(self) -> None:
+        """Write ``reps.csv``, ``frames.csv`` and ``videos.csv`` from the videos with a row so far.
+
+        The rep and frame tables are the per-video files put together (their
+        ``file`` column set to the name each video has now); the video table
+        is the rows with each video's clip and analysis fields.
+        """
+        import pandas as pd
+
+        from knee_cv.report.exports import write_table
+        from knee_cv.report.tables import FRAME_COLUMNS, ID_COLUMNS, REP_COLUMNS, video_table
+
+        videos: list[dict[str, Any]] = []
+        parts: dict[str, list[pd.DataFrame]] = {"reps": [], "frames": []}
+        for path in self.videos:
+            row = self.rows.get(path)
+            if row is None:
+                continue
+            ids = {"file": str(path), "sha256": row["sha256"], "subject": self.subject(path)}
+            videos.append(ids | {"status": row["status"], "message": row["message"]}
+                          | self.video_fields.get(row["sha256"], {})
+                          | {"processing_s": row["seconds"], "resumed": row["resumed"]})
+            if row["json"]:
+                stem = row["json"].removesuffix(".json")
+                for name, tables in parts.items():
+                    # As text: the cells go out exactly as they came in (a hash is never read as a number).
+                    table = pd.read_csv(self.out_dir / f"{stem}.{name}.csv", dtype=str, keep_default_na=False)
+                    tables.append(table.assign(file=str(path)))
+        columns = {"reps": [*ID_COLUMNS, *REP_COLUMNS], "frames": [*ID_COLUMNS, *FRAME_COLUMNS]}
+        for name, tables in parts.items():
+            table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns[name])
+            write_table(table, self.out_dir / TABLE_NAMES[name])
+        write_table(video_table(videos), self.out_dir / TABLE_NAMES["videos"])
+
+
+def _video_fields(outcome: Outcome) -> dict[str, Any]:
+    """The clip's and the analysis's columns of ``videos.csv`` for one outcome, NaN as None (JSON)."""
+    from knee_cv.report.tables import analysis_fields, clip_fields
+
+    fields = clip_fields(outcome.track) if outcome.track is not None else {}
+    if outcome.analysis is not None:
+        fields |= analysis_fields(outcome.analysis)
+    return {name: None if isinstance(value, float) and math.isnan(value) else value for name, value in fields.items()}
+
 
 def run_batch(
     source: str | Path | Iterable[Path],
@@ -358,6 +494,7 @@ def run_batch(
     subject_of: Callable[[Path], str] | None = None,
     db_url: str | None = None,
     progress: bool | None = None,
+    exports: Exports = Exports(),
 ) -> BatchResult:
     """Analyse every video of ``source`` into ``out_dir`` (see the module notes for what is written).
 
@@ -389,6 +526,8 @@ def run_batch(
         Store URL for saving (default: :func:`knee_cv.store.sessions.default_db_url`).
     progress : bool, optional
         Show a progress bar on stderr (default: when stderr is a terminal).
+    exports : Exports
+        Files to write for each analysed video besides its result and tables.
 
     Returns
     -------
@@ -403,7 +542,9 @@ def run_batch(
     from tqdm import tqdm
 
     from knee_cv.media.models import ensure_model, sha256_of
+    from knee_cv.report.provenance import now
 
+    started = now()
     videos = list(source) if not isinstance(source, (str, Path)) else find_videos(source, recursive=recursive)
     out = Path(out_dir)
     # A glob or recursive folder that reaches into the output folder would take its results for videos.
@@ -425,7 +566,7 @@ def run_batch(
     if settings.mirrored:  # likewise: unmirrored batches keep the records they had
         how["mirrored"] = True
     batch = _Batch(out, settings, how, subject_of, db_url,
-                   paths_of={}, videos=videos, digests={}, report=report)
+                   paths_of={}, videos=videos, digests={}, report=report, exports=exports)
     for path in videos:
         try:
             digest = sha256_of(path)
@@ -441,15 +582,37 @@ def run_batch(
         batch.finish(digest, outcome)
         bar.update(len(batch.paths_of[digest]))
 
+    ended = None
     try:
         if todo and ray:
             _run_on_ray(todo, settings, ray_address, finish)
         elif todo:
             _run_locally(todo, settings, workers or default_workers(), out / _STATE / "workers.log", finish)
+        ended = now()
     finally:
         bar.close()
         summary = batch.write_summary()
+        batch.write_tables()
+        options = {"recursive": recursive, "workers": None if ray else workers or default_workers(), "ray": ray,
+                   "save": subject_of is not None}
+        _write_manifest(batch, model, options, started, ended)
     return BatchResult(batch.summary_rows(), summary, analysed=len(todo))
+
+
+def _write_manifest(batch: _Batch, model: ModelInfo, options: dict[str, Any], started: str, ended: str | None) -> None:
+    """Write ``manifest.json``: how this batch was made; ``ended`` is None for a batch stopped part way."""
+    from knee_cv.core.thresholds import load_thresholds
+    from knee_cv.report.provenance import manifest
+
+    rows = batch.summary_rows()
+    counts = {"found": len(batch.videos), "with_a_row": len(rows),
+              "resumed": sum(row["resumed"] == "yes" for row in rows),
+              "failed": sum(row["status"] == "error" for row in rows)}
+    settings = asdict(batch.settings) | {"exports": asdict(batch.exports)} | options
+    data = manifest(model=model, settings=settings, thresholds=load_thresholds(sex=batch.settings.sex),
+                    started=started, ended=ended, counts=counts)
+    write_atomically(batch.out_dir / MANIFEST_NAME,
+                     lambda path: path.write_text(json.dumps(data, indent=1), encoding="utf-8"))
 
 
 def _make_output_folder(out: Path) -> None:

@@ -59,27 +59,22 @@ def _pose(args: argparse.Namespace) -> None:
 def _analyze(args: argparse.Namespace) -> None:
     from knee_cv import pipeline
     from knee_cv.core.analysis import format_text
+    from knee_cv.report.markers import check_height
 
     if args.save and not args.subject:
         raise KneeCvError("--save needs --subject ID (the pseudonymous id of the person filmed).")
-    for path, example in ((args.json, "result.json"), (args.csv, "reps.csv")):
+    outputs = ((args.json, "result.json"), (args.csv, "reps.csv"), (args.frames_csv, "frames.csv"),
+               (args.trc, "landmarks.trc"), (args.mot, "angles.mot"), (args.c3d, "landmarks.c3d"))
+    for path, example in outputs:
         if path:
             check_output(path, example=example)
+    check_height(args.height)
     source = Path(args.source)
     is_video = not pipeline.is_track_file(source)
     track = _track_with_progress(args, source) if is_video else pipeline.track_of(source, mirrored=args.mirrored)
     analysis = pipeline.analyze(track, sex=args.sex)
     print(format_text(analysis))
-    if args.json:
-        from knee_cv.report.exports import write_json
-
-        write_json(analysis, args.json)
-        print(f"JSON written to {args.json}")
-    if args.csv:
-        from knee_cv.report.exports import write_reps_csv
-
-        write_reps_csv(analysis, args.csv)
-        print(f"Per-rep CSV written to {args.csv}")
+    _write_analysis_files(args, source, track, analysis)
     if args.save:
         from knee_cv.media.models import sha256_of
         from knee_cv.store import sessions as store
@@ -96,8 +91,41 @@ def _analyze(args: argparse.Namespace) -> None:
                   "nothing new was saved.")
 
 
+def _write_analysis_files(args: argparse.Namespace, source: Path, track, analysis) -> None:
+    """The files ``analyze`` was asked for: JSON, the rep and frame tables, TRC, MOT, C3D."""
+    from knee_cv.media.models import sha256_of
+    from knee_cv.report import exports
+
+    if args.json:
+        exports.write_json(analysis, args.json)
+        print(f"JSON written to {args.json}")
+    if args.csv or args.frames_csv:
+        ids = {"file": str(source), "sha256": sha256_of(source), "subject": args.subject or ""}
+        if args.csv:
+            exports.write_reps_csv(analysis, args.csv, ids)
+            print(f"Per-rep CSV written to {args.csv}")
+        if args.frames_csv:
+            exports.write_frames_csv(analysis, args.frames_csv, ids)
+            print(f"Per-frame CSV written to {args.frames_csv}")
+    if args.trc or args.mot:
+        from knee_cv.report import opensim
+
+        if args.trc:
+            opensim.write_trc(track, args.trc, args.height)
+            print(f"Landmarks (OpenSim TRC, {'metres' if args.height else 'pixels'}) written to {args.trc}")
+        if args.mot:
+            opensim.write_mot(analysis, args.mot)
+            print(f"Angle series (OpenSim MOT) written to {args.mot}")
+    if args.c3d:
+        from knee_cv.report.c3dfile import write_c3d
+
+        write_c3d(track, args.c3d, args.height)
+        print(f"Landmarks (C3D, {'millimetres' if args.height else 'pixels'}) written to {args.c3d}")
+
+
 def _batch(args: argparse.Namespace) -> int:
-    from knee_cv.batch import Settings, run_batch
+    from knee_cv.batch import Exports, Settings, run_batch
+    from knee_cv.report.markers import check_height
 
     if args.save and not (args.subject or args.subject_from_folder):
         raise KneeCvError("--save needs --subject ID or --subject-from-folder (each video's folder name is its subject).")
@@ -107,10 +135,11 @@ def _batch(args: argparse.Namespace) -> int:
     if args.save:
         subject_of = (lambda path: path.absolute().parent.name) if args.subject_from_folder else (lambda _: args.subject)
     settings = Settings(args.variant, args.model, args.sex, max_rate_hz=args.max_rate, mirrored=args.mirrored)
+    exports = Exports(tracks=args.tracks, trc=args.trc, mot=args.mot, c3d=args.c3d, height_m=check_height(args.height))
     result = run_batch(
         args.source, args.output, settings=settings, recursive=args.recursive,
         workers=args.workers, ray=args.ray is not None, ray_address=args.ray or None, subject_of=subject_of,
-        db_url=args.db,
+        db_url=args.db, exports=exports,
     )
     print(f"{len(result.rows)} videos: {result.analysed} run now, {result.resumed} kept from an earlier batch, "
           f"{result.failed} failed. Summary: {result.summary_path}")
@@ -181,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the video was filmed mirrored (a phone's front/selfie camera often mirrors): its "
                               "frames are flipped back so left and right are the person's own")
 
+    def height_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--height", type=float, metavar="M",
+                         help="the person's height in metres: TRC and C3D landmarks scaled from pixels to metres")
+
     def db_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--db", help="database URL (default: KNEE_CV_DB_URL, else a SQLite file in the user data folder)")
 
@@ -202,7 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser("analyze", help="analyse a video or a saved pose track")
     analyze.add_argument("source", help="video file, or a pose track (.csv, .npz, .posetrack.json)")
     analyze.add_argument("--json", help="write the full result as JSON here")
-    analyze.add_argument("--csv", help="write the per-rep table as CSV here")
+    analyze.add_argument("--csv", help="write the per-rep table as CSV here (units in the column names)")
+    analyze.add_argument("--frames-csv", help="write the per-frame table as CSV here")
+    analyze.add_argument("--trc", help="write the landmarks as an OpenSim marker file (.trc) here")
+    analyze.add_argument("--mot", help="write the angle series as an OpenSim motion file (.mot) here")
+    analyze.add_argument("--c3d", help="write the landmarks as a C3D file here (needs pip install 'knee-cv[formats]')")
+    height_option(analyze)
     analyze.add_argument("--sex", choices=("female", "male"), help="use sex-specific valgus thresholds")
     analyze.add_argument("--save", action="store_true", help="save the session to the clinician database")
     analyze.add_argument("--subject", help="pseudonymous subject id to save under (with --save)")
@@ -213,9 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     batch = commands.add_parser(
         "batch", help="analyse every video of a folder or glob into a folder, with a summary CSV",
-        description="Analyse many videos: per-video JSON and per-rep CSV plus summary.csv in OUTPUT. Videos "
-                    "already finished there (same bytes, same settings) are skipped, so an interrupted batch "
-                    "resumes. Exit status 1 when any video failed (see summary.csv).")
+        description="Analyse many videos: per-video JSON and per-rep and per-frame CSV, plus summary.csv, the "
+                    "batch's tables reps.csv, frames.csv and videos.csv, and manifest.json (how it was made) in "
+                    "OUTPUT. Videos already finished there (same bytes, same settings) are skipped, so an "
+                    "interrupted batch resumes. Exit status 1 when any video failed (see summary.csv).")
     batch.add_argument("source", help="folder of videos (by file ending), a video, or a glob such as 'clinic/**/*.mp4'")
     batch.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
     batch.add_argument("-r", "--recursive", action="store_true", help="also look in the folder's subfolders")
@@ -224,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run on a Ray cluster at ADDRESS (or a local Ray instance without one); "
                             "needs pip install 'knee-cv[ray]'")
     batch.add_argument("--sex", choices=("female", "male"), help="use sex-specific valgus thresholds")
+    batch.add_argument("--tracks", action="store_true", help="also write each video's pose track (STEM-HASH.track.csv)")
+    batch.add_argument("--trc", action="store_true", help="also write each video's landmarks as OpenSim TRC")
+    batch.add_argument("--mot", action="store_true", help="also write each video's angle series as OpenSim MOT")
+    batch.add_argument("--c3d", action="store_true", help="also write each video's landmarks as C3D (needs knee-cv[formats])")
+    height_option(batch)
     batch.add_argument("--save", action="store_true", help="save every analysed video to the clinician database")
     subject = batch.add_mutually_exclusive_group()
     subject.add_argument("--subject", help="pseudonymous subject id to save every video under (with --save)")

@@ -140,17 +140,21 @@ def track_of(
     return run(Orientation(mirrored=mirrored, turned_deg=turn)) if turn else track
 
 
-def analyze_source(source: PoseTrack | str | Path, **options: Any) -> Analysis:
-    """:func:`knee_cv.core.analysis.analyze` of a PoseTrack, a track file or a video file.
+def analyze_source(
+    source: PoseTrack | str | Path, *, model: str | Path | None = None, variant: str = "full",
+    max_rate_hz: float | None = None, sex: str | None = None, mirrored: bool = False,
+    thresholds: dict[str, Any] | None = None,
+) -> Analysis:
+    """:func:`knee_cv.core.analysis.analyze` of a PoseTrack, a track file or a video file (:func:`knee_cv.analyze`).
 
-    ``options`` go to ``analyze`` (``thresholds``, ``sex``, ``live``), except
-    ``mirrored`` (bool), which goes to :func:`track_of` for a file.
+    ``model``, ``variant``, ``max_rate_hz`` and ``mirrored`` go to
+    :func:`track_of` for a file; ``sex`` and ``thresholds`` to the analysis.
     """
-    mirrored = options.pop("mirrored", False)
     if isinstance(source, PoseTrack) and mirrored:
         raise KneeCvError("A PoseTrack's left and right were set when it was made; track the video with mirrored on.")
-    track = source if isinstance(source, PoseTrack) else track_of(source, mirrored=mirrored)
-    return analyze(track, **options)
+    track = source if isinstance(source, PoseTrack) else track_of(
+        source, model_path=model, variant=variant, max_rate_hz=max_rate_hz, mirrored=mirrored)
+    return analyze(track, thresholds=thresholds, sex=sex)
 
 
 def key_frames(video: str | Path, track: PoseTrack, analysis: Analysis, *, blur_face: bool = False) -> dict[int, bytes]:

@@ -46,6 +46,23 @@ def samples() -> Path:
 
 
 @pytest.fixture(scope="session")
+def opensim():
+    """OpenSim's Python package (the ``test`` extra), to read back TRC and MOT files.
+
+    Skips where it is not installed; fails instead under ``KNEE_CV_REQUIRE_SHARED=1``
+    (``.ci/run``), which installs the ``test`` extra.
+    """
+    try:
+        import opensim as module
+    except ImportError:
+        message = "OpenSim's Python package is not installed: pip install -e '.[test]'"
+        if os.environ.get("KNEE_CV_REQUIRE_SHARED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return module
+
+
+@pytest.fixture(scope="session")
 def video_track(shared_videos):
     """``video_track(name) -> PoseTrack``: the real model run over a shared video.
 

@@ -257,6 +257,49 @@ class Analysis:
             rows.append(row)
         return rows
 
+    def reps_frame(self):
+        """One row a rep as a :class:`pandas.DataFrame`, units in the column names (needs pandas).
+
+        The table of :func:`knee_cv.report.tables.rep_table`: numbers rounded to
+        what is measured, the measures of unreliable reps NaN. Full precision
+        stays in :attr:`reps`.
+
+        Examples
+        --------
+        >>> import knee_cv
+        >>> reps = knee_cv.analyze("samples/squat_oblique_front_01.csv").reps_frame()
+        >>> print(reps[["rep", "leg", "t_bottom_s", "fppa_bottom_deg", "confidence", "reliable"]].to_string(index=False))
+         rep  leg  t_bottom_s  fppa_bottom_deg  confidence  reliable
+           1 both        2.32              NaN        0.30     False
+           2 both        4.68              NaN        0.21     False
+           3 both        7.04              NaN        0.29     False
+
+        The reps of this two-leg squat filmed at an angle are unreliable, so
+        their measures are blank; ``reps["unreliable_reasons"]`` says why.
+        """
+        from knee_cv.report.tables import rep_table
+
+        return rep_table(self)
+
+    def series_frame(self):
+        """One row a frame as a :class:`pandas.DataFrame`, units in the column names (needs pandas).
+
+        The table of :func:`knee_cv.report.tables.frame_table`; full precision
+        stays in :attr:`series`.
+
+        Examples
+        --------
+        >>> import knee_cv
+        >>> frames = knee_cv.analyze("samples/squat_oblique_front_01.csv").series_frame()
+        >>> print(frames.loc[57:58, ["frame", "t_s", "rep", "view", "hip_drop_leg_lengths"]].to_string(index=False))
+         frame  t_s  rep    view  hip_drop_leg_lengths
+            57 2.28    1 oblique                 0.556
+            58 2.32    1 oblique                 0.563
+        """
+        from knee_cv.report.tables import frame_table
+
+        return frame_table(self)
+
     def to_dict(self, include_series: bool = True) -> dict[str, Any]:
         """Everything as plain JSON types (NaN becomes None)."""
         data = {

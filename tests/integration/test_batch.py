@@ -1,30 +1,48 @@
-"""``knee-cv batch``: real MediaPipe over two short real clips, plus a damaged file and a text file.
+"""``knee-cv batch``: real MediaPipe over three short real clips, plus a damaged file and a text file.
 
-The first batch runs once per module (two worker processes); the other tests
-read its output folder, run it again, or run the same inputs on a local Ray
-instance and compare.
+The first batch runs once per module (two worker processes, every export
+asked for); the other tests read its output folder (the batch's tables,
+manifest, TRC, MOT and C3D files read back), run it again, or run the same
+inputs on a local Ray instance and compare.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import os
+import platform
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from knee_cv.batch import SUMMARY_FIELDS, find_videos, run_batch
+import knee_cv
+from knee_cv.batch import MANIFEST_NAME, SUMMARY_FIELDS, TABLE_NAMES, Exports, find_videos, run_batch
 from knee_cv.cli import main
-from knee_cv.media.models import sha256_of
+from knee_cv.core.landmarks import LANDMARK_NAMES, Landmark
+from knee_cv.core.thresholds import load_thresholds
+from knee_cv.media.models import ensure_model, sha256_of
+from knee_cv.media.trackio import load_csv
+from knee_cv.report.markers import metres_per_pixel
+from knee_cv.report.tables import FRAME_COLUMNS, ID_COLUMNS, REP_COLUMNS, VIDEO_COLUMNS
 from knee_cv.store import sessions as store
 
 pytestmark = pytest.mark.shared
 
 CLIP = "sls_front_hyva6.mp4"  # 6.7 s frontal single-leg squat
+SIDE = "squat_side_01.mp4"  # 6.2 s two-leg squat from the side
 NO_PERSON = "noperson_01.mp4"  # 10.7 s of a wall
+ANALYSED = (CLIP, SIDE)
+HEIGHT_M = 1.75
+EXPORTS = Exports(tracks=True, trc=True, mot=True, c3d=True, height_m=HEIGHT_M)
+#: Files every run of a batch writes again, whatever it resumed.
+BATCH_FILES = {"summary.csv", MANIFEST_NAME, *TABLE_NAMES.values()}
 # Columns that must agree between two runs over the same bytes.
 RESULT_FIELDS = [name for name in SUMMARY_FIELDS if name not in ("seconds", "resumed")]
 
@@ -59,13 +77,13 @@ def _real_main_module():
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory, shared_videos) -> Path:
     return _make_inputs(tmp_path_factory.mktemp("batch") / "videos", shared_videos,
-                        {CLIP: CLIP, NO_PERSON: NO_PERSON})
+                        {CLIP: CLIP, SIDE: SIDE, NO_PERSON: NO_PERSON})
 
 
 @pytest.fixture(scope="module")
 def first(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("batch_out")
-    return run_batch(inputs, out, workers=2), out
+    return run_batch(inputs, out, workers=2, exports=EXPORTS), out
 
 
 def _by_name(rows) -> dict[str, dict]:
@@ -78,15 +96,15 @@ def _read_summary(out: Path) -> list[dict]:
 
 
 def test_folder_scan_takes_video_endings_only(inputs):
-    assert [p.name for p in find_videos(inputs)] == ["broken.mp4", NO_PERSON, "notes.mov", CLIP]
+    assert [p.name for p in find_videos(inputs)] == ["broken.mp4", NO_PERSON, "notes.mov", CLIP, SIDE]
     assert [p.name for p in find_videos(str(inputs / "*.txt"))] == ["readme.txt"]
 
 
 def test_summary_has_a_row_per_video_and_the_bad_ones_say_why(first, inputs):
     result, out = first
     rows = _by_name(result.rows)
-    assert sorted(rows) == ["broken.mp4", NO_PERSON, "notes.mov", CLIP]
-    assert result.failed == 3 and result.analysed == 4
+    assert sorted(rows) == ["broken.mp4", NO_PERSON, "notes.mov", CLIP, SIDE]
+    assert result.failed == 3 and result.analysed == 5
     for name, row in rows.items():
         assert row["sha256"] == sha256_of(inputs / name)
         assert row["resumed"] == "no"
@@ -111,24 +129,125 @@ def test_summary_has_a_row_per_video_and_the_bad_ones_say_why(first, inputs):
     assert not list(out.rglob("*.part"))
 
 
+def _decimals(cell: str) -> int:
+    return len(cell.split(".")[1]) if "." in cell else 0
+
+
+def test_the_batch_tables_hold_every_rep_frame_and_video(first, inputs):
+    result, out = first
+    rows = _by_name(result.rows)
+    reps = pd.read_csv(out / "reps.csv")
+    frames = pd.read_csv(out / "frames.csv")
+    videos = pd.read_csv(out / "videos.csv", keep_default_na=False, dtype=str)
+    assert list(reps.columns) == [*ID_COLUMNS, *REP_COLUMNS] and list(frames.columns) == [*ID_COLUMNS, *FRAME_COLUMNS]
+    assert list(videos.columns) == list(VIDEO_COLUMNS)
+    assert [Path(name).name for name in videos["file"]] == [Path(row["file"]).name for row in result.rows]
+    for name in ANALYSED:
+        row = rows[name]
+        data = json.loads((out / row["json"]).read_text())
+        own = reps[reps["file"] == str(inputs / name)]
+        assert len(own) == len(data["reps"]) > 0 and own["rep"].tolist() == list(range(1, len(own) + 1))
+        assert set(own["sha256"]) == {row["sha256"]}
+        for (_, line), rep in zip(own.iterrows(), data["reps"]):
+            assert line["t_bottom_s"] == round(rep["t_bottom"], 3) and line["leg"] == rep["leg"]
+            assert line["reliable"] == rep["reliable"] and line["confidence"] == round(rep["confidence"], 2)
+            measured = line["fppa_bottom_deg"]
+            if rep["reliable"] and rep["fppa_bottom_deg"] is not None:
+                assert measured == round(rep["fppa_bottom_deg"], 1)
+            else:
+                assert math.isnan(measured) and math.isnan(line["depth_leg_lengths"])  # unreliable: blank
+        series = frames[frames["file"] == str(inputs / name)]
+        assert series["t_s"].tolist() == [round(t, 3) for t in data["series"]["t"]]
+        assert np.allclose(series["hip_drop_leg_lengths"], np.array(data["series"]["hip_drop"], dtype=float),
+                           atol=5e-4, equal_nan=True)
+        video = videos[videos["file"] == str(inputs / name)].iloc[0]
+        assert video["status"] == "ok" and video["fps_hz"] == "30.0" and int(video["frames_analysed"]) == len(series)
+        assert 0.9 <= float(video["detection_share"]) <= 1 and video["view"] == str(row["view"])
+        assert float(video["processing_s"]) == row["seconds"] and video["reps"] == str(len(own))
+    clip, side = (videos[videos["file"] == str(inputs / name)].iloc[0] for name in ANALYSED)
+    assert (clip["width_px"], clip["height_px"], clip["duration_s"]) == ("406", "720", "6.7")
+    assert (side["width_px"], side["height_px"], side["duration_s"]) == ("540", "960", "6.233")
+    assert clip["camera_roll_source"] == "frames standing on both feet" and clip["camera_roll_deg"] != ""
+    nobody = videos[videos["file"] == str(inputs / NO_PERSON)].iloc[0]
+    assert nobody["status"] == "error" and nobody["detection_share"] == "0.0" and int(nobody["frames_analysed"]) > 300
+    notes = videos[videos["file"] == str(inputs / "notes.mov")].iloc[0]
+    assert notes["status"] == "error" and notes["fps_hz"] == notes["frames_analysed"] == ""
+    # Every number is written to the places its unit allows, no more.
+    for table in ("reps.csv", "frames.csv", "videos.csv"):
+        text = pd.read_csv(out / table, dtype=str, keep_default_na=False)
+        for column in text.columns:
+            limit = {"_deg": 1, "_s": 3, "_leg_lengths": 3, "confidence": 2, "_hz": 3, "_share": 3}
+            digits = next((d for end, d in limit.items() if column.endswith(end)), None)
+            if digits is not None:
+                assert max(_decimals(cell) for cell in text[column]) <= digits, (table, column)
+
+
+def test_the_manifest_says_how_the_batch_was_made(first):
+    _, out = first
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    assert manifest["knee_cv"] == knee_cv.__version__
+    model = ensure_model()
+    assert manifest["model"] == {"id": model.model_id, "variant": "full", "sha256": model.sha256, "file": model.path.name}
+    assert manifest["thresholds"] == load_thresholds()
+    settings = manifest["settings"]
+    assert settings["exports"] == {"tracks": True, "trc": True, "mot": True, "c3d": True, "height_m": HEIGHT_M}
+    assert (settings["sex"], settings["max_rate_hz"], settings["mirrored"], settings["workers"]) == (None, None, False, 2)
+    assert manifest["environment"]["python"] == platform.python_version()
+    assert manifest["environment"]["packages"]["mediapipe"]
+    assert manifest["started"] <= manifest["ended"]
+    assert manifest["videos"] == {"found": 5, "with_a_row": 5, "resumed": 0, "failed": 3}
+
+
+def test_the_landmark_files_are_read_back(first, inputs, opensim):
+    import c3d
+
+    result, out = first
+    videos = pd.read_csv(out / "videos.csv")
+    for name in ANALYSED:
+        stem = _by_name(result.rows)[name]["json"].removesuffix(".json")
+        track = load_csv(out / f"{stem}.track.csv")
+        frames = int(videos.loc[videos["file"] == str(inputs / name), "frames_analysed"].iloc[0])
+        assert len(track) == frames and track.model == ensure_model().model_id
+        scale = metres_per_pixel(track, HEIGHT_M)
+        markers = opensim.TimeSeriesTableVec3(str(out / f"{stem}.trc"))
+        assert markers.getNumRows() == frames and list(markers.getColumnLabels()) == list(LANDMARK_NAMES)
+        assert markers.getTableMetaDataAsString("Units") == "m"
+        knee = np.array([list(markers.getDependentColumn("right_knee")[i].to_numpy()) for i in range(frames)])
+        expected = np.stack([track.xy[:, Landmark.RIGHT_KNEE, 0], track.height - track.xy[:, Landmark.RIGHT_KNEE, 1]], 1)
+        assert np.allclose(knee[:, :2], expected * scale, atol=1e-4, equal_nan=True)
+        motion = opensim.TimeSeriesTable(str(out / f"{stem}.mot"))
+        table = pd.read_csv(out / f"{stem}.frames.csv")
+        for column in ("fppa_left", "knee_flexion_right", "pelvic_drop"):
+            values = np.array(motion.getDependentColumn(column).to_numpy())
+            assert np.array_equal(values, table[f"{column}_deg"].to_numpy(), equal_nan=True), column
+        with (out / f"{stem}.c3d").open("rb") as handle, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "No analog data", UserWarning)
+            reader = c3d.Reader(handle)
+            assert reader.frame_count == frames and reader.get("POINT:UNITS").string_value.strip() == "mm"
+            points = np.stack([p for _, p, _ in reader.read_frames()])
+        valid = points[:, Landmark.RIGHT_KNEE, 3] >= 0
+        assert np.array_equal(valid, np.isfinite(expected).all(axis=1))
+        assert np.allclose(points[valid, Landmark.RIGHT_KNEE, :2], 1000 * scale * expected[valid], atol=0.01)
+
+
 def test_a_second_batch_reanalyses_nothing_even_after_renaming(first, inputs, tmp_path, capsys):
     result, out = first
     renamed = tmp_path / "renamed"
     renamed.mkdir()
     for path in inputs.iterdir():
         shutil.copy(path, renamed / f"new_{path.name}")  # copies, so new names and no links
-    before = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file() and path.name != "summary.csv"}
+    before = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file() and path.name not in BATCH_FILES}
     status = main(["batch", str(renamed), "-o", str(out)])
     assert status == 1  # the bad files are still bad
     again = _read_summary(out)
-    assert len(again) == 4 and {row["resumed"] for row in again} == {"yes"}
+    assert len(again) == 5 and {row["resumed"] for row in again} == {"yes"}
     assert [(row["sha256"], row["status"], row["json"]) for row in sorted(again, key=lambda r: r["sha256"])] == [
         (row["sha256"], row["status"], row["json"]) for row in sorted(result.rows, key=lambda r: r["sha256"])]
     assert {Path(row["file"]).name for row in again} == {f"new_{name}" for name in _by_name(result.rows)}
     after = {path: path.stat().st_mtime_ns for path in before}
     assert after == before  # no result file was written again
     captured = capsys.readouterr()
-    assert "0 run now, 4 kept from an earlier batch, 3 failed" in captured.out
+    assert "0 run now, 5 kept from an earlier batch, 3 failed" in captured.out
     problems = [line for line in captured.err.splitlines() if line.startswith("knee-cv: ")]
     assert len(problems) == 3 and any("new_notes.mov" in line and "text file" in line for line in problems)
 
@@ -142,6 +261,12 @@ def test_a_missing_record_is_redone_and_only_that(first, inputs, tmp_path):
     assert result.analysed == 1
     assert {row["file"]: row["resumed"] for row in result.rows} == {
         str(inputs / name): ("no" if name == "notes.mov" else "yes") for name in _by_name(result.rows)}
+    # A file asked for that is not there (a MOT deleted, or never asked for before) redoes that video.
+    (mot,) = copy.glob(f"{Path(CLIP).stem}-*.mot")
+    mot.unlink()
+    result = run_batch(inputs, copy, exports=Exports(mot=True))
+    assert result.analysed == 1 and mot.is_file()
+    assert {Path(row["file"]).name for row in result.rows if row["resumed"] == "no"} == {CLIP}
 
 
 def test_ray_gives_the_same_summary(first, inputs, tmp_path):

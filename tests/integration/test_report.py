@@ -47,13 +47,14 @@ def _jpeg(colour: tuple[int, int, int], label: str) -> bytes:
 
 def test_reps_csv_round_trip(tmp_path):
     analysis = sample_analysis()
-    table = pd.read_csv(exports.write_reps_csv(analysis, tmp_path / "reps.csv"))
-    assert list(table["index"]) == [0, 1, 2, 3]
+    table = pd.read_csv(exports.write_reps_csv(analysis, tmp_path / "reps.csv", {"file": "a.mp4"}))
+    assert list(table["rep"]) == [1, 2, 3, 4] and set(table["file"]) == {"a.mp4"}
     assert list(table["leg"]) == ["left", "left", "right", "right"]
-    assert table["fppa_bottom_deg"].iloc[0] == 17.25 and math.isnan(table["fppa_bottom_deg"].iloc[1])
-    assert table["depth"].iloc[0] == 0.1234567890123  # full precision
+    assert table["fppa_bottom_deg"].iloc[0] == 17.2  # to 0.1 deg (17.25 rounds to even)
+    assert math.isnan(table["knee_flexion_deg"].iloc[1]) and table["reliable"].iloc[1] == False  # noqa: E712
+    assert table["depth_leg_lengths"].iloc[0] == 0.123 and table["fppa_peak_deg"].iloc[2] == 6.5
     assert "FPPA 17.2 deg is above 12.0 deg" in table["flags"].iloc[0]
-    assert "fppa_bottom_deg" in table.columns and "duration_s" in table.columns
+    assert "hip near knee height" in table["unreliable_reasons"].iloc[1]
 
 
 def test_json_export(tmp_path):

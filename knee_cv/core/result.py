@@ -17,12 +17,15 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from knee_cv.core.labels import Leg, View
 from knee_cv.core.series import FrameSeries
+
+if TYPE_CHECKING:  # pandas only where a table is asked for: the core runs without it
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,7 @@ class Analysis:
             rows.append(row)
         return rows
 
-    def reps_frame(self):
+    def reps_frame(self) -> pd.DataFrame:
         """One row a rep as a :class:`pandas.DataFrame`, units in the column names (needs pandas).
 
         The table of :func:`knee_cv.report.tables.rep_table`: numbers rounded to
@@ -281,7 +284,7 @@ class Analysis:
 
         return rep_table(self)
 
-    def series_frame(self):
+    def series_frame(self) -> pd.DataFrame:
         """One row a frame as a :class:`pandas.DataFrame`, units in the column names (needs pandas).
 
         The table of :func:`knee_cv.report.tables.frame_table`; full precision

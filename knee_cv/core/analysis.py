@@ -33,6 +33,7 @@ from knee_cv.core.orientation import lying_quarter, not_upright_message
 from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
+from knee_cv.core.shown import shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.core.view import classify_view, dominant_view
@@ -355,8 +356,10 @@ def format_text(analysis: Analysis) -> str:
     Returns
     -------
     str
-        The per-rep table, the summary (with the sign conventions), the
-        messages, the recommendations and the safety note.
+        The per-rep table (reps numbered from 1; an unreliable rep's angles
+        blank, "-", with the reason: :func:`knee_cv.core.shown.shown`), the
+        summary (with the sign conventions), the messages, the
+        recommendations and the safety note.
     """
     s = analysis.summary
     lines = [f"knee_cv analysis of {analysis.source or 'a pose track'}",
@@ -366,12 +369,12 @@ def format_text(analysis: Analysis) -> str:
               f"{'pelvis':>6} {'trunk':>6} {'wobble':>6} {'conf':>5}  notes")
     lines += [header, "-" * len(header)]
     for r in analysis.reps:
-        notes = " ".join(f.reason for f in r.flags) if r.reliable else \
-            "unreliable: " + "; ".join(r.unreliable_reasons)
+        v = shown(r)
+        notes = v.withheld or " ".join(f.reason for f in r.flags)
         lines.append(
-            f"{r.index + 1:>2} {r.leg:5} {r.t_bottom:8.2f} {100 * r.depth:6.0f} {_number(r.fppa_bottom_deg):>6} "
-            f"{_number(r.fppa_peak_deg):>6} {_number(r.pelvic_drop_bottom_deg):>6} "
-            f"{_number(r.trunk_lean_deg):>6} {_number(r.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
+            f"{v.number:>2} {r.leg:5} {r.t_bottom:8.2f} {100 * r.depth:6.0f} {_number(v.fppa_deg):>6} "
+            f"{_number(v.fppa_peak_deg):>6} {_number(v.pelvic_drop_deg):>6} "
+            f"{_number(v.trunk_lean_deg):>6} {_number(v.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
             f"{notes or 'ok'}")
     lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS]
     if level := analysis.level_note():

@@ -4,6 +4,10 @@ Units and signs follow :mod:`knee_cv.core.result`: angles in degrees, FPPA
 positive = valgus, pelvic drop positive = free-leg side lower, trunk lean
 positive = toward the stance leg, depth and knee wobble as fractions of leg
 length. Missing values are "-". Reps are numbered from 1 (``Rep.index + 1``).
+What is shown of a rep follows :mod:`knee_cv.core.shown`: an unreliable
+rep's angles are blank, with the reason, and a rep a clinician measured by
+hand shows the measured FPPA and pelvic drop, marked, with who measured it on
+which frame (the automatic value beside it).
 
 The PDF is written with fpdf2's core Helvetica font (no font files needed),
 which covers Latin-1 only: other characters are replaced (see
@@ -23,8 +27,10 @@ from PIL import Image
 
 from knee_cv import __version__
 from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.shown import Measured, leg_means, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.fileio import write_atomically
+from knee_cv.store import measurements
 from knee_cv.store import sessions as store
 
 
@@ -97,6 +103,9 @@ class ReportContext:
         JPEG of the deepest frame per ``Rep.index``.
     reviews : dict of (int, str) to str
         Latest clinician decision and note per (``Rep.index``, criterion).
+    measured : dict of int to Measured
+        A clinician's measurement per ``Rep.index``, reported instead of the
+        automatic FPPA and pelvic drop.
     """
 
     subject: str = "-"
@@ -107,6 +116,7 @@ class ReportContext:
     video_hash: str | None = None
     key_frames: dict[int, bytes] = field(default_factory=dict)
     reviews: dict[tuple[int, str], str] = field(default_factory=dict)
+    measured: dict[int, Measured] = field(default_factory=dict)
 
 
 def context_from_store(session_id: int, *, db_url: str | None = None) -> tuple[Analysis, ReportContext]:
@@ -128,6 +138,7 @@ def context_from_store(session_id: int, *, db_url: str | None = None) -> tuple[A
         video_hash=info.video_hash,
         key_frames=store.load_key_frames(session_id, db_url=db_url),
         reviews=reviews,
+        measured={i: m.measured() for i, m in measurements.standing_measurements(session_id, db_url=db_url).items()},
     )
     return store.load_analysis(session_id, db_url=db_url), context
 
@@ -326,39 +337,56 @@ class _Report(FPDF):
         self.ln(1)
         rows = [["Stance leg", "Reps (reliable)", "FPPA deg", "Pelvic drop deg", "Trunk lean deg", "Depth",
                  "Knee wobble", "Rating"]]
+        measured = self.context.measured
         for leg in s.legs:
+            fppa, drop = leg_means(self.analysis.reps, leg.leg, measured) if measured else (leg.fppa_deg,
+                                                                                            leg.pelvic_drop_deg)
             rows.append([
-                leg.leg, f"{leg.n_reps} ({leg.n_reliable})", _num(leg.fppa_deg), _num(leg.pelvic_drop_deg),
+                leg.leg, f"{leg.n_reps} ({leg.n_reliable})", _num(fppa), _num(drop),
                 _num(leg.trunk_lean_deg), _pct(leg.depth), _num(leg.knee_wobble, 3), leg.rating or "-",
             ])
         self._table(rows, (22, 25, 20, 25, 24, 18, 22, 24))
         self.set_text_color(*_MUTED)
-        self._para("Means over the reliable reps of each stance leg. " + reference_note(self.analysis.thresholds),
-                   size=7.5)
+        counted = " A rep measured by hand counts with its measured FPPA and pelvic drop." if measured else ""
+        self._para("Means over the reliable reps of each stance leg." + counted + " "
+                   + reference_note(self.analysis.thresholds), size=7.5)
         self.set_text_color(*_INK)
 
     def _rep_table(self) -> None:
         self._heading("Repetitions")
-        rows = [["Rep", "Leg", "Time s", "Depth", "Knee flex deg", "FPPA deg", "Pelvic drop deg",
-                 "Trunk lean deg", "Wobble", "Reliable", "Flags"]]
-        flagged = set()
-        for i, rep in enumerate(self.analysis.reps, start=1):
-            if rep.flags:
-                flagged.add(i)
-            rows.append([
-                str(rep.index + 1), rep.leg, f"{rep.t_start:.1f}-{rep.t_end:.1f}", _pct(rep.depth),
-                _num(rep.knee_flexion_deg), _num(rep.fppa_bottom_deg), _num(rep.pelvic_drop_bottom_deg),
-                _num(rep.trunk_lean_deg), _num(rep.knee_wobble, 3), "yes" if rep.reliable else "no",
-                ", ".join(f.criterion.replace("_", " ") for f in rep.flags) or "-",
-            ])
-        if len(rows) == 1:
+        if not self.analysis.reps:
             self._para("No repetitions were found in this video.")
             return
-        self._table(rows, (10, 13, 20, 13, 17, 15, 18, 17, 15, 15, 27), highlight=flagged)
+        values = [shown(rep, self.context.measured.get(rep.index)) for rep in self.analysis.reps]
+        flexion = any(math.isfinite(v.knee_flexion_deg) for v in values)  # only from the side
+        rows = [["Rep", "Leg", "Time s", "Depth", *(["Knee flex deg"] if flexion else []), "FPPA deg",
+                 "Pelvic drop deg", "Trunk lean deg", "Wobble", "Reliable", "Flags"]]
+        flagged = set()
+        for i, (rep, v) in enumerate(zip(self.analysis.reps, values), start=1):
+            if rep.flags:
+                flagged.add(i)
+            mark = "*" if rep.index in self.context.measured else ""
+            rows.append([
+                str(v.number), rep.leg, f"{rep.t_start:.1f}-{rep.t_end:.1f}", _pct(v.depth),
+                *([_num(v.knee_flexion_deg)] if flexion else []), _num(v.fppa_deg) + mark,
+                _num(v.pelvic_drop_deg) + mark, _num(v.trunk_lean_deg), _num(v.knee_wobble, 3),
+                "yes" if rep.reliable else "no", ", ".join(f.criterion.replace("_", " ") for f in rep.flags) or "-",
+            ])
+        widths = (10, 13, 20, 13, 17, 15, 18, 17, 15, 15, 27) if flexion else (10, 13, 20, 14, 19, 21, 20, 16, 15, 32)
+        self._table(rows, widths, highlight=flagged)
         self.set_text_color(*_MUTED)
         self._para("Values at the deepest frame of each rep. Flagged reps are shaded. Unreliable reps are "
-                   "left out of the means: " + self._unreliable_text(), size=7.5)
+                   "left out of the means and their angles are not shown: " + self._unreliable_text()
+                   + self._measured_text(), size=7.5)
         self.set_text_color(*_INK)
+
+    def _measured_text(self) -> str:
+        """" * Measured by hand: ..." naming each measured rep's source and automatic values ("" when none)."""
+        parts = [f"rep {rep.index + 1}: FPPA {_num(m.fppa_deg)} deg, pelvic drop {_num(m.pelvic_drop_deg)} deg, "
+                 f"{m.source} (automatic: FPPA {_num(rep.fppa_bottom_deg)} deg, pelvic drop "
+                 f"{_num(rep.pelvic_drop_bottom_deg)} deg)"
+                 for rep in self.analysis.reps if (m := self.context.measured.get(rep.index)) is not None]
+        return (" * Measured by hand: " + "; ".join(parts) + ".") if parts else ""
 
     def _unreliable_text(self) -> str:
         parts = [f"rep {rep.index + 1}: {'; '.join(rep.unreliable_reasons) or 'low confidence'}"
@@ -407,8 +435,12 @@ class _Report(FPDF):
                        h=height * scale)
             self.set_xy(x, top + box_h + 1)
             self.set_font("Helvetica", "", 7.5)
-            caption = f"{rep_label(rep)}: FPPA {_deg(rep.fppa_bottom_deg)}, " \
-                      f"pelvic drop {_deg(rep.pelvic_drop_bottom_deg)}"
+            v = shown(rep, self.context.measured.get(rep.index))
+            if v.source:
+                measured = " (measured by hand)" if rep.index in self.context.measured else ""
+                caption = f"{rep_label(rep)}: FPPA {_deg(v.fppa_deg)}, pelvic drop {_deg(v.pelvic_drop_deg)}{measured}"
+            else:
+                caption = f"{rep_label(rep)}: unreliable, angles not shown"
             self.multi_cell(box_w, 3.5, _latin1(caption), align="C")
         self.set_y(top + box_h + caption_h + 3)
 

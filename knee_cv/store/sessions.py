@@ -24,13 +24,16 @@ What is stored
 --------------
 Every save is one transaction: the subject (created on first use), the
 session (summary, thresholds, recommendations, per-frame series), its reps,
-their flags and the key-frame JPEGs, or nothing at all. A save happens once:
+their flags, the key-frame JPEGs and, when the user agreed, a short clip of
+each rep (:mod:`knee_cv.store.evidence`), or nothing at all. A save happens once:
 saving the same video (or live recording) with the same settings to the same
 subject again returns the first session (:func:`save_key`), whether the
 second save comes from a resumed batch, a double click or another process.
 The computed result is never changed afterwards. Clinician reviews are
 appended (see :func:`add_review`); the latest review of a flag is its current
-decision and the older ones stay as its history. Deleting a session or a
+decision and the older ones stay as its history. So are clinicians'
+measurements of reps (:mod:`knee_cv.store.measurements`), which the history
+reports in place of the automatic values. Deleting a session or a
 subject is recorded in an audit log (:func:`list_deletions`): who, when, which.
 
 Subject codes are checked where they come in (:mod:`knee_cv.store.text`):
@@ -84,10 +87,12 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knee_cv import __version__
+from knee_cv.core.evidence import RepClip
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
+from knee_cv.core.shown import leg_means, measured_note
 from knee_cv.errors import StoreError
-from knee_cv.store import text
+from knee_cv.store import evidence, text
 from knee_cv.store.tables import DeletionRow, FlagRow, KeyFrameRow, RepRow, ReviewRow, SessionRow, SubjectRow
 
 DB_URL_ENV = "KNEE_CV_DB_URL"
@@ -236,7 +241,10 @@ class HistoryRow:
     Means over the session's reliable reps of that stance leg (NaN when
     none): ``fppa_deg`` (positive = valgus), ``pelvic_drop_deg`` (positive
     = free-leg side lower), ``trunk_lean_deg``, ``knee_wobble`` (fraction of
-    leg length) and ``depth`` (fraction of leg length).
+    leg length) and ``depth`` (fraction of leg length). A rep a clinician
+    measured counts with the measured FPPA and pelvic drop
+    (:func:`knee_cv.core.shown.leg_means`), and ``measured`` names it and its
+    source ("rep 2: measured by NAME on frame N (T s)"; "" when none).
     """
 
     subject: str
@@ -251,6 +259,7 @@ class HistoryRow:
     knee_wobble: float
     depth: float
     rating: str | None
+    measured: str = ""
 
 
 # --------------------------------------------------------------------------- engine
@@ -585,6 +594,7 @@ def save_analysis(
     *,
     saved_by: str,
     key_frames: dict[int, bytes] | None = None,
+    rep_clips: Mapping[int, RepClip] | None = None,
     video_hash: str | None = None,
     content_id: str | None = None,
     settings: Mapping[str, Any] | None = None,
@@ -608,6 +618,10 @@ def save_analysis(
         Who saves: the logged-in clinician, or the command line's user.
     key_frames : dict of int to bytes, optional
         JPEG of each rep's deepest frame, keyed by ``Rep.index``.
+    rep_clips : mapping of int to RepClip, optional
+        A short clip of each rep with its landmarks, keyed by ``Rep.index``;
+        only with the user's consent. Checked against the limits of
+        :mod:`knee_cv.store.evidence`.
     video_hash : str, optional
         SHA-256 (hex) of the source video file (stored, and the default
         ``content_id``).
@@ -631,8 +645,8 @@ def save_analysis(
     ------
     StoreError
         The subject code or the name is unusable, ``recorded_at`` has no time
-        zone, a key frame names a rep that does not exist, or the database
-        refuses (nothing is saved then).
+        zone, a key frame or clip names a rep that does not exist, the clips
+        pass their size limits, or the database refuses (nothing is saved then).
     """
     if recorded_at is not None and recorded_at.tzinfo is None:
         raise StoreError(f"recorded_at {recorded_at} has no time zone: give an aware datetime, for example in UTC.")
@@ -642,6 +656,7 @@ def save_analysis(
     unknown = sorted(set(key_frames) - rep_indices)
     if unknown:
         raise StoreError(f"Key frames were given for reps {unknown} that the analysis does not have.")
+    clip_rows = evidence.clip_rows(rep_clips or {}, rep_indices)
     key = save_key(content_id or video_hash, analysis, settings)
     plain = analysis.to_dict(include_series=False)
     now = _now()
@@ -692,6 +707,7 @@ def save_analysis(
             )
         for rep_index, jpeg in sorted(key_frames.items()):
             session.key_frames.append(KeyFrameRow(rep_index=int(rep_index), jpeg=bytes(jpeg)))
+        session.rep_clips.extend(clip_rows)
         try:
             with db.begin_nested():  # a savepoint: on a clash only this insert is undone
                 session.subject = subject
@@ -748,7 +764,7 @@ def add_review(
 
 
 def delete_subject(subject_id: str, *, deleted_by: str, db_url: str | None = None) -> int:
-    """Delete a subject and all of its data: sessions, reps, flags, reviews, key frames.
+    """Delete a subject and all of its data: sessions, reps, flags, reviews, key frames, clips, measurements.
 
     The deletion is recorded in the audit log (:func:`list_deletions`).
 
@@ -768,9 +784,9 @@ def delete_subject(subject_id: str, *, deleted_by: str, db_url: str | None = Non
 
 
 def delete_session(session_id: int, *, deleted_by: str, db_url: str | None = None) -> None:
-    """Delete one session with its reps, flags, reviews and key frames; the subject and its other sessions stay.
+    """Delete one session with its reps, flags, reviews, key frames, clips and measurements.
 
-    The deletion is recorded in the audit log (:func:`list_deletions`).
+    The subject and its other sessions stay. The deletion is recorded in the audit log (:func:`list_deletions`).
     """
     deleted_by = text.person_name(deleted_by, "The name of who deletes")
     with _session(db_url) as db, db.begin():
@@ -964,13 +980,18 @@ def count_open_flags(*, db_url: str | None = None) -> int:
 
 
 def history(subject_id: str, *, db_url: str | None = None) -> list[HistoryRow]:
-    """Per session and stance leg, the summary means of a subject, oldest first."""
+    """Per session and stance leg, the summary means of a subject, oldest first (clinicians' measurements counted)."""
     rows = []
     with _session(db_url) as db:
         subject = _subject_row(db, subject_id)
         for session in subject.sessions:
             summary = _rebuild(Summary, json.loads(session.summary_json))
+            measured = {i: info.measured() for i, info in
+                        evidence.standing(evidence.measurement_infos(session.measurements)).items()}
+            reps = [_rebuild(Rep, json.loads(rep.data)) for rep in session.reps] if measured else []
             for leg in summary.legs:
+                fppa, drop = leg_means(reps, leg.leg, measured) if measured else (leg.fppa_deg, leg.pelvic_drop_deg)
+                mine = [rep for rep in reps if rep.leg == leg.leg]
                 rows.append(
                     HistoryRow(
                         subject=subject.code,
@@ -979,12 +1000,13 @@ def history(subject_id: str, *, db_url: str | None = None) -> list[HistoryRow]:
                         leg=leg.leg,
                         n_reps=leg.n_reps,
                         n_reliable=leg.n_reliable,
-                        fppa_deg=leg.fppa_deg,
-                        pelvic_drop_deg=leg.pelvic_drop_deg,
+                        fppa_deg=fppa,
+                        pelvic_drop_deg=drop,
                         trunk_lean_deg=leg.trunk_lean_deg,
                         knee_wobble=leg.knee_wobble,
                         depth=leg.depth,
                         rating=leg.rating,
+                        measured=measured_note(mine, measured),
                     )
                 )
     return rows

@@ -22,12 +22,21 @@ reviews
     both are kept, and the computed flag is never changed.
 key_frames
     A small JPEG of the deepest frame of a rep.
+rep_clips
+    A short H.264 clip of one rep with the landmarks measured on each of its
+    frames (:class:`knee_cv.core.evidence.RepClip`), kept only when the user
+    agreed when saving.
+measurements
+    A clinician's measurement of one rep on one frame (the points they
+    placed, the FPPA and pelvic drop from them, the automatic values), or the
+    undoing of one. Append-only, like reviews: the latest measurement not
+    undone is the rep's reported value; the computed result is never changed.
 deletions
     Who deleted which session or subject, and when (an audit log that keeps
     the pseudonymous code and the session id, none of the data).
 
-Deleting a subject deletes its sessions, reps, flags, reviews and key
-frames (ORM cascades plus ``ON DELETE CASCADE`` foreign keys).
+Deleting a subject deletes its sessions, reps, flags, reviews, key frames,
+clips and measurements (ORM cascades plus ``ON DELETE CASCADE`` foreign keys).
 """
 
 from __future__ import annotations
@@ -134,6 +143,14 @@ class SessionRow(Base):
         back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
         order_by="KeyFrameRow.rep_index",
     )
+    rep_clips: Mapped[list[RepClipRow]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="RepClipRow.rep_index",
+    )
+    measurements: Mapped[list[MeasurementRow]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="MeasurementRow.id",
+    )
 
 
 class RepRow(Base):
@@ -216,6 +233,56 @@ class KeyFrameRow(Base):
     jpeg: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
     session: Mapped[SessionRow] = relationship(back_populates="key_frames")
+
+
+class RepClipRow(Base):
+    """A short H.264 clip of one rep and the landmarks measured on its frames (NumPy ``.npz``)."""
+
+    __tablename__ = "rep_clips"
+    __table_args__ = (UniqueConstraint("session_id", "rep_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    rep_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    mp4: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    landmarks_npz: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+    session: Mapped[SessionRow] = relationship(back_populates="rep_clips")
+
+
+class MeasurementRow(Base):
+    """A clinician's measurement of one rep (``action`` "measure") or the undoing of one ("undo"); append-only.
+
+    Points are pixels of the upright frame (JSON ``{"RIGHT_KNEE": [x, y], ...}``),
+    angles degrees (FPPA positive = valgus, pelvic drop positive = free-leg
+    side lower); ``frame`` is the analysed track's row, ``t_s`` its time.
+    An undo row names the measurement it undoes in ``undoes_id`` and
+    carries nothing else.
+    """
+
+    __tablename__ = "measurements"
+    __table_args__ = (CheckConstraint("action IN ('measure', 'undo')", name="ck_measurements_action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    rep_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("measurements.id", ondelete="CASCADE"))
+    measured_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    frame: Mapped[int | None] = mapped_column(Integer)
+    t_s: Mapped[float | None] = mapped_column(Float)
+    points_json: Mapped[str | None] = mapped_column(Text)
+    fppa_deg: Mapped[float | None] = mapped_column(Float)
+    pelvic_drop_deg: Mapped[float | None] = mapped_column(Float)
+    auto_fppa_deg: Mapped[float | None] = mapped_column(Float)
+    auto_pelvic_drop_deg: Mapped[float | None] = mapped_column(Float)
+
+    session: Mapped[SessionRow] = relationship(back_populates="measurements")
 
 
 class DeletionRow(Base):

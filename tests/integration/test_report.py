@@ -103,10 +103,13 @@ def test_pdf_of_saved_session_renders_with_its_numbers(db_url, tmp_path):
         "Reviewed by:",
     ]:
         assert expected in text, expected
-    for rep in analysis.reps:  # every rep's numbers, as the table rounds them
+    for rep in analysis.reps:  # every reliable rep's numbers, as the table rounds them
         for value in (rep.fppa_bottom_deg, rep.pelvic_drop_bottom_deg, rep.knee_flexion_deg):
-            if math.isfinite(value):
+            if math.isfinite(value) and rep.reliable:
                 assert f"{value:.1f}" in text
+    unreliable = analysis.reps[1]  # its angles are not shown: the reason is
+    assert not unreliable.reliable and f"{unreliable.knee_flexion_deg:.1f}" not in text
+    assert "rep 2: hip near knee height" in text
     for leg in analysis.summary.legs:
         assert f"{leg.fppa_deg:.1f}" in text and f"{leg.pelvic_drop_deg:.1f}" in text
     for flag in (f for rep in analysis.reps for f in rep.flags):

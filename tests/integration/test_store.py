@@ -24,6 +24,7 @@ from knee_cv.core.labels import Leg, View
 from knee_cv.core.result import Analysis, Flag, LegSummary, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.core.thresholds import load_thresholds
+from knee_cv.store import measurements
 from knee_cv.store import sessions as store
 from knee_cv.store.tables import KeyFrameRow
 
@@ -234,7 +235,7 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
 
     analysis = store.load_analysis(session_id, db_url=db_url)  # opening upgrades to head
     with store.open_engine(db_url).connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
     assert "ix_reviews_flag_id" in {i["name"] for i in inspect(store.open_engine(db_url)).get_indexes("reviews")}
     assert analysis.series is None  # older sessions have no stored series
     assert analysis.reps[0].fppa_bottom_deg == 17.25 and analysis.reps[0].flags[0].criterion == "knee_valgus"
@@ -246,6 +247,10 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     assert flag.decision == "confirm" and flag.reviews[0].note == "clear valgus"
     assert flag.recorded_at == when and flag.reviews[0].created_at == when
     assert store.get_session(session_id, db_url=db_url).app_version is None
+    # 0004 added tables only: the old session's reps survived it (a rebuilt table would have cascaded)
+    assert _count(db_url, "reps") == 1 and _count(db_url, "reviews") == 1
+    assert measurements.clip_sizes(session_id, db_url=db_url) == {}  # saved before clips were kept
+    assert measurements.standing_measurements(session_id, db_url=db_url) == {}
     # new saves work on the upgraded file
     sid = store.save_analysis(sample_analysis(), "OLD1", saved_by="dr test", db_url=db_url).id
     assert_same_analysis(sample_analysis(), store.load_analysis(sid, db_url=db_url))

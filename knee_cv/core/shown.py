@@ -1,0 +1,153 @@
+"""What a person may be shown of a rep: one rule for the app, the CLI text, the PDF and the CSV.
+
+* Reps are numbered from 1 (:func:`rep_number`); ``Rep.index`` counts from 0
+  and stays so in the JSON.
+* The angles of a rep that is not reliable (:data:`ANGLES`: FPPA, pelvic
+  drop, trunk lean, knee flexion, knee wobble) are blank (NaN), and the reason
+  is said (:attr:`Shown.withheld`). Its times and depth stay. The raw values
+  stay in the :class:`~knee_cv.core.result.Rep` and its JSON, for research.
+* A clinician's measurement of a rep (:class:`Measured`: a landmark moved on
+  the review page) is shown instead of the automatic FPPA and pelvic drop,
+  with its source ("measured by NAME on frame N"), whether or not the
+  automatic rep was reliable.
+
+Units and signs follow :mod:`knee_cv.core.result`: degrees, FPPA positive =
+valgus, pelvic drop positive = the free leg's side lower, trunk lean positive
+= toward the stance leg; knee wobble and depth as fractions of leg length.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from knee_cv.core.result import Rep
+
+#: The fields of :class:`~knee_cv.core.result.Rep` that are blank when the rep is not reliable.
+ANGLES = (
+    "knee_flexion_deg", "fppa_bottom_deg", "fppa_peak_deg", "fppa_spread_deg", "pelvic_drop_bottom_deg",
+    "pelvic_drop_peak_deg", "trunk_lean_deg", "knee_wobble",
+)
+
+#: The source of a value the analysis measured by itself.
+AUTOMATIC = "automatic"
+
+
+def rep_number(rep: Rep) -> int:
+    """The number a person sees for a rep: ``Rep.index + 1`` (reps are counted from 1)."""
+    return rep.index + 1
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A clinician's measurement of one rep, on one frame.
+
+    Attributes
+    ----------
+    fppa_deg : float
+        FPPA from the clinician's points, degrees, positive = valgus.
+    pelvic_drop_deg : float
+        Pelvic drop from the clinician's points, degrees, positive = the free
+        leg's side lower (NaN where the level reference is unknown).
+    by : str
+        Who measured (the logged-in clinician).
+    frame : int
+        Row of the analysed track (0-based; shown from 1, as the review page's
+        frame stepper numbers frames).
+    t_s : float
+        Time of that frame in the video, seconds.
+    """
+
+    fppa_deg: float
+    pelvic_drop_deg: float
+    by: str
+    frame: int
+    t_s: float
+
+    @property
+    def source(self) -> str:
+        """Where the value comes from, for people: "measured by NAME on frame N (T s)"."""
+        return f"measured by {self.by} on frame {self.frame + 1} ({self.t_s:.2f} s)"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The values of one rep that may be shown, NaN where blank.
+
+    ``source`` says where FPPA and pelvic drop come from (:data:`AUTOMATIC`
+    or :attr:`Measured.source`; "" when they are blank); ``withheld`` says why
+    the automatic angles are blank ("" when they are not).
+    """
+
+    number: int
+    leg: str
+    depth: float
+    knee_flexion_deg: float
+    fppa_deg: float
+    fppa_peak_deg: float
+    pelvic_drop_deg: float
+    trunk_lean_deg: float
+    knee_wobble: float
+    source: str
+    withheld: str
+
+
+def withheld_reason(rep: Rep) -> str:
+    """Why a rep's automatic angles are blank: "unreliable: REASONS"; "" for a reliable rep."""
+    if rep.reliable:
+        return ""
+    return "unreliable: " + ("; ".join(rep.unreliable_reasons) or "low confidence")
+
+
+def shown(rep: Rep, measured: Measured | None = None) -> Shown:
+    """The values of ``rep`` a person may be shown (see the module notes).
+
+    Parameters
+    ----------
+    rep : Rep
+    measured : Measured, optional
+        The clinician's measurement of this rep, when there is one; its FPPA
+        and pelvic drop replace the automatic ones (the peak FPPA is then
+        blank: it was not measured by hand).
+    """
+    nan = math.nan
+    keep = rep.reliable
+    fppa, peak, drop = (rep.fppa_bottom_deg, rep.fppa_peak_deg, rep.pelvic_drop_bottom_deg) if keep else (nan,) * 3
+    source = AUTOMATIC if keep else ""
+    if measured is not None:
+        fppa, peak, drop, source = measured.fppa_deg, nan, measured.pelvic_drop_deg, measured.source
+    return Shown(
+        number=rep_number(rep), leg=str(rep.leg), depth=rep.depth,
+        knee_flexion_deg=rep.knee_flexion_deg if keep else nan, fppa_deg=fppa, fppa_peak_deg=peak,
+        pelvic_drop_deg=drop, trunk_lean_deg=rep.trunk_lean_deg if keep else nan,
+        knee_wobble=rep.knee_wobble if keep else nan, source=source, withheld=withheld_reason(rep),
+    )
+
+
+def _mean(values: Iterable[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
+def leg_means(reps: Iterable[Rep], leg: str, measured: Mapping[int, Measured]) -> tuple[float, float]:
+    """Mean shown FPPA and pelvic drop over one stance leg's reps, degrees (NaN when none is shown).
+
+    Without measurements these are the session summary's means over the
+    reliable reps (:func:`knee_cv.core.assessment.leg_summary`); a measured
+    rep counts with its measured values.
+
+    Parameters
+    ----------
+    reps : iterable of Rep
+    leg : {"left", "right", "both"}
+    measured : mapping of int to Measured
+        The clinician's measurements, by ``Rep.index``.
+    """
+    values = [shown(rep, measured.get(rep.index)) for rep in reps if rep.leg == leg]
+    return _mean(v.fppa_deg for v in values), _mean(v.pelvic_drop_deg for v in values)
+
+
+def measured_note(reps: Iterable[Rep], measured: Mapping[int, Measured]) -> str:
+    """One line naming each measured rep and its source ("" when none): "rep 2: measured by ..."."""
+    return "; ".join(f"rep {rep_number(rep)}: {measured[rep.index].source}" for rep in reps if rep.index in measured)

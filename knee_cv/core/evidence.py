@@ -28,9 +28,10 @@ class RepClip:
     t : ndarray of float, shape (N,)
         Time of each of those frames in the video, seconds.
     xy : ndarray of float, shape (N, 33, 2)
-        The landmarks the analysis measured on those frames
-        (:func:`knee_cv.core.analysis.measured_landmarks`), pixels of the
-        upright frame the track was measured in; NaN where not measured.
+        The body landmarks the analysis measured on those frames (shoulders,
+        hips, knees, ankles: :func:`knee_cv.core.analysis.measured_landmarks`),
+        pixels of the upright frame the track was measured in; NaN where not
+        measured and for the other landmarks.
     scale : ndarray of float, shape (2,)
         Clip pixels per track pixel, x and y: a point at ``xy`` lies at
         ``xy * scale`` in the clip's frames.

@@ -25,7 +25,7 @@ import av
 import cv2
 import numpy as np
 
-from knee_cv.core.analysis import measured_landmarks
+from knee_cv.core.analysis import BODY_LANDMARKS, measured_landmarks
 from knee_cv.core.evidence import RepClip
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.track import PoseTrack
@@ -120,7 +120,9 @@ def rep_clips(
     """
     if not analysis.reps:
         return {}
-    drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
+    measured = np.full(track.xy.shape, np.nan)  # the body's landmarks only: those the angles come from
+    body = list(BODY_LANDMARKS)
+    measured[:, body] = measured_landmarks(track, filters=analysis.thresholds.get("filters"))[:, body]
     clips: dict[int, RepClip] = {}
     total = 0
     with tempfile.TemporaryDirectory(prefix="knee_cv_clips_") as folder:
@@ -141,7 +143,7 @@ def rep_clips(
                 mp4 = _encode(frames, track.t[rows], size, crf, track.fps, Path(folder) / "clip.mp4")
                 if len(mp4) <= max_clip_bytes:
                     clip = RepClip(mp4=mp4, frames=rows.astype(np.int64), t=track.t[rows].astype(float),
-                                   xy=drawn[rows].astype(float),
+                                   xy=measured[rows],
                                    scale=np.array([size[0] / track.width, size[1] / track.height]))
                     break
             if clip is None or total + len(clip.mp4) > max_total_bytes:

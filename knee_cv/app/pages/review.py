@@ -3,7 +3,11 @@
 Reads and writes the store (:mod:`knee_cv.store.sessions`, ``KNEE_CV_DB_URL`` or the
 user's SQLite file). Behind :func:`knee_cv.app.auth.require_reviewer`: open on
 127.0.0.1, a login anywhere else. A review is appended to the flag's
-history; the computed result is never changed.
+history; the computed result is never changed. A rep whose clip was kept
+can be stepped through frame by frame and measured by hand
+(:mod:`knee_cv.app.rep_check`); the measurement, recorded with the
+clinician's name, is the rep's reported value here, in the history, the PDF
+and the CSV. What may be shown of a rep follows :mod:`knee_cv.core.shown`.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from plotly.subplots import make_subplots
 
 from knee_cv.app import auth
 from knee_cv.app.markdown import escaped, file_stem, literal
-from knee_cv.core.labels import Leg
+from knee_cv.app.rep_check import rep_check
+from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.shown import AUTOMATIC, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
 from knee_cv.report import exports
 from knee_cv.report import pdf as report
+from knee_cv.store import measurements
 from knee_cv.store import sessions as store
 
 LEG_COLOURS = {"left": "#1f77b4", "right": "#d62728", "both": "#7f7f7f"}
@@ -39,6 +46,30 @@ def _ratio(value: float, digits: int = 3) -> str:
 
 def _rep(analysis: Analysis, rep_index: int) -> Rep:
     return next(rep for rep in analysis.reps if rep.index == rep_index)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _rep_numbers(rep: Rep, container, session_id: int, db_url: str) -> None:
+    """The rep's values as shown (:func:`knee_cv.core.shown.shown`): blank when unreliable, a measurement's with its source."""
+    standing = measurements.standing_measurements(session_id, db_url=db_url).get(rep.index)
+    values = shown(rep, standing.measured() if standing else None)
+    cols = container.columns(3)
+    cols[0].metric("FPPA", _deg(values.fppa_deg), help="Positive = valgus (knee inward).")
+    cols[1].metric("Pelvic drop", _deg(values.pelvic_drop_deg), help="Positive = free-leg side lower.")
+    cols[2].metric("Trunk lean", _deg(values.trunk_lean_deg), help="Positive = toward the stance leg.")
+    cols = container.columns(3)
+    cols[0].metric("Knee flexion", _deg(values.knee_flexion_deg))
+    cols[1].metric("Depth", f"{values.depth:.0%}" if math.isfinite(values.depth) else "—",
+                   help="Hip drop as a fraction of leg length.")
+    cols[2].metric("Knee wobble", _ratio(values.knee_wobble), help="Fraction of leg length.")
+    if values.source and values.source != AUTOMATIC:
+        container.caption(escaped(f"FPPA and pelvic drop {values.source} (automatic: FPPA "
+                                  f"{_deg(rep.fppa_bottom_deg)}, pelvic drop {_deg(rep.pelvic_drop_bottom_deg)})."))
+    if values.withheld:
+        container.warning(f"Angles not shown, {values.withheld}")
 
 
 def _trace(analysis: Analysis, rep: Rep) -> go.Figure | None:
@@ -92,7 +123,7 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
     by_rep: dict[tuple[int, int], list[store.FlagItem]] = {}
     for flag in queue:
         by_rep.setdefault((flag.session_id, flag.rep_index), []).append(flag)
-    st.caption(f"{len(queue)} flags on {len(by_rep)} reps waiting, oldest session first.")
+    st.caption(f"{_plural(len(queue), 'flag')} on {_plural(len(by_rep), 'rep')} waiting, oldest session first.")
     for (session_id, rep_index), flags in list(by_rep.items())[:QUEUE_PAGE]:
         analysis = store.load_analysis(session_id, db_url=db_url)  # not cached: SQLite reuses a deleted id
         rep = _rep(analysis, rep_index)
@@ -106,20 +137,12 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
                 picture.image(jpeg, caption="Deepest frame", width=260)
             else:
                 picture.info("No key frame was saved for this rep.")
-            cols = numbers.columns(3)
-            cols[0].metric("FPPA", _deg(rep.fppa_bottom_deg), help="Positive = valgus (knee inward).")
-            cols[1].metric("Pelvic drop", _deg(rep.pelvic_drop_bottom_deg), help="Positive = free-leg side lower.")
-            cols[2].metric("Trunk lean", _deg(rep.trunk_lean_deg), help="Positive = toward the stance leg.")
-            cols = numbers.columns(3)
-            cols[0].metric("Knee flexion", _deg(rep.knee_flexion_deg))
-            cols[1].metric("Depth", f"{rep.depth:.0%}" if math.isfinite(rep.depth) else "—",
-                           help="Hip drop as a fraction of leg length.")
-            cols[2].metric("Knee wobble", _ratio(rep.knee_wobble), help="Fraction of leg length.")
-            if not rep.reliable:
-                numbers.warning("Low confidence: " + "; ".join(rep.unreliable_reasons))
+            _rep_numbers(rep, numbers, session_id, db_url)
             figure = _trace(analysis, rep)
             if figure is not None:
                 numbers.plotly_chart(figure, width="stretch", key=f"trace-{session_id}-{rep_index}")
+            if st.toggle("Check this rep frame by frame", key=f"open-check-{session_id}-{rep_index}"):
+                rep_check(session_id, analysis, rep, reviewer, db_url)
             for flag in flags:
                 _review_form(flag, reviewer, db_url)
 
@@ -156,6 +179,35 @@ def _left_right(rows: list[store.HistoryRow]) -> pd.DataFrame:
     if {"FPPA (°) left", "FPPA (°) right"} <= set(wide.columns):
         wide["FPPA left − right (°)"] = wide["FPPA (°) left"] - wide["FPPA (°) right"]
     return wide.reset_index().round(1)
+
+
+def _measurement_log(session_id: int, db_url: str) -> pd.DataFrame:
+    """Every hand measurement of a session's reps and its undoing, oldest first."""
+    rows = []
+    for m in measurements.measurement_log(session_id, db_url=db_url):
+        rows.append({"rep": m.rep_index + 1, "frame": m.frame + 1, "FPPA (°)": m.fppa_deg,
+                     "pelvic drop (°)": m.pelvic_drop_deg, "automatic FPPA (°)": m.auto_fppa_deg,
+                     "by": m.measured_by, "when": f"{m.created_at:%Y-%m-%d %H:%M} UTC",
+                     "undone": f"by {m.undone_by}, {m.undone_at:%Y-%m-%d %H:%M} UTC" if m.undone_by else ""})
+    return pd.DataFrame(rows).round(1)
+
+
+def _side_by_side(analysis: Analysis, session_id: int, db_url: str) -> None:
+    """The deepest frame of every rep, left leg's beside right leg's, at the same width."""
+    frames = store.load_key_frames(session_id, db_url=db_url)
+    legs = [(side, [rep for rep in analysis.reps if rep.leg == side and rep.index in frames]) for side in SIDES]
+    legs = [(side, reps) for side, reps in legs if reps]
+    if len(legs) < 2:
+        return
+    st.markdown("#### Left and right, deepest frames")
+    columns = st.columns(2)
+    for column, (side, reps) in zip(columns, legs):
+        column.markdown(f"**{side.capitalize()} leg**")
+        cells = column.columns(min(len(reps), 3))
+        for i, rep in enumerate(reps):
+            values = shown(rep)
+            cells[i % len(cells)].image(frames[rep.index], width="stretch",
+                                        caption=f"Rep {values.number}: FPPA {_deg(values.fppa_deg)}")
 
 
 def _review_log(session_id: int, db_url: str) -> pd.DataFrame:
@@ -234,6 +286,19 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
                                   format_func=lambda i: next(f"{s.id}: {s.recorded_at:%Y-%m-%d} {s.source}"
                                                              for s in sessions if s.id == i))
         st.dataframe(_review_log(session_id, db_url), hide_index=True, width="stretch", placeholder="—")
+        analysis = store.load_analysis(session_id, db_url=db_url)
+        _side_by_side(analysis, session_id, db_url)
+        sizes = measurements.clip_sizes(session_id, db_url=db_url)
+        if sizes:
+            st.caption(f"{_plural(len(sizes), 'rep clip')} kept with this session, {sum(sizes.values()) / 1e6:.2f} MB.")
+            chosen = st.selectbox("Check a rep frame by frame", [None, *sorted(sizes)], key=f"check-rep-{session_id}",
+                                  format_func=lambda i: "—" if i is None else report.rep_label(_rep(analysis, i)))
+            if chosen is not None:
+                rep_check(session_id, analysis, _rep(analysis, chosen), reviewer, db_url)
+        log = _measurement_log(session_id, db_url)
+        if not log.empty:
+            st.markdown("##### Measurements by hand")
+            st.dataframe(log, hide_index=True, width="stretch", placeholder="—")
         st.download_button("Download PDF report", report.pdf_bytes(session_id, db_url=db_url),
                            file_name=f"{file_stem(code)}_session_{session_id}.pdf", mime="application/pdf",
                            key=f"pdf-{session_id}")

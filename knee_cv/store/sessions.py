@@ -93,7 +93,16 @@ from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import leg_means, measured_note
 from knee_cv.errors import StoreError
 from knee_cv.store import evidence, text
-from knee_cv.store.tables import DeletionRow, FlagRow, KeyFrameRow, RepRow, ReviewRow, SessionRow, SubjectRow
+from knee_cv.store.tables import (
+    DeletionRow,
+    FlagRow,
+    KeyFrameRow,
+    RepRow,
+    ReviewRow,
+    SessionRow,
+    SubjectRow,
+    UtcDateTime,
+)
 
 DB_URL_ENV = "KNEE_CV_DB_URL"
 """Environment variable holding the database URL (overrides the default file)."""
@@ -140,6 +149,20 @@ class SubjectInfo:
     notes: str
     created_at: datetime
     n_sessions: int
+
+
+@dataclass(frozen=True)
+class PatientInfo:
+    """A subject as the patient list shows it: code, sessions, the latest one's date, flags not reviewed yet.
+
+    ``last_session`` is the latest ``recorded_at`` (UTC; None for a subject
+    without sessions).
+    """
+
+    code: str
+    n_sessions: int
+    last_session: datetime | None
+    n_open_flags: int
 
 
 @dataclass(frozen=True)
@@ -863,6 +886,25 @@ def list_subjects(*, db_url: str | None = None) -> list[SubjectInfo]:
     with _session(db_url) as db:
         rows = db.scalars(select(SubjectRow).options(selectinload(SubjectRow.sessions)).order_by(SubjectRow.code))
         return [_subject_info(row) for row in rows]
+
+
+def patient_list(*, db_url: str | None = None) -> list[PatientInfo]:
+    """Every subject with its number of sessions, the latest session's date and its open flags, by code.
+
+    Counted in the database (no session's data is loaded), so it stays quick for a clinic's whole list.
+    """
+    sessions = (select(SessionRow.subject_id, func.count(SessionRow.id),
+                       func.max(SessionRow.recorded_at, type_=UtcDateTime))
+                .group_by(SessionRow.subject_id))
+    open_flags = (select(SessionRow.subject_id, func.count(FlagRow.id))
+                  .join(RepRow, RepRow.session_id == SessionRow.id).join(FlagRow, FlagRow.rep_id == RepRow.id)
+                  .where(~FlagRow.reviews.any()).group_by(SessionRow.subject_id))
+    with _session(db_url) as db:
+        counted = {subject: (n, last) for subject, n, last in db.execute(sessions)}
+        waiting = {subject: n for subject, n in db.execute(open_flags)}
+        return [PatientInfo(code=code, n_sessions=counted.get(sid, (0, None))[0],
+                            last_session=counted.get(sid, (0, None))[1], n_open_flags=waiting.get(sid, 0))
+                for sid, code in db.execute(select(SubjectRow.id, SubjectRow.code).order_by(SubjectRow.code))]
 
 
 def _subject_info(row: SubjectRow) -> SubjectInfo:

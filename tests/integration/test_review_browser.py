@@ -161,3 +161,20 @@ def test_a_deleted_session_id_used_again_shows_the_new_session(local_page):
     at.selectbox(key="queue_subject").select("NEW").run()
     values = [m.value for m in at.metric]
     assert "+7.2°" in values and "+27.2°" not in values
+
+
+def test_patient_list_filters_by_code_and_open_flags(local_page):
+    url, at = local_page
+    store.upsert_subject("Q9", db_url=url)  # no session, no open flag
+    at.run()
+
+    def listed() -> list[str]:
+        table = next(d.value for d in at.dataframe if "open flags" in d.value.columns)
+        return list(table["subject"])
+
+    assert listed() == ["P001", "Q9"]
+    at.checkbox(key="patients_open").check().run()
+    assert listed() == ["P001"]
+    at.checkbox(key="patients_open").uncheck().run()
+    at.text_input(key="patients_find").input("q").run()
+    assert listed() == ["Q9"] and not at.exception

@@ -395,3 +395,18 @@ def test_real_analysis_round_trips(shared_landmarks, db_url):
     sid = store.save_analysis(analysis, "REAL", saved_by="dr test", db_url=db_url).id
     assert_same_analysis(analysis, store.load_analysis(sid, db_url=db_url))
     assert store.get_session(sid, db_url=db_url).n_flags == sum(len(rep.flags) for rep in analysis.reps)
+
+
+def test_patient_list_counts_sessions_last_date_and_open_flags(db_url):
+    for code, month in (("P2", 1), ("P1", 1), ("P1", 3)):
+        store.save_analysis(sample_analysis(month), code, video_hash=f"{month:064d}",
+                            recorded_at=datetime(2026, month, 9, 8, 30, tzinfo=timezone.utc), saved_by="dr test",
+                            db_url=db_url)
+    store.upsert_subject("P3", db_url=db_url)  # no session yet
+    first = store.list_flags(subject_id="P2", db_url=db_url)[0]
+    store.add_review(first.flag_id, "confirm", reviewer="dr a", db_url=db_url)
+    assert store.patient_list(db_url=db_url) == [
+        store.PatientInfo("P1", 2, datetime(2026, 3, 9, 8, 30, tzinfo=timezone.utc), 6),
+        store.PatientInfo("P2", 1, datetime(2026, 1, 9, 8, 30, tzinfo=timezone.utc), 2),
+        store.PatientInfo("P3", 0, None, 0),
+    ]

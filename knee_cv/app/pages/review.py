@@ -1,4 +1,4 @@
-"""Clinician review page: the queue of flagged reps, subjects, history, reports.
+"""Clinician review page: the queue of flagged reps, the patient list, subjects, history, reports.
 
 Reads and writes the store (:mod:`knee_cv.store.sessions`, ``KNEE_CV_DB_URL`` or the
 user's SQLite file). Behind :func:`knee_cv.app.auth.require_reviewer`: open on
@@ -248,6 +248,19 @@ def _deletion_log(db_url: str) -> None:
                      hide_index=True, width="stretch", placeholder="—")
 
 
+def _patients(db_url: str) -> None:
+    """The patient list: code, last session, sessions and open flags, with a code filter and an open-flags filter."""
+    patients = store.patient_list(db_url=db_url)
+    find_col, open_col = st.columns([2, 1], vertical_alignment="bottom")
+    find = find_col.text_input("Find a code", key="patients_find", placeholder="part of a subject code")
+    open_only = open_col.checkbox("Only with open flags", key="patients_open")
+    listed = [p for p in patients if find.strip().casefold() in p.code.casefold() and (p.n_open_flags or not open_only)]
+    st.dataframe(pd.DataFrame([{"subject": p.code, "last session": p.last_session and f"{p.last_session:%Y-%m-%d}",
+                                "sessions": p.n_sessions, "open flags": p.n_open_flags} for p in listed],
+                              columns=["subject", "last session", "sessions", "open flags"]),
+                 hide_index=True, width="stretch", placeholder="—")
+
+
 def _subject(code: str, reviewer: str, db_url: str) -> None:
     subject = store.get_subject(code, db_url=db_url)
     with st.expander("Subject details"):
@@ -328,6 +341,7 @@ def _pages(reviewer: str, db_url: str) -> None:
     with queue_tab:
         _queue(reviewer, db_url, subjects)
     with subjects_tab:
+        _patients(db_url)
         code = st.selectbox("Subject", [s.code for s in subjects], key="subject")
         _subject(code, reviewer, db_url)
         _deletion_log(db_url)

@@ -1,11 +1,16 @@
 """From a video (or a saved track) to everything a result shows, with progress callbacks.
 
 One path for every front end: the web app (:mod:`knee_cv.app.processing`
-runs :func:`process_video` in a worker thread), the command line
-(:mod:`knee_cv.cli`), batches (:mod:`knee_cv.batch`) and
+runs :func:`process_video`, then :func:`add_video`, in worker threads), the
+command line (:mod:`knee_cv.cli`), batches (:mod:`knee_cv.batch`) and
 :func:`knee_cv.analyze`. The steps::
 
-    video --track_video--> PoseTrack --analyze--> Analysis --render--> annotated video, key frames
+    video --track_video--> PoseTrack --analyze--> Analysis --key_frames--> thumbnails   (the results)
+                                                          --add_video--> annotated video (afterwards)
+
+The results need no annotated video: the thumbnails are decoded from the
+deepest frames alone, so a front end shows the results as soon as the
+analysis is done and the video when it is drawn.
 
 No Streamlit here; the numpy core (:mod:`knee_cv.core`) sees only the
 PoseTrack.
@@ -46,8 +51,8 @@ class Processed:
     analysis : Analysis
     track : PoseTrack
     video : bytes or None
-        The annotated H.264 MP4, None when no pose was found to draw (or no
-        video was asked for).
+        The annotated H.264 MP4: None until :func:`add_video` draws it, and
+        after it when no pose was found to draw.
     thumbnails : dict of int to bytes
         JPEG of each rep's deepest frame, by ``Rep.index``.
     sha256 : str
@@ -56,7 +61,7 @@ class Processed:
         A live session's own random id ("" for files): what a save of it is
         known by (:func:`knee_cv.store.sessions.save_key`).
     timings : dict of str to float
-        Seconds spent in each stage (``pose``, ``analysis``, ``video``).
+        Seconds spent in each stage (``pose``, ``analysis``, ``key frames``, ``video``).
     """
 
     analysis: Analysis
@@ -164,22 +169,6 @@ def key_frames(video: str | Path, track: PoseTrack, analysis: Analysis, *, blur_
     return rep_key_frames(video, track, analysis, blur_face=blur_face)
 
 
-def _annotate(
-    path: Path, track: PoseTrack, analysis: Analysis, blur_face: bool, stage: Stage, timings: dict[str, float],
-) -> tuple[bytes | None, dict[int, bytes]]:
-    """Annotated MP4 bytes and thumbnails of ``path``; (None, {}) when no pose was found."""
-    if not track.has_pose.any():
-        return None, {}
-    from knee_cv.media.render import annotate_video
-
-    start = time.perf_counter()
-    out = path.with_name("annotated.mp4")
-    thumbnails = annotate_video(path, track, analysis, out, blur_face=blur_face,
-                                progress=lambda done, total: stage("video", done, total))
-    timings["video"] = time.perf_counter() - start
-    return out.read_bytes(), thumbnails
-
-
 def upload_name(name: str) -> str:
     """The neutral name under which :func:`process_video` opens a file called ``name`` (its suffix kept).
 
@@ -199,10 +188,11 @@ def process_video(
     stage: Stage | None = None,
     mirrored: bool = False,
 ) -> Processed:
-    """Track, analyse and annotate a video given as bytes.
+    """Track and analyse a video given as bytes, with each rep's thumbnail: everything but the annotated video.
 
-    The bytes go to a temporary folder that is deleted before returning:
-    nothing of the video stays on disk.
+    The results can be shown from this; :func:`add_video` draws the
+    annotated video afterwards. The bytes go to a temporary folder that is
+    deleted before returning: nothing of the video stays on disk.
 
     Parameters
     ----------
@@ -211,19 +201,20 @@ def process_video(
     name : str
         Its file name (the suffix helps FFmpeg; shown in results).
     blur_face : bool
-        Pixelate the face in the annotated video and the thumbnails.
+        Pixelate the face in the thumbnails.
     model : ModelInfo, optional
         The pose model (default: :func:`knee_cv.media.models.ensure_model`).
     sex : {"female", "male"}, optional
         Sex-specific valgus thresholds.
     stage : callable, optional
-        Progress, see :data:`Stage`.
+        Progress, see :data:`Stage` ("pose", then "analysis").
     mirrored : bool
         Filmed mirrored (a selfie camera): see :func:`track_of`.
 
     Returns
     -------
     Processed
+        ``video`` None; ``timings`` of "pose", "analysis" and "key frames".
 
     Raises
     ------
@@ -240,38 +231,94 @@ def process_video(
         track.source = name
         timings["pose"] = time.perf_counter() - start
         report("analysis", 0, None)
-        start = time.perf_counter()
-        analysis = analyze(track, sex=sex)
-        timings["analysis"] = time.perf_counter() - start
-        video, thumbnails = _annotate(path, track, analysis, blur_face, report, timings)
-    return Processed(analysis, track, video, thumbnails, hashlib.sha256(data).hexdigest(), timings)
+        analysis, thumbnails = _analysed(path, track, blur_face, timings, sex=sex)
+    return Processed(analysis, track, None, thumbnails, hashlib.sha256(data).hexdigest(), timings)
+
+
+def _analysed(
+    path: Path, track: PoseTrack, blur_face: bool, timings: dict[str, float], **options: Any,
+) -> tuple[Analysis, dict[int, bytes]]:
+    """The analysis of ``track`` and its reps' thumbnails from the video at ``path``, timed into ``timings``."""
+    start = time.perf_counter()
+    analysis = analyze(track, **options)
+    timings["analysis"] = time.perf_counter() - start
+    start = time.perf_counter()
+    thumbnails = key_frames(path, track, analysis, blur_face=blur_face) if track.has_pose.any() else {}
+    timings["key frames"] = time.perf_counter() - start
+    return analysis, thumbnails
+
+
+def add_video(data: bytes, processed: Processed, *, blur_face: bool = False, stage: Stage | None = None) -> Processed:
+    """``processed`` with its annotated video, drawn on the video whose bytes are ``data``.
+
+    The bytes go to a temporary folder that is deleted before returning.
+
+    Parameters
+    ----------
+    data : bytes
+        The video (or live recording) that ``processed`` was made from.
+    processed : Processed
+        From :func:`process_video` or :func:`process_recording`; not changed.
+    blur_face : bool
+        Pixelate the face in the video.
+    stage : callable, optional
+        Progress of the "video" stage (see :data:`Stage`).
+
+    Returns
+    -------
+    Processed
+        A copy with ``video`` and ``timings["video"]``; ``processed`` itself
+        when there is no pose to draw (``video`` stays None).
+
+    Raises
+    ------
+    knee_cv.errors.KneeCvError
+        When the video cannot be read.
+    """
+    if not processed.track.has_pose.any():
+        return processed
+    from knee_cv.media.render import annotate_video
+
+    report = stage or _no_report
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="knee_cv_") as folder:
+        path = Path(folder) / upload_name(processed.track.source)
+        path.write_bytes(data)
+        out = Path(folder) / "annotated.mp4"
+        annotate_video(path, processed.track, processed.analysis, out, blur_face=blur_face,
+                       progress=lambda done, total: report("video", done, total))
+        video = out.read_bytes()
+    return replace(processed, video=video, timings={**processed.timings, "video": time.perf_counter() - start})
 
 
 def process_recording(recording: bytes | None, track: PoseTrack, *, blur_face: bool = False) -> Processed:
-    """Analyse a live session's track and annotate its in-memory recording.
+    """Analyse a live session's track, with each rep's thumbnail from its in-memory recording.
+
+    :func:`add_video` draws the annotated video afterwards.
 
     Parameters
     ----------
     recording : bytes or None
         MP4 of the camera frames (same clock as ``track.t``); None gives
-        results without a video and thumbnails.
+        results without thumbnails.
     track : PoseTrack
         The landmarks measured live.
     blur_face : bool
-        Pixelate the face in the annotated video and the thumbnails.
+        Pixelate the face in the thumbnails.
 
     Returns
     -------
     Processed
+        ``video`` None.
     """
     timings: dict[str, float] = {}
-    start = time.perf_counter()
-    analysis = analyze(track)
-    timings["analysis"] = time.perf_counter() - start
-    video, thumbnails = None, {}
     if recording:
         with tempfile.TemporaryDirectory(prefix="knee_cv_") as folder:
             path = Path(folder) / "live.mp4"
             path.write_bytes(recording)
-            video, thumbnails = _annotate(path, track, analysis, blur_face, _no_report, timings)
-    return Processed(analysis, track, video, thumbnails, timings=timings, recording_id=f"live:{uuid.uuid4().hex}")
+            analysis, thumbnails = _analysed(path, track, blur_face, timings)
+    else:
+        start = time.perf_counter()
+        analysis, thumbnails = analyze(track), {}
+        timings["analysis"] = time.perf_counter() - start
+    return Processed(analysis, track, None, thumbnails, timings=timings, recording_id=f"live:{uuid.uuid4().hex}")

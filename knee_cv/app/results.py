@@ -1,26 +1,29 @@
 """The results section shared by the upload page and the live page.
 
 :func:`show_results` draws everything for one :class:`Processed`: the
-"cannot measure" state, summary cards, annotated video, plots, per-rep
-table with each rep's reasons and findings, thumbnails, exercises with the
-safety note, downloads and the "save to subject" form. :func:`analyze_bytes` is the whole upload flow for
-a file's bytes (it is what the AppTest tests drive).
+"cannot measure" state, summary cards, plots, per-rep table with each rep's
+reasons and findings, thumbnails, exercises with the safety note, downloads
+and the "save to subject" form; then the annotated video, which is drawn in
+the background while the person reads the rest (a progress bar holds its
+place). :func:`analyze_bytes` is the whole upload flow for a file's bytes (it
+is what the AppTest tests drive).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
+from streamlit.delta_generator import DeltaGenerator
 
 from knee_cv.app import auth
-from knee_cv.app.keep_clips import clips_of, keep_clips_choice
 from knee_cv.app.markdown import escaped, literal
-from knee_cv.app.processing import process_with_progress, rep_table
+from knee_cv.app.processing import POLL_S, PendingVideo, process_with_progress, rep_table
 from knee_cv.core.assessment import leg_name
 from knee_cv.core.labels import Leg
 from knee_cv.core.result import Analysis
@@ -228,8 +231,8 @@ def exercises(analysis: Analysis) -> None:
     st.warning(analysis.safety_note or "This is a screening aid, not a diagnosis.", icon=":material/warning:")
 
 
-def downloads(processed: Processed, key: str) -> None:
-    """Download buttons: per-rep CSV, full JSON, annotated video."""
+def downloads(processed: Processed, key: str) -> DeltaGenerator:
+    """Download buttons: per-rep CSV, full JSON; returns the place of the annotated video's (:func:`video_button`)."""
     analysis = processed.analysis
     stem = Path(analysis.source or "knee_cv").stem
     cols = st.columns(3)
@@ -237,9 +240,15 @@ def downloads(processed: Processed, key: str) -> None:
                             "text/csv", key=f"{key}_csv", width="stretch")
     cols[1].download_button("Full result (JSON)", analysis.to_json(), f"{stem}_analysis.json",
                             "application/json", key=f"{key}_json", width="stretch")
+    return cols[2].empty()
+
+
+def video_button(place: DeltaGenerator, processed: Processed, key: str) -> None:
+    """The annotated video's download button in ``place``, when there is a video."""
     if processed.video is not None:
-        cols[2].download_button("Annotated video (MP4)", processed.video, f"{stem}_annotated.mp4", "video/mp4",
-                                key=f"{key}_mp4", width="stretch")
+        stem = Path(processed.analysis.source or "knee_cv").stem
+        place.download_button("Annotated video (MP4)", processed.video, f"{stem}_annotated.mp4", "video/mp4",
+                              key=f"{key}_mp4", width="stretch")
 
 
 def save_form(processed: Processed, key: str) -> None:
@@ -256,17 +265,15 @@ def save_form(processed: Processed, key: str) -> None:
             return
         with st.form(f"{key}_save"):
             subject = st.text_input("Subject code", placeholder="e.g. RUN-017")
-            keep_clips = keep_clips_choice(key)
             submitted = st.form_submit_button("Save to subject")
         if submitted:
-            _save(processed, subject, saver, keep_clips)
+            _save(processed, subject, saver)
 
 
-def _save(processed: Processed, subject: str, saver: str, keep_clips: bool = False) -> None:
-    """One save of ``processed`` to ``subject`` by ``saver`` (with rep clips when agreed), and what happened, in one sentence."""
+def _save(processed: Processed, subject: str, saver: str) -> None:
+    """One save of ``processed`` to ``subject`` by ``saver``, and what happened, in one sentence."""
     try:
         saved = store.save_analysis(processed.analysis, subject, saved_by=saver, key_frames=processed.thumbnails,
-                                    rep_clips=clips_of(processed) if keep_clips else None,
                                     video_hash=processed.sha256 or None,
                                     content_id=processed.sha256 or processed.recording_id,
                                     settings={"mirrored": processed.track.orientation.mirrored})
@@ -288,18 +295,30 @@ def cannot_measure(analysis: Analysis) -> None:
     st.markdown("**What to change**\n" + "\n".join(f"- {tip}" for tip in FILMING_TIPS))
 
 
-def show_results(processed: Processed, key: str = "results") -> None:
+def show_results(processed: Processed, key: str = "results", video: PendingVideo | None = None) -> Processed:
     """The whole results section for one processed video or live session.
 
     When the session is not measurable (side view, body cut off, nobody...)
     the summary cards are replaced by what went wrong and what to change;
     the reps found are still listed, marked unreliable, without angles.
 
+    With ``video`` (the annotated video still being drawn) everything else
+    is shown first, a progress bar stands where the video goes, and the
+    video, its download button and the timings appear when it is drawn.
+
     Parameters
     ----------
     processed : Processed
     key : str
         Prefix of widget keys, unique per page.
+    video : PendingVideo, optional
+        ``processed``'s annotated video in the making.
+
+    Returns
+    -------
+    Processed
+        ``processed`` with its video once ``video`` is done (``processed``
+        itself without one, or when the video failed: the reason is shown).
     """
     analysis = processed.analysis
     summary = analysis.summary
@@ -310,33 +329,61 @@ def show_results(processed: Processed, key: str = "results") -> None:
         summary_cards(analysis)
     else:
         cannot_measure(analysis)
+    has_video = processed.video is not None or video is not None
+    video_place = button_place = timings_place = None
     if not analysis.reps:
         if summary.measurable:
             st.warning("No squat rep was found. " + FILMING_TIPS[-1])
-        if processed.video is not None:
-            st.video(processed.video, format="video/mp4")
-        return
-    plot_area = st
-    if processed.video is not None:
-        left, plot_area = st.columns([2, 3])
-        left.video(processed.video, format="video/mp4")
-    if analysis.series is not None:
-        plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot")
-    st.subheader("Every rep")
-    rep_dataframe(analysis)
-    rep_notes(analysis)
-    thumbnails(processed)
-    exercises(analysis)
-    st.subheader("Downloads")
-    downloads(processed, key)
-    save_form(processed, key)
+        video_place = st.empty() if has_video else None
+    else:
+        plot_area = st
+        if has_video:
+            left, plot_area = st.columns([2, 3])
+            video_place = left.empty()
+        if analysis.series is not None:
+            plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot")
+        st.subheader("Every rep")
+        rep_dataframe(analysis)
+        rep_notes(analysis)
+        thumbnails(processed)
+        exercises(analysis)
+        st.subheader("Downloads")
+        button_place = downloads(processed, key)
+        save_form(processed, key)
+        timings_place = st.empty()
+    if video is not None and processed.video is None:
+        processed = _await(video, video_place) or processed
+    if video_place is not None and processed.video is not None:
+        video_place.video(processed.video, format="video/mp4")
+    if button_place is not None:
+        video_button(button_place, processed, key)
+    if timings_place is not None:
+        _timings(timings_place, processed)
+    return processed
+
+
+def _await(video: PendingVideo, place: DeltaGenerator) -> Processed | None:
+    """Show ``video``'s progress in ``place`` until it is drawn; its result, or None after showing why it failed."""
+    while not video.done():
+        fraction, text = video.status()
+        place.progress(fraction, text=text)
+        time.sleep(POLL_S)
+    try:
+        return video.result()
+    except KneeCvError as error:
+        place.error(escaped(str(error)), icon=":material/block:")
+        return None
+
+
+def _timings(place: DeltaGenerator, processed: Processed) -> None:
+    """How long each stage took, in a caption."""
     if processed.timings:
         parts = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in processed.timings.items())
-        st.caption(f"Processed on this computer in {sum(processed.timings.values()):.1f} s ({parts}).")
+        place.caption(f"Processed on this computer in {sum(processed.timings.values()):.1f} s ({parts}).")
 
 
 def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False, mirrored: bool = False) -> Processed | None:
-    """Process an uploaded file and show its results, or the error a person can act on.
+    """Process an uploaded file and show its results, then its annotated video, or the error a person can act on.
 
     Returns
     -------
@@ -344,9 +391,8 @@ def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False, mirrored: 
         None when the file could not be analysed (the error is shown).
     """
     try:
-        processed = process_with_progress(data, name, blur_face=blur_face, mirrored=mirrored)
+        processed, video = process_with_progress(data, name, blur_face=blur_face, mirrored=mirrored)
     except KneeCvError as error:
         st.error(escaped(str(error)), icon=":material/block:")
         return None
-    show_results(processed, key="upload")
-    return processed
+    return show_results(processed, key="upload", video=video)

@@ -27,7 +27,7 @@ from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.landmarks import SKELETON_EDGES, Landmark
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.track import PoseTrack
-from knee_cv.media.video import frames_in_background, iter_frames
+from knee_cv.media.video import frames_in_background, iter_frames, probe
 
 #: Colour of a rep with no finding (RGB).
 OK = (46, 204, 113)
@@ -49,10 +49,12 @@ FACE = (
     Landmark.LEFT_EAR, Landmark.RIGHT_EAR, Landmark.MOUTH_LEFT, Landmark.MOUTH_RIGHT,
 )
 
-#: x264 speed preset of the annotated video: "superfast" encodes a 540x960 frame in
-#: about 10 ms on a busy 2-core machine (veryfast: 14 ms), at about 1.3 Mbit/s.
-X264_PRESET = "superfast"
-#: Longest side of the annotated video, in pixels (larger clips are scaled down).
+#: x264 speed preset of the annotated video: "ultrafast" encodes a 1280x674 frame in
+#: about 3.3 ms on a busy 2-core machine ("superfast": 6.4 ms), at about 1.7 Mbit/s
+#: at 24 fps instead of 1.2 (the live recording uses it too).
+X264_PRESET = "ultrafast"
+#: Longest side of the annotated video, in pixels (larger clips are scaled down):
+#: 720p, 1280 x 720 landscape or 720 x 1280 portrait.
 MAX_VIDEO_SIDE = 1280
 
 
@@ -357,12 +359,6 @@ def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict:
     return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop, rep_label=label, colour=NEUTRAL)
 
 
-def _even_size(width: int, height: int, max_side: int) -> tuple[int, int]:
-    """Output size: scaled down to ``max_side`` if larger, both sides even (H.264 yuv420p)."""
-    factor = min(1.0, max_side / max(width, height))
-    return max(2, int(width * factor) // 2 * 2), max(2, int(height * factor) // 2 * 2)
-
-
 def annotate_video(
     video_path: str | Path,
     track: PoseTrack,
@@ -372,17 +368,20 @@ def annotate_video(
     progress: Callable[[int, int | None], None] | None = None,
     *,
     max_side: int = MAX_VIDEO_SIDE,
-    thumbnail_side: int = 480,
-) -> dict[int, bytes]:
-    """Write the annotated video and collect each rep's deepest-frame thumbnail.
+) -> None:
+    """Write the annotated video.
 
     Every frame gets the skeleton (the hips, knees, ankles and shoulders
     where the analysis measured them: cleaned, see
     :func:`knee_cv.core.analysis.measured_landmarks`), the stance leg's thigh and shank in its
     rep's flag colour (:func:`rep_colour`; :data:`NEUTRAL` between reps), the
     FPPA and pelvic-drop readouts and the rep number. The output is H.264
-    (yuv420p, even size, ``+faststart``) in MP4 with the source's real frame
-    times, so browsers play it and can start before it is fully loaded.
+    (yuv420p, even size, ``+faststart``, :data:`X264_PRESET`) in MP4 with the
+    source's real frame times, so browsers play it and can start before it is
+    fully loaded. Frames are shrunk to ``max_side`` as they are decoded (in
+    YUV, before their conversion to RGB), in a background thread, so a 1080p
+    clip is never converted or drawn at full size. The rep thumbnails are
+    :func:`rep_key_frames`' work: they need no video.
 
     Parameters
     ----------
@@ -399,28 +398,21 @@ def annotate_video(
     out_path : str or Path
         Destination ``.mp4``; overwritten.
     blur_face : bool
-        Blur the face in the video and in the thumbnails.
+        Blur the face.
     progress : callable, optional
         Called as ``progress(frames_done, frames_total_estimate)``.
     max_side : int
         Longest side of the output in pixels; larger sources are scaled down.
-    thumbnail_side : int
-        Longest side of each thumbnail in pixels.
-
-    Returns
-    -------
-    dict of int to bytes
-        JPEG thumbnail (see :func:`rep_thumbnail`) per ``Rep.index``.
 
     Raises
     ------
     knee_cv.errors.VideoError
         If the video cannot be read.
     """
-    bottoms = {rep.bottom_frame: rep for rep in analysis.reps}
     drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
-    thumbnails: dict[int, bytes] = {}
     step = float(np.median(np.diff(track.t))) if len(track) > 1 else 1.0 / max(track.fps, 1.0)
+    info = probe(video_path)
+    full_width = track.orientation.size(info.width, info.height)[0]
     time_base = Fraction(1, 1000)
     with av.open(str(out_path), mode="w", container_options={"movflags": "+faststart"}) as out:
         stream = out.add_stream("libx264", rate=Fraction(round(max(track.fps, 1.0) * 1000), 1000))
@@ -428,23 +420,16 @@ def annotate_video(
         stream.time_base = time_base
         stream.codec_context.time_base = time_base
         stream.options = {"preset": X264_PRESET, "crf": "23"}
-        size: tuple[int, int] | None = None
         last_pts = -1
-        frames = ((t, track.orientation.apply(rgb)) for t, rgb in iter_frames(video_path))
-        for done, (t, rgb) in enumerate(frames_in_background(frames), start=1):
-            if size is None:
-                size = _even_size(rgb.shape[1], rgb.shape[0], max_side)
-                stream.width, stream.height = size
+        decoded = iter_frames(video_path, long_side=max_side)
+        frames = frames_in_background((t, track.orientation.apply(rgb)) for t, rgb in decoded)
+        for done, (t, rgb) in enumerate(frames, start=1):
+            frame = _even(rgb)
+            if done == 1:
+                factor = rgb.shape[1] / full_width
+                stream.width, stream.height = frame.shape[1], frame.shape[0]
             index = int(np.argmin(np.abs(track.t - t))) if len(track) else -1
-            matched = index >= 0 and abs(track.t[index] - t) <= step / 2
-            if matched and index in bottoms:
-                rep = bottoms[index]
-                thumbnails[rep.index] = rep_thumbnail(
-                    rgb, drawn[index], rep, blur_face=blur_face, max_side=thumbnail_side
-                )
-            factor = size[0] / rgb.shape[1]
-            frame = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if factor != 1.0 else rgb.copy()
-            if matched:
+            if index >= 0 and abs(track.t[index] - t) <= step / 2:
                 annotate_frame(
                     frame, drawn[index] * factor, track.visibility[index],
                     face_blur=blur_face, **_frame_overlay(analysis, index, t),
@@ -456,9 +441,18 @@ def annotate_video(
             out.mux(stream.encode(video_frame))
             if progress is not None:
                 progress(done, len(track))
-        if size is not None:
-            out.mux(stream.encode(None))
-    return thumbnails
+        out.mux(stream.encode(None))
+
+
+def _even(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` with an odd last row or column cut off (H.264 yuv420p needs even sides).
+
+    Frames shrunk as they are decoded are even already; only a small source of odd size is cut.
+    """
+    height, width = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
+    if (height, width) == rgb.shape[:2]:
+        return rgb
+    return np.ascontiguousarray(rgb[:height, :width])
 
 
 def rep_thumbnail(
@@ -533,12 +527,17 @@ def rep_key_frames(
 ) -> dict[int, bytes]:
     """The thumbnail (:func:`rep_thumbnail`) of each rep's deepest frame, without writing a video.
 
-    Video frames are matched to track rows by time, as in
-    :func:`annotate_video`, so a track that skipped frames still gets the
-    right picture, flipped and turned as the pose model saw it
+    Each deepest frame is the video frame nearest in time to its track row
+    (as :func:`annotate_video` matches them), so a track that skipped frames
+    still gets the right picture, flipped and turned as the pose model saw it
     (``track.orientation``); the landmarks drawn are those measured
-    (:func:`knee_cv.core.analysis.measured_landmarks`). Decoding stops after the
-    last rep's deepest frame.
+    (:func:`knee_cv.core.analysis.measured_landmarks`). Only the stretches
+    that hold deepest frames are decoded: a rep is reached by seeking to the
+    keyframe before it when one lies after the previous rep, else by decoding
+    on from that rep (:func:`_seek_groups`). Reps before the second keyframe
+    are decoded from the start without a seek: in MP4 files whose first
+    frame is not listed as a sync sample, FFmpeg's seek to that stretch lands
+    on the second keyframe, and finding the start again costs more than it saves.
 
     Returns
     -------
@@ -548,17 +547,47 @@ def rep_key_frames(
     if not analysis.reps:
         return {}
     drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
-    wanted = {rep.index: float(track.t[rep.bottom_frame]) for rep in analysis.reps}
+    half = (float(np.median(np.diff(track.t))) if len(track) > 1 else 1.0 / max(track.fps, 1.0)) / 2
+    wanted = sorted((float(track.t[rep.bottom_frame]), rep.index) for rep in analysis.reps)
     best: dict[int, tuple[float, np.ndarray]] = {}
-    last = max(wanted.values())
-    for t, rgb in iter_frames(video_path):
-        for index, t_rep in wanted.items():
-            gap = abs(t - t_rep)
-            if index not in best or gap < best[index][0]:
-                best[index] = (gap, rgb)
-        if t > last:
-            break
+    keyframes = _keyframe_times(video_path)
+    for group in _seek_groups(wanted, keyframes):
+        seek = any(keyframes[0] < key <= group[0][0] for key in keyframes) if keyframes else False
+        for t, rgb in iter_frames(video_path, start_s=group[0][0] - half if seek else 0.0, stop_s=group[-1][0] + half):
+            for t_rep, index in group:
+                gap = abs(t - t_rep)
+                if gap <= half and (index not in best or gap < best[index][0]):
+                    best[index] = (gap, rgb)
     reps = {rep.index: rep for rep in analysis.reps}
     return {index: rep_thumbnail(track.orientation.apply(rgb), drawn[reps[index].bottom_frame], reps[index],
-                                 blur_face=blur_face, max_side=max_side) for index, (_, rgb) in best.items()}
+                                 blur_face=blur_face, max_side=max_side) for index, (_, rgb) in sorted(best.items())}
 
+
+def _keyframe_times(video_path: str | Path) -> list[float]:
+    """Times (s, on :func:`iter_frames`' clock) of the video's keyframes, from its packets (nothing decoded).
+
+    Empty when the packets cannot be read: then every rep is decoded in one pass.
+    """
+    start = probe(video_path).start_time_s
+    try:
+        with av.open(str(video_path), metadata_errors="replace") as container:
+            stream = container.streams.video[0]
+            return sorted(float(packet.pts * stream.time_base) - start for packet in container.demux(stream)
+                          if packet.is_keyframe and packet.pts is not None)
+    except av.error.FFmpegError:
+        return []
+
+
+def _seek_groups(wanted: list[tuple[float, int]], keyframes: list[float]) -> list[list[tuple[float, int]]]:
+    """``wanted`` (time, rep index; sorted by time) cut where a keyframe lies between two reps.
+
+    Each group is decoded in one pass from a seek before its first rep; a
+    keyframe after the previous rep makes a seek cheaper than decoding on.
+    """
+    groups = [[wanted[0]]]
+    for previous, item in zip(wanted, wanted[1:]):
+        if any(previous[0] < key <= item[0] for key in keyframes):
+            groups.append([item])
+        else:
+            groups[-1].append(item)
+    return groups

@@ -169,10 +169,11 @@ def test_live_session_draws_counts_and_keeps_the_track(shared_videos):
     assert track.t[0] == 0.0 and np.all(np.diff(track.t) > 0)
     assert track.detection_rate >= 0.9
 
-    # Stopping gives the same results as an upload: analysis, annotated video, thumbnails.
+    # Stopping gives the same results as an upload: analysis and thumbnails first, the annotated video after.
     processed = pipeline.process_recording(recording, track)
-    assert len(processed.analysis.reps) >= 2
+    assert len(processed.analysis.reps) >= 2 and processed.video is None
     assert set(processed.thumbnails) == {rep.index for rep in processed.analysis.reps}
+    processed = pipeline.add_video(recording, processed)
     with av.open(io.BytesIO(recording)) as container:
         recorded = [float(f.time) for f in container.decode(video=0)]
     assert len(recorded) + dropped == len(track)

@@ -152,14 +152,70 @@ def test_rep_thumbnail_is_a_small_jpeg_with_the_leg_drawn():
     assert np.array_equal(frame, np.full((1920, 1080, 3), 40, np.uint8)), "the input frame must not change"
 
 
-@pytest.mark.parametrize(("size", "max_side", "expected"), [
-    ((540, 960), 1280, (540, 960)),
-    ((541, 961), 1280, (540, 960)),
-    ((1920, 1080), 1280, (1280, 720)),
-    ((1768, 994), 1280, (1280, 718)),
+def write_clip(path, width: int, height: int, greys, *, codec: str = "libx264", gop: int = 250):
+    """A 25 fps clip of flat grey frames, one per value of ``greys``; H.264 (lossless) or another codec."""
+    options = {"preset": "ultrafast", "qp": "0", "g": str(gop)} if codec == "libx264" else {}
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=25, options=options)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p" if codec == "libx264" else "bgr0"
+        for grey in greys:
+            frame = av.VideoFrame.from_ndarray(np.full((height, width, 3), grey, np.uint8), format="rgb24")
+            container.mux(stream.encode(frame.reformat(format=stream.pix_fmt)))
+        container.mux(stream.encode())
+    return path
+
+
+def standing_track(clip, width: int, height: int) -> PoseTrack:
+    """A track of ``clip``'s frames with :func:`figure` standing still in each."""
+    t = np.array([ts for ts, _ in iter_frames(clip)])
+    n = len(t)
+    return PoseTrack(
+        t=t, xy=np.repeat(figure(width, height)[None], n, axis=0), visibility=np.ones((n, NUM_LANDMARKS)),
+        presence=np.ones((n, NUM_LANDMARKS)), world=np.full((n, NUM_LANDMARKS, 3), np.nan),
+        width=width, height=height, fps=25.0, source=clip.name,
+    )
+
+
+@pytest.mark.parametrize(("size", "codec", "expected"), [
+    ((541, 961), "ffv1", (540, 960)),  # odd: the last row and column are cut, not scaled
+    ((1920, 1080), "libx264", (1280, 720)),
+    ((1080, 1920), "libx264", (720, 1280)),
+    ((1768, 994), "libx264", (1280, 720)),
 ])
-def test_video_size_is_even_and_bounded(size, max_side, expected):
-    assert render._even_size(*size, max_side) == expected
+def test_the_annotated_video_is_at_most_720p_with_even_sides_and_the_overlay_in_place(tmp_path, size, codec, expected):
+    width, height = size
+    clip = write_clip(tmp_path / ("clip.mkv" if codec == "ffv1" else "clip.mp4"), width, height, [40] * 4, codec=codec)
+    track = standing_track(clip, width, height)
+    reps = [make_rep(0, (0, 1, 3), track.t, flags=[VALGUS])]
+    out = tmp_path / "annotated.mp4"
+    render.annotate_video(clip, track, make_analysis(track.t, reps), out)
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == 4 and frames[1].shape[:2] == (expected[1], expected[0])
+    factor = expected[0] / width if expected[0] < width - 1 else 1.0
+    thigh = (track.xy[1, Landmark.RIGHT_HIP] + track.xy[1, Landmark.RIGHT_KNEE]) / 2 * factor
+    assert colour_near(frames[1], render.FLAGGED, thigh)
+
+
+def test_seek_groups_cut_where_a_keyframe_lies_between_two_reps():
+    wanted = [(0.5, 0), (1.0, 1), (2.5, 2), (2.9, 3), (4.0, 4)]
+    assert render._seek_groups(wanted, [0.0, 2.0, 3.0]) == [wanted[:2], wanted[2:4], wanted[4:]]
+    assert render._seek_groups(wanted, []) == [wanted]
+    assert render._seek_groups(wanted[:1], [0.0]) == [wanted[:1]]
+
+
+def test_key_frames_are_the_reps_deepest_frames_across_keyframes(tmp_path):
+    """Frame i is grey 8 i, a keyframe every 8 frames: each thumbnail's background says which frame it shows."""
+    clip = write_clip(tmp_path / "numbered.mp4", 320, 240, [8 * i for i in range(30)], gop=8)
+    track = standing_track(clip, 320, 240)
+    bottoms = {0: 3, 1: 5, 2: 20, 3: 29}  # rep index: deepest frame (two reps in the first stretch, seeks after)
+    reps = [make_rep(index, (bottom, bottom, bottom), track.t) for index, bottom in bottoms.items()]
+    thumbs = render.rep_key_frames(clip, track, make_analysis(track.t, reps))
+    assert set(thumbs) == set(bottoms)
+    for index, bottom in bottoms.items():
+        image = cv2.imdecode(np.frombuffer(thumbs[index], np.uint8), cv2.IMREAD_GRAYSCALE)
+        assert abs(float(np.median(image[-4:, -4:])) - 8 * bottom) <= 2, (index, bottom)
 
 
 def test_annotate_video_writes_browser_playable_h264(shared_videos, tmp_path):
@@ -174,10 +230,9 @@ def test_annotate_video_writes_browser_playable_h264(shared_videos, tmp_path):
     reps = [make_rep(1, (10, 30, 50), t, flags=[VALGUS]), make_rep(2, (80, 100, 120), t)]
     calls = []
     out = tmp_path / "annotated.mp4"
-    thumbs = render.annotate_video(clip, track, make_analysis(t, reps), out,
-                                   blur_face=True, progress=lambda d, tot: calls.append((d, tot)))
+    render.annotate_video(clip, track, make_analysis(t, reps), out,
+                          blur_face=True, progress=lambda d, tot: calls.append((d, tot)))
 
-    assert set(thumbs) == {1, 2} and all(j[:2] == b"\xff\xd8" for j in thumbs.values())
     assert calls[-1] == (n, n) and [d for d, _ in calls] == list(range(1, n + 1))
     data = out.read_bytes()
     assert data.find(b"moov") < data.find(b"mdat"), "moov atom must come first (faststart)"
@@ -205,7 +260,8 @@ def test_real_clip_through_the_real_model_gets_a_pixelated_face_and_rep_thumbnai
     analysis = analyze(track)
     assert analysis.reps, "the front-view clip has squats"
     out = tmp_path / "blurred.mp4"
-    thumbs = render.annotate_video(clip, track, analysis, out, blur_face=True)
+    render.annotate_video(clip, track, analysis, out, blur_face=True)
+    thumbs = render.rep_key_frames(clip, track, analysis, blur_face=True)
     assert set(thumbs) == {rep.index for rep in analysis.reps}
 
     # Frames where the face is found: compare the eyes' box before and after.

@@ -1,7 +1,8 @@
 """Page "Live webcam": squat in front of the camera, see the skeleton, FPPA and a rep count live.
 
 When the stream stops, the frames seen are analysed like an uploaded video
-and the same results section is shown. ICE servers: none by default (a
+and the same results section is shown at once; the annotated video is drawn
+in the server's video worker meanwhile and appears when it is done. ICE servers: none by default (a
 local connection needs none); for a remote deployment set
 ``KNEE_CV_ICE_SERVERS`` to a JSON list of RTCIceServer objects, or
 ``ice_servers`` in ``.streamlit/secrets.toml``.
@@ -15,7 +16,7 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from knee_cv.app.live_session import LiveSession
-from knee_cv.app.processing import pose_model
+from knee_cv.app.processing import pose_model, start_video
 from knee_cv.app.results import show_results
 from knee_cv.errors import KneeCvError
 from knee_cv.pipeline import process_recording
@@ -64,7 +65,7 @@ except KneeCvError as problem:
     st.stop()
 if "live_session" not in st.session_state:
     st.session_state.live_session = LiveSession(model_path)
-    st.session_state.live_result = None
+    st.session_state.live_result = st.session_state.live_video = None
 session: LiveSession = st.session_state.live_session
 
 ctx = webrtc_streamer(
@@ -81,7 +82,7 @@ if ctx.state.playing:
     if st.session_state.live_result is not None:
         session.close()
         st.session_state.live_session = session = LiveSession(model_path)
-        st.session_state.live_result = None
+        st.session_state.live_result = st.session_state.live_video = None
         st.rerun()
     while ctx.state.playing:
         status = session.snapshot()
@@ -96,8 +97,13 @@ if ctx.state.playing:
         time.sleep(0.3)
 elif st.session_state.live_result is None and session.snapshot().frames:
     session.close()
-    with st.spinner("Analysing the session and drawing the annotated video..."):
-        st.session_state.live_result = process_recording(session.recording(), session.track(), blur_face=blur)
+    recording = session.recording()
+    with st.spinner("Analysing the session..."):
+        st.session_state.live_result = result = process_recording(recording, session.track(), blur_face=blur)
+    if recording and result.track.has_pose.any():
+        st.session_state.live_video = start_video(recording, result, blur_face=blur)
 
 if st.session_state.live_result is not None:
-    show_results(st.session_state.live_result, key="live")
+    shown = show_results(st.session_state.live_result, key="live", video=st.session_state.live_video)
+    if st.session_state.live_video is not None and st.session_state.live_video.done():
+        st.session_state.live_result, st.session_state.live_video = shown, None

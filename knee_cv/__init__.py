@@ -8,6 +8,12 @@ the kinematics functions (:func:`fppa`, :func:`pelvic_drop`, ...) measure
 landmark arrays of shape (T, 33, 2) in pixels, y down (see
 :mod:`knee_cv.core.kinematics` for the conventions).
 
+The getting-started guide for researchers, ``docs/getting-started.md``, comes
+next in the API reference (``python scripts/build_docs.py`` builds it into
+``docs/api/``):
+
+.. include:: ../docs/getting-started.md
+
 Examples
 --------
 >>> import knee_cv

@@ -37,13 +37,34 @@ What the output folder holds
     The record of a finished video, written last: its summary row, the
     settings it was made with and its clip's fields of ``videos.csv``. A later batch over the same folder skips
     every video whose bytes already have a record made with the same model,
-    knee_cv version, ``sex`` and ``mirrored`` (and, when saving, saved for the same subject), whatever the
+    knee_cv version, ``sex`` and ``mirrored`` (the video's own, from the overrides file where it has a row;
+    and, when saving, saved for the same subject), whatever the
     file is called now, as long as its per-video files (those asked for included) are all there.
     A video whose error was the file's (not a video,
     damaged, no person) is finished too; an unexpected failure is not, and
     is tried again next time.
 ``.batch/workers.log``
     What the local worker processes printed (MediaPipe's native logging).
+
+Overrides
+---------
+A dataset whose videos differ (some filmed with the selfie camera, men and
+women) gives each video its own settings in a CSV file
+(:func:`read_overrides`, ``knee-cv batch --overrides FILE.csv``)::
+
+    file,sex,mirrored
+    p01_left.mp4,female,no
+    p02/monday.mov,male,yes
+
+``file`` is a video's name, or its path relative to the batch's source
+folder (:func:`source_folder`); ``sex`` is ``female`` or ``male`` (the
+valgus thresholds, :func:`knee_cv.core.thresholds.load_thresholds`);
+``mirrored`` is ``yes`` or ``no`` (``true``/``false``, ``1``/``0``). A blank
+cell, or a video without a row, keeps the batch's setting (``--sex``,
+``--mirrored``). The settings a video was analysed with are its resume key,
+so changing its row analyses it again; ``manifest.json`` lists every row
+applied. The stance leg and the exercise are not overridden: the analysis
+finds them rep by rep (:mod:`knee_cv.core.reps`).
 
 Every file is written to a temporary name and renamed into place
 (:func:`knee_cv.fileio.write_atomically`), so a crash, a full disk or
@@ -96,6 +117,10 @@ SUMMARY_FIELDS = (
     "fppa_left_deg", "fppa_right_deg", "pelvic_drop_left_deg", "pelvic_drop_right_deg",
     "rating", "seconds", "json", "reps_csv", "session_id", "resumed",
 )
+#: Columns an overrides file may have (see the module notes); ``file`` is required.
+OVERRIDE_COLUMNS = ("file", "sex", "mirrored")
+#: The words an overrides file may use in its ``mirrored`` column, and what each means.
+YES_NO = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
 _STATE = ".batch"
 
 
@@ -156,6 +181,30 @@ class Exports:
         """The endings of the files asked for, after ``STEM-HASH``."""
         wanted = {".track.csv": self.tracks, ".trc": self.trc, ".mot": self.mot, ".c3d": self.c3d}
         return [suffix for suffix, asked in wanted.items() if asked]
+
+
+@dataclass(frozen=True)
+class Override:
+    """One video's own settings, from a row of an overrides file; None keeps the batch's setting.
+
+    Attributes
+    ----------
+    sex : {"female", "male"}, optional
+    mirrored : bool, optional
+    """
+
+    sex: str | None = None
+    mirrored: bool | None = None
+
+    def applied(self, settings: Settings) -> Settings:
+        """``settings`` with this video's own values in place of the batch's.
+
+        Examples
+        --------
+        >>> Override(mirrored=True).applied(Settings(sex="female"))
+        Settings(variant='full', model_path=None, sex='female', key_frames=False, max_rate_hz=None, mirrored=True)
+        """
+        return replace(settings, **{name: value for name, value in asdict(self).items() if value is not None})
 
 
 @dataclass
@@ -236,6 +285,137 @@ def find_videos(source: str | Path, *, recursive: bool = False) -> list[Path]:
     return sorted(found)
 
 
+def source_folder(source: str | Path) -> Path:
+    """The folder that the ``file`` column of an overrides file is relative to, for a batch of ``source``.
+
+    A folder itself; a file's folder; for a glob pattern, its part before the
+    first wildcard (``clinic`` for ``clinic/**/*.mp4``).
+
+    Examples
+    --------
+    >>> source_folder("clinic/2024-*/**/*.mp4").as_posix()
+    'clinic'
+    """
+    path = Path(source)
+    if path.is_dir():
+        return path
+    if path.is_file():
+        return path.parent
+    fixed = []
+    for part in path.parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path()
+
+
+def read_overrides(path: str | Path, videos: list[Path], folder: str | Path) -> dict[Path, Override]:
+    """Each video's own settings from the overrides CSV at ``path`` (see the module notes).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file: a header with ``file`` and any of ``sex``, ``mirrored``
+        (:data:`OVERRIDE_COLUMNS`, any case), then one row a video.
+    videos : list of Path
+        The videos of the batch.
+    folder : str or Path
+        What a row's ``file`` is relative to (:func:`source_folder`).
+
+    Returns
+    -------
+    dict of Path to Override
+        By video, for the videos with a row.
+
+    Raises
+    ------
+    KneeCvError
+        A file that cannot be read or is not such a CSV, an unknown column,
+        a row naming no video of the batch (or several, or one named by an
+        earlier row), or a value that is not one of those allowed; the
+        sentence gives the row's line.
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: a spreadsheet's byte-order mark
+            lines = list(csv.reader(handle))
+    except OSError as error:
+        raise KneeCvError(f"The overrides file {path} cannot be read ({error.strerror}).") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise KneeCvError(f"The overrides file {path} is not a CSV text file (UTF-8); save it as CSV.") from None
+    if not lines:
+        raise KneeCvError(f"The overrides file {path} is empty; its first line names the columns "
+                          f"({', '.join(OVERRIDE_COLUMNS)}).")
+    header = [name.strip().lower() for name in lines[0]]
+    unknown = [name for name in header if name not in OVERRIDE_COLUMNS]
+    if unknown or "file" not in header or len(set(header)) < len(header):
+        raise KneeCvError(f"The overrides file {path} has the columns {', '.join(lines[0])}; it needs file and any "
+                          f"of sex, mirrored, each once (the stance leg and exercise are found by the analysis).")
+    by_path = {_relative(video, folder): video for video in videos}
+    by_name: dict[str, list[Path]] = {}
+    for video in videos:
+        by_name.setdefault(video.name, []).append(video)
+    found: dict[Path, Override] = {}
+    for number, cells in enumerate(lines[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        where = f"Line {number} of {path}"
+        if any(cell.strip() for cell in cells[len(header):]):
+            raise KneeCvError(f"{where} has more cells than its header has columns ({', '.join(lines[0])}).")
+        row = {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header)}
+        video = _overridden_video(row["file"], by_path, by_name, where, folder)
+        if video in found:
+            raise KneeCvError(f"{where} names {video} again; give each video one row.")
+        found[video] = Override(sex=_sex_cell(row.get("sex", ""), where),
+                                mirrored=_mirrored_cell(row.get("mirrored", ""), where))
+    return found
+
+
+def _relative(video: Path, folder: str | Path) -> str:
+    """``video``'s path relative to ``folder`` as text with ``/`` (its name when it lies outside)."""
+    relative = os.path.relpath(os.path.abspath(video), os.path.abspath(folder))
+    return video.name if relative.startswith(os.pardir) else Path(relative).as_posix()
+
+
+def _overridden_video(
+    name: str, by_path: dict[str, Path], by_name: dict[str, list[Path]], where: str, folder: str | Path,
+) -> Path:
+    """The one video of the batch that an overrides row's ``file`` cell names: by its relative path, else by name."""
+    key = Path(name).as_posix()
+    if name and key in by_path:
+        return by_path[key]
+    matches = by_name.get(key, []) if name else []
+    if not matches:
+        named = f"names the file {name}, which is not a video of this batch" if name else "has no file"
+        raise KneeCvError(f"{where} {named}; give a video's name or its path relative to {folder}.")
+    if len(matches) > 1:
+        paths = " or ".join(_relative(video, folder) for video in matches)
+        raise KneeCvError(f"{where} names {name}, which several videos of this batch are called; give its "
+                          f"path relative to {folder} instead ({paths}).")
+    return matches[0]
+
+
+def _sex_cell(value: str, where: str) -> str | None:
+    """An overrides row's ``sex`` cell: female, male or None (blank)."""
+    from knee_cv.core.thresholds import SEXES
+
+    sex = value.lower()
+    if sex and sex not in SEXES:
+        raise KneeCvError(f"{where} gives the sex {value}; write {' or '.join(SEXES)}, or leave it blank "
+                          "for the batch's setting.")
+    return sex or None
+
+
+def _mirrored_cell(value: str, where: str) -> bool | None:
+    """An overrides row's ``mirrored`` cell: True, False or None (blank)."""
+    if not value:
+        return None
+    if value.lower() not in YES_NO:
+        raise KneeCvError(f"{where} gives mirrored as {value}; write yes or no, or leave it blank for the "
+                          "batch's setting.")
+    return YES_NO[value.lower()]
+
+
 def analyse_file(path: str | Path, settings: Settings) -> Outcome:
     """Analyse one video; every failure becomes an error :class:`Outcome` instead of an exception."""
     from knee_cv import pipeline
@@ -303,7 +483,7 @@ class _Batch:
 
     out_dir: Path
     settings: Settings
-    fingerprint: dict[str, Any]
+    model_id: str
     subject_of: Callable[[Path], str] | None
     db_url: str | None
     paths_of: dict[str, list[Path]]
@@ -314,6 +494,8 @@ class _Batch:
     exports: Exports = Exports()
     #: By digest: the clip's and the analysis's columns of ``videos.csv`` (:func:`_video_fields`).
     video_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: By video: its own settings from the overrides file (:func:`read_overrides`).
+    overrides: dict[Path, Override] = field(default_factory=dict)
 
     @property
     def state(self) -> Path:
@@ -321,6 +503,28 @@ class _Batch:
 
     def record_path(self, digest: str) -> Path:
         return self.state / f"{digest}.json"
+
+    def settings_of(self, digest: str) -> Settings:
+        """The settings the video ``digest`` is analysed with: the batch's, with its overrides row applied."""
+        return self.overrides.get(self.paths_of[digest][0], Override()).applied(self.settings)
+
+    def fingerprint(self, digest: str) -> dict[str, Any]:
+        """What a result of ``digest`` must have been made with to be kept (its resume key, without the subject)."""
+        settings = self.settings_of(digest)
+        how: dict[str, Any] = {"model": self.model_id, "sex": settings.sex, "knee_cv": __version__}
+        if settings.max_rate_hz is not None:  # only a changed rate tells apart results of earlier batches
+            how["max_rate_hz"] = settings.max_rate_hz
+        if settings.mirrored:  # likewise: unmirrored videos keep the records they had
+            how["mirrored"] = True
+        return how
+
+    def check_copies(self) -> None:
+        """Refuse, in one sentence, copies of one video (same bytes) that the overrides give different settings."""
+        for paths in self.paths_of.values():
+            own = {self.overrides.get(path, Override()).applied(self.settings) for path in paths}
+            if len(own) > 1:
+                raise KneeCvError(f"{paths[0]} and {paths[1]} are the same video (the same bytes) but the overrides "
+                                  "file gives them different settings; give both the same row values.")
 
     def files_of(self, row: dict[str, Any]) -> list[str]:
         """The per-video files an analysed video's ``row`` stands for: result, tables, exports asked for."""
@@ -338,7 +542,7 @@ class _Batch:
         except (OSError, ValueError):
             return False
         row = record.get("row", {})
-        if record.get("fingerprint") != self.fingerprint:
+        if record.get("fingerprint") != self.fingerprint(digest):
             return False
         if row.get("status") == "ok":
             if not all((self.out_dir / name).is_file() for name in self.files_of(row)):
@@ -383,7 +587,8 @@ class _Batch:
                     outcome.retry = True
         self.video_fields[digest] = _video_fields(outcome)
         if not outcome.retry:
-            record = {"row": row, "fingerprint": self.fingerprint, "subject": subject, "video": self.video_fields[digest]}
+            record = {"row": row, "fingerprint": self.fingerprint(digest), "subject": subject,
+                      "video": self.video_fields[digest]}
             write_atomically(self.record_path(digest),
                              lambda p: p.write_text(json.dumps(record, indent=1), encoding="utf-8"))
         for path in self.paths_of[digest]:
@@ -411,9 +616,10 @@ class _Batch:
     def _save(self, analysis: Analysis, subject: str, digest: str, key_frames: dict[int, bytes] | None) -> int:
         from knee_cv.store import sessions as store
 
+        settings = self.settings_of(digest)
         saved = store.save_analysis(analysis, subject, saved_by=store.command_line_user(), key_frames=key_frames,
-                                    video_hash=digest, settings={"max_rate_hz": self.settings.max_rate_hz,
-                                                                    "mirrored": self.settings.mirrored},
+                                    video_hash=digest, settings={"max_rate_hz": settings.max_rate_hz,
+                                                                    "mirrored": settings.mirrored},
                                     db_url=self.db_url)
         return saved.id
 
@@ -495,6 +701,7 @@ def run_batch(
     db_url: str | None = None,
     progress: bool | None = None,
     exports: Exports = Exports(),
+    overrides: str | Path | None = None,
 ) -> BatchResult:
     """Analyse every video of ``source`` into ``out_dir`` (see the module notes for what is written).
 
@@ -528,6 +735,10 @@ def run_batch(
         Show a progress bar on stderr (default: when stderr is a terminal).
     exports : Exports
         Files to write for each analysed video besides its result and tables.
+    overrides : str or Path, optional
+        A CSV file of per-video settings (:func:`read_overrides`); its
+        ``file`` column is relative to :func:`source_folder` of ``source``, or
+        to the current folder when ``source`` is a list of paths.
 
     Returns
     -------
@@ -537,7 +748,8 @@ def run_batch(
     Raises
     ------
     KneeCvError
-        When no video is found, the model cannot be had, or Ray is missing.
+        When no video is found, the overrides file is not right, the model
+        cannot be had, or Ray is missing.
     """
     from tqdm import tqdm
 
@@ -549,6 +761,8 @@ def run_batch(
     out = Path(out_dir)
     # A glob or recursive folder that reaches into the output folder would take its results for videos.
     videos = [video for video in videos if not Path(video).resolve().is_relative_to(out.resolve())]
+    folder = source_folder(source) if isinstance(source, (str, Path)) else Path()
+    own = read_overrides(overrides, videos, folder) if overrides is not None else {}
     _make_output_folder(out)
     if subject_of:
         settings = replace(settings, key_frames=True)
@@ -560,13 +774,8 @@ def run_batch(
     def report(line: str) -> None:
         tqdm.write(line, file=sys.stderr)
 
-    how = {"model": model.model_id, "sex": settings.sex, "knee_cv": __version__}
-    if settings.max_rate_hz is not None:  # only a changed rate tells apart results of earlier batches
-        how["max_rate_hz"] = settings.max_rate_hz
-    if settings.mirrored:  # likewise: unmirrored batches keep the records they had
-        how["mirrored"] = True
-    batch = _Batch(out, settings, how, subject_of, db_url,
-                   paths_of={}, videos=videos, digests={}, report=report, exports=exports)
+    batch = _Batch(out, settings, model.model_id, subject_of, db_url,
+                   paths_of={}, videos=videos, digests={}, report=report, exports=exports, overrides=own)
     for path in videos:
         try:
             digest = sha256_of(path)
@@ -575,7 +784,9 @@ def run_batch(
             continue
         batch.digests[path] = digest
         batch.paths_of.setdefault(digest, []).append(path)
-    todo = [(digest, paths[0]) for digest, paths in batch.paths_of.items() if not batch.reuse(digest)]
+    batch.check_copies()
+    todo = [(digest, paths[0], batch.settings_of(digest)) for digest, paths in batch.paths_of.items()
+            if not batch.reuse(digest)]
     bar.update(len(batch.rows))
 
     def finish(digest: str, outcome: Outcome) -> None:
@@ -585,16 +796,16 @@ def run_batch(
     ended = None
     try:
         if todo and ray:
-            _run_on_ray(todo, settings, ray_address, finish)
+            _run_on_ray(todo, ray_address, finish)
         elif todo:
-            _run_locally(todo, settings, workers or default_workers(), out / _STATE / "workers.log", finish)
+            _run_locally(todo, workers or default_workers(), out / _STATE / "workers.log", finish)
         ended = now()
     finally:
         bar.close()
         summary = batch.write_summary()
         batch.write_tables()
         options = {"recursive": recursive, "workers": None if ray else workers or default_workers(), "ray": ray,
-                   "save": subject_of is not None}
+                   "save": subject_of is not None, "overrides": _overrides_entry(overrides, own)}
         _write_manifest(batch, model, options, started, ended)
     return BatchResult(batch.summary_rows(), summary, analysed=len(todo))
 
@@ -615,6 +826,15 @@ def _write_manifest(batch: _Batch, model: ModelInfo, options: dict[str, Any], st
                      lambda path: path.write_text(json.dumps(data, indent=1), encoding="utf-8"))
 
 
+def _overrides_entry(path: str | Path | None, own: dict[Path, Override]) -> dict[str, Any] | None:
+    """The manifest's account of an overrides file: its path and each video's row applied (blank cells left out)."""
+    if path is None:
+        return None
+    videos = {str(video): {name: value for name, value in asdict(override).items() if value is not None}
+              for video, override in sorted(own.items())}
+    return {"file": str(path), "videos": videos}
+
+
 def _make_output_folder(out: Path) -> None:
     """Create ``out`` and its state folder, or say in one sentence why they cannot be."""
     if out.exists() and not out.is_dir():
@@ -626,15 +846,14 @@ def _make_output_folder(out: Path) -> None:
 
 
 def _run_locally(
-    todo: list[tuple[str, Path]], settings: Settings, workers: int, log_path: Path,
-    finish: Callable[[str, Outcome], None],
+    todo: list[tuple[str, Path, Settings]], workers: int, log_path: Path, finish: Callable[[str, Outcome], None],
 ) -> None:
-    """Analyse ``todo`` in ``workers`` fresh (spawned) processes, calling ``finish`` as each ends."""
+    """Analyse ``todo`` (digest, path, its settings) in ``workers`` fresh (spawned) processes, calling ``finish`` as each ends."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
                                initializer=_start_worker, initargs=(str(log_path),))
     try:
-        futures = {pool.submit(analyse_file, path, settings): digest for digest, path in todo}
+        futures = {pool.submit(analyse_file, path, settings): digest for digest, path, settings in todo}
         for future in as_completed(futures):
             try:
                 outcome = future.result()
@@ -659,10 +878,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def _run_on_ray(
-    todo: list[tuple[str, Path]], settings: Settings, address: str | None,
-    finish: Callable[[str, Outcome], None],
+    todo: list[tuple[str, Path, Settings]], address: str | None, finish: Callable[[str, Outcome], None],
 ) -> None:
-    """Analyse ``todo`` as Ray tasks, a few more in flight than the cluster runs at once."""
+    """Analyse ``todo`` (digest, path, its settings) as Ray tasks, a few more in flight than the cluster runs at once."""
     try:
         import ray
     except ImportError:
@@ -678,7 +896,7 @@ def _run_on_ray(
         pending: dict[Any, str] = {}
 
         def submit() -> None:
-            for digest, path in waiting:
+            for digest, path, settings in waiting:
                 try:
                     data = path.read_bytes()
                 except OSError as error:

@@ -139,7 +139,7 @@ def _batch(args: argparse.Namespace) -> int:
     result = run_batch(
         args.source, args.output, settings=settings, recursive=args.recursive,
         workers=args.workers, ray=args.ray is not None, ray_address=args.ray or None, subject_of=subject_of,
-        db_url=args.db, exports=exports,
+        db_url=args.db, exports=exports, overrides=args.overrides,
     )
     print(f"{len(result.rows)} videos: {result.analysed} run now, {result.resumed} kept from an earlier batch, "
           f"{result.failed} failed. Summary: {result.summary_path}")
@@ -268,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--mot", action="store_true", help="also write each video's angle series as OpenSim MOT")
     batch.add_argument("--c3d", action="store_true", help="also write each video's landmarks as C3D (needs knee-cv[formats])")
     height_option(batch)
+    batch.add_argument("--overrides", metavar="FILE.csv",
+                       help="each video's own settings: a CSV with the columns file (name, or path relative to the "
+                            "source folder), sex (female/male) and mirrored (yes/no); a blank cell keeps the batch's")
     batch.add_argument("--save", action="store_true", help="save every analysed video to the clinician database")
     subject = batch.add_mutually_exclusive_group()
     subject.add_argument("--subject", help="pseudonymous subject id to save every video under (with --save)")

@@ -27,6 +27,7 @@ from knee_cv.batch import MANIFEST_NAME, SUMMARY_FIELDS, TABLE_NAMES, Exports, f
 from knee_cv.cli import main
 from knee_cv.core.landmarks import LANDMARK_NAMES, Landmark
 from knee_cv.core.thresholds import load_thresholds
+from knee_cv.errors import KneeCvError
 from knee_cv.media.models import ensure_model, sha256_of
 from knee_cv.media.trackio import load_csv
 from knee_cv.report.markers import metres_per_pixel
@@ -323,6 +324,53 @@ def test_a_glob_reaching_into_its_own_output_folder_leaves_the_results_out(first
     files = {Path(row["file"]) for row in result.rows}
     assert files == {path for path in work.iterdir() if path.is_file()}  # the glob's own files, no result file
     assert result.analysed == 1  # readme.txt, which the folder scan had left out
+
+
+#: 8.7 s frontal single-leg squat on the right leg (2 reps), given its own settings in the overrides test.
+OWN = "sls_front_hyva_ja_paha.mp4"
+
+
+def test_an_overrides_file_gives_one_video_its_own_sex_and_mirroring(shared_videos, tmp_path):
+    """The regression record of OWN (unmirrored, sex-neutral) says its reps are on the right leg."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for name in (CLIP, OWN):
+        (videos / name).symlink_to(shared_videos / name)
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(f"file,sex,mirrored\n{OWN},male,yes\n")
+    out = tmp_path / "out"
+    assert main(["batch", str(videos), "-o", str(out), "--overrides", str(overrides), "--workers", "2"]) == 0
+    rows = _by_name(_read_summary(out))
+    own, plain = json.loads((out / rows[OWN]["json"]).read_text()), json.loads((out / rows[CLIP]["json"]).read_text())
+    male, neutral = load_thresholds(sex="male")["knee_valgus"], load_thresholds()["knee_valgus"]
+    assert male["value"] != neutral["value"]
+    assert own["thresholds"]["knee_valgus"] == male and plain["thresholds"]["knee_valgus"] == neutral
+    flags = [flag for rep in own["reps"] for flag in rep["flags"] if flag["criterion"] == "knee_valgus"]
+    assert flags and all(f"above the {male['value']:.1f} deg threshold (Ghulam 2021" in flag["reason"] for flag in flags)
+    # Mirrored: said in the messages, and the frames flipped back put the reps on the other leg.
+    assert "mirrored picture" in rows[OWN]["message"] and "mirrored" not in rows[CLIP]["message"]
+    assert any("mirrored picture" in message for message in own["summary"]["messages"])
+    unmirrored = json.loads((Path(__file__).parent.parent / "data" / "regression" / f"{OWN}.json").read_text())
+    assert {rep["leg"] for rep in unmirrored["reps"]} == {"right"} and {rep["leg"] for rep in own["reps"]} == {"left"}
+    clips = pd.read_csv(out / TABLE_NAMES["videos"]).set_index("file")
+    assert clips.loc[str(videos / OWN), "mirrored"] and not clips.loc[str(videos / CLIP), "mirrored"]
+    reps = pd.read_csv(out / TABLE_NAMES["reps"])
+    assert set(reps.loc[reps["file"] == str(videos / OWN), "leg"]) == {"left"}
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    assert manifest["settings"]["overrides"] == {"file": str(overrides),
+                                                 "videos": {str(videos / OWN): {"sex": "male", "mirrored": True}}}
+    # The row is part of each video's resume key: the same rows keep both; a new row redoes that video only.
+    assert run_batch(videos, out, overrides=overrides).resumed == 2
+    overrides.write_text(f"file,sex,mirrored\n{OWN},male,yes\n{CLIP},male,no\n")
+    again = run_batch(videos, out, overrides=overrides)
+    assert (again.analysed, again.resumed) == (1, 1) and _by_name(again.rows)[CLIP]["resumed"] == "no"
+    redone = json.loads((out / _by_name(again.rows)[CLIP]["json"]).read_text())
+    assert redone["thresholds"]["knee_valgus"] == male
+    # Two copies of one video that the rows would analyse differently: one sentence before any analysis.
+    (videos / "copy.mp4").symlink_to(shared_videos / CLIP)
+    with pytest.raises(KneeCvError, match=r"^.*copy\.mp4 and .*sls_front_hyva6\.mp4 are the same video \(the same "
+                                          r"bytes\) but the overrides file gives them different settings"):
+        run_batch(videos, tmp_path / "out2", overrides=overrides)
 
 
 def test_save_needs_a_subject(tmp_path, capsys):

@@ -112,13 +112,17 @@ def _deg(value: float) -> str:
     return f"{value:+.1f}°" if math.isfinite(value) else "—"
 
 
-def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_url: str) -> None:
-    """The frame stepper and hand measurement of one saved rep (see the module notes)."""
+def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_url: str, place: str) -> None:
+    """The frame stepper and hand measurement of one saved rep (see the module notes).
+
+    ``place`` names where on the page it is drawn (its widgets' keys), so the
+    same rep can be open in two places at once.
+    """
     clip = measurements.load_rep_clip(session_id, rep.index, db_url=db_url)
     if clip is None:
         st.caption("No clip was kept of this rep (saved without clips, or before clips were kept).")
         return
-    base = f"check-{session_id}-{rep.index}"
+    base = f"check-{place}-{session_id}-{rep.index}"
     standing = measurements.standing_measurements(session_id, db_url=db_url).get(rep.index)
     if standing is not None:
         _standing(standing, rep, reviewer, db_url, base)

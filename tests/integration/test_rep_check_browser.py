@@ -139,10 +139,16 @@ def test_clinician_measures_a_flagged_rep_by_hand(shared_videos, tmp_path):
         assert float(right["fppa_deg"]) == pytest.approx(measured.fppa_deg)  # the only reliable right rep
         assert f"measured by Dr Test on frame {frame + 1}" in right["measured"]
         expect(page.get_by_text("Measurements by hand")).to_be_visible()
+        # the same rep opened under its session too, while it is open in the queue
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Check a rep frame by frame").click()
+        page.get_by_role("option", name="Rep 2 (right)").click()
+        expect(page.get_by_role("button", name="Undo this measurement")).to_be_visible(timeout=TIMEOUT_MS)
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "rep_check_subject")
 
         page.get_by_role("tab", name=re.compile(r"Review queue")).click()
-        page.get_by_role("button", name="Undo this measurement").click()
+        page.get_by_role("button", name="Undo this measurement").first.click()
         expect(page.get_by_role("button", name="Undo this measurement")).to_have_count(0, timeout=TIMEOUT_MS)
         _settle(page)
         assert _metric(page, "FPPA") == automatic

@@ -142,7 +142,7 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
             if figure is not None:
                 numbers.plotly_chart(figure, width="stretch", key=f"trace-{session_id}-{rep_index}")
             if st.toggle("Check this rep frame by frame", key=f"open-check-{session_id}-{rep_index}"):
-                rep_check(session_id, analysis, rep, reviewer, db_url)
+                rep_check(session_id, analysis, rep, reviewer, db_url, "queue")
             for flag in flags:
                 _review_form(flag, reviewer, db_url)
 
@@ -307,7 +307,7 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
             chosen = st.selectbox("Check a rep frame by frame", [None, *sorted(sizes)], key=f"check-rep-{session_id}",
                                   format_func=lambda i: "—" if i is None else report.rep_label(_rep(analysis, i)))
             if chosen is not None:
-                rep_check(session_id, analysis, _rep(analysis, chosen), reviewer, db_url)
+                rep_check(session_id, analysis, _rep(analysis, chosen), reviewer, db_url, "session")
         log = _measurement_log(session_id, db_url)
         if not log.empty:
             st.markdown("##### Measurements by hand")

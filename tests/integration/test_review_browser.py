@@ -178,3 +178,16 @@ def test_patient_list_filters_by_code_and_open_flags(local_page):
     at.checkbox(key="patients_open").uncheck().run()
     at.text_input(key="patients_find").input("q").run()
     assert listed() == ["Q9"] and not at.exception
+
+
+def test_left_and_right_deepest_frames_side_by_side(local_page):
+    import cv2
+
+    url, at = local_page
+    jpeg = cv2.imencode(".jpg", np.full((40, 30, 3), 128, np.uint8))[1].tobytes()
+    store.save_analysis(sample_analysis(1.0), "P001", key_frames={0: jpeg, 2: jpeg}, video_hash="d" * 64,
+                        saved_by="dr test", db_url=url)
+    at.run()  # the newest session is the one shown
+    headings = [m.value for m in at.markdown]
+    assert "#### Left and right, deepest frames" in headings and not at.exception
+    assert headings.index("**Left leg**") < headings.index("**Right leg**")

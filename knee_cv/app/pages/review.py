@@ -200,12 +200,13 @@ def _side_by_side(analysis: Analysis, session_id: int, db_url: str) -> None:
     if len(legs) < 2:
         return
     st.markdown("#### Left and right, deepest frames")
+    measured = measurements.standing_measurements(session_id, db_url=db_url)
     columns = st.columns(2)
     for column, (side, reps) in zip(columns, legs):
         column.markdown(f"**{side.capitalize()} leg**")
         cells = column.columns(min(len(reps), 3))
         for i, rep in enumerate(reps):
-            values = shown(rep)
+            values = shown(rep, measured[rep.index].measured() if rep.index in measured else None)
             cells[i % len(cells)].image(frames[rep.index], width="stretch",
                                         caption=f"Rep {values.number}: FPPA {_deg(values.fppa_deg)}")
 

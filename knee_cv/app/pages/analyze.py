@@ -18,6 +18,7 @@ mirrored = st.toggle(
          "Turn this on for such a video, so the stance leg and each knee's angle are put on the right side. "
          "The picture cannot show whether it was mirrored; see **How to film**.")
 if upload is None:
-    st.info("Choose a video to start. A 15-second clip takes about as long to analyse.", icon="🎬")
+    st.info("Choose a video to start. The results of a 15-second clip show in about as long or less; "
+            "the annotated video follows.", icon="🎬")
 else:
     analyze_bytes(upload.getvalue(), upload.name, blur_face=blur, mirrored=mirrored)

@@ -48,6 +48,18 @@ def _fit(width: int, height: int, factor: float = 1.0) -> tuple[int, int]:
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
+def _annotated_scale(width: int, height: int, track: PoseTrack) -> float:
+    """Annotated-video pixels per track pixel.
+
+    :func:`knee_cv.media.render.annotate_video` draws the upright frame at its
+    own size (an odd last row or column cut off) or shrunk by one factor, the
+    shrunk width over the frame's.
+    """
+    if width in (track.width, track.width - 1) and height in (track.height, track.height - 1):
+        return 1.0
+    return width / track.width
+
+
 def _window(track: PoseTrack, rep: Rep) -> np.ndarray:
     """Track rows of the rep, at most :data:`MAX_CLIP_S` around its deepest frame."""
     rows = np.arange(rep.start_frame, rep.end_frame + 1)
@@ -129,6 +141,7 @@ def rep_clips(
         path = Path(folder) / "annotated.mp4"
         path.write_bytes(video)
         info = probe(path)
+        shrink = _annotated_scale(info.width, info.height, track)
         for rep in analysis.reps:
             rows = _window(track, rep)
             found = _matched_frames(path, track.t[rows])
@@ -144,7 +157,7 @@ def rep_clips(
                 if len(mp4) <= max_clip_bytes:
                     clip = RepClip(mp4=mp4, frames=rows.astype(np.int64), t=track.t[rows].astype(float),
                                    xy=measured[rows],
-                                   scale=np.array([size[0] / track.width, size[1] / track.height]))
+                                   scale=shrink * np.array([size[0] / info.width, size[1] / info.height]))
                     break
             if clip is None or total + len(clip.mp4) > max_total_bytes:
                 continue

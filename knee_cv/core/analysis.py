@@ -24,8 +24,7 @@ from knee_cv.core.assessment import (
     leg_name,
     summarize,
 )
-from knee_cv.core.criteria import CRITERIA
-from knee_cv.core.exercises import recommend, safety_note
+from knee_cv.core.exercises import findings_of, recommend, safety_note
 from knee_cv.core.filters import clean
 from knee_cv.core.labels import SIDES, Leg, View, is_frontal
 from knee_cv.core.landmarks import Landmark
@@ -332,14 +331,8 @@ def _exercise(legs: list[str]) -> str:
 
 def _recommendations(reps: list[Rep]):
     """Exercises for the findings flagged on reliable reps, with the legs they were seen on."""
-    seen: dict[str, list[str]] = {}
-    for rep in reps:
-        for flag in rep.flags:
-            legs = seen.setdefault(flag.criterion, [])
-            if rep.leg in SIDES and rep.leg not in legs:
-                legs.append(rep.leg)
-    findings = [c.name for c in CRITERIA if c.name in seen]
-    return recommend(findings, {f: sorted(seen[f]) for f in findings})
+    findings = findings_of(reps)
+    return recommend(findings, findings)
 
 
 def _number(value: float, fmt: str = "{:.1f}") -> str:

@@ -1,7 +1,9 @@
 """The exercise catalog and the rules from findings to recommended exercises.
 
 Both live as data in ``exercises.toml`` beside this module: each exercise
-with how to do it, a dosage and its source; each rule maps a finding (a
+with how to do it, a dosage and its source, three steps, what to feel, what
+to avoid, when to stop and its doses for the home plan
+(:mod:`knee_cv.core.plan`); each rule maps a finding (a
 :class:`knee_cv.core.result.Flag` criterion) to exercises, with the reason why.
 """
 
@@ -12,11 +14,35 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from knee_cv.core.criteria import BY_NAME
-from knee_cv.core.result import Recommendation
+from knee_cv.core.criteria import BY_NAME, CRITERIA
+from knee_cv.core.labels import SIDES
+from knee_cv.core.result import Recommendation, Rep
 from knee_cv.core.thresholds import read_toml
 
 CATALOG_PATH = Path(__file__).with_name("exercises.toml")
+
+#: The plain-words fields every catalog exercise has for a person at home.
+GUIDE_FIELDS = ("feel", "avoid", "stop")
+
+
+def _check_exercise(key: str, exercise: dict[str, Any], blocks: int, path: str | Path) -> None:
+    """Raise ValueError naming what ``exercise`` lacks for the home plan."""
+    where = f"exercise {key!r} in {path}"
+    steps = exercise.get("steps")
+    if not (isinstance(steps, list) and len(steps) == 3 and all(isinstance(x, str) and x for x in steps)):
+        raise ValueError(f"{where} needs three steps")
+    for name in GUIDE_FIELDS:
+        if not exercise.get(name):
+            raise ValueError(f"{where} needs {name!r}")
+    plan = exercise.get("plan", {})
+    if not 1 <= plan.get("days_per_week", 0) <= 7 or not plan.get("each") or not plan.get("progress"):
+        raise ValueError(f"{where} needs a plan with days_per_week (1-7), each and progress")
+    doses = plan.get("doses", [])
+    if len(doses) != blocks:
+        raise ValueError(f"{where} has {len(doses)} doses for {blocks} blocks")
+    for dose in doses:
+        if dose.get("sets", 0) < 1 or ("reps" in dose) == ("hold_s" in dose):
+            raise ValueError(f"{where} has a dose without sets and exactly one of reps or hold_s: {dose}")
 
 @lru_cache(maxsize=4)
 def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
@@ -26,8 +52,13 @@ def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
     ----------
     path : str or Path, optional
         A TOML file with ``safety_note``, ``[exercises.KEY]`` tables
-        (``name``, ``how``, ``dosage``, ``source``) and ``[rules.FINDING]``
-        tables (``why``, ``exercises``). Defaults to the packaged catalog.
+        (``name``, ``how``, ``dosage``, ``source``, three ``steps``, ``feel``,
+        ``avoid``, ``stop`` and a ``plan`` table: ``days_per_week``, ``each``,
+        one dose per block with ``sets`` and ``reps`` or ``hold_s``,
+        ``progress``), a ``[plan]`` table (``weeks``, ``blocks``,
+        ``max_exercises``, ``schedule``, ``progress``, ``pain``) and
+        ``[rules.FINDING]`` tables (``why``, ``exercises``). Defaults to the
+        packaged catalog.
 
     Returns
     -------
@@ -36,6 +67,8 @@ def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
     """
     catalog = read_toml(path)
     known = set(catalog["exercises"])
+    for key, exercise in catalog["exercises"].items():
+        _check_exercise(key, exercise, len(catalog["plan"]["blocks"]), path)
     unruled = set(BY_NAME) - set(catalog["rules"])
     if unruled:
         raise ValueError(f"{path} has no rule for the criteria {sorted(unruled)}")
@@ -92,3 +125,27 @@ def recommend(findings: Iterable[str], legs: dict[str, list[str]] | None = None)
                            dosage=exercise["dosage"], why=why)
         )
     return recommendations
+
+
+def findings_of(reps: Iterable[Rep]) -> dict[str, list[str]]:
+    """The findings flagged on ``reps``, most important first, each with the stance legs it was seen on.
+
+    Parameters
+    ----------
+    reps : iterable of Rep
+        The reps of an analysis (flags are set on reliable reps only).
+
+    Returns
+    -------
+    dict of str to list of str
+        Flag criterion to the sorted legs (``"left"``, ``"right"``), in the
+        order of :data:`knee_cv.core.criteria.CRITERIA`: the order of
+        :func:`recommend`'s findings.
+    """
+    seen: dict[str, set[str]] = {}
+    for rep in reps:
+        for flag in rep.flags:
+            legs = seen.setdefault(flag.criterion, set())
+            if rep.leg in SIDES:
+                legs.add(rep.leg)
+    return {c.name: sorted(seen[c.name]) for c in CRITERIA if c.name in seen}

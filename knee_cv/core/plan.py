@@ -1,0 +1,183 @@
+"""The home plan: the findings' exercises over six weeks, with doses a person can tick off.
+
+Built from an analysis' recommendations (:func:`plan_for`) and the catalog's
+plan data (``exercises.toml``: the ``[plan]`` table and each exercise's
+``plan``). At most ``max_exercises`` go into the plan; when more are
+suggested, each finding keeps its first exercises in turn (the most important
+finding first), so no finding is left without one, and the others are listed
+as also suggested. Recommendations whose exercise the catalog no longer has
+(an old saved session) are listed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from knee_cv.core.exercises import findings_of, load_catalog, safety_note
+from knee_cv.core.result import Analysis, Recommendation
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One block's dose of an exercise: ``sets`` of ``reps`` or of a hold of ``hold_s`` seconds.
+
+    Attributes
+    ----------
+    weeks : str
+        The block ("Weeks 1-2").
+    sets : int
+    reps : int or None
+    hold_s : int or None
+    each : str
+        What the dose is per ("each side", "each leg", "per area").
+    add : str
+        What changes in this block ("with a light band around the knees"), or "".
+    """
+
+    weeks: str
+    sets: int
+    reps: int | None
+    hold_s: int | None
+    each: str
+    add: str = ""
+
+    def text(self) -> str:
+        """The dose in words.
+
+        Examples
+        --------
+        >>> Dose("Weeks 1-2", 3, None, 30, "each leg", "eyes closed").text()
+        '3 holds of 30 s each leg, eyes closed'
+        >>> Dose("Weeks 1-2", 2, 15, None, "each side").text()
+        '2 sets of 15 each side'
+        >>> Dose("Weeks 1-2", 1, None, 60, "per area").text()
+        '60 s per area'
+        """
+        if self.hold_s is not None:
+            amount = f"{self.hold_s} s" if self.sets == 1 else f"{self.sets} holds of {self.hold_s} s"
+        else:
+            amount = f"{self.sets} sets of {self.reps}"
+        return f"{amount} {self.each}" + (f", {self.add}" if self.add else "")
+
+
+@dataclass(frozen=True)
+class PlannedExercise:
+    """An exercise of the plan, with everything a person needs to do it at home.
+
+    Attributes
+    ----------
+    key, name, why : str
+        From the recommendation (``why`` names the finding and the legs).
+    steps : tuple of str
+        Three short steps.
+    feel, avoid, stop : str
+        What to feel, what to avoid, when to stop.
+    days_per_week : int
+    doses : tuple of Dose
+        One per block, in order.
+    progress : str
+        How this exercise gets harder.
+    """
+
+    key: str
+    name: str
+    why: str
+    steps: tuple[str, ...]
+    feel: str
+    avoid: str
+    stop: str
+    days_per_week: int
+    doses: tuple[Dose, ...]
+    progress: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A home plan.
+
+    Attributes
+    ----------
+    exercises : tuple of PlannedExercise
+        In the order of the recommendations.
+    also : tuple of Recommendation
+        Suggested but not in the plan: beyond the plan's size, or no longer
+        in the catalog.
+    weeks : int
+    blocks : tuple of str
+        The blocks' names ("Weeks 1-2", ...), one per dose.
+    safety_note, schedule, progress, pain : str
+        The safety gate (shown first), when to do what, when to move to the
+        next block, and how much discomfort is fine.
+    """
+
+    exercises: tuple[PlannedExercise, ...]
+    also: tuple[Recommendation, ...]
+    weeks: int
+    blocks: tuple[str, ...]
+    safety_note: str
+    schedule: str
+    progress: str
+    pain: str
+
+
+def _chosen(keys: list[str], findings: Iterable[str], rules: Mapping[str, dict], limit: int) -> set[str]:
+    """Up to ``limit`` of ``keys``: each finding's first exercise in turn, then each one's second, ..."""
+    if len(keys) <= limit:
+        return set(keys)
+    lists = [[k for k in rules[f]["exercises"] if k in keys] for f in findings if f in rules]
+    chosen: list[str] = []
+    for rank in range(max((len(x) for x in lists), default=0)):
+        for exercises in lists:
+            if rank < len(exercises) and exercises[rank] not in chosen and len(chosen) < limit:
+                chosen.append(exercises[rank])
+    for key in keys:  # exercises of no listed finding fill what is left
+        if len(chosen) < limit and key not in chosen:
+            chosen.append(key)
+    return set(chosen)
+
+
+def build_plan(recommendations: Iterable[Recommendation], findings: Iterable[str] = ()) -> Plan:
+    """The home plan of ``recommendations``.
+
+    Parameters
+    ----------
+    recommendations : iterable of Recommendation
+        As :func:`knee_cv.core.exercises.recommend` gives them.
+    findings : iterable of str
+        The findings they came from, most important first; they decide which
+        exercises stay when there are more than the plan holds. Without them,
+        the first ones stay.
+
+    Returns
+    -------
+    Plan
+        Empty (no exercises) when there are no recommendations; the safety
+        note and the rules are there all the same.
+    """
+    catalog = load_catalog()
+    general = catalog["plan"]
+    recommendations = list(recommendations)
+    known = [r.key for r in recommendations if r.key in catalog["exercises"]]
+    chosen = _chosen(known, list(findings), catalog["rules"], int(general["max_exercises"]))
+    planned, also = [], []
+    for rec in recommendations:
+        if rec.key not in chosen:
+            also.append(rec)
+            continue
+        entry = catalog["exercises"][rec.key]
+        plan = entry["plan"]
+        doses = tuple(Dose(weeks, int(d["sets"]), d.get("reps"), d.get("hold_s"), plan["each"], d.get("add", ""))
+                      for weeks, d in zip(general["blocks"], plan["doses"]))
+        planned.append(PlannedExercise(
+            key=rec.key, name=rec.name, why=rec.why, steps=tuple(entry["steps"]), feel=entry["feel"],
+            avoid=entry["avoid"], stop=entry["stop"], days_per_week=int(plan["days_per_week"]), doses=doses,
+            progress=plan["progress"]))
+    return Plan(exercises=tuple(planned), also=tuple(also), weeks=int(general["weeks"]),
+                blocks=tuple(general["blocks"]), safety_note=safety_note(), schedule=general["schedule"],
+                progress=general["progress"], pain=general["pain"])
+
+
+def plan_for(analysis: Analysis) -> Plan:
+    """The home plan of an analysis: its recommendations, the findings of its reps deciding what stays."""
+    return build_plan(analysis.recommendations, findings_of(analysis.reps))

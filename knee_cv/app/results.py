@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 from streamlit.delta_generator import DeltaGenerator
 
 from knee_cv.app import auth
+from knee_cv.app.keep_clips import clips_of, keep_clips_choice
 from knee_cv.app.markdown import escaped, literal
 from knee_cv.app.processing import POLL_S, PendingVideo, process_with_progress, rep_table
 from knee_cv.core.assessment import leg_name
@@ -265,15 +266,17 @@ def save_form(processed: Processed, key: str) -> None:
             return
         with st.form(f"{key}_save"):
             subject = st.text_input("Subject code", placeholder="e.g. RUN-017")
+            keep_clips = keep_clips_choice(key)
             submitted = st.form_submit_button("Save to subject")
         if submitted:
-            _save(processed, subject, saver)
+            _save(processed, subject, saver, keep_clips)
 
 
-def _save(processed: Processed, subject: str, saver: str) -> None:
-    """One save of ``processed`` to ``subject`` by ``saver``, and what happened, in one sentence."""
+def _save(processed: Processed, subject: str, saver: str, keep_clips: bool = False) -> None:
+    """One save of ``processed`` to ``subject`` by ``saver`` (with rep clips when agreed), and what happened, in one sentence."""
     try:
         saved = store.save_analysis(processed.analysis, subject, saved_by=saver, key_frames=processed.thumbnails,
+                                    rep_clips=clips_of(processed) if keep_clips else None,
                                     video_hash=processed.sha256 or None,
                                     content_id=processed.sha256 or processed.recording_id,
                                     settings={"mirrored": processed.track.orientation.mirrored})

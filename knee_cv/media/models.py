@@ -77,7 +77,8 @@ class ModelInfo:
     Attributes
     ----------
     variant : str
-        "full", "lite", "heavy" or "custom" (an explicit path).
+        "full", "lite", "heavy" or "custom" (an explicit path; one with the
+        built full model's SHA-256 is "full", whatever its path).
     path : Path
     sha256 : str
         Hex digest of the file's bytes.
@@ -150,7 +151,8 @@ def ensure_model(variant: str = "full", path: str | os.PathLike | None = None) -
             raise ModelError(f"The pose model file {explicit} does not exist. Check the path "
                              "(argument or KNEE_CV_MODEL), or leave it unset to use the built-in model.")
         _check_bundle(explicit)
-        return ModelInfo("custom", explicit, sha256_of(explicit))
+        digest = sha256_of(explicit)
+        return ModelInfo("full" if digest == FULL_TASK_SHA256 else "custom", explicit, digest)
     if variant not in VARIANTS:
         raise ModelError(f"Unknown model variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
     target = cache_dir() / f"pose_landmarker_{variant}.task"

@@ -128,3 +128,14 @@ def test_wrong_wheel_is_refused(tmp_path):
     fake.write_bytes(b"PK not really")
     with pytest.raises(ModelError, match="SHA-256 differs"):
         models.build_full_model(fake)
+
+
+def test_the_full_model_passed_by_path_is_labelled_full(tmp_path):
+    """The app passes the cached model's path; the label must say what the model is, as the CLI does (issue 20)."""
+    import shutil
+
+    built = models.ensure_model("full")
+    copy = tmp_path / "elsewhere.task"
+    shutil.copyfile(built.path, copy)
+    info = models.ensure_model(path=copy)
+    assert info.variant == "full" and info.model_id == built.model_id

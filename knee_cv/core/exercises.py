@@ -57,8 +57,8 @@ def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
         one dose per block with ``sets`` and ``reps`` or ``hold_s``,
         ``progress``), a ``[plan]`` table (``weeks``, ``blocks``,
         ``max_exercises``, ``schedule``, ``progress``, ``pain``) and
-        ``[rules.FINDING]`` tables (``why``, ``exercises``). Defaults to the
-        packaged catalog.
+        ``[rules.FINDING]`` tables (``why``, ``finding`` in a few words,
+        ``exercises``). Defaults to the packaged catalog.
 
     Returns
     -------
@@ -75,6 +75,8 @@ def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
     for finding, rule in catalog["rules"].items():
         if finding not in BY_NAME:
             raise ValueError(f"rule {finding!r} in {path} is for no known criterion ({', '.join(BY_NAME)})")
+        if not rule.get("finding"):
+            raise ValueError(f"rule {finding!r} in {path} needs 'finding', the finding in a few words")
         missing = [key for key in rule["exercises"] if key not in known]
         if missing:
             raise ValueError(f"rule {finding!r} in {path} names unknown exercises {missing}")

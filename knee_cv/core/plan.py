@@ -69,6 +69,9 @@ class PlannedExercise:
     ----------
     key, name, why : str
         From the recommendation (``why`` names the finding and the legs).
+    findings : tuple of str
+        The plan's findings this exercise answers, in a few words ("knee
+        moving inward"); empty when the plan was built without findings.
     steps : tuple of str
         Three short steps.
     feel, avoid, stop : str
@@ -83,6 +86,7 @@ class PlannedExercise:
     key: str
     name: str
     why: str
+    findings: tuple[str, ...]
     steps: tuple[str, ...]
     feel: str
     avoid: str
@@ -121,11 +125,11 @@ class Plan:
     pain: str
 
 
-def _chosen(keys: list[str], findings: Iterable[str], rules: Mapping[str, dict], limit: int) -> set[str]:
+def _chosen(keys: list[str], findings: list[str], rules: Mapping[str, dict], limit: int) -> set[str]:
     """Up to ``limit`` of ``keys``: each finding's first exercise in turn, then each one's second, ..."""
     if len(keys) <= limit:
         return set(keys)
-    lists = [[k for k in rules[f]["exercises"] if k in keys] for f in findings if f in rules]
+    lists = [[k for k in rules[f]["exercises"] if k in keys] for f in findings]
     chosen: list[str] = []
     for rank in range(max((len(x) for x in lists), default=0)):
         for exercises in lists:
@@ -157,9 +161,9 @@ def build_plan(recommendations: Iterable[Recommendation], findings: Iterable[str
     """
     catalog = load_catalog()
     general = catalog["plan"]
-    recommendations = list(recommendations)
+    recommendations, findings = list(recommendations), [f for f in findings if f in catalog["rules"]]
     known = [r.key for r in recommendations if r.key in catalog["exercises"]]
-    chosen = _chosen(known, list(findings), catalog["rules"], int(general["max_exercises"]))
+    chosen = _chosen(known, findings, catalog["rules"], int(general["max_exercises"]))
     planned, also = [], []
     for rec in recommendations:
         if rec.key not in chosen:
@@ -170,7 +174,9 @@ def build_plan(recommendations: Iterable[Recommendation], findings: Iterable[str
         doses = tuple(Dose(weeks, int(d["sets"]), d.get("reps"), d.get("hold_s"), plan["each"], d.get("add", ""))
                       for weeks, d in zip(general["blocks"], plan["doses"]))
         planned.append(PlannedExercise(
-            key=rec.key, name=rec.name, why=rec.why, steps=tuple(entry["steps"]), feel=entry["feel"],
+            key=rec.key, name=rec.name, why=rec.why,
+            findings=tuple(catalog["rules"][f]["finding"] for f in findings if rec.key in catalog["rules"][f]["exercises"]),
+            steps=tuple(entry["steps"]), feel=entry["feel"],
             avoid=entry["avoid"], stop=entry["stop"], days_per_week=int(plan["days_per_week"]), doses=doses,
             progress=plan["progress"]))
     return Plan(exercises=tuple(planned), also=tuple(also), weeks=int(general["weeks"]),

@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 from streamlit.delta_generator import DeltaGenerator
 
 from knee_cv.app import auth
+from knee_cv.app.exercise_view import exercises_section
 from knee_cv.app.keep_clips import clips_of, keep_clips_choice
 from knee_cv.app.markdown import escaped, literal
 from knee_cv.app.processing import POLL_S, PendingVideo, process_with_progress, rep_table
@@ -31,6 +32,7 @@ from knee_cv.core.result import Analysis
 from knee_cv.errors import KneeCvError
 from knee_cv.media.render import rep_colour
 from knee_cv.pipeline import Processed
+from knee_cv.report import tables as report_tables
 from knee_cv.store import sessions as store
 
 FPPA_HELP = (
@@ -218,18 +220,8 @@ def thumbnails(processed: Processed) -> None:
 
 
 def exercises(analysis: Analysis) -> None:
-    """Recommended exercises (what, why, how, dosage) and the safety note."""
-    st.subheader("Exercises")
-    if analysis.recommendations:
-        for rec in analysis.recommendations:
-            with st.container(border=True):
-                st.markdown(f"**{rec.name}**")
-                st.markdown(f"*Why:* {rec.why}")
-                st.markdown(f"*How:* {rec.how}")
-                st.markdown(f"*Dosage:* {rec.dosage}")
-    else:
-        st.write("No finding calls for a specific exercise in this video.")
-    st.warning(analysis.safety_note or "This is a screening aid, not a diagnosis.", icon=":material/warning:")
+    """The safety note, then the home plan: a picture, steps and doses per exercise, and the printable sheet."""
+    exercises_section(analysis)
 
 
 def downloads(processed: Processed, key: str) -> DeltaGenerator:
@@ -237,7 +229,8 @@ def downloads(processed: Processed, key: str) -> DeltaGenerator:
     analysis = processed.analysis
     stem = Path(analysis.source or "knee_cv").stem
     cols = st.columns(3)
-    cols[0].download_button("Per-rep CSV", rep_table(analysis).to_csv(index=False), f"{stem}_reps.csv",
+    # the same table as `knee-cv analyze --csv` and a batch's reps.csv: reps from 1, unreliable measures blank
+    cols[0].download_button("Per-rep CSV", report_tables.rep_table(analysis).to_csv(index=False), f"{stem}_reps.csv",
                             "text/csv", key=f"{key}_csv", width="stretch")
     cols[1].download_button("Full result (JSON)", analysis.to_json(), f"{stem}_analysis.json",
                             "application/json", key=f"{key}_json", width="stretch")

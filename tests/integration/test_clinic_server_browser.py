@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
 from browser_util import launch_chromium, screenshot, streamlit_server
 
@@ -73,6 +74,11 @@ def test_clinic_server_keeps_patient_data_behind_the_login(clinic, shared_videos
         _upload(first, url, patient_clip)
         name, result = _json_download(first)
         assert name == "Virtanen_Aino_1985-02-03_analysis.json" and result["source"] == PATIENT_FILE
+        with first.expect_download() as download:
+            first.get_by_role("button", name="Per-rep CSV").click()
+        reps = pd.read_csv(download.value.path())
+        assert list(reps["rep"]) == [1] and not reps["reliable"].any()  # numbered from 1, as everywhere
+        assert reps["fppa_bottom_deg"].isna().all()  # an unreliable rep's angle is blank, as in the app
 
         # Anonymous: the save form asks for the login and offers no subject field.
         first.get_by_text("Save to a subject (clinician)").click()

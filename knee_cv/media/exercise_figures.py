@@ -15,7 +15,6 @@ from functools import cache
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from knee_cv.media.exercise_scenes import SCENES, Scene
 from knee_cv.media.figure_body import SEGMENTS, Pose, blend, skeleton
@@ -245,11 +244,8 @@ def _scene_points(scene: Scene) -> np.ndarray:
 
 
 def _label(img: np.ndarray, text: str, x: int) -> None:
-    """A panel's caption ("1 Start"), top left, in PIL's scalable font."""
-    pil = Image.fromarray(img[..., ::-1])
-    draw = ImageDraw.Draw(pil)
-    draw.text((x + 10, 8), text, fill=_OUTLINE, font=ImageFont.load_default(size=17))
-    img[...] = np.asarray(pil)[..., ::-1]
+    """A panel's caption ("1  Start"), top left."""
+    cv2.putText(img, text, (x + 10, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.55, _bgr(_OUTLINE), 1, cv2.LINE_AA)
 
 
 def render(scene: Scene) -> np.ndarray:

@@ -183,9 +183,17 @@ class _Server:
         max_workers=1, thread_name_prefix="knee_cv-video", initializer=_in_the_background))
 
     def finish(self, key: tuple[str, bool, bool], future: Future, jobs: dict) -> None:
-        """Move a finished job (of ``jobs``) into the cache, over a result without video; errors are not cached; idempotent."""
+        """Move a finished job (of ``jobs``) into the cache, over a result without video; errors are not cached; idempotent.
+
+        Only the job of ``future`` is taken out of ``jobs``: a later job for the
+        same key (a video drawn again after a failure) stays.
+        """
         with self.lock:
-            if jobs.pop(key, None) is None or future.exception() is not None:
+            job = jobs.get(key)
+            if job is None or job.future is not future:
+                return
+            del jobs[key]
+            if future.exception() is not None:
                 return
             self.results[key] = future.result()
             self.results.move_to_end(key)

@@ -84,6 +84,8 @@ def test_upload_of_a_real_squat_clip_shows_every_section(shared_videos):
     key = (hashlib.sha256(clip.read_bytes()).hexdigest(), False, False)  # (content, blur_face, mirrored)
     cached = processing.cached(key)
     assert cached is not None and len(cached.analysis.reps) == 3
+    assert cached.video is not None, "the cached result gains its video, drawn after the results were shown"
+    assert cached.analysis.source == "upload.mp4", "the shared cache holds nothing of the uploader"
     # A rerun takes the result from the cache (the same object, nothing recomputed).
     at.run()
     assert not at.exception

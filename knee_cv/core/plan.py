@@ -7,12 +7,18 @@ suggested, each finding keeps its first exercises in turn (the most important
 finding first), so no finding is left without one, and the others are listed
 as also suggested. Recommendations whose exercise the catalog no longer has
 (an old saved session) are listed the same way.
+
+A clinician's prescription is the plan's exercises as plain dicts
+(:func:`plan_items`: key, why, findings, days a week, doses, a note), in
+order; :func:`plan_from_items` checks such a list and makes the plan again,
+the steps and pictures coming from the catalog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from knee_cv.core.exercises import findings_of, load_catalog, safety_note
 from knee_cv.core.result import Analysis, Recommendation
@@ -81,6 +87,8 @@ class PlannedExercise:
         One per block, in order.
     progress : str
         How this exercise gets harder.
+    note : str
+        The prescribing clinician's note for this exercise, or "".
     """
 
     key: str
@@ -94,6 +102,7 @@ class PlannedExercise:
     days_per_week: int
     doses: tuple[Dose, ...]
     progress: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,30 +169,118 @@ def build_plan(recommendations: Iterable[Recommendation], findings: Iterable[str
         note and the rules are there all the same.
     """
     catalog = load_catalog()
-    general = catalog["plan"]
     recommendations, findings = list(recommendations), [f for f in findings if f in catalog["rules"]]
     known = [r.key for r in recommendations if r.key in catalog["exercises"]]
-    chosen = _chosen(known, findings, catalog["rules"], int(general["max_exercises"]))
-    planned, also = [], []
-    for rec in recommendations:
-        if rec.key not in chosen:
-            also.append(rec)
-            continue
-        entry = catalog["exercises"][rec.key]
-        plan = entry["plan"]
-        doses = tuple(Dose(weeks, int(d["sets"]), d.get("reps"), d.get("hold_s"), plan["each"], d.get("add", ""))
-                      for weeks, d in zip(general["blocks"], plan["doses"]))
-        planned.append(PlannedExercise(
-            key=rec.key, name=rec.name, why=rec.why,
-            findings=tuple(catalog["rules"][f]["finding"] for f in findings if rec.key in catalog["rules"][f]["exercises"]),
-            steps=tuple(entry["steps"]), feel=entry["feel"],
-            avoid=entry["avoid"], stop=entry["stop"], days_per_week=int(plan["days_per_week"]), doses=doses,
-            progress=plan["progress"]))
-    return Plan(exercises=tuple(planned), also=tuple(also), weeks=int(general["weeks"]),
+    chosen = _chosen(known, findings, catalog["rules"], int(catalog["plan"]["max_exercises"]))
+    planned = [_planned(catalog, rec.key, rec.why, tuple(
+        catalog["rules"][f]["finding"] for f in findings if rec.key in catalog["rules"][f]["exercises"]))
+        for rec in recommendations if rec.key in chosen]
+    return _plan(catalog, planned, tuple(rec for rec in recommendations if rec.key not in chosen))
+
+
+def _plan(catalog: Mapping[str, Any], exercises: Iterable[PlannedExercise], also: tuple[Recommendation, ...]) -> Plan:
+    """A plan of ``exercises`` with the catalog's weeks, blocks and rules."""
+    general = catalog["plan"]
+    return Plan(exercises=tuple(exercises), also=also, weeks=int(general["weeks"]),
                 blocks=tuple(general["blocks"]), safety_note=safety_note(), schedule=general["schedule"],
                 progress=general["progress"], pain=general["pain"])
+
+
+def _planned(catalog: Mapping[str, Any], key: str, why: str, findings: tuple[str, ...],
+             days_per_week: int | None = None, doses: tuple[Dose, ...] | None = None, note: str = "") -> PlannedExercise:
+    """The catalog's exercise ``key`` in a plan; its own days and doses unless others are given."""
+    entry = catalog["exercises"][key]
+    plan = entry["plan"]
+    if doses is None:
+        doses = tuple(Dose(weeks, int(d["sets"]), d.get("reps"), d.get("hold_s"), plan["each"], d.get("add", ""))
+                      for weeks, d in zip(catalog["plan"]["blocks"], plan["doses"]))
+    return PlannedExercise(
+        key=key, name=entry["name"], why=why, findings=findings, steps=tuple(entry["steps"]), feel=entry["feel"],
+        avoid=entry["avoid"], stop=entry["stop"], days_per_week=int(plan["days_per_week"] if days_per_week is None
+                                                                     else days_per_week),
+        doses=doses, progress=plan["progress"], note=note)
 
 
 def plan_for(analysis: Analysis) -> Plan:
     """The home plan of an analysis: its recommendations, the findings of its reps deciding what stays."""
     return build_plan(analysis.recommendations, findings_of(analysis.reps))
+
+
+ADDED_WHY = "Added by your physiotherapist."
+"""The reason given for an exercise a clinician added to a plan."""
+
+LIMITS = {"days_per_week": (1, 7), "sets": (1, 10), "reps": (1, 100), "hold_s": (5, 300)}
+"""The smallest and largest value a prescription may give each number."""
+
+
+def plan_items(plan: Plan) -> list[dict[str, Any]]:
+    """The plan's exercises as plain dicts (JSON-ready), in order: what a prescription stores.
+
+    Each has ``key``, ``why``, ``findings`` (list of str), ``days_per_week``,
+    ``doses`` (one dict per block: ``weeks``, ``sets``, ``reps``, ``hold_s``,
+    ``each``, ``add``) and ``note``.
+    """
+    return [{"key": e.key, "why": e.why, "findings": list(e.findings), "days_per_week": e.days_per_week,
+             "doses": [asdict(d) for d in e.doses], "note": e.note} for e in plan.exercises]
+
+
+def catalog_item(key: str) -> dict[str, Any]:
+    """The catalog's exercise ``key`` as a plan item (its own dose), as a clinician adds it to a plan.
+
+    Raises
+    ------
+    KeyError
+        The catalog has no exercise ``key``.
+    """
+    return plan_items(_plan(load_catalog(), [_planned(load_catalog(), key, ADDED_WHY, ())], ()))[0]
+
+
+def _number(value: Any, what: str, name: str) -> int:
+    """``value`` as an int within :data:`LIMITS` for ``what``, or a ValueError naming the exercise."""
+    low, high = LIMITS[what]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) \
+            or not low <= value <= high:
+        raise ValueError(f"{name}: {what.replace('_', ' ')} must be a whole number from {low} to {high}, "
+                         f"not {value!r}.")
+    return int(value)
+
+
+def _dose(item: Mapping[str, Any], weeks: str, name: str) -> Dose:
+    """One block's dose of a plan item, checked: sets, and reps or a hold (one of them)."""
+    if (item.get("reps") is None) == (item.get("hold_s") is None):
+        raise ValueError(f"{name}, {weeks}: give either repetitions or a hold in seconds.")
+    reps, hold = item.get("reps"), item.get("hold_s")
+    return Dose(weeks, _number(item.get("sets"), "sets", name), None if reps is None else _number(reps, "reps", name),
+                None if hold is None else _number(hold, "hold_s", name), str(item.get("each", "")),
+                str(item.get("add", "")))
+
+
+def plan_from_items(items: Iterable[Mapping[str, Any]]) -> Plan:
+    """The plan a prescription's items (:func:`plan_items`) describe, checked.
+
+    Steps, pictures and texts come from the catalog; an item whose exercise
+    the catalog no longer has is left out. The plan suggests nothing beyond
+    its exercises (``also`` is empty).
+
+    Raises
+    ------
+    ValueError
+        An exercise appears twice, or a number is missing or out of
+        :data:`LIMITS`, or the doses are not one per block (the message
+        names the exercise).
+    """
+    catalog = load_catalog()
+    blocks = tuple(catalog["plan"]["blocks"])
+    items = [item for item in items if item["key"] in catalog["exercises"]]
+    planned = []
+    for item in items:
+        name = catalog["exercises"][item["key"]]["name"]
+        if sum(other["key"] == item["key"] for other in items) > 1:
+            raise ValueError(f"{name} is in the plan twice; keep it once.")
+        if len(item["doses"]) != len(blocks):
+            raise ValueError(f"{name} needs one dose for each of {len(blocks)} blocks.")
+        doses = tuple(_dose(dose, weeks, name) for dose, weeks in zip(item["doses"], blocks))
+        planned.append(_planned(catalog, item["key"], str(item.get("why", "")), tuple(item.get("findings", ())),
+                                _number(item.get("days_per_week"), "days_per_week", name), doses,
+                                str(item.get("note", ""))))
+    return _plan(catalog, planned, ())

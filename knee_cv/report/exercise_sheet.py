@@ -151,6 +151,11 @@ def _doses(pdf: _Sheet, doses: tuple[Dose, ...], days: int) -> None:
         pdf.set_xy(pdf.l_margin, y + _LINE)
 
 
+def _note(exercise: PlannedExercise) -> str:
+    """The clinician's note on an exercise, as the sheet prints it."""
+    return f"Note from your physiotherapist: {exercise.note}"
+
+
 def _exercise(pdf: _Sheet, number: int, exercise: PlannedExercise) -> None:
     if pdf.get_y() + _height_guess(pdf, exercise) > pdf.h - pdf.b_margin:
         pdf.add_page()
@@ -173,6 +178,8 @@ def _exercise(pdf: _Sheet, number: int, exercise: PlannedExercise) -> None:
     pdf.set_xy(left, pdf.get_y() + 0.8)
     for label, text in (("Feel:", exercise.feel), ("Avoid:", exercise.avoid), ("Stop:", exercise.stop)):
         pdf.para(f"**{label}** {text}", size=8, height=3.6, width=width, markdown=True)
+    if exercise.note:  # typed text: no markdown, so it prints as typed
+        pdf.para(_note(exercise), size=8, style="I", height=3.6, width=width)
     pdf.set_xy(pdf.l_margin, max(pdf.get_y(), left_bottom) + 1.2)
     _doses(pdf, exercise.doses, exercise.days_per_week)
     pdf.ln(3)
@@ -183,7 +190,8 @@ def _height_guess(pdf: _Sheet, exercise: PlannedExercise) -> float:
     width = pdf.epw - _PICTURE_W - 4
     lines = 0
     for size, text in [(8.3, f"1. {s}") for s in exercise.steps] + [
-            (8.0, f"Avoid: {t}") for t in (exercise.feel, exercise.avoid, exercise.stop)]:
+            (8.0, f"Avoid: {t}") for t in (exercise.feel, exercise.avoid, exercise.stop)] + [
+            (8.0, _note(exercise))] * bool(exercise.note):
         pdf.set_font("Helvetica", "", size)
         lines += len(pdf.multi_cell(width, 3.7, _text(text), dry_run=True, output="LINES"))
     return 6 + max(_PICTURE_H + 8, 3.7 * lines + 1) + 1.2 + _LINE * len(exercise.doses) + 3

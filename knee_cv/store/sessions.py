@@ -787,7 +787,7 @@ def add_review(
 
 
 def delete_subject(subject_id: str, *, deleted_by: str, db_url: str | None = None) -> int:
-    """Delete a subject and all of its data: sessions, reps, flags, reviews, key frames, clips, measurements.
+    """Delete a subject and all of its data: sessions, reps, flags, reviews, key frames, clips, measurements, prescriptions.
 
     The deletion is recorded in the audit log (:func:`list_deletions`).
 
@@ -807,7 +807,7 @@ def delete_subject(subject_id: str, *, deleted_by: str, db_url: str | None = Non
 
 
 def delete_session(session_id: int, *, deleted_by: str, db_url: str | None = None) -> None:
-    """Delete one session with its reps, flags, reviews, key frames, clips and measurements.
+    """Delete one session with its reps, flags, reviews, key frames, clips, measurements and prescriptions.
 
     The subject and its other sessions stay. The deletion is recorded in the audit log (:func:`list_deletions`).
     """

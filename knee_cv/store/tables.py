@@ -31,12 +31,17 @@ measurements
     placed, the FPPA and pelvic drop from them, the automatic values), or the
     undoing of one. Append-only, like reviews: the latest measurement not
     undone is the rep's reported value; the computed result is never changed.
+prescriptions
+    A clinician's home exercise plan for a patient, made on one session: the
+    exercises in order with their days a week, doses and notes (JSON, as
+    :func:`knee_cv.core.plan.plan_items` gives them), who and when.
+    Append-only: the newest is the plan in force.
 deletions
     Who deleted which session or subject, and when (an audit log that keeps
     the pseudonymous code and the session id, none of the data).
 
 Deleting a subject deletes its sessions, reps, flags, reviews, key frames,
-clips and measurements (ORM cascades plus ``ON DELETE CASCADE`` foreign keys).
+clips, measurements and prescriptions (ORM cascades plus ``ON DELETE CASCADE`` foreign keys).
 """
 
 from __future__ import annotations
@@ -150,6 +155,10 @@ class SessionRow(Base):
     measurements: Mapped[list[MeasurementRow]] = relationship(
         back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
         order_by="MeasurementRow.id",
+    )
+    prescriptions: Mapped[list[PrescriptionRow]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="PrescriptionRow.id",
     )
 
 
@@ -283,6 +292,22 @@ class MeasurementRow(Base):
     auto_pelvic_drop_deg: Mapped[float | None] = mapped_column(Float)
 
     session: Mapped[SessionRow] = relationship(back_populates="measurements")
+
+
+class PrescriptionRow(Base):
+    """A clinician's home exercise plan made on one session (append-only); ``items_json`` the exercises in order."""
+
+    __tablename__ = "prescriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    prescribed_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    items_json: Mapped[str] = mapped_column(Text, nullable=False)
+
+    session: Mapped[SessionRow] = relationship(back_populates="prescriptions")
 
 
 class DeletionRow(Base):

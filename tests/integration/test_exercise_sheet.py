@@ -11,7 +11,7 @@ from test_report import ARTIFACTS, _poppler
 
 from knee_cv.core.criteria import BY_NAME
 from knee_cv.core.exercises import recommend
-from knee_cv.core.plan import build_plan
+from knee_cv.core.plan import build_plan, catalog_item, plan_from_items
 from knee_cv.report.exercise_sheet import sheet_pdf
 
 ALL = list(BY_NAME)
@@ -72,3 +72,15 @@ def test_a_prescribed_short_plan_is_one_page_naming_the_prescriber(tmp_path):
 def test_no_finding_gives_the_safety_note_and_says_so(tmp_path):
     text, pages, _ = read_back(sheet_pdf(build_plan([]), made=MADE), tmp_path, "empty")
     assert pages == 1 and "Read this first" in text and "No finding" in text and "How it works" not in text
+
+
+def test_a_prescription_prints_its_order_doses_and_notes_as_typed(tmp_path):
+    items = [catalog_item("knee_to_wall"), catalog_item("clamshells")]
+    items[1] = items[1] | {"days_per_week": 4, "note": "slow, **no** band yet"}
+    items[1]["doses"][0] = items[1]["doses"][0] | {"sets": 2, "reps": 20}
+    text, pages, _ = read_back(sheet_pdf(plan_from_items(items), prescribed_by="A. Virtanen",
+                                         prescribed_on=datetime(2025, 3, 1), made=MADE), tmp_path, "prescribed")
+    assert pages == 1 and "Prescribed by A. Virtanen on 2025-03-01" in text
+    assert text.index("1. Knee-to-wall ankle mobility") < text.index("2. Clamshells")
+    assert "4 days a week" in text and "2 sets of 20 each side" in text
+    assert "Note from your physiotherapist: slow, **no** band yet" in text

@@ -22,6 +22,7 @@ from test_store import sample_analysis
 from knee_cv.core.analysis import analyze
 from knee_cv.media.render import rep_thumbnail
 from knee_cv.media.trackio import load_track
+from knee_cv.store import prescriptions
 from knee_cv.store import sessions as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "knee_cv" / "app" / "pages" / "review.py")
@@ -191,3 +192,42 @@ def test_left_and_right_deepest_frames_side_by_side(local_page):
     headings = [m.value for m in at.markdown]
     assert "#### Left and right, deepest frames" in headings and not at.exception
     assert headings.index("**Left leg**") < headings.index("**Right leg**")
+
+
+def test_prescription_editor_adds_removes_reorders_doses_and_saves_with_a_name(local_page):
+    url, at = local_page
+    (session_id,) = [s.id for s in store.list_sessions("P001", db_url=url)]
+    at.run()
+    draft = f"rx-{session_id}-0"
+    assert any("not prescribed yet" in c.value for c in at.caption)
+    for key in ("clamshells", "side_plank", "knee_to_wall"):  # the sample's one suggestion is not in the catalog
+        at.selectbox(key=f"{draft}-add").select(key).run()
+        at.button(key=f"{draft}-add-button").click().run()
+    at.button(key=f"{draft}-side_plank-remove").click().run()
+    at.button(key=f"{draft}-knee_to_wall-up").click().run()
+    at.number_input(key=f"{draft}-clamshells-days").set_value(4).run()
+    at.number_input(key=f"{draft}-clamshells-0-reps").set_value(20).run()
+    at.text_input(key=f"{draft}-clamshells-note").input("slow, **no** band yet").run()
+    at.button(key=f"{draft}-save").click().run()
+    assert any("Enter your name" in e.value for e in at.error)  # nobody named: nothing saved
+    assert prescriptions.list_prescriptions(session_id, db_url=url) == []
+
+    at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()
+    at.button(key=f"{draft}-save").click().run()
+    assert not at.exception and not at.error
+    (saved,) = prescriptions.list_prescriptions(session_id, db_url=url)
+    assert saved.prescribed_by == "Dr Test"
+    assert [i["key"] for i in saved.items] == ["knee_to_wall", "clamshells"]
+    clamshells = saved.items[1]
+    assert (clamshells["days_per_week"], clamshells["doses"][0]["reps"], clamshells["note"]) == (
+        4, 20, "slow, **no** band yet")
+    assert any("Prescribed by `Dr Test`" in c.value for c in at.caption)
+    assert at.button(key=f"rx-{session_id}-{saved.id}-save")  # the editor now starts from what was saved
+
+    later = store.save_analysis(sample_analysis(1.0), "P001", video_hash="e" * 64, saved_by="dr test",
+                                recorded_at=datetime(2099, 1, 1, tzinfo=timezone.utc), db_url=url).id
+    at.run()
+    at.selectbox(key="session-P001").select(later).run()  # the next session starts from the prescription
+    assert any(f"(session {session_id})" in c.value for c in at.caption)
+    assert at.number_input(key=f"rx-{later}-{saved.id}-clamshells-days").value == 4
+

@@ -21,10 +21,11 @@ import pytest
 from sqlalchemy import DateTime, bindparam, event, inspect, text
 
 from knee_cv.core.labels import Leg, View
+from knee_cv.core.plan import catalog_item
 from knee_cv.core.result import Analysis, Flag, LegSummary, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.core.thresholds import load_thresholds
-from knee_cv.store import measurements
+from knee_cv.store import measurements, prescriptions
 from knee_cv.store import sessions as store
 from knee_cv.store.tables import KeyFrameRow
 
@@ -235,7 +236,7 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
 
     analysis = store.load_analysis(session_id, db_url=db_url)  # opening upgrades to head
     with store.open_engine(db_url).connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
     assert "ix_reviews_flag_id" in {i["name"] for i in inspect(store.open_engine(db_url)).get_indexes("reviews")}
     assert analysis.series is None  # older sessions have no stored series
     assert analysis.reps[0].fppa_bottom_deg == 17.25 and analysis.reps[0].flags[0].criterion == "knee_valgus"
@@ -247,10 +248,11 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     assert flag.decision == "confirm" and flag.reviews[0].note == "clear valgus"
     assert flag.recorded_at == when and flag.reviews[0].created_at == when
     assert store.get_session(session_id, db_url=db_url).app_version is None
-    # 0004 added tables only: the old session's reps survived it (a rebuilt table would have cascaded)
+    # 0004 and 0005 added tables only: the old session's reps survived them (a rebuilt table would have cascaded)
     assert _count(db_url, "reps") == 1 and _count(db_url, "reviews") == 1
     assert measurements.clip_sizes(session_id, db_url=db_url) == {}  # saved before clips were kept
     assert measurements.standing_measurements(session_id, db_url=db_url) == {}
+    assert prescriptions.latest_prescription(session_id=session_id, db_url=db_url) is None
     # new saves work on the upgraded file
     sid = store.save_analysis(sample_analysis(), "OLD1", saved_by="dr test", db_url=db_url).id
     assert_same_analysis(sample_analysis(), store.load_analysis(sid, db_url=db_url))
@@ -410,3 +412,62 @@ def test_patient_list_counts_sessions_last_date_and_open_flags(db_url):
         store.PatientInfo("P2", 1, datetime(2026, 1, 9, 8, 30, tzinfo=timezone.utc), 2),
         store.PatientInfo("P3", 0, None, 0),
     ]
+
+
+def test_prescriptions_are_appended_and_carried_to_the_next_session(db_url):
+    first = store.save_analysis(sample_analysis(), "P001", saved_by="dr test",
+                                recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc), db_url=db_url).id
+    items = [catalog_item("side_plank"), catalog_item("clamshells")]
+    items[1] = items[1] | {"days_per_week": 4, "note": "  slow, **no** band yet\n"}
+    items[1]["doses"][0] = items[1]["doses"][0] | {"sets": 2, "reps": 20}
+    one = prescriptions.save_prescription(first, items, prescribed_by=" Dr A ", db_url=db_url)
+    two = prescriptions.save_prescription(first, [items[1], items[0]], prescribed_by="Dr B", db_url=db_url)
+    assert [p.id for p in prescriptions.list_prescriptions(first, db_url=db_url)] == [one.id, two.id]  # both kept
+    latest = prescriptions.latest_prescription(session_id=first, db_url=db_url)
+    assert (latest.id, latest.prescribed_by, latest.created_at.tzinfo) == (two.id, "Dr B", timezone.utc)
+    assert one.prescribed_by == "Dr A" and one.created_at <= two.created_at
+    plan = latest.plan()  # the round trip: the items as saved, steps from the catalog
+    assert [e.key for e in plan.exercises] == ["clamshells", "side_plank"]
+    clamshells = plan.exercises[0]
+    assert (clamshells.days_per_week, clamshells.note) == (4, "slow, **no** band yet")
+    assert (clamshells.doses[0].sets, clamshells.doses[0].reps, clamshells.doses[0].text()) == (
+        2, 20, "2 sets of 20 each side")
+    assert clamshells.steps and plan.exercises[1].doses[0].hold_s == 20
+    # the next session starts from it; an earlier one does not
+    later = store.save_analysis(sample_analysis(1.0), "P001", video_hash="b" * 64, saved_by="dr test",
+                                recorded_at=datetime(2026, 2, 5, tzinfo=timezone.utc), db_url=db_url).id
+    earlier = store.save_analysis(sample_analysis(2.0), "P001", video_hash="c" * 64, saved_by="dr test",
+                                  recorded_at=datetime(2025, 12, 5, tzinfo=timezone.utc), db_url=db_url).id
+    assert prescriptions.latest_prescription(session_id=later, db_url=db_url).id == two.id
+    assert prescriptions.latest_prescription(session_id=earlier, db_url=db_url) is None
+    assert prescriptions.latest_prescription(subject_code="P001", db_url=db_url).id == two.id
+
+
+@pytest.mark.parametrize(("items", "message"), [
+    ([catalog_item("clamshells")] * 2, "in the plan twice"),
+    ([catalog_item("clamshells") | {"days_per_week": 8}], "days per week must be a whole number from 1 to 7"),
+    ([catalog_item("clamshells") | {"note": "a\x00b"}], "control character"),
+    ([catalog_item("clamshells") | {"note": "x" * 501}], "at most 500"),
+    ([{"key": "cartwheels"}], "no exercise 'cartwheels'"),
+])
+def test_a_bad_prescription_is_one_sentence_and_saves_nothing(db_url, items, message):
+    sid = store.save_analysis(sample_analysis(), "P001", saved_by="dr test", db_url=db_url).id
+    with pytest.raises(store.StoreError, match=message):
+        prescriptions.save_prescription(sid, items, prescribed_by="Dr A", db_url=db_url)
+    with pytest.raises(store.StoreError, match="The name of who prescribes is empty"):
+        prescriptions.save_prescription(sid, [], prescribed_by="  ", db_url=db_url)
+    with pytest.raises(store.StoreError, match="No saved session with id 999"):
+        prescriptions.save_prescription(999, [], prescribed_by="Dr A", db_url=db_url)
+    assert _count(db_url, "prescriptions") == 0
+
+
+def test_prescriptions_go_with_their_session(db_url):
+    keep = store.save_analysis(sample_analysis(), "P001", saved_by="dr test", db_url=db_url).id
+    gone = store.save_analysis(sample_analysis(), "P001", video_hash="d" * 64, saved_by="dr test", db_url=db_url).id
+    prescriptions.save_prescription(keep, [catalog_item("clamshells")], prescribed_by="Dr A", db_url=db_url)
+    prescriptions.save_prescription(gone, [catalog_item("side_plank")], prescribed_by="Dr A", db_url=db_url)
+    store.delete_session(gone, deleted_by="dr test", db_url=db_url)
+    assert _count(db_url, "prescriptions") == 1
+    assert [p.session_id for p in prescriptions.list_prescriptions(keep, db_url=db_url)] == [keep]
+    store.delete_subject("P001", deleted_by="dr test", db_url=db_url)
+    assert _count(db_url, "prescriptions") == 0

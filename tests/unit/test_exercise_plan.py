@@ -8,7 +8,7 @@ from synthetic import synthetic_squats
 from knee_cv.core.analysis import analyze
 from knee_cv.core.criteria import BY_NAME
 from knee_cv.core.exercises import CATALOG_PATH, findings_of, load_catalog, recommend
-from knee_cv.core.plan import build_plan, plan_for
+from knee_cv.core.plan import ADDED_WHY, build_plan, catalog_item, plan_for, plan_from_items, plan_items
 from knee_cv.core.result import Recommendation
 
 ALL_FINDINGS = list(BY_NAME)
@@ -87,3 +87,32 @@ def test_plan_for_an_analysis_follows_its_flags():
     assert [e.key for e in plan.exercises][:2] == ["clamshells", "side_lying_hip_abduction"]
     clamshells = next(e for e in plan.exercises if e.key == "clamshells")
     assert "(left leg)" in clamshells.why and clamshells.findings[0] == "knee moving inward"
+
+
+def test_a_plan_as_items_and_back_is_the_same_plan_without_the_extras():
+    plan = build_plan(recommend(list(BY_NAME), {f: ["left"] for f in BY_NAME}), list(BY_NAME))
+    again = plan_from_items(plan_items(plan))
+    assert again.exercises == plan.exercises and again.also == () and plan.also
+    assert plan_items(again) == plan_items(plan)
+    added = catalog_item("knee_to_wall")
+    assert (added["why"], added["findings"], added["note"], len(added["doses"])) == (ADDED_WHY, [], "", 3)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"days_per_week": 0}, "days per week must be a whole number from 1 to 7"),
+    ({"days_per_week": 2.5}, "days per week"),
+    ({"doses": []}, "one dose for each of 3 blocks"),
+])
+def test_items_out_of_range_are_refused_naming_the_exercise(change, message):
+    with pytest.raises(ValueError, match=f"Clamshells.*{message}|{message}"):
+        plan_from_items([catalog_item("clamshells") | change])
+
+
+def test_a_dose_needs_reps_or_a_hold_and_sets_in_range():
+    item = catalog_item("clamshells")
+    for dose, message in (({"sets": 2, "reps": 15, "hold_s": 30}, "either repetitions or a hold"),
+                          ({"sets": 11, "reps": 15}, "sets must be a whole number from 1 to 10"),
+                          ({"sets": 2, "hold_s": 400}, "hold s must be")):
+        with pytest.raises(ValueError, match=message):
+            plan_from_items([item | {"doses": [dose, *item["doses"][1:]]}])
+    assert plan_from_items([{**item, "key": "gone_from_the_catalog"}]).exercises == ()

@@ -8,6 +8,8 @@ can be stepped through frame by frame and measured by hand
 (:mod:`knee_cv.app.rep_check`); the measurement, recorded with the
 clinician's name, is the rep's reported value here, in the history, the PDF
 and the CSV. What may be shown of a rep follows :mod:`knee_cv.core.shown`.
+Under a session, the patient's home exercise plan can be edited, prescribed
+with the clinician's name and printed (:mod:`knee_cv.app.prescribe`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from plotly.subplots import make_subplots
 
 from knee_cv.app import auth
 from knee_cv.app.markdown import escaped, file_stem, literal
+from knee_cv.app.prescribe import prescription_editor
 from knee_cv.app.rep_check import rep_check
 from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.result import Analysis, Rep
@@ -316,6 +319,7 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
         st.download_button("Download PDF report", report.pdf_bytes(session_id, db_url=db_url),
                            file_name=f"{file_stem(code)}_session_{session_id}.pdf", mime="application/pdf",
                            key=f"pdf-{session_id}")
+        prescription_editor(code, session_id, analysis, reviewer, db_url)
         _delete_session(session_id, code, reviewer, db_url)
     with st.expander("Delete this subject"):
         st.warning(f"Deletes {literal(code)}'s {len(sessions)} sessions, reps, key frames and reviews for good. "

@@ -9,6 +9,7 @@ note, and see the history chart.
 
 from __future__ import annotations
 
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from browser_util import launch_chromium, screenshot, streamlit_server
 from streamlit import config
 from streamlit.testing.v1 import AppTest
+from test_report import _poppler
 from test_store import sample_analysis
 
 from knee_cv.core.analysis import analyze
@@ -231,3 +233,57 @@ def test_prescription_editor_adds_removes_reorders_doses_and_saves_with_a_name(l
     assert any(f"(session {session_id})" in c.value for c in at.caption)
     assert at.number_input(key=f"rx-{later}-{saved.id}-clamshells-days").value == 4
 
+
+@pytest.mark.browser
+def test_in_chromium_a_prescription_is_edited_saved_and_printed(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    url_db = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
+    session_id = store.save_analysis(sample_analysis(), "P001", saved_by="dr test", db_url=url_db).id
+    draft = f".st-key-rx-{session_id}-0"
+    with streamlit_server({"KNEE_CV_DB_URL": url_db}) as url, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/review", timeout=TIMEOUT_MS)
+            expect(page.get_by_role("tab", name="Subjects (1)")).to_be_visible(timeout=TIMEOUT_MS)
+            _settle(page)
+            page.get_by_role("textbox", name="Your name").fill("Dr Test")
+            page.get_by_role("textbox", name="Your name").press("Enter")
+            _settle(page)
+            page.get_by_role("tab", name="Subjects (1)").click()
+            for name in ("Clamshells", "Knee-to-wall ankle mobility"):
+                page.locator(f"{draft}-add").click()
+                page.keyboard.type(name)  # the list shows a few options at a time: type to find one
+                page.keyboard.press("Enter")
+                _settle(page)
+                page.locator(f"{draft}-add-button button").click()
+                _settle(page)
+            page.locator(f"{draft}-knee_to_wall-up button").first.click()  # a button with help is drawn twice
+            _settle(page)
+            days = page.locator(f"{draft}-clamshells-days input")
+            expect(days).to_have_count(1, timeout=TIMEOUT_MS)  # the moved exercise's old widgets gone
+            days.fill("4")
+            days.press("Enter")
+            _settle(page)
+            note = page.locator(f"{draft}-clamshells-note input")
+            expect(note).to_have_count(1, timeout=TIMEOUT_MS)
+            note.fill("slow, no band yet")
+            note.press("Enter")
+            _settle(page)
+            page.get_by_role("button", name="Save prescription").click()
+            expect(page.get_by_text("Prescribed by")).to_be_visible(timeout=TIMEOUT_MS)
+            _settle(page)
+            screenshot(page, "review_prescription")
+            with page.expect_download(timeout=TIMEOUT_MS) as download:
+                page.get_by_role("button", name="Download home exercise sheet").click()
+            saved = tmp_path / download.value.suggested_filename
+            download.value.save_as(saved)
+        finally:
+            browser.close()
+    assert saved.name == f"P001_session_{session_id}_home_exercises.pdf"
+    sheet = " ".join(subprocess.run([_poppler("pdftotext"), "-raw", str(saved), "-"], capture_output=True, text=True,
+                                    check=True).stdout.split())
+    assert "Prescribed by Dr Test on" in sheet
+    assert sheet.index("1. Knee-to-wall ankle mobility") < sheet.index("2. Clamshells")
+    assert "4 days a week" in sheet and "Note from your physiotherapist: slow, no band yet" in sheet

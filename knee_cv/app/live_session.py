@@ -115,6 +115,10 @@ class LiveSession:
             self._t0, self._size = stamp, (rgb.shape[1], rgb.shape[0])
             self._recorder = Recorder(*self._size)
         t = stamp - self._t0
+        with self._lock:
+            stale = bool(self._t) and t <= self._t[-1]
+        if stale:  # a repeated or earlier camera time: the pose model and the analysis need increasing times
+            return frame
         self._recorder.add(t, rgb)
         xy, visibility = self._estimator.process(rgb, t)
         height, width = rgb.shape[:2]

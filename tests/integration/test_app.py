@@ -212,3 +212,18 @@ def test_save_to_subject_stores_the_session_only_when_asked(shared_videos, tmp_p
     assert len(sessions) == 1 and sessions[0].saved_by == "Dr Test"
     assert sessions[0].video_hash == hashlib.sha256(clip.read_bytes()).hexdigest()
     assert len(store.load_key_frames(sessions[0].id, db_url=db_url)) == len(at.dataframe[0].value)
+
+
+def test_live_session_leaves_out_frames_whose_camera_time_does_not_advance(shared_videos):
+    """A camera that repeats a frame time (or goes back) must not give a track the analysis refuses."""
+    with av.open(str(shared_videos / "sls_front_hyva6.mp4")) as container:
+        frames = [frame for _, frame in zip(range(6), container.decode(video=0))]
+    session = LiveSession()
+    try:
+        for frame in [*frames, frames[-1], frames[2]]:
+            session.on_frame(frame)
+        track = session.track()
+    finally:
+        session.close()
+    assert len(track) == 6 and np.all(np.diff(track.t) > 0)
+    assert track.problem() is None

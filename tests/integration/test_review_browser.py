@@ -287,3 +287,22 @@ def test_in_chromium_a_prescription_is_edited_saved_and_printed(tmp_path):
     assert "Prescribed by Dr Test on" in sheet
     assert sheet.index("1. Knee-to-wall ankle mobility") < sheet.index("2. Clamshells")
     assert "4 days a week" in sheet and "Note from your physiotherapist: slow, no band yet" in sheet
+
+
+def test_one_session_is_deleted_from_the_page_after_a_tick_and_logged(local_page):
+    url, at = local_page
+    keep = store.list_sessions("P001", db_url=url)[0].id
+    gone = store.save_analysis(sample_analysis(3.0), "P001", video_hash="c" * 64, saved_by="dr test", db_url=url).id
+    at.run()
+    at.selectbox(key="session-P001").select(gone).run()
+    assert at.button(key=f"delete-session-{gone}").disabled
+    at.checkbox(key=f"delete-session-sure-{gone}").check().run()
+    at.button(key=f"delete-session-{gone}").click().run()
+    assert any("Enter your name" in e.value for e in at.error)  # nobody to log it under yet
+    assert len(store.list_sessions("P001", db_url=url)) == 2
+    at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()
+    at.button(key=f"delete-session-{gone}").click().run()
+    assert not at.exception
+    assert [s.id for s in store.list_sessions("P001", db_url=url)] == [keep]
+    assert [(d.what, d.session_id, d.deleted_by) for d in store.list_deletions(db_url=url)] == [
+        ("session", gone, "Dr Test")]

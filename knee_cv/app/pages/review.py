@@ -15,6 +15,7 @@ with the clinician's name and printed (:mod:`knee_cv.app.prescribe`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -226,6 +227,16 @@ def _review_log(session_id: int, db_url: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _delete(reviewer: str, delete: Callable[[str], object], done: str) -> None:
+    """Run ``delete(reviewer)`` once a name is known (it is logged with the deletion), say ``done`` and rerun."""
+    if not reviewer:
+        st.error("Enter your name in the sidebar first: it is recorded with the deletion.")
+        return
+    delete(reviewer)
+    st.toast(done)
+    st.rerun()
+
+
 def _delete_session(session_id: int, code: str, reviewer: str, db_url: str) -> None:
     """A confirmed, audited deletion of one session (the subject and its other sessions stay)."""
     with st.expander("Delete this session"):
@@ -233,12 +244,8 @@ def _delete_session(session_id: int, code: str, reviewer: str, db_url: str) -> N
                    "The deletion is logged with your name.")
         sure = st.checkbox(f"Yes, delete session {session_id}", key=f"delete-session-sure-{session_id}")
         if st.button("Delete session", disabled=not sure, key=f"delete-session-{session_id}"):
-            if not reviewer:
-                st.error("Enter your name in the sidebar first: it is recorded with the deletion.")
-                return
-            store.delete_session(session_id, deleted_by=reviewer, db_url=db_url)
-            st.toast(f"Deleted session {session_id}.")
-            st.rerun()
+            _delete(reviewer, lambda by: store.delete_session(session_id, deleted_by=by, db_url=db_url),
+                    f"Deleted session {session_id}.")
 
 
 def _deletion_log(db_url: str) -> None:
@@ -326,12 +333,8 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
                    "The deletion is logged with your name.")
         typed = st.text_input("Type the subject code to confirm", key=f"delete-{code}")
         if st.button("Delete subject", disabled=typed.strip() != code, key=f"delete-button-{code}"):
-            if not reviewer:
-                st.error("Enter your name in the sidebar first: it is recorded with the deletion.")
-                return
-            store.delete_subject(code, deleted_by=reviewer, db_url=db_url)
-            st.toast(f"Deleted {literal(code)} and all of its data.")
-            st.rerun()
+            _delete(reviewer, lambda by: store.delete_subject(code, deleted_by=by, db_url=db_url),
+                    f"Deleted {literal(code)} and all of its data.")
 
 
 def _pages(reviewer: str, db_url: str) -> None:

@@ -11,7 +11,6 @@ so every run tries the same inputs.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import av
@@ -20,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import synthetic_squats
+from test_trackio import _write_posetrack_json, _write_sharana
 
 from knee_cv.core.analysis import analyze
-from knee_cv.core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
 from knee_cv.core.track import PoseTrack
 from knee_cv.errors import KneeCvError
 from knee_cv.media.trackio import load_track, save_csv, save_npz
@@ -35,33 +34,6 @@ FUZZ = settings(derandomize=True, database=None, deadline=None, suppress_health_
 NUMBERS = ["", "nan", "-nan", "inf", "-inf", "0", "-0", "1e308", "-1e308", "1e999", "5e-324", "1e-300", "1e12", "-1"]
 #: Text that breaks number cells and lines in interesting ways.
 TOKENS = [",", "\n", "\r\n", '"', "#", "0x1F", "abc", "ä", "\ufeff", "[" * 50, "{}", "null", "1_000", *NUMBERS]
-
-
-def _write_sharana(track: PoseTrack, path: Path) -> None:
-    """Write ``track`` as a pose-detection1 CSV (time in ms, coordinates normalized by the frame size)."""
-    header = ["t", "mode"] + [f"lm{i}_{f}" for i in range(NUM_LANDMARKS) for f in "xyzv"]
-    rows = [",".join(header)]
-    normalized = track.xy / (track.width, track.height)
-    for i in range(len(track)):
-        cells = [repr(float(track.t[i] * 1000.0)), "single_leg_squat"]
-        for lm in range(NUM_LANDMARKS):
-            x, y = normalized[i, lm]
-            cells += [repr(float(x)), repr(float(y)), "0.0", repr(float(track.visibility[i, lm]))]
-        rows.append(",".join("" if c == "nan" else c for c in cells))
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-
-
-def _write_posetrack_json(track: PoseTrack, path: Path) -> None:
-    """Write ``track`` as a swing-analyzer ``.posetrack.json``."""
-    frames = [
-        {"videoTime": float(track.t[i]), "keypoints": [
-            {"name": name, "x": float(track.xy[i, lm, 0]), "y": float(track.xy[i, lm, 1]),
-             "score": float(track.visibility[i, lm])}
-            for lm, name in enumerate(LANDMARK_NAMES) if track.has_pose[i]]}
-        for i in range(len(track))
-    ]
-    meta = {"videoWidth": track.width, "videoHeight": track.height, "fps": track.fps}
-    path.write_text(json.dumps({"metadata": meta, "frames": frames}), encoding="utf-8")
 
 
 def _write_stored_npz(track: PoseTrack, path: Path) -> None:

@@ -8,6 +8,7 @@ instead, so CI cannot pass by skipping them.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -45,21 +46,27 @@ def samples() -> Path:
     return SAMPLES
 
 
-@pytest.fixture(scope="session")
-def opensim():
-    """OpenSim's Python package (the ``test`` extra), to read back TRC and MOT files.
-
-    Skips where it is not installed; fails instead under ``KNEE_CV_REQUIRE_SHARED=1``
-    (``.ci/run``), which installs the ``test`` extra.
-    """
+def _import_or_skip(name: str, install: str):
+    """Import a test-only package; skip where it is missing, or fail under ``KNEE_CV_REQUIRE_SHARED=1`` (``.ci/run``)."""
     try:
-        import opensim as module
+        return importlib.import_module(name)
     except ImportError:
-        message = "OpenSim's Python package is not installed: pip install -e '.[test]'"
+        message = f"{name} is not installed: {install}"
         if os.environ.get("KNEE_CV_REQUIRE_SHARED") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    return module
+
+
+@pytest.fixture(scope="session")
+def opensim():
+    """OpenSim's Python package (the ``test`` extra), to read back TRC and MOT files."""
+    return _import_or_skip("opensim", "pip install -e '.[test]'")
+
+
+@pytest.fixture(scope="session")
+def ray_module():
+    """Ray (the ``ray`` extra, in ``test`` too), for the batch on a Ray cluster."""
+    return _import_or_skip("ray", "pip install -e '.[ray]'")
 
 
 @pytest.fixture(scope="session")

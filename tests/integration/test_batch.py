@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import platform
 import shutil
 import sys
@@ -270,14 +269,8 @@ def test_a_missing_record_is_redone_and_only_that(first, inputs, tmp_path):
     assert {Path(row["file"]).name for row in result.rows if row["resumed"] == "no"} == {CLIP}
 
 
-def test_ray_gives_the_same_summary(first, inputs, tmp_path):
-    try:
-        import ray
-    except ImportError:
-        message = "ray is not installed (pip install -e '.[ray]')"
-        if os.environ.get("KNEE_CV_REQUIRE_SHARED") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+def test_ray_gives_the_same_summary(first, inputs, tmp_path, ray_module):
+    ray = ray_module
     result, _ = first
     ray.init(num_cpus=2, include_dashboard=False)
     try:

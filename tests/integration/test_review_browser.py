@@ -252,14 +252,19 @@ def test_in_chromium_a_prescription_is_edited_saved_and_printed(tmp_path):
             page.get_by_role("textbox", name="Your name").press("Enter")
             _settle(page)
             page.get_by_role("tab", name="Subjects (1)").click()
-            for name in ("Clamshells", "Knee-to-wall ankle mobility"):
+            for name, key in (("Clamshells", "clamshells"), ("Knee-to-wall ankle mobility", "knee_to_wall")):
                 page.locator(f"{draft}-add").click()
                 page.keyboard.type(name)  # the list shows a few options at a time: type to find one
                 page.keyboard.press("Enter")
                 _settle(page)
                 page.locator(f"{draft}-add-button button").click()
+                expect(page.locator(f"{draft}-{key}-days input").first).to_be_visible(timeout=TIMEOUT_MS)
                 _settle(page)
-            page.locator(f"{draft}-knee_to_wall-up button").first.click()  # a button with help is drawn twice
+            up = page.locator(f"{draft}-knee_to_wall-up button").first  # a button with help is drawn twice
+            up.click()
+            # the click's rerun may not have started when _settle looks: wait for its result, the moved
+            # exercise first in the list, before the stale widgets of the old order can be counted
+            expect(up).to_be_disabled(timeout=TIMEOUT_MS)
             _settle(page)
             days = page.locator(f"{draft}-clamshells-days input")
             expect(days).to_have_count(1, timeout=TIMEOUT_MS)  # the moved exercise's old widgets gone

@@ -29,6 +29,7 @@ from knee_cv.app.processing import POLL_S, PendingVideo, process_with_progress, 
 from knee_cv.core.assessment import leg_name
 from knee_cv.core.labels import Leg
 from knee_cv.core.result import Analysis
+from knee_cv.core.shown import WITHHELD
 from knee_cv.errors import KneeCvError
 from knee_cv.media.render import rep_colour
 from knee_cv.pipeline import Processed
@@ -90,7 +91,8 @@ def summary_cards(analysis: Analysis) -> None:
 def rep_dataframe(analysis: Analysis) -> None:
     """The per-rep table with units and help on every column.
 
-    Unreliable reps are listed without angles, and the angle columns are
+    Unreliable reps are listed without angles or depth (the blanks of
+    :data:`knee_cv.core.shown.WITHHELD`), and the angle columns are
     left out when the session is not measurable (the downloads keep the raw
     values). The reasons and findings, too long for a cell, are listed under
     the table (:func:`rep_notes`).
@@ -101,7 +103,7 @@ def rep_dataframe(analysis: Analysis) -> None:
     table.insert(0, "rep", table["index"] + 1)
     table["reliable"] = table["reliable"].astype(bool)
     angles = ["fppa_bottom_deg", "fppa_peak_deg", "pelvic_drop_bottom_deg", "trunk_lean_deg", "knee_wobble"]
-    table.loc[~table["reliable"], angles] = float("nan")
+    table.loc[~table["reliable"], [name for name in WITHHELD if name in table]] = float("nan")
     columns = {
         "rep": st.column_config.NumberColumn("Rep", help="Rep number, in time order."),
         "leg": st.column_config.TextColumn("Stance leg"),

@@ -350,7 +350,7 @@ def format_text(analysis: Analysis) -> str:
     -------
     str
         The per-rep table (reps numbered from 1; an unreliable rep's angles
-        blank, "-", with the reason: :func:`knee_cv.core.shown.shown`), the
+        and depth blank, "-", with the reason: :func:`knee_cv.core.shown.shown`), the
         summary (with the sign conventions), the messages, the
         recommendations and the safety note.
     """
@@ -365,7 +365,7 @@ def format_text(analysis: Analysis) -> str:
         v = shown(r)
         notes = v.withheld or " ".join(f.reason for f in r.flags)
         lines.append(
-            f"{v.number:>2} {r.leg:5} {r.t_bottom:8.2f} {100 * r.depth:6.0f} {_number(v.fppa_deg):>6} "
+            f"{v.number:>2} {r.leg:5} {r.t_bottom:8.2f} {_number(100 * v.depth, '{:.0f}'):>6} {_number(v.fppa_deg):>6} "
             f"{_number(v.fppa_peak_deg):>6} {_number(v.pelvic_drop_deg):>6} "
             f"{_number(v.trunk_lean_deg):>6} {_number(v.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
             f"{notes or 'ok'}")

@@ -2,10 +2,14 @@
 
 * Reps are numbered from 1 (:func:`rep_number`); ``Rep.index`` counts from 0
   and stays so in the JSON.
-* The angles of a rep that is not reliable (:data:`ANGLES`: FPPA, pelvic
-  drop, trunk lean, knee flexion, knee wobble) are blank (NaN), and the reason
-  is said (:attr:`Shown.withheld`). Its times and depth stay. The raw values
-  stay in the :class:`~knee_cv.core.result.Rep` and its JSON, for research.
+* The measures of a rep that is not reliable (:data:`WITHHELD`: FPPA, pelvic
+  drop, trunk lean, knee flexion, knee wobble and depth) are blank (NaN), and
+  the reason is said (:attr:`Shown.withheld`); its times stay. Depth goes with
+  the angles because the analysis itself leaves an unreliable rep's depth out
+  (of the leg's mean and of the shallow-squat flag): what it does not use, no
+  person is shown. :func:`visible` is that rule on a whole rep, for tables.
+  The raw values stay in the :class:`~knee_cv.core.result.Rep` and its JSON,
+  for research.
 * A clinician's measurement of a rep (:class:`Measured`: a landmark moved on
   the review page) is shown instead of the automatic FPPA and pelvic drop,
   with its source ("measured by NAME on frame N"), whether or not the
@@ -20,13 +24,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knee_cv.core.result import Rep
 
 #: The fields of :class:`~knee_cv.core.result.Rep` that are blank when the rep is not reliable.
-ANGLES = (
-    "knee_flexion_deg", "fppa_bottom_deg", "fppa_peak_deg", "fppa_spread_deg", "pelvic_drop_bottom_deg",
+WITHHELD = (
+    "depth", "knee_flexion_deg", "fppa_bottom_deg", "fppa_peak_deg", "fppa_spread_deg", "pelvic_drop_bottom_deg",
     "pelvic_drop_peak_deg", "trunk_lean_deg", "knee_wobble",
 )
 
@@ -93,6 +97,18 @@ class Shown:
     withheld: str
 
 
+def visible(rep: Rep) -> Rep:
+    """``rep`` as a person may see it: its :data:`WITHHELD` fields NaN when it is not reliable.
+
+    A reliable rep is returned as it is. Tables of reps (the CSV, the app's
+    rep table) take their numbers from here, so they blank what
+    :func:`shown` blanks.
+    """
+    if rep.reliable:
+        return rep
+    return replace(rep, **dict.fromkeys(WITHHELD, math.nan))
+
+
 def withheld_reason(rep: Rep) -> str:
     """Why a rep's automatic angles are blank: "unreliable: REASONS"; "" for a reliable rep."""
     if rep.reliable:
@@ -111,17 +127,15 @@ def shown(rep: Rep, measured: Measured | None = None) -> Shown:
         and pelvic drop replace the automatic ones (the peak FPPA is then
         blank: it was not measured by hand).
     """
-    nan = math.nan
-    keep = rep.reliable
-    fppa, peak, drop = (rep.fppa_bottom_deg, rep.fppa_peak_deg, rep.pelvic_drop_bottom_deg) if keep else (nan,) * 3
-    source = AUTOMATIC if keep else ""
+    seen = visible(rep)
+    fppa, peak, drop = seen.fppa_bottom_deg, seen.fppa_peak_deg, seen.pelvic_drop_bottom_deg
+    source = AUTOMATIC if rep.reliable else ""
     if measured is not None:
-        fppa, peak, drop, source = measured.fppa_deg, nan, measured.pelvic_drop_deg, measured.source
+        fppa, peak, drop, source = measured.fppa_deg, math.nan, measured.pelvic_drop_deg, measured.source
     return Shown(
-        number=rep_number(rep), leg=str(rep.leg), depth=rep.depth,
-        knee_flexion_deg=rep.knee_flexion_deg if keep else nan, fppa_deg=fppa, fppa_peak_deg=peak,
-        pelvic_drop_deg=drop, trunk_lean_deg=rep.trunk_lean_deg if keep else nan,
-        knee_wobble=rep.knee_wobble if keep else nan, source=source, withheld=withheld_reason(rep),
+        number=rep_number(rep), leg=str(rep.leg), depth=seen.depth, knee_flexion_deg=seen.knee_flexion_deg,
+        fppa_deg=fppa, fppa_peak_deg=peak, pelvic_drop_deg=drop, trunk_lean_deg=seen.trunk_lean_deg,
+        knee_wobble=seen.knee_wobble, source=source, withheld=withheld_reason(rep),
     )
 
 

@@ -24,7 +24,8 @@ Units and signs
 Missing and unreliable values
 -----------------------------
 A missing value is NaN here and an empty cell in CSV. In the rep table, the
-measures of a rep that is not reliable (:data:`REP_MEASURES`) are blanked:
+measures of a rep that is not reliable (:data:`REP_MEASURES`) are blanked by
+the rule every human-facing output follows (:func:`knee_cv.core.shown.visible`):
 such a rep keeps its times, confidence and the reasons it is unreliable, but
 no number that could be mistaken for a measurement.
 """
@@ -39,6 +40,7 @@ import pandas as pd
 
 from knee_cv.core.labels import SIDES
 from knee_cv.core.result import Analysis
+from knee_cv.core.shown import visible
 from knee_cv.core.track import PoseTrack
 
 #: Decimal places kept, by the end of a column name. Angles: 0.1 deg, against landmark jitter
@@ -50,11 +52,16 @@ DIGITS = {"_deg": 1, "_s": 3, "_leg_lengths": 3, "confidence": 2, "_hz": 3, "_px
 #: Columns naming the video a row comes from, first in every batch table.
 ID_COLUMNS = ("file", "sha256", "subject")
 
+#: The rep table's column of each measure of a :class:`~knee_cv.core.result.Rep` (its field name):
+#: the fields :data:`knee_cv.core.shown.WITHHELD` blanks when the rep is not reliable.
+MEASURE_FIELDS = {
+    "depth_leg_lengths": "depth", "knee_flexion_deg": "knee_flexion_deg", "fppa_bottom_deg": "fppa_bottom_deg",
+    "fppa_bottom_sd_deg": "fppa_spread_deg", "fppa_peak_deg": "fppa_peak_deg",
+    "pelvic_drop_bottom_deg": "pelvic_drop_bottom_deg", "pelvic_drop_peak_deg": "pelvic_drop_peak_deg",
+    "trunk_lean_deg": "trunk_lean_deg", "knee_wobble_leg_lengths": "knee_wobble",
+}
 #: The measures of a rep, blank in the rep table when the rep is not reliable.
-REP_MEASURES = (
-    "depth_leg_lengths", "knee_flexion_deg", "fppa_bottom_deg", "fppa_bottom_sd_deg", "fppa_peak_deg",
-    "pelvic_drop_bottom_deg", "pelvic_drop_peak_deg", "trunk_lean_deg", "knee_wobble_leg_lengths",
-)
+REP_MEASURES = tuple(MEASURE_FIELDS)
 #: The rep table's own columns, in order (after any id columns).
 REP_COLUMNS = (
     "rep", "leg", "start_frame", "bottom_frame", "end_frame", "t_start_s", "t_bottom_s", "t_end_s",
@@ -143,19 +150,11 @@ def rep_table(analysis: Analysis, ids: Mapping[str, Any] | None = None) -> pd.Da
         "start_frame": rep.start_frame, "bottom_frame": rep.bottom_frame, "end_frame": rep.end_frame,
         "t_start_s": rep.t_start, "t_bottom_s": rep.t_bottom, "t_end_s": rep.t_end,
         "duration_s": rep.duration_s, "descent_s": rep.descent_s, "ascent_s": rep.ascent_s,
-        "depth_leg_lengths": rep.depth, "knee_flexion_deg": rep.knee_flexion_deg,
-        "fppa_bottom_deg": rep.fppa_bottom_deg, "fppa_bottom_sd_deg": rep.fppa_spread_deg,
-        "fppa_peak_deg": rep.fppa_peak_deg, "pelvic_drop_bottom_deg": rep.pelvic_drop_bottom_deg,
-        "pelvic_drop_peak_deg": rep.pelvic_drop_peak_deg, "pelvic_reference": rep.pelvic_reference,
-        "trunk_lean_deg": rep.trunk_lean_deg, "knee_wobble_leg_lengths": rep.knee_wobble,
-        "confidence": rep.confidence, "reliable": bool(rep.reliable),
+        **{column: float(getattr(seen, name)) for column, name in MEASURE_FIELDS.items()},
+        "pelvic_reference": rep.pelvic_reference, "confidence": rep.confidence, "reliable": bool(rep.reliable),
         "unreliable_reasons": "; ".join(rep.unreliable_reasons), "flags": "; ".join(f.reason for f in rep.flags),
-    } for rep in analysis.reps]
-    table = pd.DataFrame(rows, columns=list(REP_COLUMNS))
-    if len(table):
-        table[list(REP_MEASURES)] = table[list(REP_MEASURES)].astype(float)
-        table.loc[~table["reliable"].astype(bool), list(REP_MEASURES)] = np.nan
-    return _with_ids(rounded(table), ids)
+    } for rep, seen in ((rep, visible(rep)) for rep in analysis.reps)]
+    return _with_ids(rounded(pd.DataFrame(rows, columns=list(REP_COLUMNS))), ids)
 
 
 

@@ -12,7 +12,8 @@ from synthetic import synthetic_squats
 from knee_cv.core.analysis import analyze, format_text, measured_landmarks
 from knee_cv.core.correction import angles_from_points, correctable, level_roll
 from knee_cv.core.landmarks import Landmark
-from knee_cv.core.shown import AUTOMATIC, Measured, leg_means, measured_note, rep_number, shown
+from knee_cv.core.shown import AUTOMATIC, WITHHELD, Measured, leg_means, measured_note, rep_number, shown, visible
+from knee_cv.report.tables import MEASURE_FIELDS, rep_table
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +39,25 @@ def test_unreliable_rep_shows_no_angle_but_its_reason(session):
     values = shown(rep)
     for name in ("fppa_deg", "fppa_peak_deg", "pelvic_drop_deg", "trunk_lean_deg", "knee_wobble", "knee_flexion_deg"):
         assert math.isnan(getattr(values, name)), name
-    assert values.depth == rep.depth and values.source == ""
+    assert math.isnan(values.depth) and values.source == ""
     assert values.withheld == "unreliable: the knee was hidden"
     assert shown(replace(rep, unreliable_reasons=[])).withheld == "unreliable: low confidence"
     text = format_text(replace(analysis, reps=[analysis.reps[0], rep]))
     line = next(row for row in text.splitlines() if row.startswith(" 2 right"))
     assert f"{rep.fppa_bottom_deg:.1f}" not in line and "unreliable: the knee was hidden" in line
+
+
+def test_the_rep_table_blanks_what_a_person_is_shown_blank(session):
+    """One rule for depth and the angles: the CSV's rep table and shown() blank the same measures."""
+    _, analysis = session
+    rep = replace(analysis.reps[1], reliable=False, unreliable_reasons=["the knee was hidden"])
+    row = rep_table(replace(analysis, reps=[analysis.reps[0], rep])).iloc[1]
+    values = shown(rep)
+    assert math.isnan(row["depth_leg_lengths"]) == math.isnan(values.depth)
+    assert sorted(MEASURE_FIELDS.values()) == sorted(WITHHELD)
+    assert all(math.isnan(row[column]) == math.isnan(getattr(visible(rep), name))
+               for column, name in MEASURE_FIELDS.items())
+    assert visible(analysis.reps[0]) is analysis.reps[0]
 
 
 def test_a_measurement_replaces_fppa_and_pelvic_drop_with_its_source(session):

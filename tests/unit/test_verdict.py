@@ -1,0 +1,81 @@
+"""The plain verdict (knee_cv.core.verdict) on synthetic squats of known valgus."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from synthetic import synthetic_squats
+
+from knee_cv.core.analysis import analyze
+from knee_cv.core.verdict import MIN_REPS_TO_COMPARE, compare_sides, verdict
+
+
+@pytest.fixture(scope="module")
+def both_legs():
+    """Three squats on each leg, knee well inward (20 deg) on both."""
+    track, _ = synthetic_squats(n_reps=6, stance_legs=["left", "right"] * 3, valgus_deg=20.0, jitter_px=1.0)
+    return analyze(track)
+
+
+@pytest.fixture(scope="module")
+def straight():
+    """Two squats on the left leg with a straight knee: nothing to flag."""
+    track, _ = synthetic_squats(n_reps=2, stance_legs="left", valgus_deg=2.0, pelvic_drop_deg=0.0)
+    return analyze(track)
+
+
+def test_a_flagged_leg_is_said_in_plain_words_without_numbers(both_legs):
+    result = verdict(both_legs, sex="female", painful_side="right")
+    assert [leg.leg for leg in result.legs] == ["right", "left"], "the painful side first"
+    assert result.legs[0].title == "Right leg (the painful side)"
+    for leg in result.legs:
+        assert leg.flagged and leg.measured
+        knee = next(line for line in leg.seen if "knee moved inward" in line)
+        assert f"On your {leg.leg} leg" in knee and "in 3 of 3 squats" in knee
+        assert "most women without knee pain" in knee
+        assert leg.sureness == "This rests on 3 squats that could be measured clearly."
+        assert not any(char.isdigit() for line in leg.seen for char in line.replace("3 of 3", ""))
+        assert "FPPA" not in " ".join(leg.seen) and "valgus" not in " ".join(leg.seen)
+    assert result.headline.startswith("Something was seen on both legs")
+    assert result.cutoff_note == ""
+    assert result.next_step.exercises, "the plan's exercises with their first dose"
+    assert "physiotherapist" in result.next_step.see_physio
+
+
+def test_left_and_right_alike_within_the_reps_spread(both_legs):
+    assert compare_sides(both_legs).startswith("Your left and right knees moved about the same")
+
+
+def test_a_consistent_difference_is_named(both_legs):
+    reps = [dataclasses.replace(rep, fppa_bottom_deg=rep.fppa_bottom_deg + (8.0 if rep.leg == "left" else 0.0))
+            for rep in both_legs.reps]
+    shifted = dataclasses.replace(both_legs, reps=reps)
+    assert compare_sides(shifted).startswith("Your left knee moved further inward than your right knee")
+
+
+def test_no_left_right_statement_on_fewer_than_three_reps_a_side(both_legs):
+    reps = list(both_legs.reps)
+    last_left = max(i for i, rep in enumerate(reps) if rep.leg == "left")
+    reps[last_left] = dataclasses.replace(reps[last_left], reliable=False)
+    assert compare_sides(dataclasses.replace(both_legs, reps=reps)) is None
+    assert MIN_REPS_TO_COMPARE == 3
+
+
+def test_nothing_flagged_gives_the_articles_general_advice_and_the_cutoff_used(straight):
+    result = verdict(straight)
+    (leg,) = result.legs
+    assert not leg.flagged and leg.seen[0].startswith("Nothing stood out")
+    assert "That is few" in leg.sureness, "2 reps: fewer than physiotherapists look at"
+    assert result.headline == "Nothing stood out in the squats that could be measured."
+    assert result.comparison is None
+    assert [line.split(":")[0] for line in result.next_step.exercises] == [
+        "Calf and ankle step stretch", "Fire hydrants", "Foam rolling"]
+    assert "wobble or roll inward" in result.next_step.lead
+    assert "compared with women without knee pain" in result.cutoff_note
+    assert "not a diagnosis" in result.screen_note
+
+
+def test_men_are_compared_with_men(both_legs):
+    knee = verdict(both_legs, sex="male").legs[0].seen[0]
+    assert "most men without knee pain" in knee

@@ -87,6 +87,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knee_cv import __version__
+from knee_cv.core.context import SessionContext
 from knee_cv.core.evidence import RepClip
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
@@ -171,7 +172,9 @@ class SessionInfo:
 
     ``rating`` is the session's overall good / fair / poor (None when not
     rated); ``n_open_flags`` counts flags with no review yet; ``saved_by`` is
-    who saved it (None for sessions saved before that was recorded).
+    who saved it (None for sessions saved before that was recorded); ``context``
+    is what the person gave with the clip (sex, painful side, date filmed,
+    selfie camera), empty for sessions saved before it was kept.
     """
 
     id: int
@@ -186,6 +189,7 @@ class SessionInfo:
     n_flags: int
     n_open_flags: int
     rating: str | None
+    context: SessionContext = SessionContext()
 
 
 @dataclass(frozen=True)
@@ -622,6 +626,7 @@ def save_analysis(
     content_id: str | None = None,
     settings: Mapping[str, Any] | None = None,
     recorded_at: datetime | None = None,
+    context: SessionContext | None = None,
     db_url: str | None = None,
 ) -> SavedSession:
     """Save an analysis as a new session of a subject, in one transaction, once.
@@ -656,6 +661,9 @@ def save_analysis(
     recorded_at : datetime, optional
         When the video was recorded, timezone-aware (default: now); stored
         and read back in UTC.
+    context : SessionContext, optional
+        What the person gave with the clip (sex, painful side, date filmed,
+        selfie camera), kept with the session.
     db_url : str, optional
         Database URL (default :func:`default_db_url`).
 
@@ -703,6 +711,10 @@ def save_analysis(
             series_npz=_series_to_npz(analysis.series.to_dict()) if analysis.series is not None else None,
             save_key=key,
             saved_by=saved_by,
+            sex=context.sex if context else None,
+            painful_side=context.painful_side if context else None,
+            filmed_on=context.filmed_on if context else None,
+            mirrored=context.mirrored if context else None,
         )
         for rep, rep_plain in zip(analysis.reps, plain["reps"]):
             rep_plain = {k: v for k, v in rep_plain.items() if k != "flags"}
@@ -945,6 +957,7 @@ def _session_info(row: SessionRow) -> SessionInfo:
         n_flags=len(flags),
         n_open_flags=sum(1 for flag in flags if not flag.reviews),
         rating=json.loads(row.summary_json).get("rating"),
+        context=SessionContext(row.sex, row.painful_side, row.filmed_on, bool(row.mirrored)),
     )
 
 

@@ -46,11 +46,12 @@ clips, measurements and prescriptions (ORM cascades plus ``ON DELETE CASCADE`` f
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -138,6 +139,11 @@ class SessionRow(Base):
     series_npz: Mapped[bytes | None] = mapped_column(LargeBinary)
     save_key: Mapped[str | None] = mapped_column(String(64))
     saved_by: Mapped[str | None] = mapped_column(String(128))
+    # what the person gave with the clip (0006): NULL where not given or saved before
+    sex: Mapped[str | None] = mapped_column(String(16))
+    painful_side: Mapped[str | None] = mapped_column(String(16))
+    filmed_on: Mapped[date | None] = mapped_column(Date)
+    mirrored: Mapped[bool | None] = mapped_column(Boolean)
 
     subject: Mapped[SubjectRow] = relationship(back_populates="sessions")
     reps: Mapped[list[RepRow]] = relationship(

@@ -13,13 +13,14 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sqlalchemy import DateTime, bindparam, event, inspect, text
 
+from knee_cv.core.context import SessionContext
 from knee_cv.core.labels import Leg, View
 from knee_cv.core.plan import catalog_item
 from knee_cv.core.result import Analysis, Flag, LegSummary, Recommendation, Rep, Summary
@@ -236,7 +237,7 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
 
     analysis = store.load_analysis(session_id, db_url=db_url)  # opening upgrades to head
     with store.open_engine(db_url).connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
     assert "ix_reviews_flag_id" in {i["name"] for i in inspect(store.open_engine(db_url)).get_indexes("reviews")}
     assert analysis.series is None  # older sessions have no stored series
     assert analysis.reps[0].fppa_bottom_deg == 17.25 and analysis.reps[0].flags[0].criterion == "knee_valgus"
@@ -248,7 +249,9 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     assert flag.decision == "confirm" and flag.reviews[0].note == "clear valgus"
     assert flag.recorded_at == when and flag.reviews[0].created_at == when
     assert store.get_session(session_id, db_url=db_url).app_version is None
-    # 0004 and 0005 added tables only: the old session's reps survived them (a rebuilt table would have cascaded)
+    assert store.get_session(session_id, db_url=db_url).context == SessionContext()  # saved before 0006
+    # 0004 and 0005 added tables, 0006 columns only: the old session's reps survived them (a rebuilt table would
+    # have cascaded)
     assert _count(db_url, "reps") == 1 and _count(db_url, "reviews") == 1
     assert measurements.clip_sizes(session_id, db_url=db_url) == {}  # saved before clips were kept
     assert measurements.standing_measurements(session_id, db_url=db_url) == {}
@@ -256,6 +259,15 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     # new saves work on the upgraded file
     sid = store.save_analysis(sample_analysis(), "OLD1", saved_by="dr test", db_url=db_url).id
     assert_same_analysis(sample_analysis(), store.load_analysis(sid, db_url=db_url))
+
+
+def test_what_the_person_gave_is_kept_with_the_session(db_url):
+    """Sex, painful side, date filmed and the selfie camera (migration 0006) come back as saved."""
+    given = SessionContext("male", "right", date(2026, 11, 30), mirrored=True)
+    sid = store.save_analysis(sample_analysis(), "CTX1", saved_by="dr test", context=given, db_url=db_url).id
+    assert store.get_session(sid, db_url=db_url).context == given
+    other = store.save_analysis(sample_analysis(), "CTX2", saved_by="dr test", db_url=db_url).id
+    assert store.get_session(other, db_url=db_url).context == SessionContext()
 
 
 def test_reviews_are_appended_and_queue_empties(db_url):

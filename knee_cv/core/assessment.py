@@ -13,7 +13,7 @@ flagged and never enters the session means.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -276,8 +276,8 @@ def _hard_limits(
     return limits
 
 
-def _flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
-    """Flags of one reliable rep, one per crossed criterion of :data:`knee_cv.core.criteria.CRITERIA`."""
+def rep_flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
+    """Flags of one reliable rep, one per crossed criterion of :data:`knee_cv.core.criteria.CRITERIA` (none for NaN)."""
     flags = []
     for criterion in CRITERIA:
         limit = thresholds[criterion.name]
@@ -365,7 +365,7 @@ def assess_rep(
         fppa_spread_deg=spread, pelvic_reference=pelvic_reference if leg != Leg.BOTH else "",
     )
     if reliable:
-        rep.flags = _flags(rep, thresholds)
+        rep.flags = rep_flags(rep, thresholds)
     return rep
 
 
@@ -448,6 +448,38 @@ def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]
             f"({thresholds['smallest_detectable_difference']['source']})."]
 
 
+def _overall(legs: list[LegSummary]) -> tuple[str | None, list[str]]:
+    """The session's rating (the worst leg's; None when no leg is rated) and every leg's reasons."""
+    order = {"good": 0, "fair": 1, "poor": 2}
+    rated = [s for s in legs if s.rating is not None]
+    rating = max((s.rating for s in rated), key=order.__getitem__) if rated else None
+    return rating, [f"{leg_name(s.leg)}: {reason}" for s in legs for reason in s.rating_reasons]
+
+
+def rerate(summary: Summary, reps: list[Rep], thresholds: dict[str, Any]) -> Summary:
+    """``summary`` with its legs, rating and left-right sentence decided again from ``reps``.
+
+    For reps whose values changed after the analysis (a clinician's
+    measurement: :func:`knee_cv.core.rerated.rerated`): the same means,
+    ratings and left-right comparison as :func:`summarize`, with the same
+    thresholds; the view, exercise and the other messages stay.
+
+    Parameters
+    ----------
+    summary : Summary
+        The analysis' own summary (made by :func:`summarize` with ``thresholds``).
+    reps : list of Rep
+    thresholds : dict
+        Those the analysis used (:attr:`knee_cv.core.result.Analysis.thresholds`).
+    """
+    legs = [leg_summary(leg.leg, reps, thresholds) for leg in summary.legs]
+    rating, reasons = _overall(legs)
+    before, after = _left_right(summary.legs, thresholds), _left_right(legs, thresholds)
+    messages = [m for m in summary.messages if m not in before]
+    return replace(summary, n_reliable=sum(r.reliable for r in reps), legs=legs, rating=rating,
+                   rating_reasons=reasons, messages=messages + after)
+
+
 def summarize(
     reps: list[Rep],
     *,
@@ -485,10 +517,7 @@ def summarize(
         blocking problem.
     """
     legs = [leg_summary(leg, reps, thresholds) for leg in Leg if any(r.leg == leg for r in reps)]
-    order = {"good": 0, "fair": 1, "poor": 2}
-    rated = [s for s in legs if s.rating is not None]
-    rating = max((s.rating for s in rated), key=order.__getitem__) if rated else None
-    reasons = [f"{leg_name(s.leg)}: {reason}" for s in legs for reason in s.rating_reasons]
+    rating, reasons = _overall(legs)
     messages = list(messages)
     measurable = view in FRONTAL_VIEWS and not blocking and any(r.reliable for r in reps)
     if view == View.SIDE:

@@ -23,13 +23,16 @@ early that its index is missing cannot be opened at all and raises too.
 from __future__ import annotations
 
 import codecs
+import io
 import logging
 import math
 import queue
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from fractions import Fraction
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
@@ -200,6 +203,41 @@ def _open(path: Path) -> av.container.InputContainer:
         ) from exc
 
 
+#: Container tags that may hold when a clip was filmed: the MP4/MOV muxers' and Apple's.
+CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time")
+
+
+def creation_time(data: bytes) -> datetime | None:
+    """When a video file says it was filmed, from its container's or its video stream's tags.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+
+    Returns
+    -------
+    datetime or None
+        Timezone-aware (UTC when the tag has no offset); None when the file
+        has no such tag, the tag is not an ISO 8601 time, or the file cannot
+        be opened (that error is for the analysis to report).
+    """
+    try:
+        with av.open(io.BytesIO(data), mode="r", metadata_errors="replace") as container:
+            tags = [dict(container.metadata)] + [dict(stream.metadata) for stream in container.streams.video]
+    except (av.error.FFmpegError, OSError, ValueError):
+        return None
+    for name in CREATION_TAGS:
+        for found in tags:
+            text = found.get(name, "").strip()
+            try:
+                when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return None
+
+
 def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
     """Return the first video stream, set up for threaded decoding."""
     if container.format.name in _IMAGE_DEMUXERS or container.format.name.endswith("_pipe"):
@@ -220,8 +258,16 @@ def _video_stream(container: av.container.InputContainer, path: Path) -> av.vide
         raise VideoError(
             f"{path.name} uses a video codec knee_cv cannot read (or its header is damaged). {_RE_EXPORT}"
         )
+    if stream.time_base is None:
+        raise VideoError(f"{path.name} does not say how its frame times are counted (no time base). {_RE_EXPORT}")
     stream.thread_type = "AUTO"
     return stream
+
+
+def _time_base(stream: av.video.stream.VideoStream) -> Fraction:
+    """The stream's time base in seconds per tick; :func:`_video_stream` refused streams without one."""
+    assert stream.time_base is not None, "a stream from _video_stream has a time base"
+    return stream.time_base
 
 
 def _check_size(width: int, height: int, path: Path, limits: VideoLimits) -> None:
@@ -296,7 +342,7 @@ def shrink(rgb: np.ndarray, long_side: int) -> np.ndarray:
 def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
     """One picture plane of ``frame`` as a (height, width) uint8 array view, row padding dropped."""
     plane = frame.planes[index]
-    return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]
+    return np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]
 
 
 def _small_rgb(frame: av.VideoFrame, long_side: int) -> np.ndarray:
@@ -387,7 +433,7 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
             codec=stream.codec_context.name,
             claimed_frames=stream.frames or None,
             size_bytes=size,
-            start_time_s=float(first.pts * stream.time_base),
+            start_time_s=float((first.pts or 0) * _time_base(stream)),
         )
 
 
@@ -567,7 +613,7 @@ def _timed_frames(
         with _open(path) as container:
             stream = _video_stream(container, path)
             if seek_s > 0:
-                container.seek(math.floor((info.start_time_s + seek_s) / stream.time_base), stream=stream)
+                container.seek(math.floor((info.start_time_s + seek_s) / _time_base(stream)), stream=stream)
             frames = _checked_frames(container, stream, path, limits, info.start_time_s)
             first = next(frames, None)
             if seek_s > 0 and (first is None or first[0] > start_s):
@@ -597,7 +643,7 @@ def _checked_frames(
         if frame.pts is None:
             _log.warning("%s: a frame after %.4f s has no timestamp; skipped", path.name, last)
             continue
-        t = float(frame.pts * stream.time_base) - start_time_s
+        t = float(frame.pts * _time_base(stream)) - start_time_s
         if t <= last:
             _log.warning("%s: frame at %.4f s does not follow %.4f s; skipped", path.name, t, last)
             continue
@@ -627,7 +673,7 @@ class _Failed:
 _DONE = object()
 
 
-def frames_in_background(iterator: Iterator[_T], maxsize: int = 8) -> Iterator[_T]:
+def frames_in_background(iterator: Iterator[_T], maxsize: int = 8) -> Generator[_T, None, None]:
     """Run a frame iterator in a background thread, handing items over a queue.
 
     Decoding then overlaps with whatever the consumer does (pose inference).

@@ -6,8 +6,10 @@ Every bad input is generated here with PyAV; the real clips come from the
 
 from __future__ import annotations
 
+import io
 import os
 import threading
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,7 +18,15 @@ import numpy as np
 import pytest
 
 from knee_cv.errors import VideoError
-from knee_cv.media.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe, shrink
+from knee_cv.media.video import (
+    VideoLimits,
+    capped_rate,
+    creation_time,
+    frames_in_background,
+    iter_frames,
+    probe,
+    shrink,
+)
 
 W, H = 64, 48
 
@@ -574,3 +584,25 @@ def test_real_clip_truncated(shared_videos, tmp_path, fraction, kept):
     else:
         with pytest.raises(VideoError, match="damaged or cut off|Not a single frame|incompletely copied"):
             list(iter_frames(cut))
+
+
+def _clip_with_tags(tags: dict[str, str]) -> bytes:
+    """A three-frame MP4 in memory with these container tags."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        container.metadata.update(tags)
+        stream = container.add_stream("libx264", rate=10)
+        stream.width = stream.height = 64
+        stream.pix_fmt = "yuv420p"
+        for _ in range(3):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def test_creation_time_from_the_container_when_it_has_one():
+    """The upload page's default filming date: the MP4's creation_time tag, or None."""
+    assert creation_time(_clip_with_tags({"creation_time": "2026-05-01T17:30:00.000000Z"})) == datetime(
+        2026, 5, 1, 17, 30, tzinfo=timezone.utc)
+    assert creation_time(_clip_with_tags({})) is None
+    assert creation_time(b"not a video") is None

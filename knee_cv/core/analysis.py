@@ -35,6 +35,7 @@ from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
+from knee_cv.core.uncertainty import Geometry, PlacementError
 from knee_cv.core.view import classify_view, dominant_view
 from knee_cv.errors import TrackError
 
@@ -72,7 +73,7 @@ def measured_landmarks(track: PoseTrack, live: bool = False, filters: dict[str, 
     return xy
 
 
-def _standing_leg_length(xy: np.ndarray) -> float:
+def standing_leg_length(xy: np.ndarray) -> float:
     """Leg length of the standing body in pixels: 90th percentile of the longer leg per frame."""
     longer = np.fmax(kin.leg_length(xy, Leg.LEFT), kin.leg_length(xy, Leg.RIGHT))
     finite = longer[np.isfinite(longer)]
@@ -200,7 +201,7 @@ def analyze(
     views, view_conf = classify_view(xy, track.visibility, track.t, params=thresholds["view"]) if measure else no_views
     views = np.asarray(views).astype(str)
     view_conf = np.asarray(view_conf, dtype=float)
-    leg_px = _standing_leg_length(xy)
+    leg_px = standing_leg_length(xy)
     drop = kin.hip_drop(xy, leg_px)
     feet = kin.ankle_height_difference(xy)
     per_leg = {leg: LegSeries(fppa=kin.fppa(xy, leg), knee_offset=kin.knee_offset(xy, leg),
@@ -223,7 +224,7 @@ def analyze(
         stance[seg.start:seg.end + 1] = leg
     stance = stance.astype(str)
     standing = (drop < thresholds["standing"]["max_hip_drop"]) & (np.abs(feet) < thresholds["standing"]["max_feet"])
-    roll, roll_source, pelvic_reference = _camera_roll(xy, track.t, standing, segments, thresholds)
+    roll, roll_sd, roll_source, pelvic_reference = _camera_roll(xy, track.t, standing, segments, thresholds)
     series = FrameSeries(
         t=track.t, left=per_leg[Leg.LEFT], right=per_leg[Leg.RIGHT],
         # The hip-line reference is the pelvis's, not the camera's (on real clips the two-foot hip line
@@ -244,7 +245,9 @@ def analyze(
                                       fppa_raw=kin.fppa(track.xy, leg))
     quality = FrameQuality(pose=track.has_pose, left=leg_quality[Leg.LEFT], right=leg_quality[Leg.RIGHT])
 
-    reps = [assess_rep(i, seg, leg, series, quality, thresholds, pelvic_reference)
+    geometry = Geometry(xy=xy, leg_px=leg_px, roll_deg=roll, roll_sd_deg=roll_sd,
+                        model=PlacementError.from_table(thresholds["placement_error"]))
+    reps = [assess_rep(i, seg, leg, series, quality, thresholds, pelvic_reference, geometry)
             for i, (seg, leg) in enumerate(zip(segments, legs))]
     if n and not reps and not blocking:
         messages.append(
@@ -266,9 +269,15 @@ def analyze(
     )
 
 
+def _robust_sd(values: np.ndarray) -> float:
+    """1.4826 x the median absolute deviation of the finite values, deg (0 with fewer than 3)."""
+    values = values[np.isfinite(values)]
+    return float(1.4826 * np.median(np.abs(values - np.median(values)))) if values.size >= 3 else 0.0
+
+
 def _camera_roll(
     xy: np.ndarray, t: np.ndarray, standing: np.ndarray, segments: list, thresholds: dict[str, Any],
-) -> tuple[float | np.ndarray, str, str]:
+) -> tuple[float | np.ndarray, float | np.ndarray, str, str]:
     """Camera roll to remove from pelvic drop, where it came from, and the reference.
 
     With frames on both feet, the roll is the median hip-line tilt over them
@@ -284,21 +293,26 @@ def _camera_roll(
     roll : float or ndarray, shape (T,)
         Degrees in the :func:`knee_cv.core.kinematics.pelvic_tilt` convention
         (per frame when taken per rep; NaN outside reps then).
+    spread : float or ndarray, shape (T,)
+        How uncertain that reference is: the robust standard deviation of
+        the hip-line tilt over the frames it was taken from, deg (per frame
+        like ``roll``); an input to pelvic drop's interval.
     source : str
         For people: what the roll was estimated from.
     reference : {"level", "rep start"}
     """
     roll = kin.camera_roll(xy, standing) if standing.any() else float("nan")
-    if np.isfinite(roll):
-        return roll, "frames standing on both feet", "level"
     tilt = kin.pelvic_tilt(xy)
-    per_frame = np.full(len(t), np.nan)
+    if np.isfinite(roll):
+        return roll, _robust_sd(tilt[standing]), "frames standing on both feet", "level"
+    per_frame, spread = np.full(len(t), np.nan), np.full(len(t), np.nan)
     lead = thresholds["standing"]["rep_start_s"]
     for seg in segments:
         before = (t >= t[seg.start] - lead) & (t <= t[seg.start])
         values = tilt[before & np.isfinite(tilt)]
         per_frame[seg.start:seg.end + 1] = np.median(values) if values.size else np.nan
-    return per_frame, "each rep's start (no frames on both feet)", "rep start"
+        spread[seg.start:seg.end + 1] = _robust_sd(values)
+    return per_frame, spread, "each rep's start (no frames on both feet)", "rep start"
 
 
 def _frontal_only(series: FrameSeries) -> FrameSeries:

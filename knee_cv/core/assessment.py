@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from knee_cv.core.criteria import CRITERIA
+from knee_cv.core.criteria import ABOVE, CANT_TELL, CRITERIA, UNSURE, Criterion
 from knee_cv.core.labels import FRONTAL_VIEWS, Leg, View, is_frontal
 from knee_cv.core.reps import Segment
 from knee_cv.core.result import Flag, LegSummary, Rep, Summary
 from knee_cv.core.series import FrameSeries
+from knee_cv.core.uncertainty import Geometry, bottom_measures
 from knee_cv.core.view import dominant_view
 
 #: What to do to get a measurable recording.
@@ -276,16 +277,40 @@ def _hard_limits(
     return limits
 
 
+def _certainty(criterion: Criterion, rep: Rep, threshold: float) -> str:
+    """The sentence a flag's reason ends with when its criterion has an interval ("" without one)."""
+    if criterion.rep_interval is None or not np.isfinite(criterion.rep_interval(rep)).all():
+        return ""
+    low, high = criterion.rep_interval(rep)
+    if criterion.verdict(rep, threshold) == ABOVE:
+        return f" Likely {low:.0f} to {high:.0f} {criterion.unit}: above the threshold even at the low end."
+    return (f" Likely {low:.0f} to {high:.0f} {criterion.unit}, which holds the threshold: "
+            f"{CANT_TELL} whether it is above it.")
+
+
 def rep_flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
-    """Flags of one reliable rep, one per crossed criterion of :data:`knee_cv.core.criteria.CRITERIA` (none for NaN)."""
+    """Flags of one reliable rep, one per crossed criterion of :data:`knee_cv.core.criteria.CRITERIA` (none for NaN).
+
+    A criterion with an interval says in its reason how sure the finding is:
+    above the threshold over the whole interval, or "can't tell from this
+    video" when the interval holds the threshold
+    (:meth:`~knee_cv.core.criteria.Criterion.verdict`; such a criterion is
+    also named by :func:`undecided`). Which criteria are flagged, and so the
+    exercises and the rating, follow the value.
+    """
     flags = []
     for criterion in CRITERIA:
         limit = thresholds[criterion.name]
         value = criterion.rep_value(rep)
         if criterion.crossed(value, limit["value"]):
-            flags.append(Flag(criterion.name, value, limit["value"], criterion.unit,
-                              criterion.reason(value, limit), limit["source"]))
+            reason = criterion.reason(value, limit) + _certainty(criterion, rep, limit["value"])
+            flags.append(Flag(criterion.name, value, limit["value"], criterion.unit, reason, limit["source"]))
     return flags
+
+
+def undecided(rep: Rep, thresholds: dict[str, Any]) -> list[str]:
+    """The criteria a reliable rep's video cannot decide: their interval holds the threshold."""
+    return [c.name for c in CRITERIA if c.verdict(rep, thresholds[c.name]["value"]) == UNSURE]
 
 
 def assess_rep(
@@ -296,6 +321,7 @@ def assess_rep(
     quality: FrameQuality,
     thresholds: dict[str, Any],
     pelvic_reference: str = "",
+    geometry: Geometry | None = None,
 ) -> Rep:
     """Measure one rep, rate its confidence and flag it.
 
@@ -319,6 +345,10 @@ def assess_rep(
     pelvic_reference : str
         What the pelvic drop is measured against (see
         :attr:`knee_cv.core.result.Rep.pelvic_reference`).
+    geometry : Geometry, optional
+        The landmarks, size and pelvic reference the knee displacement and
+        the intervals are computed from (:mod:`knee_cv.core.uncertainty`);
+        without it they are NaN and flags follow the values alone.
 
     Returns
     -------
@@ -331,7 +361,9 @@ def assess_rep(
         straight-line fit against hip drop, leg lengths; see :func:`_wobble`),
         depth, and 2D knee flexion at the deepest frame (side views only:
         NaN in a frontal or oblique view, where the image does not show it).
-        Flags only when reliable.
+        Flags only when reliable, and only where the interval lies beyond
+        the threshold; criteria whose interval holds it are named in
+        ``undecided``.
     """
     conf = thresholds["confidence"]
     frames = slice(seg.start, seg.end + 1)
@@ -364,8 +396,15 @@ def assess_rep(
         unreliable_reasons=[] if reliable else reasons,
         fppa_spread_deg=spread, pelvic_reference=pelvic_reference if leg != Leg.BOTH else "",
     )
+    if geometry is not None and knee_leg in (Leg.LEFT, Leg.RIGHT):
+        stance = str(leg) if leg != Leg.BOTH else ""
+        rep.knee_displacement, bounds = bottom_measures(geometry, knee_leg, stance, frontal_window, spread)
+        rep.fppa_low_deg, rep.fppa_high_deg = bounds.fppa_deg
+        rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg = bounds.pelvic_drop_deg
+        rep.knee_displacement_low, rep.knee_displacement_high = bounds.knee_displacement
     if reliable:
         rep.flags = rep_flags(rep, thresholds)
+        rep.undecided = undecided(rep, thresholds)
     return rep
 
 

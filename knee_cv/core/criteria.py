@@ -15,11 +15,19 @@ toward the stance leg.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from knee_cv.core.result import LegSummary, Rep
+
+
+#: Verdicts of :meth:`Criterion.verdict`: a finding, none, or this video cannot tell.
+ABOVE, BELOW, UNSURE = "above", "below", "unsure"
+
+#: How an :data:`UNSURE` verdict reads.
+CANT_TELL = "can't tell from this video"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,10 @@ class Criterion:
         the value and threshold; ``pv`` and ``pt``, the same in per cent).
     rate_when_passed : bool
         List the criterion among the rating's reasons also when it passed.
+    rep_interval : callable or None
+        The interval that likely holds the rep's true value, ``(low, high)``
+        in ``unit`` (:mod:`knee_cv.core.uncertainty`); None for a criterion
+        measured without one. See :meth:`verdict`.
     """
 
     name: str
@@ -66,11 +78,31 @@ class Criterion:
     below: bool = False
     magnitude: bool = False
     rate_when_passed: bool = True
+    rep_interval: Callable[[Rep], tuple[float, float]] | None = None
 
     def crossed(self, value: float, threshold: float) -> bool:
         """Whether ``value`` is a finding against ``threshold`` (False for NaN)."""
         checked = abs(value) if self.magnitude else value
         return bool(checked < threshold) if self.below else bool(checked > threshold)
+
+    def verdict(self, rep: Rep, threshold: float) -> str:
+        """:data:`ABOVE`, :data:`BELOW` or :data:`UNSURE` for one rep against ``threshold``.
+
+        With a finite interval (:attr:`rep_interval`) the whole interval must
+        lie beyond the threshold for a finding, and wholly on the other side
+        for none; an interval that holds the threshold is :data:`UNSURE`
+        ("can't tell from this video"). Without one the value alone decides
+        (:meth:`crossed`); a NaN value is :data:`BELOW` (nothing found).
+        """
+        value = self.rep_value(rep)
+        low, high = self.rep_interval(rep) if self.rep_interval is not None else (math.nan, math.nan)
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return ABOVE if self.crossed(value, threshold) else BELOW
+        if self.crossed(low, threshold) and self.crossed(high, threshold):
+            return ABOVE
+        if self.crossed(low, threshold) or self.crossed(high, threshold):
+            return UNSURE
+        return BELOW
 
 
 def _valgus(value: float, t: dict[str, Any]) -> str:
@@ -103,10 +135,12 @@ def _shallow(value: float, t: dict[str, Any]) -> str:
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("knee_valgus", "knee", True, "deg",
               lambda rep: rep.fppa_bottom_deg, lambda leg: leg.fppa_deg, _valgus,
-              "FPPA {v:.1f} deg (threshold {t:.1f})"),
+              "FPPA {v:.1f} deg (threshold {t:.1f})",
+              rep_interval=lambda rep: (rep.fppa_low_deg, rep.fppa_high_deg)),
     Criterion("pelvic_drop", "pelvis", True, "deg",
               lambda rep: rep.pelvic_drop_bottom_deg, lambda leg: leg.pelvic_drop_deg, _pelvis,
-              "pelvic drop {v:.1f} deg (threshold {t:.1f})"),
+              "pelvic drop {v:.1f} deg (threshold {t:.1f})",
+              rep_interval=lambda rep: (rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg)),
     Criterion("trunk_lean", "trunk", False, "deg",
               lambda rep: rep.trunk_lean_deg, lambda leg: leg.trunk_lean_deg, _trunk,
               "trunk lean {v:.1f} deg (threshold {t:.1f})", magnitude=True),

@@ -78,6 +78,17 @@ class Rep:
     such frames: the pelvis at the start of the rep is
     taken as level, so the drop is the change during the rep); empty for a
     two-leg squat.
+    ``knee_displacement`` is the knee's signed distance from the hip-ankle
+    line at the deepest point (median over the bottom frames), as a fraction
+    of the standing leg length, positive = medial (the valgus side); a knee
+    point sliding along the leg hardly moves it.
+    ``*_low*`` and ``*_high*`` bound the interval (80 % by default) that
+    likely holds the true FPPA, pelvic drop and knee displacement, from the
+    landmark placement error model (:mod:`knee_cv.core.uncertainty`) and the
+    jitter; NaN when unknown (and in sessions saved before they were made).
+    ``undecided`` names the criteria (``"knee_valgus"``, ``"pelvic_drop"``)
+    whose interval holds the threshold: this video cannot tell whether the
+    rep is above or below it, so it is not flagged.
     """
 
     index: int
@@ -102,6 +113,14 @@ class Rep:
     flags: list[Flag] = field(default_factory=list)
     fppa_spread_deg: float = float("nan")
     pelvic_reference: str = ""
+    fppa_low_deg: float = float("nan")
+    fppa_high_deg: float = float("nan")
+    pelvic_drop_low_deg: float = float("nan")
+    pelvic_drop_high_deg: float = float("nan")
+    knee_displacement: float = float("nan")
+    knee_displacement_low: float = float("nan")
+    knee_displacement_high: float = float("nan")
+    undecided: list[str] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:

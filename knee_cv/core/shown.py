@@ -139,29 +139,6 @@ def shown(rep: Rep, measured: Measured | None = None) -> Shown:
     )
 
 
-def _mean(values: Iterable[float]) -> float:
-    finite = [v for v in values if math.isfinite(v)]
-    return sum(finite) / len(finite) if finite else math.nan
-
-
-def leg_means(reps: Iterable[Rep], leg: str, measured: Mapping[int, Measured]) -> tuple[float, float]:
-    """Mean shown FPPA and pelvic drop over one stance leg's reps, degrees (NaN when none is shown).
-
-    Without measurements these are the session summary's means over the
-    reliable reps (:func:`knee_cv.core.assessment.leg_summary`); a measured
-    rep counts with its measured values.
-
-    Parameters
-    ----------
-    reps : iterable of Rep
-    leg : {"left", "right", "both"}
-    measured : mapping of int to Measured
-        The clinician's measurements, by ``Rep.index``.
-    """
-    values = [shown(rep, measured.get(rep.index)) for rep in reps if rep.leg == leg]
-    return _mean(v.fppa_deg for v in values), _mean(v.pelvic_drop_deg for v in values)
-
-
 def measured_note(reps: Iterable[Rep], measured: Mapping[int, Measured]) -> str:
     """One line naming each measured rep and its source ("" when none): "rep 2: measured by ..."."""
     return "; ".join(f"rep {rep_number(rep)}: {measured[rep.index].source}" for rep in reps if rep.index in measured)

@@ -7,7 +7,9 @@ length. Missing values are "-". Reps are numbered from 1 (``Rep.index + 1``).
 What is shown of a rep follows :mod:`knee_cv.core.shown`: an unreliable
 rep's angles are blank, with the reason, and a rep a clinician measured by
 hand shows the measured FPPA and pelvic drop, marked, with who measured it on
-which frame (the automatic value beside it).
+which frame (the automatic value beside it); its flags, the legs' means and
+ratings and the overall rating are decided again from the measured values
+(:func:`knee_cv.core.rerated.rerated`).
 
 The PDF is written with fpdf2's core Helvetica font (no font files needed),
 which covers Latin-1 only: other characters are replaced (see
@@ -27,7 +29,8 @@ from PIL import Image
 
 from knee_cv import __version__
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import Measured, leg_means, shown
+from knee_cv.core.rerated import rerated
+from knee_cv.core.shown import Measured, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.fileio import write_atomically
 from knee_cv.store import measurements
@@ -222,6 +225,7 @@ class _Report(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.analysis = analysis
         self.context = context
+        self.rated = rerated(analysis, context.measured)  # flags and ratings from what is shown
         self.set_margins(15, 18, 15)
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title("Single-leg squat screening report")
@@ -319,7 +323,7 @@ class _Report(FPDF):
                     row.cell(_latin1(value), style=label if i % 2 == 0 else None)
 
     def _summary(self) -> None:
-        s = self.analysis.summary
+        s = self.rated.summary
         self._heading("Summary")
         rating = (s.rating or "not rated").upper()
         self.set_font("Helvetica", "B", 11)
@@ -339,15 +343,14 @@ class _Report(FPDF):
                  "Knee wobble", "Rating"]]
         measured = self.context.measured
         for leg in s.legs:
-            fppa, drop = leg_means(self.analysis.reps, leg.leg, measured) if measured else (leg.fppa_deg,
-                                                                                            leg.pelvic_drop_deg)
             rows.append([
-                leg.leg, f"{leg.n_reps} ({leg.n_reliable})", _num(fppa), _num(drop),
+                leg.leg, f"{leg.n_reps} ({leg.n_reliable})", _num(leg.fppa_deg), _num(leg.pelvic_drop_deg),
                 _num(leg.trunk_lean_deg), _pct(leg.depth), _num(leg.knee_wobble, 3), leg.rating or "-",
             ])
         self._table(rows, (22, 25, 20, 25, 24, 18, 22, 24))
         self.set_text_color(*_MUTED)
-        counted = " A rep measured by hand counts with its measured FPPA and pelvic drop." if measured else ""
+        counted = (" A rep measured by hand counts with its measured FPPA and pelvic drop, and the ratings follow "
+                   "them." if measured else "")
         self._para("Means over the reliable reps of each stance leg." + counted + " "
                    + reference_note(self.analysis.thresholds), size=7.5)
         self.set_text_color(*_INK)
@@ -362,15 +365,15 @@ class _Report(FPDF):
         rows = [["Rep", "Leg", "Time s", "Depth", *(["Knee flex deg"] if flexion else []), "FPPA deg",
                  "Pelvic drop deg", "Trunk lean deg", "Wobble", "Reliable", "Flags"]]
         flagged = set()
-        for i, (rep, v) in enumerate(zip(self.analysis.reps, values), start=1):
-            if rep.flags:
+        for i, (rep, v, rated) in enumerate(zip(self.analysis.reps, values, self.rated.reps), start=1):
+            if rated.flags:
                 flagged.add(i)
             mark = "*" if rep.index in self.context.measured else ""
             rows.append([
                 str(v.number), rep.leg, f"{rep.t_start:.1f}-{rep.t_end:.1f}", _pct(v.depth),
                 *([_num(v.knee_flexion_deg)] if flexion else []), _num(v.fppa_deg) + mark,
                 _num(v.pelvic_drop_deg) + mark, _num(v.trunk_lean_deg), _num(v.knee_wobble, 3),
-                "yes" if rep.reliable else "no", ", ".join(f.criterion.replace("_", " ") for f in rep.flags) or "-",
+                "yes" if rep.reliable else "no", ", ".join(f.criterion.replace("_", " ") for f in rated.flags) or "-",
             ])
         widths = (10, 13, 20, 13, 17, 15, 18, 17, 15, 15, 27) if flexion else (10, 13, 20, 14, 19, 21, 20, 16, 15, 32)
         self._table(rows, widths, highlight=flagged)
@@ -394,7 +397,7 @@ class _Report(FPDF):
         return ("; ".join(parts) + ".") if parts else "none."
 
     def _flags(self) -> None:
-        flagged = [(rep, flag) for rep in self.analysis.reps for flag in rep.flags]
+        flagged = [(rep, flag) for rep in self.rated.reps for flag in rep.flags]
         self._heading("Findings and clinician review")
         if not flagged:
             self._para("No rep crossed a threshold.")
@@ -404,11 +407,16 @@ class _Report(FPDF):
             unit = " deg" if flag.unit == "deg" else ""
             digits = 1 if flag.unit == "deg" else 3
             rows.append([
-                f"{rep.index + 1} ({rep.leg})", flag.reason, _num(flag.value, digits) + unit,
+                f"{rep.index + 1} ({rep.leg})" + ("*" if rep.index in self.context.measured else ""), flag.reason,
+                _num(flag.value, digits) + unit,
                 _num(flag.threshold, digits) + unit, flag.source,
                 self.context.reviews.get((rep.index, flag.criterion), "not reviewed"),
             ])
         self._table(rows, (16, 58, 17, 17, 30, 42), align="LEFT")
+        if any(rep.index in self.context.measured for rep, _ in flagged):
+            self.set_text_color(*_MUTED)
+            self._para("* Found on the values measured by hand (see Repetitions), with the same thresholds.", size=7.5)
+            self.set_text_color(*_INK)
 
     def _key_frames(self) -> None:
         frames = [(rep, self.context.key_frames[rep.index]) for rep in self.analysis.reps

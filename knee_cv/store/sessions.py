@@ -91,7 +91,9 @@ from knee_cv.core.context import SessionContext
 from knee_cv.core.evidence import RepClip
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
-from knee_cv.core.shown import leg_means, measured_note
+from knee_cv.core.assessment import rerate
+from knee_cv.core.rerated import rerated_reps
+from knee_cv.core.shown import Measured, measured_note
 from knee_cv.errors import StoreError
 from knee_cv.store import evidence, text
 from knee_cv.store.tables import (
@@ -171,7 +173,7 @@ class SessionInfo:
     """One saved session, without its reps.
 
     ``rating`` is the session's overall good / fair / poor (None when not
-    rated); ``n_open_flags`` counts flags with no review yet; ``saved_by`` is
+    rated), decided again from the clinicians' measurements in force; ``n_open_flags`` counts flags with no review yet; ``saved_by`` is
     who saved it (None for sessions saved before that was recorded); ``context``
     is what the person gave with the clip (sex, painful side, date filmed,
     selfie camera), empty for sessions saved before it was kept.
@@ -268,10 +270,11 @@ class HistoryRow:
     Means over the session's reliable reps of that stance leg (NaN when
     none): ``fppa_deg`` (positive = valgus), ``pelvic_drop_deg`` (positive
     = free-leg side lower), ``trunk_lean_deg``, ``knee_wobble`` (fraction of
-    leg length) and ``depth`` (fraction of leg length). A rep a clinician
-    measured counts with the measured FPPA and pelvic drop
-    (:func:`knee_cv.core.shown.leg_means`), and ``measured`` names it and its
-    source ("rep 2: measured by NAME on frame N (T s)"; "" when none).
+    leg length) and ``depth`` (fraction of leg length), and the leg's
+    ``rating``. A rep a clinician measured counts with the measured FPPA and
+    pelvic drop, and the rating follows them (:mod:`knee_cv.core.rerated`);
+    ``measured`` names it and its source ("rep 2: measured by NAME on frame
+    N (T s)"; "" when none).
     """
 
     subject: str
@@ -956,9 +959,21 @@ def _session_info(row: SessionRow) -> SessionInfo:
         n_reps=len(row.reps),
         n_flags=len(flags),
         n_open_flags=sum(1 for flag in flags if not flag.reviews),
-        rating=json.loads(row.summary_json).get("rating"),
+        rating=_rated(row)[0].rating,
         context=SessionContext(row.sex, row.painful_side, row.filmed_on, bool(row.mirrored)),
     )
+
+
+def _rated(row: SessionRow) -> tuple[Summary, list[Rep], dict[int, Measured]]:
+    """A session's summary and reps decided again with the clinicians' measurements in force
+    (:mod:`knee_cv.core.rerated`), and those measurements by ``Rep.index``; reps are read only when measured."""
+    summary = _rebuild(Summary, json.loads(row.summary_json))
+    measured = {i: info.measured() for i, info in evidence.standing(evidence.measurement_infos(row.measurements)).items()}
+    if not measured:
+        return summary, [], measured
+    thresholds = json.loads(row.thresholds_json)
+    reps = rerated_reps([_rebuild(Rep, json.loads(rep.data)) for rep in row.reps], measured, thresholds)
+    return rerate(summary, reps, thresholds), reps, measured
 
 
 def _review_info(row: ReviewRow) -> ReviewInfo:
@@ -1040,12 +1055,8 @@ def history(subject_id: str, *, db_url: str | None = None) -> list[HistoryRow]:
     with _session(db_url) as db:
         subject = _subject_row(db, subject_id)
         for session in subject.sessions:
-            summary = _rebuild(Summary, json.loads(session.summary_json))
-            measured = {i: info.measured() for i, info in
-                        evidence.standing(evidence.measurement_infos(session.measurements)).items()}
-            reps = [_rebuild(Rep, json.loads(rep.data)) for rep in session.reps] if measured else []
+            summary, reps, measured = _rated(session)
             for leg in summary.legs:
-                fppa, drop = leg_means(reps, leg.leg, measured) if measured else (leg.fppa_deg, leg.pelvic_drop_deg)
                 mine = [rep for rep in reps if rep.leg == leg.leg]
                 rows.append(
                     HistoryRow(
@@ -1055,8 +1066,8 @@ def history(subject_id: str, *, db_url: str | None = None) -> list[HistoryRow]:
                         leg=leg.leg,
                         n_reps=leg.n_reps,
                         n_reliable=leg.n_reliable,
-                        fppa_deg=fppa,
-                        pelvic_drop_deg=drop,
+                        fppa_deg=leg.fppa_deg,
+                        pelvic_drop_deg=leg.pelvic_drop_deg,
                         trunk_lean_deg=leg.trunk_lean_deg,
                         knee_wobble=leg.knee_wobble,
                         depth=leg.depth,

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from test_store import sample_analysis
 
 from knee_cv.core.evidence import RepClip
+from knee_cv.core.rerated import rerated
 from knee_cv.core.landmarks import Landmark
 from knee_cv.report import exports, pdf
 from knee_cv.store import evidence, measurements
@@ -133,3 +134,32 @@ def test_a_measurement_is_the_reported_value_until_undone(db_url, tmp_path):
     (logged,) = measurements.measurement_log(sid, db_url=db_url)
     assert (logged.measured_by, logged.undone_by) == ("dr a", "dr b") and logged.undone_at >= logged.created_at
     assert _count(db_url, "measurements") == 2  # the measurement and its undoing, both kept
+
+
+def test_flags_and_ratings_follow_a_measurement_until_it_is_undone(db_url, tmp_path):
+    """Rep 1 (left, flagged for valgus at 17.25 deg) measured straight: its flag goes, the ratings follow."""
+    analysis = sample_analysis()
+    clip = _clip(analysis, 0)
+    sid = store.save_analysis(analysis, "P001", rep_clips={0: clip}, saved_by="dr test", db_url=db_url).id
+    assert store.get_session(sid, db_url=db_url).rating == "poor"
+    points = {"LEFT_HIP": (580.0, 900.0), "LEFT_KNEE": (580.0, 1150.0), "LEFT_ANKLE": (580.0, 1400.0),
+              "RIGHT_HIP": (500.0, 900.0)}
+    info = measurements.add_measurement(sid, 0, frame=int(clip.frames[3]), points=points, measured_by="dr a",
+                                        db_url=db_url)
+    assert info.fppa_deg == pytest.approx(0.0, abs=1e-9)
+    rated = rerated(analysis, {0: info.measured()})
+    assert [f.criterion for f in rated.reps[0].flags] == ["shallow"]  # no valgus, no pelvic drop: 12 % deep only
+    left = next(r for r in store.history("P001", db_url=db_url) if r.leg == "left")
+    assert left.rating == rated.summary.legs[0].rating == "fair" and left.fppa_deg == pytest.approx(0.0, abs=1e-9)
+    assert store.get_session(sid, db_url=db_url).rating == rated.summary.rating == "fair"
+    table = list(csv.DictReader(io.StringIO(exports.history_csv("P001", db_url=db_url))))
+    assert [r["rating"] for r in table] == ["fair", "good"]
+    path = tmp_path / "report.pdf"
+    pdf.write_pdf(sid, path, db_url=db_url)
+    report = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Overall: FAIR" in report and "FPPA 17.3 deg is above" not in report  # the automatic flag is gone
+    assert "Left vs right: FPPA 0.0 vs 5.8 deg" in report and "and the ratings follow them" in report
+
+    measurements.undo_measurement(info.id, undone_by="dr a", db_url=db_url)
+    assert store.get_session(sid, db_url=db_url).rating == "poor"
+    assert next(r for r in store.history("P001", db_url=db_url) if r.leg == "left").rating == "poor"

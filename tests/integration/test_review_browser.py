@@ -19,12 +19,13 @@ from browser_util import launch_chromium, screenshot, streamlit_server
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 from test_report import _poppler
+from test_rep_evidence import _clip
 from test_store import sample_analysis
 
 from knee_cv.core.analysis import analyze
 from knee_cv.media.render import rep_thumbnail
 from knee_cv.media.trackio import load_track
-from knee_cv.store import prescriptions
+from knee_cv.store import measurements, prescriptions
 from knee_cv.store import sessions as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "knee_cv" / "app" / "pages" / "review.py")
@@ -194,6 +195,29 @@ def test_left_and_right_deepest_frames_side_by_side(local_page):
     headings = [m.value for m in at.markdown]
     assert "#### Left and right, deepest frames" in headings and not at.exception
     assert headings.index("**Left leg**") < headings.index("**Right leg**")
+
+
+def test_a_measured_rep_is_flagged_and_rated_from_the_measured_values(local_page):
+    """Rep 1 measured straight by hand: the page says which flags the measured values raise, and the rating follows."""
+    url, at = local_page
+    analysis = sample_analysis()
+    clip = _clip(analysis, 0)
+    sid = store.save_analysis(analysis, "M1", rep_clips={0: clip}, video_hash="f" * 64, saved_by="dr test",
+                              db_url=url).id
+    info = measurements.add_measurement(sid, 0, frame=int(clip.frames[3]), measured_by="dr a", db_url=url, points={
+        "LEFT_HIP": (580.0, 900.0), "LEFT_KNEE": (575.0, 1150.0), "LEFT_ANKLE": (580.0, 1400.0),
+        "RIGHT_HIP": (500.0, 900.0)})
+    assert 1.0 < info.fppa_deg < 5.0  # the knee a little inside the hip-ankle line
+    at.run()
+    at.selectbox(key="queue_subject").select("M1").run()
+    said = [m.value for m in at.markdown if m.value.startswith("**On the measured values:**")]
+    assert len(said) == 1 and "Shallow squat" in said[0] and "Knee moved inward" not in said[0]
+    assert f"{info.fppa_deg:+.1f}°" in [m.value for m in at.metric]
+    at.selectbox(key="subject").select("M1").run()
+    sessions = next(d.value for d in at.dataframe if "rating" in d.value.columns)
+    assert list(sessions["rating"]) == ["fair"]  # "poor" from the automatic 17.3 deg valgus
+    history = next(d.value for d in at.dataframe if "FPPA left − right (°)" in d.value.columns)
+    assert history["FPPA (°) left"].tolist() == [round(info.fppa_deg, 1)] and not at.exception
 
 
 def test_prescription_editor_adds_removes_reorders_doses_and_saves_with_a_name(local_page):

@@ -12,7 +12,8 @@ from synthetic import synthetic_squats
 from knee_cv.core.analysis import analyze, format_text, measured_landmarks
 from knee_cv.core.correction import angles_from_points, correctable, level_roll
 from knee_cv.core.landmarks import Landmark
-from knee_cv.core.shown import AUTOMATIC, WITHHELD, Measured, leg_means, measured_note, rep_number, shown, visible
+from knee_cv.core.rerated import rerated
+from knee_cv.core.shown import AUTOMATIC, WITHHELD, Measured, measured_note, rep_number, shown, visible
 from knee_cv.report.tables import MEASURE_FIELDS, rep_table
 
 
@@ -68,10 +69,8 @@ def test_a_measurement_replaces_fppa_and_pelvic_drop_with_its_source(session):
     assert (values.fppa_deg, values.pelvic_drop_deg) == (21.5, 3.25) and math.isnan(values.fppa_peak_deg)
     assert values.source == "measured by dr a on frame 209 (6.95 s)" and math.isnan(values.trunk_lean_deg)
     left_reps = [r for r in analysis.reps if r.leg == "left"]
-    assert leg_means(analysis.reps, "left", {}) == pytest.approx(
-        (analysis.summary.legs[0].fppa_deg, analysis.summary.legs[0].pelvic_drop_deg))
-    fppa, _ = leg_means(analysis.reps, "left", {left_reps[1].index: by_hand})
-    assert fppa == pytest.approx((left_reps[0].fppa_bottom_deg + 21.5) / 2)
+    legs = rerated(analysis, {left_reps[1].index: by_hand}).summary.legs
+    assert legs[0].leg == "left" and legs[0].fppa_deg == pytest.approx((left_reps[0].fppa_bottom_deg + 21.5) / 2)
     assert measured_note(analysis.reps, {2: by_hand}) == "rep 3: measured by dr a on frame 209 (6.95 s)"
 
 

@@ -28,7 +28,8 @@ from knee_cv.app.prescribe import prescription_editor
 from knee_cv.app.rep_check import rep_check
 from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import AUTOMATIC, shown
+from knee_cv.core.rerated import measured_rep
+from knee_cv.core.shown import shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
 from knee_cv.report import exports
@@ -56,8 +57,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _rep_numbers(rep: Rep, container, session_id: int, db_url: str) -> None:
-    """The rep's values as shown (:func:`knee_cv.core.shown.shown`): blank when unreliable, a measurement's with its source."""
+def _rep_numbers(analysis: Analysis, rep: Rep, container, session_id: int, db_url: str) -> None:
+    """The rep's values as shown (:func:`knee_cv.core.shown.shown`): blank when unreliable, a measurement's with its source.
+
+    A measured rep's flags are decided again from the measured values
+    (:func:`knee_cv.core.rerated.measured_rep`) and said under its numbers.
+    """
     standing = measurements.standing_measurements(session_id, db_url=db_url).get(rep.index)
     values = shown(rep, standing.measured() if standing else None)
     cols = container.columns(3)
@@ -69,9 +74,12 @@ def _rep_numbers(rep: Rep, container, session_id: int, db_url: str) -> None:
     cols[1].metric("Depth", f"{values.depth:.0%}" if math.isfinite(values.depth) else "—",
                    help="Hip drop as a fraction of leg length.")
     cols[2].metric("Knee wobble", _ratio(values.knee_wobble), help="Fraction of leg length.")
-    if values.source and values.source != AUTOMATIC:
+    if standing is not None:
         container.caption(escaped(f"FPPA and pelvic drop {values.source} (automatic: FPPA "
                                   f"{_deg(rep.fppa_bottom_deg)}, pelvic drop {_deg(rep.pelvic_drop_bottom_deg)})."))
+        flags = measured_rep(rep, standing.measured(), analysis.thresholds).flags
+        found = " ".join(f.reason for f in flags) if flags else "no threshold crossed."
+        container.markdown("**On the measured values:** " + escaped(found))
     if values.withheld:
         container.warning(f"Angles not shown, {values.withheld}")
 
@@ -141,7 +149,7 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
                 picture.image(jpeg, caption="Deepest frame", width=260)
             else:
                 picture.info("No key frame was saved for this rep.")
-            _rep_numbers(rep, numbers, session_id, db_url)
+            _rep_numbers(analysis, rep, numbers, session_id, db_url)
             figure = _trace(analysis, rep)
             if figure is not None:
                 numbers.plotly_chart(figure, width="stretch", key=f"trace-{session_id}-{rep_index}")

@@ -17,7 +17,7 @@ def test_catalog_has_every_exercise_with_how_dosage_and_source():
     assert set(catalog["exercises"]) == ARTICLE_EXERCISES | ADDITIONS
     for key, exercise in catalog["exercises"].items():
         assert exercise["name"] and len(exercise["how"]) > 40 and exercise["dosage"], key
-        expected = "source article" if key in ARTICLE_EXERCISES else "common physiotherapy practice"
+        expected = "physiotherapy article" if key in ARTICLE_EXERCISES else "common physiotherapy practice"
         assert exercise["source"].startswith(expected), key
     calf = catalog["exercises"]["calf_step_stretch"]
     assert "30 s" in calf["dosage"] and "3 times" in calf["dosage"] and "pelvis level" in calf["how"]

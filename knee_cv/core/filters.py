@@ -5,7 +5,7 @@ All functions work on arrays with frames on axis 0 and any trailing shape
 take the real frame times ``t`` (seconds) where the rate matters, so 30 fps,
 60 fps and variable-rate phone video are handled alike.
 
-Defaults follow the field (see CLINICAL.md, "Signal processing"): Hampel
+Defaults follow the field (Sports2D and MediaPipe, as cited below): Hampel
 window 7 for outliers, linear filling of short gaps only, 4th-order zero-lag
 Butterworth at 6 Hz offline (Sports2D), One Euro (min_cutoff 0.1, beta 40,
 MediaPipe's own) live. :func:`clean` takes its numbers from the ``[filters]``

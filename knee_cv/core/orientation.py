@@ -15,7 +15,7 @@ person's:
 * **A mirrored picture** (most phones' selfie camera). It cannot be told
   from the pixels: the person says so, and the frames are flipped back
   before the pose model, so MediaPipe's left and right are the person's own
-  (CLINICAL.md: run the model on the unmirrored frame).
+  (MediaPipe names landmarks from the person's side, so it runs on the unmirrored frame).
 
 :class:`Orientation` says what was done to a video's upright frames before
 the pose model saw them; a :class:`~knee_cv.core.track.PoseTrack` keeps it,

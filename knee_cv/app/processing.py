@@ -7,8 +7,8 @@ thread draws a progress bar, and hands back the result as soon as the
 analysis and the thumbnails are done, with a :class:`PendingVideo`: the
 annotated video (:func:`knee_cv.pipeline.add_video`) drawn afterwards in a
 second worker, with its own progress, while the person reads the results.
-Results are cached by the file's SHA-256 (with the face blur and mirror
-settings), so a rerun, or the same file uploaded again, is instant, and the
+Results are cached by the file's SHA-256 (with the face blur, mirror and
+sex settings), so a rerun, or the same file uploaded again, is instant, and the
 cached entry gains its video when it is drawn. The cache is shared by every
 visitor, so it holds nothing of the uploader: the jobs run under a neutral
 file name (:func:`knee_cv.pipeline.upload_name`) and each visitor gets a copy
@@ -44,6 +44,8 @@ CACHE_ENTRIES = 8
 POLL_S = 0.25
 #: Nice value of the thread that draws the annotated videos (and of the threads it starts).
 VIDEO_NICE = 10
+#: What a result is cached by: the file's SHA-256, blur the face, mirrored, sex (None: not given).
+CacheKey = tuple[str, bool, bool, str | None]
 
 
 def rep_table(analysis: Analysis) -> pd.DataFrame:
@@ -169,7 +171,7 @@ def _in_the_background() -> None:
 
 @dataclass
 class _Server:
-    """Server-wide state by (SHA-256, blur, mirrored): results (newest last), analyses and videos in flight."""
+    """Server-wide state by (SHA-256, blur, mirrored, sex): results (newest last), analyses and videos in flight."""
 
     results: OrderedDict = field(default_factory=OrderedDict)
     jobs: dict = field(default_factory=dict)
@@ -182,7 +184,7 @@ class _Server:
     video_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=1, thread_name_prefix="knee_cv-video", initializer=_in_the_background))
 
-    def finish(self, key: tuple[str, bool, bool], future: Future, jobs: dict) -> None:
+    def finish(self, key: CacheKey, future: Future, jobs: dict) -> None:
         """Move a finished job (of ``jobs``) into the cache, over a result without video; errors are not cached; idempotent.
 
         Only the job of ``future`` is taken out of ``jobs``: a later job for the
@@ -207,8 +209,8 @@ def _server() -> _Server:
     return _Server()
 
 
-def cached(key: tuple[str, bool, bool]) -> Processed | None:
-    """The cached result for ``(sha256, blur_face, mirrored)``, or None."""
+def cached(key: CacheKey) -> Processed | None:
+    """The cached result for ``(sha256, blur_face, mirrored, sex)``, or None."""
     server = _server()
     with server.lock:
         if key in server.results:
@@ -227,7 +229,7 @@ def start_video(data: bytes, processed: Processed, *, blur_face: bool = False) -
 
 
 def process_with_progress(
-    data: bytes, name: str, *, blur_face: bool = False, mirrored: bool = False,
+    data: bytes, name: str, *, blur_face: bool = False, mirrored: bool = False, sex: str | None = None,
 ) -> tuple[Processed, PendingVideo | None]:
     """:func:`process_video` with a live progress bar, cached by the file's SHA-256.
 
@@ -251,7 +253,7 @@ def process_with_progress(
         As :func:`process_video` (errors are not cached), with ``name`` in
         the message where the file is named.
     """
-    key = (hashlib.sha256(data).hexdigest(), bool(blur_face), bool(mirrored))
+    key = (hashlib.sha256(data).hexdigest(), bool(blur_face), bool(mirrored), sex)
     try:
         processed = _shared_result(key, data, name, blur_face, mirrored)
     except KneeCvError as error:
@@ -262,7 +264,7 @@ def process_with_progress(
     return processed.named(name), pending
 
 
-def _shared_result(key: tuple[str, bool, bool], data: bytes, name: str, blur_face: bool, mirrored: bool) -> Processed:
+def _shared_result(key: CacheKey, data: bytes, name: str, blur_face: bool, mirrored: bool) -> Processed:
     """The server-wide result for these bytes, computed under a neutral name (see the module docstring)."""
     hit = cached(key)
     if hit is not None:
@@ -275,7 +277,7 @@ def _shared_result(key: tuple[str, bool, bool], data: bytes, name: str, blur_fac
         if key not in server.jobs:
             progress = _Progress("Waiting for the video before this one to finish...")
             future = server.pool.submit(process_video, data, upload_name(name), blur_face=blur_face, model=model,
-                                        stage=progress, mirrored=mirrored)
+                                        stage=progress, mirrored=mirrored, sex=key[3])
             server.jobs[key] = _Job(future, progress)
             future.add_done_callback(lambda done: server.finish(key, done, server.jobs))
         job = server.jobs[key]
@@ -289,7 +291,7 @@ def _shared_result(key: tuple[str, bool, bool], data: bytes, name: str, blur_fac
     return job.future.result()
 
 
-def _video_job(key: tuple[str, bool, bool], data: bytes, processed: Processed, blur_face: bool) -> _Job:
+def _video_job(key: CacheKey, data: bytes, processed: Processed, blur_face: bool) -> _Job:
     """The server-wide job drawing the cached result's annotated video: the one in flight, or a new one."""
     server = _server()
     with server.lock:

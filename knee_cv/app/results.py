@@ -7,12 +7,21 @@ and the "save to subject" form; then the annotated video, which is drawn in
 the background while the person reads the rest (a progress bar holds its
 place). :func:`analyze_bytes` is the whole upload flow for a file's bytes (it
 is what the AppTest tests drive).
+
+On the upload page (a :class:`~knee_cv.core.context.SessionContext` given)
+the runner's answer comes first: the plain verdict and the next step
+(:mod:`knee_cv.app.verdict_view`), her annotated video, the deepest moment of
+each squat, how to do the exercises; the numbers, thresholds, citations and
+sign conventions follow in "Details for your physio". Colours come from
+:mod:`knee_cv.palette`; every image has alt text and the charts no toolbar.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +35,17 @@ from knee_cv.app.exercise_view import exercises_section
 from knee_cv.app.keep_clips import clips_of, keep_clips_choice
 from knee_cv.app.markdown import escaped, literal
 from knee_cv.app.processing import POLL_S, PendingVideo, process_with_progress, rep_table
+from knee_cv.app.verdict_view import verdict_section
 from knee_cv.core.assessment import leg_name
+from knee_cv.core.context import SessionContext
 from knee_cv.core.labels import Leg
+from knee_cv.core.plan import plan_for
 from knee_cv.core.result import Analysis
 from knee_cv.core.shown import WITHHELD
+from knee_cv.core.verdict import rep_in_words
 from knee_cv.errors import KneeCvError
 from knee_cv.media.render import rep_colour
+from knee_cv.palette import HEX
 from knee_cv.pipeline import Processed
 from knee_cv.report import tables as report_tables
 from knee_cv.store import sessions as store
@@ -58,7 +72,8 @@ FILMING_TIPS = (
     "Keep the whole body in the picture, head to feet, for the whole clip.",
     "Only one person in the picture.",
     "Good light from the front, no strong light behind you.",
-    "Squat until the knee is bent about 60 degrees, hip still above the knee, not a deep pistol squat.",
+    "Start and finish standing on both feet, for a moment each.",
+    "Squat down only until your hip is still clearly above your knee, not a deep pistol squat.",
     "Do 5 slow single-leg squats on each leg, standing still for a moment between them.",
 )
 
@@ -152,8 +167,12 @@ def _rgba(colour: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({colour[0]},{colour[1]},{colour[2]},{alpha})"
 
 
-#: One colour per plotted series, whichever of them a clip has.
-TRACE_COLOURS = {"fppa_left": "#0068c9", "fppa_right": "#83c9ff", "pelvic_drop": "#ff2b2b", "hip_drop": "#ffabab"}
+#: One colour per plotted series, whichever of them a clip has (knee_cv.palette: legs blue and green,
+#: the pelvis purple, red only for the thresholds that make a flag).
+TRACE_COLOURS = {"fppa_left": HEX["left"], "fppa_right": HEX["right"], "pelvic_drop": HEX["pelvis"],
+                 "hip_drop": HEX["both"]}
+#: The charts without Plotly's toolbar (it covered the subplot titles on a phone).
+CHART_CONFIG = {"displayModeBar": False}
 
 
 def _stance_only(analysis: Analysis, side: Leg) -> np.ndarray:
@@ -196,7 +215,7 @@ def time_plots(analysis: Analysis) -> go.Figure:
                 fig.add_trace(go.Scatter(x=t, y=y, name=label, mode="lines", line_color=TRACE_COLOURS[key]),
                               row=row, col=1)
         if math.isfinite(value):
-            fig.add_hline(y=value, line_dash="dash", line_color="firebrick", row=row, col=1)
+            fig.add_hline(y=value, line_dash="dash", line_color=HEX["flag"], row=row, col=1)
         fig.update_yaxes(title_text=title, row=row, col=1)
     for rep in analysis.reps:
         fig.add_vrect(x0=rep.t_start, x1=rep.t_end, fillcolor=_rgba(rep_colour(rep), 0.18), line_width=0,
@@ -205,6 +224,11 @@ def time_plots(analysis: Analysis) -> go.Figure:
     fig.update_xaxes(title_text="time (s)", row=len(rows), col=1)
     fig.update_layout(height=220 + 200 * len(rows), margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.08))
     return fig
+
+
+def _alt(rep_number: int, legs: str) -> str:
+    return (f"Rep {rep_number} at its deepest point, standing on the {legs}, with lines drawn along the "
+            "thigh and shin of the standing leg")
 
 
 def thumbnails(processed: Processed) -> None:
@@ -218,7 +242,23 @@ def thumbnails(processed: Processed) -> None:
         for col, rep in zip(cols, reps[start:start + per_row]):
             angle = f"FPPA {_deg(rep.fppa_bottom_deg)}" if rep.reliable else "not measurable"
             legs = leg_name(rep.leg)
-            col.image(processed.thumbnails[rep.index], caption=f"Rep {rep.index + 1}, {legs}: {angle}")
+            col.image(processed.thumbnails[rep.index], caption=f"Rep {rep.index + 1}, {legs}: {angle}",
+                      alt=_alt(rep.index + 1, legs))
+
+
+#: Width of a squat's picture in the runner's section, px: several side by side, also on a phone.
+SQUAT_PICTURE_PX = 160
+
+
+def squat_pictures(processed: Processed) -> None:
+    """The deepest moment of each squat, small and side by side, captioned in plain words (no numbers)."""
+    reps = [rep for rep in processed.analysis.reps if rep.index in processed.thumbnails]
+    if not reps:
+        return
+    st.subheader("The deepest moment of each squat")
+    captions = [f"Squat {rep.index + 1}, {leg_name(rep.leg)}: {rep_in_words(rep)}" for rep in reps]
+    st.image([processed.thumbnails[rep.index] for rep in reps], caption=captions, width=SQUAT_PICTURE_PX,
+             alt=[_alt(rep.index + 1, leg_name(rep.leg)) for rep in reps])
 
 
 def exercises(analysis: Analysis) -> None:
@@ -226,15 +266,22 @@ def exercises(analysis: Analysis) -> None:
     exercises_section(analysis)
 
 
-def downloads(processed: Processed, key: str) -> DeltaGenerator:
-    """Download buttons: per-rep CSV, full JSON; returns the place of the annotated video's (:func:`video_button`)."""
+def downloads(processed: Processed, key: str, context: SessionContext | None = None) -> DeltaGenerator:
+    """Download buttons: per-rep CSV, full JSON; returns the place of the annotated video's (:func:`video_button`).
+
+    With ``context`` (the upload page's options) the CSV starts with its
+    columns (:meth:`SessionContext.columns`) and the JSON has it as ``context``.
+    """
     analysis = processed.analysis
     stem = Path(analysis.source or "knee_cv").stem
     cols = st.columns(3)
     # the same table as `knee-cv analyze --csv` and a batch's reps.csv: reps from 1, unreliable measures blank
-    cols[0].download_button("Per-rep CSV", report_tables.rep_table(analysis).to_csv(index=False), f"{stem}_reps.csv",
+    table = report_tables.rep_table(analysis, context.columns() if context else None)
+    cols[0].download_button("Per-rep CSV", table.to_csv(index=False), f"{stem}_reps.csv",
                             "text/csv", key=f"{key}_csv", width="stretch")
-    cols[1].download_button("Full result (JSON)", analysis.to_json(), f"{stem}_analysis.json",
+    whole = analysis.to_json() if context is None else json.dumps(
+        {"context": context.as_dict()} | json.loads(analysis.to_json()), indent=2)
+    cols[1].download_button("Full result (JSON)", whole, f"{stem}_analysis.json",
                             "application/json", key=f"{key}_json", width="stretch")
     return cols[2].empty()
 
@@ -247,7 +294,8 @@ def video_button(place: DeltaGenerator, processed: Processed, key: str) -> None:
                               key=f"{key}_mp4", width="stretch")
 
 
-def save_form(processed: Processed, key: str) -> None:
+def save_form(processed: Processed, key: str, context: SessionContext | None = None,
+              filmed_at: datetime | None = None) -> None:
     """Save the analysis to a subject in the clinic's store, for a clinician (nothing is stored otherwise).
 
     Beyond this computer the clinician logs in first (:func:`knee_cv.app.auth.clinician`); the
@@ -264,17 +312,23 @@ def save_form(processed: Processed, key: str) -> None:
             keep_clips = keep_clips_choice(key)
             submitted = st.form_submit_button("Save to subject")
         if submitted:
-            _save(processed, subject, saver, keep_clips)
+            _save(processed, subject, saver, keep_clips, context, filmed_at)
 
 
-def _save(processed: Processed, subject: str, saver: str, keep_clips: bool = False) -> None:
-    """One save of ``processed`` to ``subject`` by ``saver`` (with rep clips when agreed), and what happened, in one sentence."""
+def _save(processed: Processed, subject: str, saver: str, keep_clips: bool = False,
+          context: SessionContext | None = None, filmed_at: datetime | None = None) -> None:
+    """One save of ``processed`` to ``subject`` by ``saver`` (with rep clips when agreed), and what happened, in one sentence.
+
+    ``context`` is kept with the session; ``filmed_at`` (the file's creation
+    time, when its day is the filming date given) is its recording time.
+    """
     try:
         saved = store.save_analysis(processed.analysis, subject, saved_by=saver, key_frames=processed.thumbnails,
                                     rep_clips=clips_of(processed) if keep_clips else None,
                                     video_hash=processed.sha256 or None,
                                     content_id=processed.sha256 or processed.recording_id,
-                                    settings={"mirrored": processed.track.orientation.mirrored})
+                                    settings={"mirrored": processed.track.orientation.mirrored},
+                                    context=context, recorded_at=filmed_at)
     except KneeCvError as error:
         st.error(escaped(str(error)))
         return
@@ -293,12 +347,15 @@ def cannot_measure(analysis: Analysis) -> None:
     st.markdown("**What to change**\n" + "\n".join(f"- {tip}" for tip in FILMING_TIPS))
 
 
-def show_results(processed: Processed, key: str = "results", video: PendingVideo | None = None) -> Processed:
+def show_results(processed: Processed, key: str = "results", video: PendingVideo | None = None,
+                 context: SessionContext | None = None, filmed_at: datetime | None = None) -> Processed:
     """The whole results section for one processed video or live session.
 
-    When the session is not measurable (side view, body cut off, nobody...)
-    the summary cards are replaced by what went wrong and what to change;
-    the reps found are still listed, marked unreliable, without angles.
+    With ``context`` (the upload page) the runner's answer comes first
+    (:func:`_runner_sections`); without it (the live page) the numbers do
+    (:func:`_clinical_sections`). When the session is not measurable (side
+    view, body cut off, nobody...) the page says what went wrong and what to
+    change; the reps found are still listed, marked unreliable, without angles.
 
     With ``video`` (the annotated video still being drawn) everything else
     is shown first, a progress bar stands where the video goes, and the
@@ -311,6 +368,12 @@ def show_results(processed: Processed, key: str = "results", video: PendingVideo
         Prefix of widget keys, unique per page.
     video : PendingVideo, optional
         ``processed``'s annotated video in the making.
+    context : SessionContext, optional
+        What the person gave with her clip: her verdict is worded by it, and
+        the exports and a saved session keep it.
+    filmed_at : datetime, optional
+        When the clip was filmed (its file's creation time): a saved
+        session's recording time.
 
     Returns
     -------
@@ -318,6 +381,37 @@ def show_results(processed: Processed, key: str = "results", video: PendingVideo
         ``processed`` with its video once ``video`` is done (``processed``
         itself without one, or when the video failed: the reason is shown).
     """
+    has_video = processed.video is not None or video is not None
+    if context is None:
+        places = _clinical_sections(processed, key, has_video)
+    else:
+        places = _runner_sections(processed, key, has_video, context, filmed_at)
+    video_place, button_place, timings_place = places
+    if video is not None and processed.video is None:
+        processed = _await(video, video_place) or processed
+    if video_place is not None and processed.video is not None:
+        video_place.video(processed.video, format="video/mp4", alt=VIDEO_ALT)
+    if button_place is not None:
+        video_button(button_place, processed, key)
+    if timings_place is not None:
+        _timings(timings_place, processed)
+    return processed
+
+
+#: Places filled once the annotated video is drawn: the video's, its download button's, the timings'.
+_Places = tuple[DeltaGenerator | None, DeltaGenerator | None, DeltaGenerator | None]
+
+VIDEO_ALT = ("Your video with the body's points and lines drawn on it; the standing leg's thigh and shin are "
+             "coloured by what each squat showed")
+
+#: What the annotated video's colours mean (knee_cv.palette; media/render draws them).
+VIDEO_KEY = ("The standing leg is drawn in **:red[red]** on a squat where the knee moved inward or the hip "
+             "dropped, **:orange[orange]** for a smaller point (upper body leaning, knee wobbling, a shallow "
+             "squat), **sky blue** when nothing stood out, and **grey** when the squat could not be measured.")
+
+
+def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Places:
+    """The numbers first: cards, the chart beside the video, every rep, thumbnails, exercises, downloads."""
     analysis = processed.analysis
     summary = analysis.summary
     st.header("Results")
@@ -327,37 +421,88 @@ def show_results(processed: Processed, key: str = "results", video: PendingVideo
         summary_cards(analysis)
     else:
         cannot_measure(analysis)
-    has_video = processed.video is not None or video is not None
-    video_place = button_place = timings_place = None
     if not analysis.reps:
         if summary.measurable:
             st.warning("No squat rep was found. " + FILMING_TIPS[-1])
-        video_place = st.empty() if has_video else None
-    else:
-        plot_area = st
-        if has_video:
-            left, plot_area = st.columns([2, 3])
-            video_place = left.empty()
-        if analysis.series is not None:
-            plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot")
-        st.subheader("Every rep")
-        rep_dataframe(analysis)
-        rep_notes(analysis)
-        thumbnails(processed)
-        exercises(analysis)
-        st.subheader("Downloads")
-        button_place = downloads(processed, key)
-        save_form(processed, key)
-        timings_place = st.empty()
-    if video is not None and processed.video is None:
-        processed = _await(video, video_place) or processed
-    if video_place is not None and processed.video is not None:
-        video_place.video(processed.video, format="video/mp4")
-    if button_place is not None:
-        video_button(button_place, processed, key)
-    if timings_place is not None:
-        _timings(timings_place, processed)
-    return processed
+        return (st.empty() if has_video else None), None, None
+    plot_area, video_place = st, None
+    if has_video:
+        left, plot_area = st.columns([2, 3])
+        video_place = left.empty()
+    if analysis.series is not None:
+        plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot", config=CHART_CONFIG,
+                               alt=CHART_ALT)
+    st.subheader("Every rep")
+    rep_dataframe(analysis)
+    rep_notes(analysis)
+    thumbnails(processed)
+    exercises(analysis)
+    st.subheader("Downloads")
+    button_place = downloads(processed, key)
+    save_form(processed, key)
+    return video_place, button_place, st.empty()
+
+
+CHART_ALT = ("Chart of the knee angle, pelvic drop and depth over time, each squat shaded, the thresholds dashed")
+
+
+def _video_place(processed: Processed) -> DeltaGenerator:
+    """Where the annotated video goes: wide enough to read its overlay (a portrait clip in two fifths of the page,
+    a landscape one in four fifths; a phone's column takes the whole width)."""
+    portrait = processed.track.height > processed.track.width
+    video, key = st.columns([2, 3] if portrait else [4, 1])
+    key.caption(VIDEO_KEY)
+    return video.empty()
+
+
+def _runner_sections(processed: Processed, key: str, has_video: bool, context: SessionContext,
+                     filmed_at: datetime | None) -> _Places:
+    """The runner's answer first (verdict, next step, her video, her squats), then the details for her physio."""
+    analysis = processed.analysis
+    verdict_section(analysis, context)
+    if not analysis.summary.measurable:
+        cannot_measure(analysis)
+    elif not analysis.reps:
+        st.warning("No squat rep was found. " + FILMING_TIPS[-1])
+    video_place = None
+    if has_video:
+        st.subheader("Your video, marked up")
+        video_place = _video_place(processed)
+    squat_pictures(processed)
+    if analysis.summary.measurable and plan_for(analysis).exercises:
+        with st.expander("How to do the exercises: pictures, steps and doses", icon=":material/fitness_center:"):
+            exercises(analysis)
+    if analysis.reps:
+        with st.expander(DETAILS, icon=":material/clinical_notes:"):
+            details(analysis, key, context)
+    st.subheader("Downloads")
+    button_place = downloads(processed, key, context)
+    save_form(processed, key, context, filmed_at)
+    return video_place, button_place, st.empty()
+
+
+#: The heading of the numbers, for a physiotherapist.
+DETAILS = "Details for your physio"
+
+
+def details(analysis: Analysis, key: str, context: SessionContext) -> None:
+    """The numbers for a physiotherapist: cards, the cut-offs used and their sources, the chart, every rep."""
+    st.caption("The measurements behind the result, with the cut-offs and their sources, for a physiotherapist. "
+               + Analysis.ACCURACY)
+    if analysis.summary.measurable:
+        for message in analysis.summary.messages:
+            st.caption(message)
+        summary_cards(analysis)
+    knee = analysis.thresholds.get("knee_valgus", {})
+    if isinstance(knee, dict) and "value" in knee:
+        given = context.sex or "not given, so the sex-neutral default"
+        st.caption(f"Knee valgus cut-off used: FPPA {knee['value']:g}° (sex {given}; {knee.get('source', '')}). "
+                   "Each finding's threshold and source are in the rep notes below.")
+    if analysis.series is not None:
+        st.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot", config=CHART_CONFIG, alt=CHART_ALT)
+    st.markdown("**Every rep**")
+    rep_dataframe(analysis)
+    rep_notes(analysis)
 
 
 def _await(video: PendingVideo, place: DeltaGenerator) -> Processed | None:
@@ -380,17 +525,33 @@ def _timings(place: DeltaGenerator, processed: Processed) -> None:
         place.caption(f"Processed on this computer in {sum(processed.timings.values()):.1f} s ({parts}).")
 
 
-def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False, mirrored: bool = False) -> Processed | None:
+def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False, context: SessionContext | None = None,
+                  filmed_at: datetime | None = None) -> Processed | None:
     """Process an uploaded file and show its results, then its annotated video, or the error a person can act on.
+
+    Parameters
+    ----------
+    data : bytes
+    name : str
+        Her file's name: results and errors say it.
+    blur_face : bool
+    context : SessionContext, optional
+        Her options (default: nothing given): ``sex`` picks the cut-offs,
+        ``mirrored`` flips the frames back; all of it words the verdict and
+        goes with the exports and a save.
+    filmed_at : datetime, optional
+        The file's creation time, when its day is the filming date given.
 
     Returns
     -------
     Processed or None
         None when the file could not be analysed (the error is shown).
     """
+    context = context or SessionContext()
     try:
-        processed, video = process_with_progress(data, name, blur_face=blur_face, mirrored=mirrored)
+        processed, video = process_with_progress(data, name, blur_face=blur_face, mirrored=context.mirrored,
+                                                 sex=context.sex)
     except KneeCvError as error:
         st.error(escaped(str(error)), icon=":material/block:")
         return None
-    return show_results(processed, key="upload", video=video)
+    return show_results(processed, key="upload", video=video, context=context, filmed_at=filmed_at)

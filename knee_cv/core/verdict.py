@@ -141,17 +141,12 @@ def _title(leg: str, painful_side: str | None) -> str:
     return f"{name} (the painful side)" if painful_side == leg else name
 
 
-def _on(leg: str) -> str:
-    """How a sentence about ``leg`` starts: "On your left leg, your" or "Your"."""
-    return "Your" if leg == Leg.BOTH else f"On your {leg} leg, your"
-
-
 def _in(count: int, n: int) -> str:
     return "in the one squat that could be measured" if n == 1 else f"in {count} of {n} squats"
 
 
-def _seen(leg: str, reps: list[Rep], sex: str | None) -> tuple[str, ...]:
-    """One sentence per finding on ``reps`` (the leg's reliable reps), in the criteria's order."""
+def _seen(reps: list[Rep], sex: str | None) -> tuple[str, ...]:
+    """One sentence per finding on ``reps`` (one leg's reliable reps, the card's title names it), in the criteria's order."""
     counts: dict[str, int] = {}
     for rep in reps:
         for criterion in dict.fromkeys(flag.criterion for flag in rep.flags):
@@ -161,11 +156,27 @@ def _seen(leg: str, reps: list[Rep], sex: str | None) -> tuple[str, ...]:
     for criterion in PLAIN:
         if criterion not in counts:
             continue
-        text = f"{_on(leg)} {PLAIN[criterion]} {_in(counts[criterion], len(reps))}"
+        text = f"Your {PLAIN[criterion]} {_in(counts[criterion], len(reps))}"
         if criterion == "knee_valgus":
             text += f", more than in {people}"
         sentences.append(text + ".")
     return tuple(sentences)
+
+
+def rep_in_words(rep: Rep) -> str:
+    """What one rep showed, in a few plain words (its findings, or that nothing stood out).
+
+    Examples
+    --------
+    >>> from knee_cv.core.verdict import rep_in_words
+    >>> import knee_cv
+    >>> [rep_in_words(rep) for rep in knee_cv.analyze("samples/squat_oblique_front_01.csv").reps][:1]
+    ['could not be measured clearly']
+    """
+    if not rep.reliable:
+        return "could not be measured clearly"
+    found = [PLAIN[criterion] for criterion in PLAIN if any(flag.criterion == criterion for flag in rep.flags)]
+    return "; ".join(found) if found else "nothing stood out"
 
 
 def _sureness(n_reliable: int, n_reps: int) -> str:
@@ -199,7 +210,7 @@ def leg_verdict(analysis: Analysis, leg: LegSummary, sex: str | None = None,
     LegVerdict
     """
     reliable = [rep for rep in analysis.reps if rep.leg == leg.leg and rep.reliable]
-    seen = _seen(leg.leg, reliable, sex)
+    seen = _seen(reliable, sex)
     flagged = bool(seen)
     if not reliable:
         seen = ()
@@ -297,8 +308,8 @@ def verdict(analysis: Analysis, sex: str | None = None, painful_side: str | None
     if not analysis.summary.measurable or not any(leg.measured for leg in legs):
         headline = "Your knees could not be measured in this video, so there is no verdict. See what to change below."
     elif flagged:
-        names = "both legs" if len(flagged) > 1 else flagged[0].title.split(" (")[0].lower()
-        headline = f"Something was seen on {'your ' if len(flagged) == 1 else ''}{names}: see below, with exercises that target it."
+        names = "both legs" if len(flagged) > 1 else "your " + flagged[0].title.split(" (")[0].lower()
+        headline = f"Something was seen on {names}: see below, with exercises that target it."
     else:
         headline = "Nothing stood out in the squats that could be measured."
     cutoff = ""

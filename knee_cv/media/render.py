@@ -21,6 +21,7 @@ import av
 import cv2
 import numpy as np
 
+from knee_cv import palette
 from knee_cv.core.analysis import measured_landmarks
 from knee_cv.core.criteria import MAJOR
 from knee_cv.core.labels import SIDES, Leg
@@ -29,14 +30,14 @@ from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.video import frames_in_background, iter_frames, probe
 
-#: Colour of a rep with no finding (RGB).
-OK = (46, 204, 113)
-#: Colour of a rep flagged for knee valgus or pelvic drop (RGB).
-FLAGGED = (231, 76, 60)
-#: Colour of a rep with another finding (trunk lean, wobble, shallow) (RGB).
-CAUTION = (243, 156, 18)
-#: Colour of a rep that could not be measured reliably (RGB).
-UNRELIABLE = (150, 150, 150)
+#: Colour of a rep with no finding (RGB; the palette's sky blue, knee_cv.palette).
+OK = palette.rgb("ok")
+#: Colour of a rep flagged for knee valgus or pelvic drop (RGB; vermillion, the only red).
+FLAGGED = palette.rgb("flag")
+#: Colour of a rep with another finding (trunk lean, wobble, shallow) (RGB; orange).
+CAUTION = palette.rgb("minor")
+#: Colour of a rep that could not be measured reliably (RGB; grey).
+UNRELIABLE = palette.rgb("unreliable")
 #: Colour of the stance leg between reps (RGB).
 NEUTRAL = (90, 170, 255)
 #: Colour of the skeleton (RGB).

@@ -12,6 +12,7 @@ import io
 import math
 import re
 import time
+from datetime import date
 from pathlib import Path
 
 import av
@@ -22,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 from knee_cv import pipeline
 from knee_cv.app import processing
 from knee_cv.app.live_session import ANALYSIS_INTERVAL_S, LiveSession
+from knee_cv.core.context import SessionContext
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 #: Seconds a run may take: pose tracking of a 17 s clip on a busy 2-core machine.
@@ -51,6 +53,16 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def pictures(at: AppTest) -> list:
+    """Every picture on the page (an st.image of a list holds several), each with its caption and alt text."""
+    return [img for element in at.get("image") for img in element.proto.imgs]
+
+
+def squat_pictures(at: AppTest) -> list:
+    """The pictures of each squat's deepest moment (captioned "Squat N, ... leg: ...")."""
+    return [img for img in pictures(at) if img.caption.startswith("Squat ")]
+
+
 def test_app_opens_on_the_upload_page_and_navigates():
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
@@ -68,20 +80,21 @@ def test_upload_of_a_real_squat_clip_shows_every_section(shared_videos):
     clip = shared_videos / "squat_oblique_front_01.mp4"
     at = upload(clip)
     page = texts(at)
-    assert "Results" in page
+    assert "Your result" in page and "could not be measured in this video" in page
     # The 3/4 view is not frontal: the page says so and what to change instead of angles.
     assert "cannot be measured" in page and "Film from the front" in page
     table = at.dataframe[0].value
     assert len(table) == 3, table
     assert not table["reliable"].any() and table["fppa_bottom_deg"].isna().all()
     assert (table["unreliable_reasons"].str.len() > 0).all()
-    assert "Exercises" in page
+    assert "Fire hydrants" in page, "nothing measured: the article's general advice"
     assert any("not a diagnosis" in w.value for w in at.warning)
     labels = {b.label for b in at.get("download_button")}
     assert {"Per-rep CSV", "Full result (JSON)", "Annotated video (MP4)"} <= labels, labels
-    assert at.get("video") and at.get("plotly_chart") and len(at.get("image")) == 3
+    assert at.get("video") and at.get("plotly_chart") and len(squat_pictures(at)) == 3
+    assert all(img.alt for img in pictures(at)), "every picture has alt text"
 
-    key = (hashlib.sha256(clip.read_bytes()).hexdigest(), False, False)  # (content, blur_face, mirrored)
+    key = (hashlib.sha256(clip.read_bytes()).hexdigest(), False, False, None)  # (content, blur_face, mirrored, sex)
     cached = processing.cached(key)
     assert cached is not None and len(cached.analysis.reps) == 3
     assert cached.video is not None, "the cached result gains its video, drawn after the results were shown"
@@ -104,7 +117,7 @@ def test_a_measurable_front_view_shows_cards_with_the_sign_convention_and_angles
     table = at.dataframe[0].value
     reliable = table[table["reliable"]]
     assert len(reliable) >= 2 and reliable["fppa_bottom_deg"].notna().all()
-    assert len(at.get("image")) == len(table)
+    assert len(squat_pictures(at)) == len(table)
     assert "Conventions: FPPA" in texts(at)
 
 
@@ -113,7 +126,7 @@ def test_a_file_that_is_not_a_video_shows_what_to_do(shared_videos):
     assert len(at.error) == 1
     message = unescaped(at.error[0].value)
     assert message.startswith("squats.mp4 is a text file, not a video")  # the visitor's own file name
-    assert not at.dataframe and "Results" not in texts(at)
+    assert not at.dataframe and "Your result" not in texts(at)
 
 
 def test_random_bytes_show_a_readable_error(shared_videos):
@@ -128,7 +141,8 @@ def test_a_clip_with_nobody_says_so_and_shows_no_numbers(shared_videos):
     assert "cannot be measured" in page
     assert "What to change" in page and "whole body in the picture" in page
     assert not at.metric and not at.dataframe
-    processed = processing.cached((hashlib.sha256((shared_videos / "noperson_01.mp4").read_bytes()).hexdigest(), False, False))
+    processed = processing.cached(
+        (hashlib.sha256((shared_videos / "noperson_01.mp4").read_bytes()).hexdigest(), False, False, None))
     assert processed is not None and processed.video is None and not processed.analysis.summary.measurable
 
 
@@ -227,3 +241,57 @@ def test_live_session_leaves_out_frames_whose_camera_time_does_not_advance(share
         session.close()
     assert len(track) == 6 and np.all(np.diff(track.t) > 0)
     assert track.problem() is None
+
+
+@pytest.mark.shared
+def test_the_runner_gets_a_plain_verdict_with_her_options_kept(shared_videos, tmp_path, monkeypatch):
+    """sls_front_hyva_ja_paha (right leg: a partial rep, then one with the knee caving in), as a man with a sore
+    right knee who typed the filming date: the verdict first in plain words, the numbers only in the physio's
+    details (with the men's cut-off), and the options in the exports and the saved session."""
+    from streamlit import config
+
+    from knee_cv.store import sessions as store
+
+    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    monkeypatch.setenv(store.DB_URL_ENV, db_url)
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    clip = shared_videos / "sls_front_hyva_ja_paha.mp4"
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.run()
+        at.radio(key="sex").set_value("Man")
+        at.selectbox(key="painful_side").set_value("Right knee")
+        at.file_uploader[0].upload(clip.name, clip.read_bytes(), "video/mp4")
+        at.run()
+        (filmed,) = at.date_input
+        assert filmed.label == "Date filmed" and filmed.value is None, "the clip has no creation time"
+        filmed.set_value(date(2026, 11, 30)).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.header[0].value == "Your result"
+        card = next(m.value for m in at.markdown if "Right leg (the painful side)" in m.value)
+        assert ":red[:material/flag:]" in card, "a flagged leg is marked red, the only red"
+        seen = next(m.value for m in at.markdown if m.value.startswith("- Your knee moved inward"))
+        assert "in the one squat that could be measured, more than in most men without knee pain" in seen
+        assert not re.search(r"\d|FPPA|valgus", seen), "no numbers or jargon in the verdict"
+        assert any("This rests on 1 squat that could be measured clearly (of 2 squats found)" in c.value
+                   for c in at.caption)
+        assert not any("compared with women" in c.value for c in at.caption), "a sex was given"
+        assert any(w.value.startswith("**When to see a physiotherapist:**") for w in at.warning)
+        labels = [e.label for e in at.expander]
+        assert labels[:2] == ["How to do the exercises: pictures, steps and doses", "Details for your physio"]
+        assert any("Knee valgus cut-off used: FPPA 11° (sex male; Ghulam 2021" in c.value for c in at.caption)
+        assert [img.caption for img in squat_pictures(at)] == [
+            "Squat 1, right leg: could not be measured clearly",
+            "Squat 2, right leg: knee moved inward (toward the other knee); upper body leaned to the side; "
+            "knee wobbled from side to side"]
+
+        at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()
+        next(t for t in at.text_input if t.label == "Subject code").input("RUN-019")
+        at.button(key="FormSubmitter:upload_save-Save to subject").click()
+        at.run()
+    finally:
+        config.set_option("server.address", before)
+    assert not at.exception
+    (session,) = store.list_sessions("RUN-019", db_url=db_url)
+    assert session.context == SessionContext("male", "right", date(2026, 11, 30), mirrored=False)

@@ -32,7 +32,7 @@ def test_a_flagged_leg_is_said_in_plain_words_without_numbers(both_legs):
     for leg in result.legs:
         assert leg.flagged and leg.measured
         knee = next(line for line in leg.seen if "knee moved inward" in line)
-        assert f"On your {leg.leg} leg" in knee and "in 3 of 3 squats" in knee
+        assert knee.startswith("Your knee moved inward") and "in 3 of 3 squats" in knee
         assert "most women without knee pain" in knee
         assert leg.sureness == "This rests on 3 squats that could be measured clearly."
         assert not any(char.isdigit() for line in leg.seen for char in line.replace("3 of 3", ""))

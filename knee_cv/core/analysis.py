@@ -32,7 +32,8 @@ from knee_cv.core.orientation import lying_quarter, not_upright_message
 from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
-from knee_cv.core.shown import shown
+from knee_cv.core.criteria import CANT_TELL
+from knee_cv.core.shown import likely, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.core.uncertainty import Geometry, PlacementError
@@ -372,25 +373,30 @@ def format_text(analysis: Analysis) -> str:
     lines = [f"knee_cv analysis of {analysis.source or 'a pose track'}",
              f"View: {s.view} (confidence {s.view_confidence:.2f}); exercise: {s.exercise}; "
              f"reps: {s.n_reps} ({s.n_reliable} reliable); shallow dips: {len(analysis.shallow_dips)}", ""]
-    header = (f"{'#':>2} {'leg':5} {'bottom s':>8} {'depth%':>6} {'FPPA':>6} {'peak':>6} "
-              f"{'pelvis':>6} {'trunk':>6} {'wobble':>6} {'conf':>5}  notes")
+    header = (f"{'#':>2} {'leg':5} {'bottom s':>8} {'depth%':>6} {'FPPA deg':<20} {'peak':>6} {'knee displ. %':<19} "
+              f"{'pelvis deg':<19} {'trunk':>6} {'wobble':>6} {'conf':>5}  notes")
     lines += [header, "-" * len(header)]
     for r in analysis.reps:
         v = shown(r)
-        notes = v.withheld or " ".join(f.reason for f in r.flags)
+        flagged = {f.criterion for f in r.flags}
+        cant_tell = [f"{name.replace('_', ' ')}: {CANT_TELL}." for name in r.undecided if name not in flagged]
+        notes = v.withheld or " ".join([f.reason for f in r.flags] + cant_tell)
         lines.append(
-            f"{v.number:>2} {r.leg:5} {r.t_bottom:8.2f} {_number(100 * v.depth, '{:.0f}'):>6} {_number(v.fppa_deg):>6} "
-            f"{_number(v.fppa_peak_deg):>6} {_number(v.pelvic_drop_deg):>6} "
+            f"{v.number:>2} {r.leg:5} {r.t_bottom:8.2f} {_number(100 * v.depth, '{:.0f}'):>6} "
+            f"{likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg, ''):<20} {_number(v.fppa_peak_deg):>6} "
+            f"{likely(v.knee_displacement, v.knee_displacement_low, v.knee_displacement_high, '', 100):<19} "
+            f"{likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg, ''):<19} "
             f"{_number(v.trunk_lean_deg):>6} {_number(v.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
             f"{notes or 'ok'}")
-    lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS]
+    lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS + " " + Analysis.INTERVALS]
     if level := analysis.level_note():
         lines.append(level.replace("°", " deg"))
     lines.append("")
     for leg in s.legs:
         lines.append(
-            f"{leg_name(leg.leg)}: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA {_number(leg.fppa_deg)}, "
-            f"pelvic drop {_number(leg.pelvic_drop_deg)}, trunk lean {_number(leg.trunk_lean_deg)}, "
+            f"{leg_name(leg.leg)}: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA "
+            f"{likely(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg)}, pelvic drop "
+            f"{likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg)}, trunk lean {_number(leg.trunk_lean_deg)}, "
             f"wobble {_number(leg.knee_wobble, '{:.3f}')}, depth {_number(100 * leg.depth, '{:.0f}')} %; "
             f"rating: {leg.rating or 'not rated'}")
     lines.append(f"Overall rating: {s.rating or 'not rated'} (in the spirit of Crossley 2011)")

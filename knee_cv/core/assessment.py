@@ -466,6 +466,9 @@ def leg_summary(leg: str, reps: list[Rep], thresholds: dict[str, Any]) -> LegSum
         trunk_lean_deg=_mean([r.trunk_lean_deg for r in good]),
         knee_wobble=_mean([r.knee_wobble for r in good]),
         depth=_mean([r.depth for r in good]), rating=None,
+        fppa_low_deg=_mean([r.fppa_low_deg for r in good]), fppa_high_deg=_mean([r.fppa_high_deg for r in good]),
+        pelvic_drop_low_deg=_mean([r.pelvic_drop_low_deg for r in good]),
+        pelvic_drop_high_deg=_mean([r.pelvic_drop_high_deg for r in good]),
     )
     summary.rating, summary.rating_reasons = _rate(summary, thresholds)
     return summary

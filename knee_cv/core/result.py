@@ -140,7 +140,14 @@ class Rep:
 
 @dataclass
 class LegSummary:
-    """Means over the reliable reps of one stance leg (NaN when none)."""
+    """Means over the reliable reps of one stance leg (NaN when none).
+
+    ``fppa_low_deg`` and ``fppa_high_deg`` (and those of pelvic drop) are the
+    means of the reps' interval ends: the reps of one video share the
+    person, the camera and the pose model's habits, so their placement
+    errors are taken as moving together and averaging does not narrow the
+    interval.
+    """
 
     leg: Leg
     n_reps: int
@@ -152,6 +159,10 @@ class LegSummary:
     depth: float
     rating: str | None
     rating_reasons: list[str] = field(default_factory=list)
+    fppa_low_deg: float = float("nan")
+    fppa_high_deg: float = float("nan")
+    pelvic_drop_low_deg: float = float("nan")
+    pelvic_drop_high_deg: float = float("nan")
 
 
 @dataclass
@@ -253,8 +264,17 @@ class Analysis:
     #: How far knee_cv's FPPA is from a clinician's, as measured by scripts/bench_accuracy.py.
     ACCURACY = (
         "Measured from the camera without markers, FPPA differed from a clinician's hand-digitised angle "
-        "by 4.7° on average and by up to 15° on a deep rep (knee_cv's check on five real clips); two "
-        "digitisations of the same frame by hand differ by about 3° (Munro 2012)."
+        "by 4.7° on average and by up to 15° on a deep rep (knee_cv's check on 12 frames of five real clips); "
+        "two digitisations of the same frame by hand differ by about 3° (Munro 2012). So every FPPA and pelvic "
+        "drop comes with the range that likely holds the true value: it held the hand's FPPA in 12 of those "
+        "12 frames, each judged by an error model made without its own clip, and is typically 15° wide, "
+        "more when the thigh points at the camera."
+    )
+    #: What the intervals shown beside FPPA, pelvic drop and knee displacement mean.
+    INTERVALS = (
+        "'likely A to B': the range that holds the true value 4 times in 5, from where the pose model is "
+        "known to place hip, knee and ankle against hand-marked joint centres. Knee displacement: the knee's "
+        "distance from the hip-ankle line at the deepest point, % of leg length, positive = inward."
     )
 
     def level_note(self) -> str:

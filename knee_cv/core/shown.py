@@ -26,12 +26,20 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from knee_cv.core.criteria import ABOVE, BY_NAME, CANT_TELL, UNSURE
 from knee_cv.core.result import Rep
+
+#: The fields of :class:`~knee_cv.core.result.Rep` that hold the automatic values' intervals and the
+#: knee displacement: blank for a clinician's measurement too.
+AUTOMATIC_ONLY = (
+    "fppa_low_deg", "fppa_high_deg", "pelvic_drop_low_deg", "pelvic_drop_high_deg", "knee_displacement",
+    "knee_displacement_low", "knee_displacement_high",
+)
 
 #: The fields of :class:`~knee_cv.core.result.Rep` that are blank when the rep is not reliable.
 WITHHELD = (
     "depth", "knee_flexion_deg", "fppa_bottom_deg", "fppa_peak_deg", "fppa_spread_deg", "pelvic_drop_bottom_deg",
-    "pelvic_drop_peak_deg", "trunk_lean_deg", "knee_wobble",
+    "pelvic_drop_peak_deg", "trunk_lean_deg", "knee_wobble", *AUTOMATIC_ONLY,
 )
 
 #: The source of a value the analysis measured by itself.
@@ -81,7 +89,11 @@ class Shown:
 
     ``source`` says where FPPA and pelvic drop come from (:data:`AUTOMATIC`
     or :attr:`Measured.source`; "" when they are blank); ``withheld`` says why
-    the automatic angles are blank ("" when they are not).
+    the automatic angles are blank ("" when they are not). The ``*_low*`` and
+    ``*_high*`` fields bound the automatic values' intervals
+    (:mod:`knee_cv.core.uncertainty`; show them with :func:`likely`); they,
+    and the knee displacement (leg lengths, + = medial), are blank for a
+    clinician's measurement.
     """
 
     number: int
@@ -95,6 +107,61 @@ class Shown:
     knee_wobble: float
     source: str
     withheld: str
+    fppa_low_deg: float = math.nan
+    fppa_high_deg: float = math.nan
+    pelvic_drop_low_deg: float = math.nan
+    pelvic_drop_high_deg: float = math.nan
+    knee_displacement: float = math.nan
+    knee_displacement_low: float = math.nan
+    knee_displacement_high: float = math.nan
+
+
+def likely(value: float, low: float, high: float, unit: str = " deg", scale: float = 1.0) -> str:
+    """A value with its interval, as every output shows it: ``"44 deg, likely 27 to 51"``.
+
+    Whole numbers: the intervals are several degrees (or per cent) wide, so a
+    decimal would claim more than is known.
+
+    Parameters
+    ----------
+    value, low, high : float
+        The value and its interval (NaN: unknown).
+    unit : str
+        Written after the value (``" deg"``, ``"°"``, ``" %"``).
+    scale : float
+        Multiplies all three first (100 for a fraction shown in per cent).
+
+    Returns
+    -------
+    str
+        ``"-"`` for a NaN value; the value alone where the interval is unknown.
+
+    Examples
+    --------
+    >>> likely(44.2, 26.8, 50.9)
+    '44 deg, likely 27 to 51'
+    >>> likely(0.125, 0.042, 0.126, " % of leg length", scale=100)
+    '12 % of leg length, likely 4 to 13'
+    """
+    if not math.isfinite(value):
+        return "-"
+    text = f"{scale * value:.0f}{unit}"
+    if math.isfinite(low) and math.isfinite(high):
+        text += f", likely {scale * low:.0f} to {scale * high:.0f}"
+    return text
+
+
+def verdict(rep: Rep, criterion: str, threshold: float) -> str:
+    """How a rep's criterion stands against its threshold, for people.
+
+    ``"above the threshold"``, ``"below the threshold"`` or ``"can't tell from
+    this video"`` (the interval holds the threshold:
+    :meth:`knee_cv.core.criteria.Criterion.verdict`); "" for an unreliable rep.
+    """
+    if not rep.reliable:
+        return ""
+    found = BY_NAME[criterion].verdict(rep, threshold)
+    return CANT_TELL if found == UNSURE else "above the threshold" if found == ABOVE else "below the threshold"
 
 
 def visible(rep: Rep) -> Rep:
@@ -132,10 +199,15 @@ def shown(rep: Rep, measured: Measured | None = None) -> Shown:
     source = AUTOMATIC if rep.reliable else ""
     if measured is not None:
         fppa, peak, drop, source = measured.fppa_deg, math.nan, measured.pelvic_drop_deg, measured.source
+        seen = replace(seen, **dict.fromkeys(AUTOMATIC_ONLY, math.nan))
     return Shown(
         number=rep_number(rep), leg=str(rep.leg), depth=seen.depth, knee_flexion_deg=seen.knee_flexion_deg,
         fppa_deg=fppa, fppa_peak_deg=peak, pelvic_drop_deg=drop, trunk_lean_deg=seen.trunk_lean_deg,
         knee_wobble=seen.knee_wobble, source=source, withheld=withheld_reason(rep),
+        fppa_low_deg=seen.fppa_low_deg, fppa_high_deg=seen.fppa_high_deg,
+        pelvic_drop_low_deg=seen.pelvic_drop_low_deg, pelvic_drop_high_deg=seen.pelvic_drop_high_deg,
+        knee_displacement=seen.knee_displacement, knee_displacement_low=seen.knee_displacement_low,
+        knee_displacement_high=seen.knee_displacement_high,
     )
 
 

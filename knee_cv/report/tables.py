@@ -59,6 +59,11 @@ MEASURE_FIELDS = {
     "fppa_bottom_sd_deg": "fppa_spread_deg", "fppa_peak_deg": "fppa_peak_deg",
     "pelvic_drop_bottom_deg": "pelvic_drop_bottom_deg", "pelvic_drop_peak_deg": "pelvic_drop_peak_deg",
     "trunk_lean_deg": "trunk_lean_deg", "knee_wobble_leg_lengths": "knee_wobble",
+    "fppa_low_deg": "fppa_low_deg", "fppa_high_deg": "fppa_high_deg",
+    "pelvic_drop_low_deg": "pelvic_drop_low_deg", "pelvic_drop_high_deg": "pelvic_drop_high_deg",
+    "knee_displacement_leg_lengths": "knee_displacement",
+    "knee_displacement_low_leg_lengths": "knee_displacement_low",
+    "knee_displacement_high_leg_lengths": "knee_displacement_high",
 }
 #: The measures of a rep, blank in the rep table when the rep is not reliable.
 REP_MEASURES = tuple(MEASURE_FIELDS)
@@ -66,8 +71,10 @@ REP_MEASURES = tuple(MEASURE_FIELDS)
 REP_COLUMNS = (
     "rep", "leg", "start_frame", "bottom_frame", "end_frame", "t_start_s", "t_bottom_s", "t_end_s",
     "duration_s", "descent_s", "ascent_s", "depth_leg_lengths", "knee_flexion_deg", "fppa_bottom_deg",
-    "fppa_bottom_sd_deg", "fppa_peak_deg", "pelvic_drop_bottom_deg", "pelvic_drop_peak_deg", "pelvic_reference",
-    "trunk_lean_deg", "knee_wobble_leg_lengths", "confidence", "reliable", "unreliable_reasons", "flags",
+    "fppa_low_deg", "fppa_high_deg", "fppa_bottom_sd_deg", "fppa_peak_deg", "knee_displacement_leg_lengths",
+    "knee_displacement_low_leg_lengths", "knee_displacement_high_leg_lengths", "pelvic_drop_bottom_deg",
+    "pelvic_drop_low_deg", "pelvic_drop_high_deg", "pelvic_drop_peak_deg", "pelvic_reference",
+    "trunk_lean_deg", "knee_wobble_leg_lengths", "confidence", "reliable", "unreliable_reasons", "flags", "cant_tell",
 )
 
 #: The frame table's own columns, in order (after any id columns).
@@ -130,7 +137,16 @@ def rep_table(analysis: Analysis, ids: Mapping[str, Any] | None = None) -> pd.Da
         uncertainty of ``fppa_bottom_deg`` from the landmarks' jitter (the
         robust standard deviation of the raw per-frame FPPA around the
         smoothed one over the rep's bottom frames); it does not cover the
-        systematic error of 2D markerless angles (:attr:`Analysis.ACCURACY`).
+        systematic error of 2D markerless angles (:attr:`Analysis.ACCURACY`);
+        ``fppa_low_deg`` and ``fppa_high_deg`` do: they bound the interval
+        (80 %) that likely holds the true FPPA, from the landmark placement
+        error model and that jitter (:mod:`knee_cv.core.uncertainty`), as do
+        ``pelvic_drop_low/high_deg`` and ``knee_displacement_low/high_leg_lengths``
+        for pelvic drop and ``knee_displacement_leg_lengths`` (the knee's
+        distance from the hip-ankle line at the bottom, + = medial).
+        ``cant_tell`` names the criteria (``knee_valgus``, ``pelvic_drop``)
+        whose interval holds the threshold: this video can't tell whether the
+        rep is above it.
         ``pelvic_reference`` says what pelvic drop is measured from.
         Measures of unreliable reps are NaN (:data:`REP_MEASURES`), numbers are
         :func:`rounded`.
@@ -153,6 +169,7 @@ def rep_table(analysis: Analysis, ids: Mapping[str, Any] | None = None) -> pd.Da
         **{column: float(getattr(seen, name)) for column, name in MEASURE_FIELDS.items()},
         "pelvic_reference": rep.pelvic_reference, "confidence": rep.confidence, "reliable": bool(rep.reliable),
         "unreliable_reasons": "; ".join(rep.unreliable_reasons), "flags": "; ".join(f.reason for f in rep.flags),
+        "cant_tell": "; ".join(rep.undecided) if rep.reliable else "",
     } for rep, seen in ((rep, visible(rep)) for rep in analysis.reps)]
     return _with_ids(rounded(pd.DataFrame(rows, columns=list(REP_COLUMNS))), ids)
 

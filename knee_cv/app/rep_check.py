@@ -3,9 +3,13 @@
 For a rep whose clip was kept (:mod:`knee_cv.store.measurements`), the
 clinician steps through the rep's frames (the measured landmarks are drawn
 in the clip), picks the stance leg's hip, knee or ankle or the other hip and
-clicks where they see it (streamlit-image-coordinates). FPPA and pelvic drop
-are recomputed at once from the placed points with the analysis' own
-functions (:func:`knee_cv.core.correction.clip_angles`); "Save measurement"
+clicks where they see it (streamlit-image-coordinates); or, with the
+three-click angle tool, clicks the hip, the knee and the ankle in turn on any
+frame of the clip and reads the angle they make (:func:`next_angle_point`).
+FPPA and pelvic drop are recomputed at once from the placed points with the
+analysis' own functions (:func:`knee_cv.core.correction.clip_angles`: the
+FPPA by :func:`knee_cv.core.kinematics.fppa`, a point not placed taken from
+the landmarks); "Save measurement"
 records them with the clinician's name, and the measurement becomes the
 rep's reported value everywhere (review, history, PDF, CSV) until it is
 undone, which is recorded too.
@@ -19,6 +23,7 @@ pelvic drop positive = the free leg's side lower.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import cv2
 import numpy as np
@@ -40,6 +45,35 @@ PLACED = (255, 214, 0)
 VIEW_WIDTH = 560
 #: Margin around the legs in the enlarged picture, as a share of the legs' extent.
 MARGIN = 0.3
+#: The ways to place points: one chosen point at a time, or the three-click angle.
+TOOLS = {"points": "Move one point", "angle": "Angle: click hip, knee, ankle"}
+
+
+def next_angle_point(leg: str, placed: Mapping[str, tuple[float, float]]) -> tuple[Landmark, bool]:
+    """What the next click of the three-click angle places: the stance leg's hip, knee, then ankle.
+
+    Parameters
+    ----------
+    leg : {"left", "right"}
+        The stance leg.
+    placed : mapping of str to (float, float)
+        The points placed on this frame so far, by landmark name.
+
+    Returns
+    -------
+    landmark : Landmark
+        The first of hip, knee and ankle not placed yet; the hip again once all three are.
+    restart : bool
+        True when all three are placed: the click starts a new angle (the three are cleared first).
+
+    Examples
+    --------
+    >>> next_angle_point("right", {"RIGHT_HIP": (1.0, 2.0)})
+    (<Landmark.RIGHT_KNEE: 26>, False)
+    """
+    three = correctable(leg)[:3]
+    pending = [lm for lm in three if lm.name not in placed]
+    return (pending[0], False) if pending else (three[0], True)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -154,8 +188,14 @@ def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_u
         st.image(_frame(clip.mp4, position), width=VIEW_WIDTH)
         return
     choices = list(correctable(leg))
-    target = st.radio("Click on the picture to place the", choices, index=1, key=f"{base}-point", horizontal=True,
-                      format_func=point_name)
+    tool = st.radio("Tool", list(TOOLS), key=f"{base}-tool", horizontal=True, format_func=TOOLS.__getitem__)
+    if tool == "angle":
+        target, done = next_angle_point(leg, placed)
+        st.caption("Hip, knee and ankle clicked; a fourth click starts a new angle." if done else
+                   f"Click the {point_name(target).lower()} ({choices.index(target) + 1} of 3), on any frame.")
+    else:
+        target = st.radio("Click on the picture to place the", choices, index=1, key=f"{base}-point",
+                          horizontal=True, format_func=point_name)
     box = view_box(clip, position, drawn)
 
     def place() -> None:
@@ -165,7 +205,13 @@ def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_u
         x0, y0, x1, y1 = box
         x = x0 + click["x"] * (x1 - x0) / click["width"]
         y = y0 + click["y"] * (y1 - y0) / click["height"]
-        drafts.setdefault(frame, {})[target.name] = (x / float(clip.scale[0]), y / float(clip.scale[1]))
+        point, name = drafts.setdefault(frame, {}), target.name
+        if tool == "angle":
+            landmark, restart = next_angle_point(leg, point)
+            if restart:
+                point.clear()
+            name = landmark.name
+        point[name] = (x / float(clip.scale[0]), y / float(clip.scale[1]))
 
     picture, numbers = st.columns([3, 2])
     with picture:
@@ -180,10 +226,13 @@ def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_u
         numbers.caption("Ringed: the saved measurement's points. Place a point to measure again." if drawn else
                         "Place a point to measure this frame by hand.")
         return
+    if tool == "angle" and not next_angle_point(leg, placed)[1]:
+        numbers.caption(f"{len([lm for lm in choices[:3] if lm.name in placed])} of 3 points clicked.")
+        return
     points = _points(clip, position, placed, leg)
     fppa, drop = clip_angles(analysis, rep, clip, {Landmark[name]: xy for name, xy in points.items()})
-    numbers.metric("FPPA from your points", _deg(fppa), delta=f"{fppa - automatic[0]:+.1f}° from automatic",
-                   delta_color="off")
+    label = "Angle from your three clicks (FPPA)" if tool == "angle" else "FPPA from your points"
+    numbers.metric(label, _deg(fppa), delta=f"{fppa - automatic[0]:+.1f}° from automatic", delta_color="off")
     numbers.metric("Pelvic drop from your points", _deg(drop), help="Positive = the free leg's side lower.")
     if numbers.button("Save measurement", key=f"{base}-save", type="primary"):
         if not reviewer:

@@ -47,7 +47,7 @@ def write_error(path: str | Path, error: OSError) -> KneeCvError:
     KneeCvError
         "Could not write PATH: what happened; what to do. Nothing was written to it."
     """
-    what, todo = _REASONS.get(error.errno, ((error.strerror or str(error)).lower(), "check the path and the disk"))
+    what, todo = _REASONS.get(error.errno or 0, ((error.strerror or str(error)).lower(), "check the path and the disk"))
     return KneeCvError(f"Could not write {path}: {what}; {todo}. Nothing was written to it.")
 
 

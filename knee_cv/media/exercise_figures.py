@@ -11,6 +11,7 @@ kept for the process (:func:`figure_png`); nothing is fetched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import cv2
@@ -158,7 +159,7 @@ def _body(img: np.ndarray, joints: dict[str, np.ndarray], cam: _Camera, moving: 
     """The figure's parts from the farthest to the nearest; ``ghost``: only the moving parts, pale, no outline."""
     far = _side_depths(joints, cam)
     outline = _GHOST if ghost else _OUTLINE
-    parts = []
+    parts: list[tuple[float, Callable[[], None]]] = []
     for name, a, b in SEGMENTS:
         side = name[-1] if name[-2:] in ("_l", "_r") else None
         if ghost and name not in moving:
@@ -171,7 +172,7 @@ def _body(img: np.ndarray, joints: dict[str, np.ndarray], cam: _Camera, moving: 
             fill = _FAR if side and far[side] else _NEAR
         radius = _RADIUS[name[:-2] if side else name] * cam.scale
 
-        def draw(a=a, b=b, radius=radius, fill=fill):
+        def draw(a: str = a, b: str = b, radius: float = radius, fill: tuple[int, int, int] = fill) -> None:
             _capsule(img, cam.px(joints[a]), cam.px(joints[b]), radius, fill, outline)
 
         parts.append(((cam.depth(joints[a]) + cam.depth(joints[b])) / 2, draw))
@@ -180,8 +181,8 @@ def _body(img: np.ndarray, joints: dict[str, np.ndarray], cam: _Camera, moving: 
         parts.append((cam.depth(joints["pelvis"]), lambda: _torso(img, joints, cam, fill, outline)))
     if not ghost:
         parts.append((cam.depth(joints["head"]), lambda: _head(img, joints, cam)))
-    for _, draw in sorted(parts, key=lambda part: part[0]):
-        draw()
+    for _, paint in sorted(parts, key=lambda part: part[0]):
+        paint()
 
 
 def _band(img: np.ndarray, joints: dict[str, np.ndarray], scene: Scene, cam: _Camera) -> None:
@@ -284,6 +285,7 @@ def contact_sheet(keys: list[str] | None = None, columns: int = 2) -> np.ndarray
     tiles = []
     for key in keys:
         picture = cv2.imdecode(np.frombuffer(figure_png(key), np.uint8), cv2.IMREAD_COLOR)
+        assert picture is not None, f"the figure of {key} does not decode"
         caption = np.full((28, picture.shape[1], 3), 255, np.uint8)
         _label(caption, key, 0)
         tiles.append(np.concatenate([caption, picture], axis=0))

@@ -74,7 +74,8 @@ class Scene:
 
 
 def _unit(vector: np.ndarray) -> Point:
-    return tuple(float(v) for v in vector / np.linalg.norm(vector))
+    x, y, z = (float(v) for v in vector / np.linalg.norm(vector))
+    return x, y, z
 
 
 def _along(joints: dict[str, np.ndarray], a: str, b: str) -> Point:
@@ -99,14 +100,14 @@ def _calf_step_stretch() -> Scene:
 
 def _fire_hydrants() -> Scene:
     turn = (80.0, 0.0, 0.0)  # on hands and knees, the shoulders a little above the hips
-    knees = {"shank_l": BACK, "shank_r": BACK, "thigh_r": DOWN}
-    start = Pose(limbs=_limbs(turn, thigh_l=DOWN, **knees), feet={"l": 90.0, "r": 90.0}, head=(-10.0, 0.0),
+    start = Pose(limbs=_limbs(turn, thigh_l=DOWN, shank_l=BACK, shank_r=BACK, thigh_r=DOWN),
+                 feet={"l": 90.0, "r": 90.0}, head=(-10.0, 0.0),
                  turn=turn, anchor="knee_r", at=(-0.09, 0.06, 0.0))
     joints = skeleton(start)
     hands = {f"arm_{s}": (float(joints[f"shoulder_{s}"][0]), 0.03, float(joints[f"shoulder_{s}"][2])) for s in "lr"}
     start = replace(start, plant=hands)
     lifted = (float(np.sin(np.radians(75))), -float(np.cos(np.radians(75))), 0.0)
-    end = replace(start, limbs=_limbs(turn, thigh_l=lifted, **knees))
+    end = replace(start, limbs=_limbs(turn, thigh_l=lifted, shank_l=BACK, shank_r=BACK, thigh_r=DOWN))
     return Scene(start=start, end=end, azimuth=160.0, elevation=20.0, moving=("thigh_l", "shank_l", "foot_l"),
                  follow="knee_l")
 

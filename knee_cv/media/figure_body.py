@@ -228,11 +228,11 @@ def skeleton(pose: Pose) -> dict[str, np.ndarray]:
     shift = np.asarray(pose.at, dtype=float) - rotation @ body[pose.anchor]
     joints = {name: rotation @ p + shift for name, p in body.items()}
     front, head_way = rotation @ np.array([0.0, 0.0, 1.0]), rotation @ np.array([0.0, 1.0, 0.0])
-    for limb, target in pose.plant.items():
+    for limb, planted_at in pose.plant.items():
         root, middle, end, upper, lower = LIMBS[limb]
         side = limb[-1]
         bend = front if limb.startswith("leg") else -front
-        joints[middle], target = _reach(joints[root], np.asarray(target, dtype=float), LENGTH[upper], LENGTH[lower],
+        joints[middle], target = _reach(joints[root], np.asarray(planted_at, dtype=float), LENGTH[upper], LENGTH[lower],
                                         bend)
         joints[end] = target
         if limb.startswith("leg"):

@@ -205,7 +205,7 @@ def _link_tracklets(per_frame: list[list[_Candidate]]) -> list[list[tuple[int, i
             for index, candidate in enumerate(candidates):
                 if index in taken:
                     continue
-                distance = np.linalg.norm(candidate.centre - last.centre) / max(last.size, 1.0)
+                distance = float(np.linalg.norm(candidate.centre - last.centre)) / max(last.size, 1.0)
                 if distance < best_distance:
                     best, best_distance = index, distance
             if best is None:
@@ -276,9 +276,9 @@ class _Person:
         best = np.inf
         for frame, index in (tracklet[0], tracklet[-1]):
             after = int(np.searchsorted(self._frames, frame))
-            nearest = min(self._frames[max(after - 1, 0):after + 1], key=lambda f: abs(int(f) - frame))
+            nearest = int(min(self._frames[max(after - 1, 0):after + 1], key=lambda f: abs(int(f) - frame)))
             known = self._per_frame[nearest][self.where[nearest]]
-            distance = np.linalg.norm(self._per_frame[frame][index].centre - known.centre) / self._size
+            distance = float(np.linalg.norm(self._per_frame[frame][index].centre - known.centre)) / self._size
             reach = LINK_DISTANCE + REACH_PER_S * abs(times[frame] - times[nearest])
             if distance < reach:
                 best = min(best, distance)
@@ -467,7 +467,7 @@ def _detect_part(
         for t, small in frames:
             stamp = clock.stamp(t)
             candidates = _candidates(landmarker.detect_for_video(_image(small), stamp), width, height)
-            if census is not None and len(candidates) == 1 and t >= next_check:
+            if census is not None and crowded is not None and len(candidates) == 1 and t >= next_check:
                 next_check = t + CENSUS_INTERVAL_S
                 if _someone_else(census, small, stamp, candidates[0], size) and t >= start:
                     crowded.add()

@@ -174,7 +174,7 @@ def clip_frame(mp4: bytes, position: int) -> np.ndarray:
     IndexError
         The clip has fewer frames.
     """
-    with av.open(io.BytesIO(mp4)) as container:
+    with av.open(io.BytesIO(mp4), mode="r") as container:
         for i, frame in enumerate(container.decode(video=0)):
             if i == position:
                 return frame.to_ndarray(format="rgb24")

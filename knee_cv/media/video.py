@@ -30,9 +30,9 @@ import queue
 import stat
 import threading
 from collections.abc import Generator, Iterator
-from fractions import Fraction
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 

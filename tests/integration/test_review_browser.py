@@ -220,6 +220,35 @@ def test_a_measured_rep_is_flagged_and_rated_from_the_measured_values(local_page
     assert history["FPPA (°) left"].tolist() == [round(info.fppa_deg, 1)] and not at.exception
 
 
+def test_this_session_against_an_earlier_one_the_same_leg_side_by_side(local_page):
+    import cv2
+
+    url, at = local_page
+    jpeg = cv2.imencode(".jpg", np.full((40, 30, 3), 128, np.uint8))[1].tobytes()
+    frames = {i: jpeg for i in range(4)}
+    first = store.save_analysis(sample_analysis(), "B1", key_frames=frames, video_hash="1" * 64, saved_by="dr test",
+                                recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc), db_url=url).id
+    later = store.save_analysis(sample_analysis(-10.0), "B1", key_frames=frames, video_hash="2" * 64,
+                                saved_by="dr test", recorded_at=datetime(2026, 3, 2, tzinfo=timezone.utc), db_url=url).id
+    at.run()
+    at.selectbox(key="subject").select("B1").run()
+    assert at.selectbox(key="session-B1").value == later and not at.exception
+    assert "#### This session against an earlier one" in [m.value for m in at.markdown]
+    assert at.selectbox(key=f"baseline-{later}").value == first
+
+    def pictures() -> list[str]:
+        return [c for image in at.get("image") for c in image.captions if c.startswith("Rep ")]
+
+    # the left leg's deepest rep with a key frame (rep 2 is unreliable), earlier session first
+    assert pictures()[-2:] == ["Rep 1 (left): FPPA +17.2°, pelvic drop +7.5°", "Rep 1 (left): FPPA +7.2°, pelvic drop +7.5°"]
+    assert any("Mean FPPA changed by -10.0°, more than the 8° smallest detectable difference" in c.value
+               for c in at.caption)
+    at.selectbox(key=f"baseline-leg-{later}").select("right").run()
+    assert pictures()[-2:] == ["Rep 4 (right): FPPA +5.5°, pelvic drop +1.5°", "Rep 4 (right): FPPA -4.5°, pelvic drop +1.5°"]
+    at.selectbox(key="session-B1").select(first).run()  # the first session has no earlier one
+    assert "#### This session against an earlier one" not in [m.value for m in at.markdown] and not at.exception
+
+
 def test_prescription_editor_adds_removes_reorders_doses_and_saves_with_a_name(local_page):
     url, at = local_page
     (session_id,) = [s.id for s in store.list_sessions("P001", db_url=url)]

@@ -23,6 +23,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from knee_cv.app import auth
+from knee_cv.app.baseline import baseline_comparison
 from knee_cv.app.markdown import escaped, file_stem, literal
 from knee_cv.app.prescribe import prescription_editor
 from knee_cv.app.rep_check import rep_check
@@ -320,6 +321,7 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
         st.dataframe(_review_log(session_id, db_url), hide_index=True, width="stretch", placeholder="—")
         analysis = store.load_analysis(session_id, db_url=db_url)
         _side_by_side(analysis, session_id, db_url)
+        baseline_comparison(code, sessions, session_id, analysis, db_url)
         sizes = measurements.clip_sizes(session_id, db_url=db_url)
         if sizes:
             st.caption(f"{_plural(len(sizes), 'rep clip')} kept with this session, {sum(sizes.values()) / 1e6:.2f} MB.")

@@ -87,12 +87,12 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knee_cv import __version__
+from knee_cv.core.assessment import rerate
 from knee_cv.core.context import SessionContext
 from knee_cv.core.evidence import RepClip
+from knee_cv.core.rerated import rerated_reps
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
-from knee_cv.core.assessment import rerate
-from knee_cv.core.rerated import rerated_reps
 from knee_cv.core.shown import Measured, measured_note
 from knee_cv.errors import StoreError
 from knee_cv.store import evidence, text
@@ -173,7 +173,8 @@ class SessionInfo:
     """One saved session, without its reps.
 
     ``rating`` is the session's overall good / fair / poor (None when not
-    rated), decided again from the clinicians' measurements in force; ``n_open_flags`` counts flags with no review yet; ``saved_by`` is
+    rated), decided again from the clinicians' measurements in force;
+    ``n_open_flags`` counts flags with no review yet; ``saved_by`` is
     who saved it (None for sessions saved before that was recorded); ``context``
     is what the person gave with the clip (sex, painful side, date filmed,
     selfie camera), empty for sessions saved before it was kept.

@@ -18,8 +18,8 @@ import pytest
 from browser_util import launch_chromium, screenshot, streamlit_server
 from streamlit import config
 from streamlit.testing.v1 import AppTest
-from test_report import _poppler
 from test_rep_evidence import _clip
+from test_report import _poppler
 from test_store import sample_analysis
 
 from knee_cv.core.analysis import analyze

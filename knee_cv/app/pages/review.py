@@ -28,8 +28,8 @@ from knee_cv.app.markdown import escaped, file_stem, literal
 from knee_cv.app.prescribe import prescription_editor
 from knee_cv.app.rep_check import rep_check
 from knee_cv.core.labels import SIDES, Leg
-from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.rerated import measured_rep
+from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError

@@ -28,8 +28,8 @@ from fpdf import FPDF, FontFace, XPos, YPos
 from PIL import Image
 
 from knee_cv import __version__
-from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.rerated import rerated
+from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import Measured, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.fileio import write_atomically

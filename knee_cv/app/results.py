@@ -37,11 +37,12 @@ from knee_cv.app.markdown import escaped, literal
 from knee_cv.app.processing import POLL_S, PendingVideo, process_with_progress, rep_table
 from knee_cv.app.verdict_view import verdict_section
 from knee_cv.core.assessment import leg_name
+from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.context import SessionContext
 from knee_cv.core.labels import Leg
 from knee_cv.core.plan import plan_for
 from knee_cv.core.result import Analysis
-from knee_cv.core.shown import WITHHELD
+from knee_cv.core.shown import WITHHELD, likely
 from knee_cv.core.verdict import rep_in_words
 from knee_cv.errors import KneeCvError
 from knee_cv.media.render import rep_colour
@@ -83,6 +84,12 @@ def _deg(value: float) -> str:
     return f"{value:+.1f}°" if math.isfinite(value) else "—"
 
 
+def _range(value: float, low: float, high: float) -> str | None:
+    """The "likely A to B°" part of :func:`knee_cv.core.shown.likely`, for a card's delta line (None without one)."""
+    text = likely(value, low, high, "°")
+    return text.split(", ", 1)[1] + "°" if ", likely " in text else None
+
+
 def summary_cards(analysis: Analysis) -> None:
     """Cards: reps, stance leg, mean FPPA, pelvic drop and rating, per stance leg."""
     summary = analysis.summary
@@ -93,14 +100,25 @@ def summary_cards(analysis: Analysis) -> None:
         cols[0].metric("Reps", leg.n_reps, help="Reps found on this leg; reliable ones feed the averages.",
                        delta=f"{leg.n_reliable} reliable", delta_color="off")
         cols[1].metric("Stance leg", leg.leg.capitalize(), help="The leg you stood on (your own left or right).")
-        cols[2].metric("Mean FPPA", _deg(leg.fppa_deg), help=FPPA_HELP)
-        cols[3].metric("Pelvic drop", _deg(leg.pelvic_drop_deg), help=PELVIC_HELP)
+        cols[2].metric("Mean FPPA", _deg(leg.fppa_deg), help=FPPA_HELP, delta_color="off",
+                       delta=_range(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg))
+        cols[3].metric("Pelvic drop", _deg(leg.pelvic_drop_deg), help=PELVIC_HELP, delta_color="off",
+                       delta=_range(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg))
         cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
         if leg.rating_reasons:
             st.caption("\n".join(f"- {reason}" for reason in leg.rating_reasons))
     if level := analysis.level_note():
         st.caption(level)
     st.caption(f"Conventions: {Analysis.CONVENTIONS}")
+
+
+#: The rep table's text columns of a value with its interval (:func:`knee_cv.core.shown.likely`):
+#: the value, low and high fields, the unit and the scale.
+INTERVAL_COLUMNS = {
+    "fppa_likely": ("fppa_bottom_deg", "fppa_low_deg", "fppa_high_deg", "°", 1.0),
+    "knee_displacement_likely": ("knee_displacement", "knee_displacement_low", "knee_displacement_high", " %", 100.0),
+    "pelvic_drop_likely": ("pelvic_drop_bottom_deg", "pelvic_drop_low_deg", "pelvic_drop_high_deg", "°", 1.0),
+}
 
 
 def rep_dataframe(analysis: Analysis) -> None:
@@ -117,16 +135,23 @@ def rep_dataframe(analysis: Analysis) -> None:
         return
     table.insert(0, "rep", table["index"] + 1)
     table["reliable"] = table["reliable"].astype(bool)
-    angles = ["fppa_bottom_deg", "fppa_peak_deg", "pelvic_drop_bottom_deg", "trunk_lean_deg", "knee_wobble"]
+    angles = ["fppa_likely", "fppa_peak_deg", "knee_displacement_likely", "pelvic_drop_likely", "trunk_lean_deg",
+              "knee_wobble"]
     table.loc[~table["reliable"], [name for name in WITHHELD if name in table]] = float("nan")
+    for name, (value, low, high, unit, scale) in INTERVAL_COLUMNS.items():
+        table[name] = [None if not math.isfinite(row[value]) else likely(row[value], row[low], row[high], unit, scale)
+                       for _, row in table.iterrows()]
     columns = {
         "rep": st.column_config.NumberColumn("Rep", help="Rep number, in time order."),
         "leg": st.column_config.TextColumn("Stance leg"),
         "t_bottom": st.column_config.NumberColumn("Deepest at", format="%.1f s"),
-        "fppa_bottom_deg": st.column_config.NumberColumn("FPPA", format="%+.1f°", help=FPPA_HELP),
+        "fppa_likely": st.column_config.TextColumn("FPPA", help=FPPA_HELP + " " + Analysis.INTERVALS),
         "fppa_peak_deg": st.column_config.NumberColumn("Peak FPPA", format="%+.1f°",
                                                        help="Largest FPPA during the rep (positive = valgus)."),
-        "pelvic_drop_bottom_deg": st.column_config.NumberColumn("Pelvic drop", format="%+.1f°", help=PELVIC_HELP),
+        "knee_displacement_likely": st.column_config.TextColumn(
+            "Knee displacement", help="The knee's distance from the hip-to-ankle line at the deepest point, as a share "
+                 "of leg length; positive = inward. It hardly moves when the knee point slides along the leg."),
+        "pelvic_drop_likely": st.column_config.TextColumn("Pelvic drop", help=PELVIC_HELP),
         "trunk_lean_deg": st.column_config.NumberColumn(
             "Trunk lean", format="%+.1f°", help="Hip-to-shoulder line from the picture's vertical (keep the phone upright); "
                  "positive = toward the stance leg."),
@@ -150,8 +175,11 @@ def rep_notes(analysis: Analysis) -> None:
         if not rep.reliable:
             lines.append(f"- **Rep {rep.index + 1}, {legs}: unreliable**, no angles shown: "
                          + "; ".join(rep.unreliable_reasons))
-        elif rep.flags:
-            lines.append(f"- **Rep {rep.index + 1}, {legs}:** " + " ".join(flag.reason for flag in rep.flags))
+        elif rep.flags or rep.undecided:
+            flagged = {flag.criterion for flag in rep.flags}
+            unsure = [f"{name.replace('_', ' ').capitalize()}: {CANT_TELL}." for name in rep.undecided
+                      if name not in flagged]
+            lines.append(f"- **Rep {rep.index + 1}, {legs}:** " + " ".join([f.reason for f in rep.flags] + unsure))
     if lines:
         st.markdown("\n".join(lines))
 
@@ -240,7 +268,8 @@ def thumbnails(processed: Processed) -> None:
     for start in range(0, len(reps), per_row):
         cols = st.columns(per_row)
         for col, rep in zip(cols, reps[start:start + per_row]):
-            angle = f"FPPA {_deg(rep.fppa_bottom_deg)}" if rep.reliable else "not measurable"
+            angle = f"FPPA {likely(rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg, '°')}" if rep.reliable \
+                else "not measurable"
             legs = leg_name(rep.leg)
             col.image(processed.thumbnails[rep.index], caption=f"Rep {rep.index + 1}, {legs}: {angle}",
                       alt=_alt(rep.index + 1, legs))

@@ -26,7 +26,7 @@ from typing import Any
 
 from knee_cv.core.assessment import rep_flags, rerate
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import Measured, visible
+from knee_cv.core.shown import AUTOMATIC_ONLY, Measured, visible
 
 
 def measured_rep(rep: Rep, measured: Measured, thresholds: dict[str, Any]) -> Rep:
@@ -46,9 +46,14 @@ def measured_rep(rep: Rep, measured: Measured, thresholds: dict[str, Any]) -> Re
         (degrees, positive = valgus, positive = free side lower; a NaN pelvic
         drop raises no flag), ``fppa_peak_deg`` NaN, ``reliable`` True with no
         reasons, and ``flags`` from :func:`knee_cv.core.assessment.rep_flags`.
+        The automatic intervals and knee displacement
+        (:data:`knee_cv.core.shown.AUTOMATIC_ONLY`) are NaN: they describe the
+        pose model's points, not the clinician's, so the value alone decides
+        the flags.
     """
     out = replace(visible(rep), fppa_bottom_deg=measured.fppa_deg, pelvic_drop_bottom_deg=measured.pelvic_drop_deg,
-                  fppa_peak_deg=math.nan, reliable=True, unreliable_reasons=[])
+                  fppa_peak_deg=math.nan, reliable=True, unreliable_reasons=[], undecided=[],
+                  **dict.fromkeys(AUTOMATIC_ONLY, math.nan))
     out.flags = rep_flags(out, thresholds)
     return out
 

@@ -292,9 +292,10 @@ class Analysis:
         rows = []
         for rep in self.reps:
             row = {k: str(v) if isinstance(v, Enum) else v
-                   for k, v in asdict(rep).items() if k not in ("flags", "unreliable_reasons")}
+                   for k, v in asdict(rep).items() if k not in ("flags", "unreliable_reasons", "undecided")}
             row["duration_s"] = rep.duration_s
             row["flags"] = "; ".join(f.reason for f in rep.flags)
+            row["undecided"] = "; ".join(rep.undecided)
             row["unreliable_reasons"] = "; ".join(rep.unreliable_reasons)
             rows.append(row)
         return rows

@@ -28,9 +28,10 @@ from fpdf import FPDF, FontFace, XPos, YPos
 from PIL import Image
 
 from knee_cv import __version__
+from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.rerated import rerated
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import Measured, shown
+from knee_cv.core.shown import Measured, likely, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.fileio import write_atomically
 from knee_cv.store import measurements
@@ -199,10 +200,6 @@ def _num(value: float, digits: int = 1) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def _deg(value: float) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.1f} deg"
-
-
 def _pct(value: float) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{100 * value:.0f}%"
 
@@ -344,10 +341,11 @@ class _Report(FPDF):
         measured = self.context.measured
         for leg in s.legs:
             rows.append([
-                leg.leg, f"{leg.n_reps} ({leg.n_reliable})", _num(leg.fppa_deg), _num(leg.pelvic_drop_deg),
+                leg.leg, f"{leg.n_reps} ({leg.n_reliable})", likely(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg, ""),
+                likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg, ""),
                 _num(leg.trunk_lean_deg), _pct(leg.depth), _num(leg.knee_wobble, 3), leg.rating or "-",
             ])
-        self._table(rows, (22, 25, 20, 25, 24, 18, 22, 24))
+        self._table(rows, (20, 22, 30, 30, 20, 16, 18, 24))
         self.set_text_color(*_MUTED)
         counted = (" A rep measured by hand counts with its measured FPPA and pelvic drop, and the ratings follow "
                    "them." if measured else "")
@@ -363,7 +361,7 @@ class _Report(FPDF):
         values = [shown(rep, self.context.measured.get(rep.index)) for rep in self.analysis.reps]
         flexion = any(math.isfinite(v.knee_flexion_deg) for v in values)  # only from the side
         rows = [["Rep", "Leg", "Time s", "Depth", *(["Knee flex deg"] if flexion else []), "FPPA deg",
-                 "Pelvic drop deg", "Trunk lean deg", "Wobble", "Reliable", "Flags"]]
+                 "Knee displ. %", "Pelvic drop deg", "Trunk lean deg", "Wobble", "Reliable", "Flags"]]
         flagged = set()
         for i, (rep, v, rated) in enumerate(zip(self.analysis.reps, values, self.rated.reps), start=1):
             if rated.flags:
@@ -371,14 +369,21 @@ class _Report(FPDF):
             mark = "*" if rep.index in self.context.measured else ""
             rows.append([
                 str(v.number), rep.leg, f"{rep.t_start:.1f}-{rep.t_end:.1f}", _pct(v.depth),
-                *([_num(v.knee_flexion_deg)] if flexion else []), _num(v.fppa_deg) + mark,
-                _num(v.pelvic_drop_deg) + mark, _num(v.trunk_lean_deg), _num(v.knee_wobble, 3),
-                "yes" if rep.reliable else "no", ", ".join(f.criterion.replace("_", " ") for f in rated.flags) or "-",
+                *([_num(v.knee_flexion_deg)] if flexion else []),
+                likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg, "") + mark,
+                likely(v.knee_displacement, v.knee_displacement_low, v.knee_displacement_high, "", 100),
+                likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg, "") + mark,
+                _num(v.trunk_lean_deg), _num(v.knee_wobble, 3), "yes" if rep.reliable else "no",
+                "; ".join([f.criterion.replace("_", " ") for f in rated.flags]
+                          + [f"{name.replace('_', ' ')}: {CANT_TELL}" for name in rated.undecided
+                             if name not in {f.criterion for f in rated.flags}]) or "-",
             ])
-        widths = (10, 13, 20, 13, 17, 15, 18, 17, 15, 15, 27) if flexion else (10, 13, 20, 14, 19, 21, 20, 16, 15, 32)
+        widths = ((8, 10, 15, 10, 13, 23, 20, 22, 13, 12, 13, 31) if flexion
+                  else (8, 11, 15, 11, 24, 20, 23, 13, 14, 14, 37))
         self._table(rows, widths, highlight=flagged)
         self.set_text_color(*_MUTED)
-        self._para("Values at the deepest frame of each rep. Flagged reps are shaded. Unreliable reps are "
+        self._para("Values at the deepest frame of each rep. " + Analysis.INTERVALS + " A criterion whose range "
+                   f"holds its threshold is marked '{CANT_TELL}'. Flagged reps are shaded. Unreliable reps are "
                    "left out of the means and their angles are not shown: " + self._unreliable_text()
                    + self._measured_text(), size=7.5)
         self.set_text_color(*_INK)
@@ -446,7 +451,9 @@ class _Report(FPDF):
             v = shown(rep, self.context.measured.get(rep.index))
             if v.source:
                 measured = " (measured by hand)" if rep.index in self.context.measured else ""
-                caption = f"{rep_label(rep)}: FPPA {_deg(v.fppa_deg)}, pelvic drop {_deg(v.pelvic_drop_deg)}{measured}"
+                caption = (f"{rep_label(rep)}: FPPA {likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg)}, "
+                           f"pelvic drop {likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg)}"
+                           f"{measured}")
             else:
                 caption = f"{rep_label(rep)}: unreliable, angles not shown"
             self.multi_cell(box_w, 3.5, _latin1(caption), align="C")

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 from test_store import sample_analysis
 
+from knee_cv.core.shown import likely
 from knee_cv.report import exports
 from knee_cv.report import pdf as report
 from knee_cv.store import sessions as store
@@ -103,15 +104,18 @@ def test_pdf_of_saved_session_renders_with_its_numbers(db_url, tmp_path):
         "Reviewed by:",
     ]:
         assert expected in text, expected
-    for rep in analysis.reps:  # every reliable rep's numbers, as the table rounds them
-        for value in (rep.fppa_bottom_deg, rep.pelvic_drop_bottom_deg, rep.knee_flexion_deg):
-            if math.isfinite(value) and rep.reliable:
-                assert f"{value:.1f}" in text
+    for rep in (rep for rep in analysis.reps if rep.reliable):  # every reliable rep's numbers, as the table shows them
+        for value, low, high in ((rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg),
+                                 (rep.pelvic_drop_bottom_deg, rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg)):
+            assert likely(value, low, high, "") in text  # "44, likely 27 to 51"
+        if math.isfinite(rep.knee_flexion_deg):
+            assert f"{rep.knee_flexion_deg:.1f}" in text
     unreliable = analysis.reps[1]  # its angles are not shown: the reason is
     assert not unreliable.reliable and f"{unreliable.knee_flexion_deg:.1f}" not in text
     assert "rep 2: hip near knee height" in text
     for leg in analysis.summary.legs:
-        assert f"{leg.fppa_deg:.1f}" in text and f"{leg.pelvic_drop_deg:.1f}" in text
+        assert likely(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg, "") in text
+        assert likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg, "") in text
     for flag in (f for rep in analysis.reps for f in rep.flags):
         assert flag.reason in text
 

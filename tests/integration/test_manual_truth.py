@@ -104,3 +104,34 @@ def test_trunk_lean_agrees_with_the_hand_at_deepest_frames(video_track):
         track = video_track(f"{row['clip']}.mp4")
         ours = analyze(track).series.trunk_lean[int(row["frame_index"])]
         assert abs(ours - by_hand) <= 6.0, (row["clip"], ours, by_hand)
+
+
+@pytest.fixture(scope="module")
+def placement(shared_videos):
+    """scripts/bench_accuracy.py's check of the placement error model on the hand-digitised frames."""
+    from bench_accuracy import placement_rows
+
+    return placement_rows()
+
+
+def test_intervals_hold_the_hand_values_leave_one_clip_out(placement):
+    """Issue 18's goal: each frame's 80 % FPPA interval, from a placement error model fitted on the other
+    clips only, holds the hand's FPPA in at least 80 % of the measurable frames (scripts/bench_accuracy.py
+    prints the table). Its median width is measured there, not held here: 15.7 deg on 12 frames, above the
+    10 deg the issue hoped for."""
+    _, frames, _, reps, model = placement
+    assert len(frames) >= 10 and model.n_frames == len(frames)
+    held = [row[7] == "yes" for row in frames]
+    assert sum(held) / len(held) >= 0.8
+    assert sum(row[12] == "yes" for row in frames) / len(frames) >= 0.8  # knee displacement's interval too
+    assert reps  # each digitised bottom of a rep found gets its rep's interval
+
+
+def test_the_packaged_placement_model_is_the_one_fitted_on_every_hand_frame(placement):
+    """thresholds.toml [placement_error] holds what scripts/bench_accuracy.py fits on all measurable frames."""
+    from knee_cv.core.thresholds import load_thresholds
+
+    packaged = load_thresholds()["placement_error"]
+    fitted = placement[-1]
+    assert packaged["n_frames"] == fitted.n_frames
+    assert np.allclose(packaged["bias"], fitted.bias, atol=6e-4) and np.allclose(packaged["sd"], fitted.sd, atol=6e-4)

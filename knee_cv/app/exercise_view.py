@@ -36,7 +36,8 @@ def _exercise(number: int, exercise: PlannedExercise) -> None:
         answers = f" · for: {', '.join(exercise.findings)}" if exercise.findings else ""
         st.markdown(f"**{number}. {exercise.name}** · {_days(exercise)}{answers}")
         picture, steps = st.columns([3, 2])
-        picture.image(figure_png(exercise.key), caption=PICTURE_CAPTION, width="stretch", output_format="PNG")
+        picture.image(figure_png(exercise.key), caption=PICTURE_CAPTION, width="stretch", output_format="PNG",
+                      alt=f"Drawing of {exercise.name.lower()}: the start position on the left, the end on the right")
         steps.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(exercise.steps, start=1)))
         steps.markdown(f"**Feel:** {exercise.feel}  \n**Avoid:** {exercise.avoid}  \n**Stop:** {exercise.stop}")
         st.markdown(f"*Why:* {exercise.why}")

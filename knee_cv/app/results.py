@@ -37,8 +37,8 @@ from knee_cv.app.markdown import escaped, literal
 from knee_cv.app.processing import POLL_S, PendingVideo, process_with_progress, rep_table
 from knee_cv.app.verdict_view import verdict_section
 from knee_cv.core.assessment import leg_name
-from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.context import SessionContext
+from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.labels import Leg
 from knee_cv.core.plan import plan_for
 from knee_cv.core.result import Analysis
@@ -98,7 +98,7 @@ def summary_cards(analysis: Analysis) -> None:
     for leg in sorted(summary.legs, key=lambda leg: -leg.n_reps):
         cols = st.columns(5)
         cols[0].metric("Reps", leg.n_reps, help="Reps found on this leg; reliable ones feed the averages.",
-                       delta=f"{leg.n_reliable} reliable", delta_color="off")
+                       delta=f"{leg.n_reliable} reliable", delta_color="off", delta_arrow="off")
         cols[1].metric("Stance leg", leg.leg.capitalize(), help="The leg you stood on (your own left or right).")
         cols[2].metric("Mean FPPA", _deg(leg.fppa_deg), help=FPPA_HELP, delta_color="off",
                        delta=_range(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg))
@@ -436,7 +436,9 @@ VIDEO_ALT = ("Your video with the body's points and lines drawn on it; the stand
 #: What the annotated video's colours mean (knee_cv.palette; media/render draws them).
 VIDEO_KEY = ("The standing leg is drawn in **:red[red]** on a squat where the knee moved inward or the hip "
              "dropped, **:orange[orange]** for a smaller point (upper body leaning, knee wobbling, a shallow "
-             "squat), **sky blue** when nothing stood out, and **grey** when the squat could not be measured.")
+             "squat), **sky blue** when nothing stood out, and **grey** when the squat could not be measured. "
+             "The box in the corner counts the squats and shows, in degrees, how far the knee moved inward "
+             "(FPPA) and the hip dropped (pelvic drop).")
 
 
 def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Places:
@@ -513,11 +515,22 @@ def _runner_sections(processed: Processed, key: str, has_video: bool, context: S
 #: The heading of the numbers, for a physiotherapist.
 DETAILS = "Details for your physio"
 
+#: Each term of the details in plain words, with its sign.
+GLOSSARY = (
+    "**In plain words:** **FPPA** (frontal plane projection angle) = how far the knee moved inward, seen from the "
+    "front: 0° is a straight line from hip over knee to ankle, positive (**valgus**) = knee inward, negative "
+    "(**varus**) = knee outward. **Pelvic drop** = how far the hip on the lifted-leg side dropped; negative = it "
+    "rose. **Trunk lean** = the upper body leaning to the side; positive = toward the standing leg. **Knee wobble** "
+    "= the knee moving from side to side, as a share of leg length. **Depth** = how far the hips went down, as a "
+    "share of leg length. A **reliable** rep is one the video showed well enough to measure."
+)
+
 
 def details(analysis: Analysis, key: str, context: SessionContext) -> None:
     """The numbers for a physiotherapist: cards, the cut-offs used and their sources, the chart, every rep."""
     st.caption("The measurements behind the result, with the cut-offs and their sources, for a physiotherapist. "
                + Analysis.ACCURACY)
+    st.markdown(GLOSSARY)
     if analysis.summary.measurable:
         for message in analysis.summary.messages:
             st.caption(message)

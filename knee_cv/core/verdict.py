@@ -145,22 +145,46 @@ def _in(count: int, n: int) -> str:
     return "in the one squat that could be measured" if n == 1 else f"in {count} of {n} squats"
 
 
-def _seen(reps: list[Rep], sex: str | None) -> tuple[str, ...]:
-    """One sentence per finding on ``reps`` (one leg's reliable reps, the card's title names it), in the criteria's order."""
-    counts: dict[str, int] = {}
-    for rep in reps:
-        for criterion in dict.fromkeys(flag.criterion for flag in rep.flags):
-            counts[criterion] = counts.get(criterion, 0) + 1
+def _seen(reps: list[Rep], sex: str | None) -> tuple[tuple[str, ...], bool]:
+    """What ``reps`` (one leg's reliable reps; the card's title names the leg) showed, in the criteria's order.
+
+    Returns
+    -------
+    sentences : tuple of str
+        One per criterion flagged or undecided on some rep. A flag on a rep
+        whose interval holds the threshold (``Rep.undecided``) is said as
+        "may have", and reps the video cannot decide are counted apart.
+    flagged : bool
+        Some criterion was flagged.
+    """
     people = "most men without knee pain" if sex == "male" else "most women without knee pain"
     sentences = []
+    flagged = False
     for criterion in PLAIN:
-        if criterion not in counts:
+        sure = sum(1 for rep in reps if _flagged(rep, criterion) and criterion not in rep.undecided)
+        unsure = sum(1 for rep in reps if criterion in rep.undecided)
+        maybe = sum(1 for rep in reps if _flagged(rep, criterion) and criterion in rep.undecided)
+        if not sure and not unsure:
             continue
-        text = f"Your {PLAIN[criterion]} {_in(counts[criterion], len(reps))}"
-        if criterion == "knee_valgus":
-            text += f", more than in {people}"
+        if sure or maybe:
+            flagged = True
+            verb = "Your" if sure else "Perhaps your"
+            text = f"{verb} {PLAIN[criterion]} {_in(sure or maybe, len(reps))}"
+            if criterion == "knee_valgus":
+                text += f", more than in {people}"
+            if sure and unsure:
+                text += f"; in {unsure} more the video cannot tell for sure"
+            elif not sure:
+                text += "; the video cannot tell for sure"
+        else:
+            text = (f"The video cannot tell for sure whether your {PLAIN[criterion].split(' (')[0]} more than "
+                    f"usual {_in(unsure, len(reps))}")
         sentences.append(text + ".")
-    return tuple(sentences)
+    return tuple(sentences), flagged
+
+
+def _flagged(rep: Rep, criterion: str) -> bool:
+    return any(flag.criterion == criterion for flag in rep.flags)
 
 
 def rep_in_words(rep: Rep) -> str:
@@ -210,13 +234,12 @@ def leg_verdict(analysis: Analysis, leg: LegSummary, sex: str | None = None,
     LegVerdict
     """
     reliable = [rep for rep in analysis.reps if rep.leg == leg.leg and rep.reliable]
-    seen = _seen(reliable, sex)
-    flagged = bool(seen)
+    seen, flagged = _seen(reliable, sex)
     if not reliable:
         seen = ()
     elif not flagged:
         where = _in(1, 1) if len(reliable) == 1 else f"in all {len(reliable)} squats that could be measured"
-        seen = (f"Nothing stood out: knee, hip and upper body stayed within the usual range {where}.",)
+        seen = (f"Nothing stood out: knee, hip and upper body stayed within the usual range {where}.", *seen)
     title = _title(leg.leg, painful_side if painful_side in (Leg.LEFT, Leg.RIGHT) else None)
     return LegVerdict(leg.leg, title, flagged, bool(reliable), seen, _sureness(len(reliable), leg.n_reps))
 

@@ -54,6 +54,9 @@ FACE = (
 #: about 3.3 ms on a busy 2-core machine ("superfast": 6.4 ms), at about 1.7 Mbit/s
 #: at 24 fps instead of 1.2 (the live recording uses it too).
 X264_PRESET = "ultrafast"
+#: Frame width over which the readouts' font scale is 1 (text about 22 px tall): the text keeps a share of the
+#: frame's width, so a video shown across a phone (about 360 px) still has readouts about 9 px tall.
+READOUT_WIDTH_PX = 850
 #: Longest side of the annotated video, in pixels (larger clips are scaled down):
 #: 720p, 1280 x 720 landscape or 720 x 1280 portrait.
 MAX_VIDEO_SIDE = 1280
@@ -201,7 +204,7 @@ def draw_readouts(
     if not lines:
         return frame
     font = cv2.FONT_HERSHEY_SIMPLEX
-    scale = max(0.45, min(frame.shape[:2]) / 900)
+    scale = max(0.45, frame.shape[1] / READOUT_WIDTH_PX)
     weight = max(1, round(scale * 2))
     sizes = [cv2.getTextSize(line, font, scale, weight)[0] for line in lines]
     line_h = max(h for _, h in sizes) * 1.8

@@ -8,23 +8,30 @@ reason; and that the rep table, thumbnails and plot show before the
 annotated video, whose progress bar holds its place until it is drawn. Page timings are printed (run with ``-s``), never asserted.
 Screenshots go to ``test-artifacts/``.
 
-Live: Chromium's fake camera plays a real squat clip (converted to y4m at
-test time, in a temporary folder) into the live page; the test checks that
-the skeleton is found and that the rep counter goes up.
+Live: Chromium's fake camera plays a real frontal single-leg squat clip (made
+into a y4m at test time, in a temporary folder: standing, the clip mirrored
+for the left leg, standing, the clip) into the live page; the guided protocol
+runs from START to the results at 1400 x 900 with a screenshot of each step,
+and the result's reps, stance legs and FPPA are compared with ``knee-cv
+analyze`` of the recording the page offers.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
+import numpy as np
 import pytest
-from browser_util import launch_chromium, screenshot, streamlit_server
+from browser_util import ARTIFACTS, launch_chromium, screenshot, streamlit_server
 
-from knee_cv.media.video import iter_frames, probe
+from knee_cv.media.video import iter_frames
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -280,15 +287,35 @@ def test_how_to_film_page(server, browser):
         page.close()
 
 
-def write_y4m(clip: Path, out: Path) -> Path:
-    """Re-encode ``clip`` as raw y4m (yuv420p, upright, even size) for Chromium's fake camera."""
-    info = probe(clip)
+#: The guided protocol's camera: a standing frame held (s), the clip mirrored (left-leg reps), standing, the clip.
+STANDING_FIRST_S, STANDING_BETWEEN_S, STANDING_AT_S = 10.0, 6.0, 3.6
+CAMERA_SIZE, CAMERA_FPS = (640, 360), 25
+
+
+def guided_camera(clip: Path, out: Path) -> Path:
+    """A y4m for the guided protocol from a real frontal clip of right-leg squats, 640 x 360 at 25 fps.
+
+    ``sls_front_hyva_ja_paha`` holds two squats on the right leg, with under
+    2 s on both feet between them. The camera plays a frame of him standing
+    (at ``STANDING_AT_S``) for ``STANDING_FIRST_S`` (framing, countdown and the
+    standing reference), the clip mirrored (the same squats on his left leg, as
+    the pose model sees them), the standing frame again while the protocol says
+    to switch, then the clip itself.
+    """
+    frames = [(t, cv2.resize(rgb, CAMERA_SIZE, interpolation=cv2.INTER_AREA)) for t, rgb in iter_frames(clip)]
+    times = np.array([t for t, _ in frames])
+    duration = times[-1]
+    pick = [frames[int(np.searchsorted(times, t, side="right")) - 1][1]
+            for t in np.arange(0.0, duration, 1 / CAMERA_FPS)]
+    standing = frames[int(np.searchsorted(times, STANDING_AT_S))][1]
+    sequence = ([standing] * int(STANDING_FIRST_S * CAMERA_FPS) + [rgb[:, ::-1] for rgb in pick]
+                + [standing] * int(STANDING_BETWEEN_S * CAMERA_FPS) + pick)
     with av.open(str(out), "w", format="yuv4mpegpipe") as dst:
-        stream = dst.add_stream("rawvideo", rate=Fraction(round(info.fps * 1000), 1000))
-        stream.width, stream.height = info.width // 2 * 2, info.height // 2 * 2
+        stream = dst.add_stream("rawvideo", rate=CAMERA_FPS)
+        stream.width, stream.height = CAMERA_SIZE
         stream.pix_fmt = "yuv420p"
-        for _, rgb in iter_frames(clip):
-            frame = av.VideoFrame.from_ndarray(rgb[: stream.height, : stream.width], format="rgb24")
+        for rgb in sequence:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
             dst.mux(stream.encode(frame.reformat(format="yuv420p")))
         dst.mux(stream.encode(None))
     return out
@@ -296,48 +323,94 @@ def write_y4m(clip: Path, out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def fake_camera(shared_videos, tmp_path_factory) -> Path:
-    """squat_side_01 (3 squats, portrait) as a y4m file for Chromium's fake camera."""
-    out = tmp_path_factory.mktemp("camera") / "squat_side_01.y4m"
-    return write_y4m(shared_videos / "squat_side_01.mp4", out)
+    """The guided protocol's camera (:func:`guided_camera`) from sls_front_hyva_ja_paha, in a temporary folder."""
+    return guided_camera(shared_videos / "sls_front_hyva_ja_paha.mp4", tmp_path_factory.mktemp("camera") / "guided.y4m")
 
 
-def test_live_webcam_counts_reps_from_the_fake_camera(server, pw, fake_camera):
+#: Records what the page would say aloud (headless Chromium has no voices).
+SPOKEN_JS = """window.__spoken = [];
+if (window.speechSynthesis) window.speechSynthesis.speak = (utterance) => window.__spoken.push(utterance.text);"""
+#: Largest FPPA difference, deg, between the live track and knee-cv analyze of the recording (two pose runs
+#: on the same frames, the second on their H.264 copy; the live analysis smooths causally).
+FPPA_TOLERANCE_DEG = 6.0
+
+
+def test_live_guided_protocol_on_a_real_clip_matches_knee_cv_analyze(server, pw, fake_camera, tmp_path):
+    """The guided protocol in Chromium, 2 squats a leg, from START to the results, at 1400 x 900.
+
+    Each step's screen is saved (``test-artifacts/live_step_*.png``, the
+    viewport only: what a person sees without scrolling). The live result's
+    reps, stance legs and FPPA are compared with ``knee-cv analyze`` of the
+    recording the page offers (the frames the live session measured).
+    """
     flags = (
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={fake_camera}", "--allow-loopback-in-peer-connection",
     )
     browser = launch_chromium(pw, extra_args=flags)
-    context = browser.new_context(permissions=["camera"], viewport={"width": 1300, "height": 1100})
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 900},
+                                  accept_downloads=True)
+    context.add_init_script(SPOKEN_JS)
     page = context.new_page()
+    ARTIFACTS.mkdir(exist_ok=True)
     try:
         page.goto(server)
         page.get_by_role("link", name="Live webcam").click()
         page.get_by_role("heading", name="Live webcam").wait_for(timeout=30_000)
-        component = page.frame_locator("iframe[title*='webrtc']")
-        component.get_by_role("button", name="START").click(timeout=60_000)
-        page.get_by_text("Skeleton found").wait_for(timeout=90_000)
-        screenshot(page, "live_skeleton")
-        status = page.get_by_text(re.compile(r"Reps: \d+"))
-        deadline = time.monotonic() + 120
-        reps = 0
-        while time.monotonic() < deadline and reps < 2:
-            text = status.first.inner_text()
-            reps = int(re.search(r"Reps: (\d+)", text).group(1))
-            time.sleep(1)
-        print(f"\nLIVE: {text}")
-        screenshot(page, "live_counting")
-        assert reps >= 2, text
-        component.get_by_role("button", name="STOP").click()
-        page.get_by_role("heading", name="Results").wait_for(timeout=120_000)
+        reps_input = page.get_by_label("Squats per leg")
+        reps_input.fill("2")
+        reps_input.press("Tab")
+        page.get_by_text("Spoken cues").click()
+        start = page.get_by_role("button", name="START")
+        box = start.bounding_box()
+        assert box["y"] + box["height"] < 300, box  # above the picture
+        start.click()
+        status = page.locator('[data-testid="stCaptionContainer"]', has_text="step:")
+        status.wait_for(timeout=120_000)
+        seen, text, deadline = [], "", time.monotonic() + 240
+        while time.monotonic() < deadline:
+            text = status.inner_text() if status.count() else text
+            found = re.search(r"step: (\w+) · left (\d)/2 · right (\d)/2", text)
+            key = found and f"{found[1]}_{found[2]}{found[3]}"
+            if key and key not in seen:
+                seen.append(key)
+                page.wait_for_timeout(400 if found[1] in ("left", "right") and key[-2:] != "00" else 0)
+                page.screenshot(path=str(ARTIFACTS / f"live_step_{len(seen)}_{key}.png"))
+            if key and found[1] == "done":
+                break
+            time.sleep(0.25)
+        print(f"\nLIVE steps: {seen}")
+        video = page.locator("iframe[title*='webrtc']").bounding_box()
+        assert video["y"] + video["height"] <= 900, video  # the whole picture without scrolling
+        assert [key.split("_")[0] for key in seen][:3] == ["framing", "countdown", "standing"], seen
+        assert "left_10" in seen and "switch_20" in seen and "right_21" in seen and seen[-1] == "done_22", seen
+        page.get_by_role("heading", name="Results").wait_for(timeout=180_000)
         page.get_by_role("heading", name="Every rep").wait_for(timeout=30_000)
-        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-        page.locator('[data-testid="stDataFrame"] table[role="grid"]').wait_for(state="attached", timeout=30_000)
-        page.wait_for_function(
-            "() => { const v = document.querySelector('video');"  # the camera's <video> is in the iframe
-            " return v && v.readyState >= 2 && isFinite(v.duration); }", timeout=60_000)
-        assert page.get_by_role("button", name="Annotated video (MP4)").is_visible()
-        page.wait_for_timeout(1000)
-        screenshot(page, "live_results")
+        page.screenshot(path=str(ARTIFACTS / f"live_step_{len(seen) + 1}_results.png"))
+        spoken = page.evaluate("() => window.__spoken")
+        assert "Done" in spoken and any(re.match(r"1: ", said) for said in spoken), spoken
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Full result (JSON)").click()
+        live = json.loads(Path(download.value.path()).read_text())
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Camera recording (MP4)").click()
+        recording = tmp_path / "recording.mp4"
+        download.value.save_as(recording)
     finally:
         context.close()
         browser.close()
+    offline_json = tmp_path / "offline.json"
+    run = subprocess.run([sys.executable, "-m", "knee_cv.cli", "analyze", str(recording), "--max-rate", "0",
+                          "--json", str(offline_json)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    offline = json.loads(offline_json.read_text())
+    rows = [(a["leg"], b["leg"], a["reliable"], b["reliable"], a["fppa_bottom_deg"], b["fppa_bottom_deg"])
+            for a, b in zip(live["reps"], offline["reps"])]
+    print(f"LIVE vs knee-cv analyze (leg, leg, reliable, reliable, FPPA, FPPA): {rows}")
+    assert len(live["reps"]) == len(offline["reps"]), rows
+    assert [rep["leg"] for rep in live["reps"]] == [rep["leg"] for rep in offline["reps"]], rows
+    assert sum(rep["leg"] == "left" for rep in live["reps"]) >= 2 and sum(rep["leg"] == "right" for rep in live["reps"]) >= 2
+    compared = [(a, b) for _, _, ra, rb, a, b in rows if ra and rb]
+    assert compared, rows
+    for fppa_live, fppa_offline in compared:
+        assert abs(fppa_live - fppa_offline) <= FPPA_TOLERANCE_DEG, rows

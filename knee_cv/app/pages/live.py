@@ -1,11 +1,18 @@
-"""Page "Live webcam": squat in front of the camera, see the skeleton, FPPA and a rep count live.
+"""Page "Live webcam": a guided self-test followed from 2-3 m, then the full analysis.
 
-When the stream stops, the frames seen are analysed like an uploaded video
-and the same results section is shown at once; the annotated video is drawn
-in the server's video worker meanwhile and appears when it is done. ICE servers: none by default (a
-local connection needs none); for a remote deployment set
-``KNEE_CV_ICE_SERVERS`` to a JSON list of RTCIceServer objects, or
-``ice_servers`` in ``.streamlit/secrets.toml``.
+START (above the picture, large) opens the camera and the guided protocol
+(:mod:`knee_cv.core.protocol`) leads: stand where the camera sees you, a
+countdown, stand on both feet, N slow squats on the left leg, switch, N on
+the right. The picture carries the instructions, a rep counter per leg and
+each rep's cue in large type (:mod:`knee_cv.media.live_overlay`); spoken
+cues (the browser's speech synthesis) are off unless switched on. The stream
+stops by itself at the end (or with STOP), and the frames measured are
+analysed like an uploaded video: the same results section shows at once, the
+annotated video is drawn in the server's video worker meanwhile.
+
+ICE servers: none by default (a local connection needs none); for a remote
+deployment set ``KNEE_CV_ICE_SERVERS`` to a JSON list of RTCIceServer
+objects, or ``ice_servers`` in ``.streamlit/secrets.toml``.
 """
 
 import json
@@ -13,13 +20,36 @@ import os
 import time
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from knee_cv.app.live_session import LiveSession
 from knee_cv.app.processing import pose_model, start_video
 from knee_cv.app.results import show_results
+from knee_cv.core.labels import Leg
+from knee_cv.core.protocol import Step
+from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
 from knee_cv.pipeline import process_recording
+
+#: The picture's largest height on the page, px: at 1400 x 900 the controls and the picture fit without scrolling.
+VIDEO_MAX_HEIGHT_PX = 560
+#: Large START / STOP buttons (Streamlit gives an element with ``key`` the class ``st-key-<key>``).
+BUTTON_CSS = """<style>
+.st-key-live_start button, .st-key-live_stop button {min-height: 3.4rem; width: 100%;}
+.st-key-live_start button p, .st-key-live_stop button p {font-size: 1.6rem; font-weight: 700;}
+</style>"""
+#: Speaks the texts in the page's window (a START click there allows it); a short tone where speech is missing.
+SPEAK_JS = """<script>
+const texts = %s;
+const host = window.parent;
+if (host.speechSynthesis) {
+  for (const text of texts) host.speechSynthesis.speak(new host.SpeechSynthesisUtterance(text));
+} else if (host.AudioContext) {
+  const audio = new host.AudioContext(), tone = audio.createOscillator();
+  tone.connect(audio.destination); tone.frequency.value = 880; tone.start(); tone.stop(audio.currentTime + 0.15);
+}
+</script>"""
 
 
 def ice_servers() -> list:
@@ -47,63 +77,104 @@ def ice_servers() -> list:
         return []
 
 
-st.title("Live webcam")
-st.write(
-    "Stand 2 to 3 m from the camera, whole body in view, and press **START**. Do slow single-leg squats: "
-    "the skeleton, your stance leg and its knee angle (FPPA, positive = knee inward) are drawn live, and "
-    "the reps are counted. Press **STOP** for the full analysis. The picture is not mirrored, so your "
-    "left leg appears on the right, as others see you. The video stays in this server's memory for the "
-    "results only and is gone when you leave the page or start again; nothing is saved unless you save it."
-)
+def start(model_path) -> None:
+    """START: a fresh session with the chosen reps per leg (any earlier result is dropped)."""
+    if st.session_state.get("live_session") is not None:
+        st.session_state.live_session.close()
+    st.session_state.live_session = LiveSession(model_path, reps_per_leg=int(st.session_state.live_reps))
+    st.session_state.live_result = st.session_state.live_video = st.session_state.live_recording = None
+    st.session_state.live_playing = True
 
-blur = st.toggle("Blur the face in the annotated video and pictures", key="live_blur_face")
+
+def stop() -> None:
+    """STOP: the stream ends and what was measured is analysed."""
+    st.session_state.live_playing = False
+
+
+def speak(place, texts: list[str]) -> None:
+    """Say ``texts`` aloud in the browser (an invisible component in ``place``)."""
+    with place:
+        components.html(SPEAK_JS % json.dumps(texts), height=0)
+
+
+st.title("Live webcam")
 try:
     model_path = pose_model().path
     rtc_configuration = {"iceServers": ice_servers()}
 except KneeCvError as problem:
     st.error(str(problem), icon=":material/block:")
     st.stop()
-if "live_session" not in st.session_state:
-    st.session_state.live_session = LiveSession(model_path)
-    st.session_state.live_result = st.session_state.live_video = None
-session: LiveSession = st.session_state.live_session
+st.session_state.setdefault("live_playing", False)
+st.session_state.setdefault("live_result", None)
+st.session_state.setdefault("live_video", None)
+st.session_state.setdefault("live_session", None)  # made by START: its pose model loads while the camera opens
+
+st.markdown(BUTTON_CSS, unsafe_allow_html=True)
+playing = st.session_state.live_playing
+button, reps_box, sound_box, blur_box = st.columns([1.3, 1, 1, 1.4], vertical_alignment="center")
+if playing:
+    button.button("STOP", key="live_stop", on_click=stop, icon=":material/stop:")
+else:
+    button.button("START", key="live_start", type="primary", on_click=start, args=(model_path,),
+                  icon=":material/play_arrow:")
+reps_box.number_input("Squats per leg", min_value=1, max_value=10, key="live_reps", disabled=playing,
+                      value=int(load_thresholds()["protocol"]["reps_per_leg"]))
+sound = sound_box.toggle("Spoken cues", key="live_sound", help="Instructions and each rep's cue read aloud.")
+blur = blur_box.toggle("Blur the face in the results", key="live_blur_face")
+session: LiveSession | None = st.session_state.live_session
 
 ctx = webrtc_streamer(
     key="knee-cv-live",
     mode=WebRtcMode.SENDRECV,
     rtc_configuration=rtc_configuration,
     media_stream_constraints={"video": True, "audio": False},
-    video_frame_callback=session.on_frame,
+    video_frame_callback=session.on_frame if session is not None else None,
     async_processing=True,
+    desired_playing_state=playing,
+    video_html_attrs={"autoPlay": True, "muted": True,
+                      "style": {"width": "100%", "maxHeight": f"{VIDEO_MAX_HEIGHT_PX}px", "objectFit": "contain",
+                                "background": "#000"}},
 )
+status_box, voice = st.empty(), st.empty()
+if not playing and st.session_state.live_result is None:
+    st.caption(
+        "Stand 2 to 3 m from the camera, whole body in view, facing it, and press **START**: the picture tells you "
+        "what to do (stand on both feet, then slow single-leg squats on each leg) and ends by itself. The picture is "
+        "not mirrored: your left leg appears on the right, as others see you. The video stays in this server's "
+        "memory for the results only; nothing is saved unless you save it.")
 
-status_box = st.empty()
-if ctx.state.playing:
-    if st.session_state.live_result is not None:
-        session.close()
-        st.session_state.live_session = session = LiveSession(model_path)
-        st.session_state.live_result = st.session_state.live_video = None
-        st.rerun()
-    while ctx.state.playing:
+if ctx.state.playing and session is not None:
+    spoken = 0
+    while ctx.state.playing and st.session_state.live_playing:
         status = session.snapshot()
-        leg = status.stance_leg or "unknown"
-        fppa = (f"FPPA {status.fppa_deg:+.1f}°" if status.fppa_deg == status.fppa_deg
-                else "FPPA needs a front view" if status.view == "side" else "FPPA —")
-        status_box.markdown(
-            f"**Skeleton found** in {status.frames_with_pose} of {status.frames} frames · "
-            f"**Reps: {status.reps}** · stance leg: **{leg}** · {status.view} view · {fppa}"
-            if status.frames_with_pose else f"Waiting for a person... ({status.frames} frames)"
-        )
+        shown = status.shown
+        step = (f"step: **{shown.step}** · left {shown.counts[Leg.LEFT]}/{shown.target} · "
+                f"right {shown.counts[Leg.RIGHT]}/{shown.target}" if shown
+                else "starting" if session.ready.is_set() else "loading the pose model")
+        status_box.caption(f"{step} · measured {status.frames_measured} of {status.frames} camera frames, "
+                           f"a person in {status.frames_with_pose}")
+        new = [text for number, text in status.announcements if number > spoken]
+        if new and sound:
+            speak(voice, new)
+        spoken = len(status.announcements)
+        if shown is not None and shown.step is Step.DONE:
+            time.sleep(1.5)  # "Done" stays on the picture a moment
+            st.session_state.live_playing = False
+            st.rerun()
         time.sleep(0.3)
-elif st.session_state.live_result is None and session.snapshot().frames:
+elif st.session_state.live_result is None and session is not None and session.snapshot().frames_measured:
     session.close()
-    recording = session.recording()
+    st.session_state.live_recording = recording = session.recording()
     with st.spinner("Analysing the session..."):
         st.session_state.live_result = result = process_recording(recording, session.track(), blur_face=blur)
     if recording and result.track.has_pose.any():
         st.session_state.live_video = start_video(recording, result, blur_face=blur)
 
 if st.session_state.live_result is not None:
-    shown = show_results(st.session_state.live_result, key="live", video=st.session_state.live_video)
+    shown_result = show_results(st.session_state.live_result, key="live", video=st.session_state.live_video)
     if st.session_state.live_video is not None and st.session_state.live_video.done():
-        st.session_state.live_result, st.session_state.live_video = shown, None
+        st.session_state.live_result, st.session_state.live_video = shown_result, None
+    if st.session_state.get("live_recording"):
+        st.download_button("Camera recording (MP4)", st.session_state.live_recording, "knee_cv_live_recording.mp4",
+                           "video/mp4", help="The camera frames that were measured, without drawings: to keep, or to "
+                                             "analyse again as a video.", icon=":material/download:")

@@ -33,13 +33,15 @@ from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
+from knee_cv.palette import HEX
 from knee_cv.report import exports
 from knee_cv.report import pdf as report
 from knee_cv.store import measurements
 from knee_cv.store import sessions as store
 
-LEG_COLOURS = {"left": "#1f77b4", "right": "#d62728", "both": "#7f7f7f"}
+LEG_COLOURS = {leg: HEX[leg] for leg in ("left", "right", "both")}  # knee_cv.palette: legs never red
 QUEUE_PAGE = 5  # reps shown at once in the queue
+MEASURED = ("knee_valgus", "pelvic_drop")  # the criteria a hand measurement decides again (FPPA, pelvic drop)
 
 
 def _deg(value: float) -> str:
@@ -61,8 +63,9 @@ def _plural(n: int, word: str) -> str:
 def _rep_numbers(analysis: Analysis, rep: Rep, container, session_id: int, db_url: str) -> None:
     """The rep's values as shown (:func:`knee_cv.core.shown.shown`): blank when unreliable, a measurement's with its source.
 
-    A measured rep's flags are decided again from the measured values
-    (:func:`knee_cv.core.rerated.measured_rep`) and said under its numbers.
+    A measured rep's knee valgus and pelvic drop flags are decided again from
+    the measured values (:func:`knee_cv.core.rerated.measured_rep`) and said
+    under its numbers.
     """
     standing = measurements.standing_measurements(session_id, db_url=db_url).get(rep.index)
     values = shown(rep, standing.measured() if standing else None)
@@ -78,8 +81,8 @@ def _rep_numbers(analysis: Analysis, rep: Rep, container, session_id: int, db_ur
     if standing is not None:
         container.caption(escaped(f"FPPA and pelvic drop {values.source} (automatic: FPPA "
                                   f"{_deg(rep.fppa_bottom_deg)}, pelvic drop {_deg(rep.pelvic_drop_bottom_deg)})."))
-        flags = measured_rep(rep, standing.measured(), analysis.thresholds).flags
-        found = " ".join(f.reason for f in flags) if flags else "no threshold crossed."
+        flags = [f for f in measured_rep(rep, standing.measured(), analysis.thresholds).flags if f.criterion in MEASURED]
+        found = " ".join(f.reason for f in flags) if flags else "neither knee valgus nor pelvic drop crosses its threshold."
         container.markdown("**On the measured values:** " + escaped(found))
     if values.withheld:
         container.warning(f"Angles not shown, {values.withheld}")
@@ -158,6 +161,12 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
                 rep_check(session_id, analysis, rep, reviewer, db_url, "queue")
             for flag in flags:
                 _review_form(flag, reviewer, db_url)
+
+
+def _session_label(session: store.SessionInfo) -> str:
+    """A session in the picker: its id, the day it was filmed (else recorded) and its video."""
+    when = f"filmed {session.context.filmed_on:%Y-%m-%d}" if session.context.filmed_on else f"{session.recorded_at:%Y-%m-%d}"
+    return f"{session.id}: {when} {session.source}"
 
 
 def _history_figure(rows: list[store.HistoryRow], sdd: float) -> go.Figure:
@@ -296,7 +305,8 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
                 st.rerun()
     sessions = store.list_sessions(code, db_url=db_url)
     st.dataframe(
-        pd.DataFrame([{"session": s.id, "recorded": f"{s.recorded_at:%Y-%m-%d %H:%M}", "video": s.source,
+        pd.DataFrame([{"session": s.id, "recorded": f"{s.recorded_at:%Y-%m-%d %H:%M}",
+                       "filmed": f"{s.context.filmed_on:%Y-%m-%d}" if s.context.filmed_on else "—", "video": s.source,
                        "saved by": s.saved_by or "—", "reps": s.n_reps, "flags": s.n_flags, "open flags": s.n_open_flags,
                        "rating": s.rating or "—"} for s in sessions]),
         hide_index=True, width="stretch", placeholder="—",
@@ -316,8 +326,7 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
     if sessions:
         st.markdown("#### A session")
         session_id = st.selectbox("Session", [s.id for s in reversed(sessions)], key=f"session-{code}",
-                                  format_func=lambda i: next(f"{s.id}: {s.recorded_at:%Y-%m-%d} {s.source}"
-                                                             for s in sessions if s.id == i))
+                                  format_func=lambda i: next(_session_label(s) for s in sessions if s.id == i))
         st.dataframe(_review_log(session_id, db_url), hide_index=True, width="stretch", placeholder="—")
         analysis = store.load_analysis(session_id, db_url=db_url)
         _side_by_side(analysis, session_id, db_url)

@@ -1,7 +1,7 @@
 """This session against an earlier one (the baseline), the same leg side by side, on the review page.
 
 For a subject with more than one session, the clinician picks an earlier
-session (the first one by default) and a stance leg both sessions have; each
+session (filmed, else saved, on or before this one's day; the first by default) and a stance leg both sessions have; each
 session shows the deepest frame of that leg's deepest rep (:func:`deepest_rep`)
 at the same width, the rep's FPPA and pelvic drop as shown
 (:func:`knee_cv.core.shown.shown`, a clinician's measurement with its source),
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from datetime import date
 
 import streamlit as st
 
@@ -57,6 +58,17 @@ def deepest_rep(reps: Iterable[Rep], leg: str, with_frame: Iterable[int]) -> Rep
     return max(mine, key=depth)
 
 
+def session_day(session: store.SessionInfo) -> date:
+    """The day a session's clip was filmed when the person gave it, else the day it was saved (UTC)."""
+    return session.context.filmed_on or session.recorded_at.date()
+
+
+def session_label(session: store.SessionInfo) -> str:
+    """A session in a picker: its id, the day it was filmed (else recorded) and its video."""
+    when = f"filmed {session.context.filmed_on:%Y-%m-%d}" if session.context.filmed_on else f"{session.recorded_at:%Y-%m-%d}"
+    return f"{session.id}: {when} {session.source}"
+
+
 def _deg(value: float) -> str:
     return f"{value:+.1f}°" if math.isfinite(value) else "—"
 
@@ -64,7 +76,7 @@ def _deg(value: float) -> str:
 def _session_column(column, info: store.SessionInfo, analysis: Analysis, leg: str, frames: Mapping[int, bytes],
                     measured: Mapping[int, Measured], row: store.HistoryRow | None) -> None:
     """One session's picture and numbers for ``leg`` in ``column``."""
-    column.markdown(f"**Session {info.id}, {info.recorded_at:%Y-%m-%d}**")
+    column.markdown(f"**Session {escaped(session_label(info))}**")
     rep = deepest_rep(analysis.reps, leg, frames)
     if rep is None:
         column.info("No deepest frame was saved for this leg.")
@@ -97,15 +109,14 @@ def baseline_comparison(code: str, sessions: list[store.SessionInfo], session_id
     analysis : Analysis
     db_url : str
     """
-    earlier = [s for s in sessions if s.id != session_id and s.recorded_at <= next(
-        x.recorded_at for x in sessions if x.id == session_id)]
+    day = session_day(next(s for s in sessions if s.id == session_id))
+    earlier = sorted((s for s in sessions if s.id != session_id and session_day(s) <= day), key=session_day)
     if not earlier:
         return
     st.markdown("#### This session against an earlier one")
     pick, side = st.columns(2)
     base_id = pick.selectbox("Earlier session", [s.id for s in earlier], key=f"baseline-{session_id}",
-                             format_func=lambda i: next(f"{s.id}: {s.recorded_at:%Y-%m-%d} {s.source}"
-                                                        for s in earlier if s.id == i))
+                             format_func=lambda i: next(session_label(s) for s in earlier if s.id == i))
     base = store.load_analysis(base_id, db_url=db_url)
     legs = [leg for leg in ("left", "right", "both")
             if any(r.leg == leg for r in analysis.reps) and any(r.leg == leg for r in base.reps)]

@@ -248,6 +248,11 @@ def test_this_session_against_an_earlier_one_the_same_leg_side_by_side(local_pag
     assert pictures()[-2:] == ["Rep 4 (right): FPPA +5.5°, pelvic drop +1.5°", "Rep 4 (right): FPPA -4.5°, pelvic drop +1.5°"]
     at.selectbox(key="session-B1").select(first).run()  # the first session has no earlier one
     assert "#### This session against an earlier one" not in [m.value for m in at.markdown] and not at.exception
+    filmed = store.save_analysis(sample_analysis(5.0), "B1", key_frames=frames, video_hash="3" * 64,
+                                 saved_by="dr test", context=SessionContext(filmed_on=date(2025, 12, 1)), db_url=url).id
+    at.run()
+    at.selectbox(key="session-B1").select(later).run()  # saved last, filmed first: the earliest of all
+    assert at.selectbox(key=f"baseline-{later}").options[0] == f"{filmed}: filmed 2025-12-01 clip.mp4"
 
 
 def test_prescription_editor_adds_removes_reorders_doses_and_saves_with_a_name(local_page):

@@ -23,7 +23,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from knee_cv.app import auth
-from knee_cv.app.baseline import baseline_comparison
+from knee_cv.app.baseline import baseline_comparison, session_label
 from knee_cv.app.markdown import escaped, file_stem, literal
 from knee_cv.app.prescribe import prescription_editor
 from knee_cv.app.rep_check import rep_check
@@ -161,12 +161,6 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
                 rep_check(session_id, analysis, rep, reviewer, db_url, "queue")
             for flag in flags:
                 _review_form(flag, reviewer, db_url)
-
-
-def _session_label(session: store.SessionInfo) -> str:
-    """A session in the picker: its id, the day it was filmed (else recorded) and its video."""
-    when = f"filmed {session.context.filmed_on:%Y-%m-%d}" if session.context.filmed_on else f"{session.recorded_at:%Y-%m-%d}"
-    return f"{session.id}: {when} {session.source}"
 
 
 def _history_figure(rows: list[store.HistoryRow], sdd: float) -> go.Figure:
@@ -326,7 +320,7 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
     if sessions:
         st.markdown("#### A session")
         session_id = st.selectbox("Session", [s.id for s in reversed(sessions)], key=f"session-{code}",
-                                  format_func=lambda i: next(_session_label(s) for s in sessions if s.id == i))
+                                  format_func=lambda i: next(session_label(s) for s in sessions if s.id == i))
         st.dataframe(_review_log(session_id, db_url), hide_index=True, width="stretch", placeholder="—")
         analysis = store.load_analysis(session_id, db_url=db_url)
         _side_by_side(analysis, session_id, db_url)

@@ -132,7 +132,8 @@ def test_clinician_measures_a_flagged_rep_by_hand(shared_videos, tmp_path):
         _settle(page)
         report = subprocess.run(["pdftotext", "-layout", _download(page, "Download PDF report"), "-"],
                                 capture_output=True, text=True, check=True).stdout
-        assert f"{measured.fppa_deg:.1f}*" in report
+        assert f"{measured.fppa_deg:.0f}*" in report  # the rep table, marked
+        assert f"Measured by hand: rep 2: FPPA {measured.fppa_deg:.1f} deg" in " ".join(report.split())
         assert f"measured by Dr Test on frame {frame + 1}" in " ".join(report.split())
         with open(_download(page, "Download history (CSV)"), newline="") as handle:
             (right,) = [row for row in csv.DictReader(handle) if row["leg"] == "right"]

@@ -18,8 +18,8 @@ from sqlalchemy import text
 from test_store import sample_analysis
 
 from knee_cv.core.evidence import RepClip
-from knee_cv.core.rerated import rerated
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.rerated import rerated
 from knee_cv.report import exports, pdf
 from knee_cv.store import evidence, measurements
 from knee_cv.store import sessions as store
@@ -122,7 +122,9 @@ def test_a_measurement_is_the_reported_value_until_undone(db_url, tmp_path):
     path = tmp_path / "report.pdf"
     pdf.write_pdf(sid, path, db_url=db_url)
     report = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert f"{info.fppa_deg:.1f}*" in report and "measured by dr a on frame" in report
+    assert f"{info.fppa_deg:.0f}*" in report  # the rep table, marked
+    assert f"Measured by hand: rep 3: FPPA {info.fppa_deg:.1f} deg" in " ".join(report.split())
+    assert "measured by dr a on frame" in report
     assert "automatic: FPPA 6.1 deg" in report
 
     measurements.undo_measurement(info.id, undone_by="dr b", db_url=db_url)

@@ -18,7 +18,6 @@ sign conventions follow in "Details for your physio". Colours come from
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from datetime import datetime
@@ -48,6 +47,7 @@ from knee_cv.errors import KneeCvError
 from knee_cv.media.render import rep_colour
 from knee_cv.palette import HEX
 from knee_cv.pipeline import Processed
+from knee_cv.report import exports
 from knee_cv.report import tables as report_tables
 from knee_cv.store import sessions as store
 
@@ -308,9 +308,7 @@ def downloads(processed: Processed, key: str, context: SessionContext | None = N
     table = report_tables.rep_table(analysis, context.columns() if context else None)
     cols[0].download_button("Per-rep CSV", table.to_csv(index=False), f"{stem}_reps.csv",
                             "text/csv", key=f"{key}_csv", width="stretch")
-    whole = analysis.to_json() if context is None else json.dumps(
-        {"context": context.as_dict()} | json.loads(analysis.to_json()), indent=2)
-    cols[1].download_button("Full result (JSON)", whole, f"{stem}_analysis.json",
+    cols[1].download_button("Full result (JSON)", exports.analysis_json(analysis, context), f"{stem}_analysis.json",
                             "application/json", key=f"{key}_json", width="stretch")
     return cols[2].empty()
 

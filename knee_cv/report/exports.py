@@ -10,12 +10,14 @@ JSON (which keeps full precision and reps' ``index`` from 0).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from knee_cv.core.context import SessionContext
 from knee_cv.core.result import Analysis
 from knee_cv.fileio import write_atomically
 from knee_cv.report.tables import frame_table, rep_table
@@ -49,6 +51,22 @@ def write_json(analysis: Analysis, path: str | Path, *, include_series: bool = T
     """
     text = analysis.to_json(include_series=include_series)
     return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
+
+def analysis_json(analysis: Analysis, context: SessionContext | None = None) -> str:
+    """The whole result as JSON (:meth:`Analysis.to_json`), with what the person gave as ``context`` first.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    context : SessionContext, optional
+        Sex, painful side, date filmed and selfie camera
+        (:meth:`SessionContext.as_dict`); without it the JSON is
+        :meth:`Analysis.to_json`'s.
+    """
+    if context is None:
+        return analysis.to_json()
+    return json.dumps({"context": context.as_dict()} | json.loads(analysis.to_json()), indent=2)
 
 
 def write_history_csv(subject_id: str, path: str | Path, *, db_url: str | None = None) -> Path:

@@ -28,6 +28,7 @@ from fpdf import FPDF, FontFace, XPos, YPos
 from PIL import Image
 
 from knee_cv import __version__
+from knee_cv.core.context import SessionContext
 from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.rerated import rerated
 from knee_cv.core.result import Analysis, Rep
@@ -110,6 +111,9 @@ class ReportContext:
     measured : dict of int to Measured
         A clinician's measurement per ``Rep.index``, reported instead of the
         automatic FPPA and pelvic drop.
+    given : SessionContext or None
+        What the person gave with the clip (date filmed, sex, painful side,
+        selfie camera), listed in the header; None leaves it out.
     """
 
     subject: str = "-"
@@ -121,6 +125,7 @@ class ReportContext:
     key_frames: dict[int, bytes] = field(default_factory=dict)
     reviews: dict[tuple[int, str], str] = field(default_factory=dict)
     measured: dict[int, Measured] = field(default_factory=dict)
+    given: SessionContext | None = None
 
 
 def context_from_store(session_id: int, *, db_url: str | None = None) -> tuple[Analysis, ReportContext]:
@@ -143,6 +148,7 @@ def context_from_store(session_id: int, *, db_url: str | None = None) -> tuple[A
         key_frames=store.load_key_frames(session_id, db_url=db_url),
         reviews=reviews,
         measured={i: m.measured() for i, m in measurements.standing_measurements(session_id, db_url=db_url).items()},
+        given=info.context,
     )
     return store.load_analysis(session_id, db_url=db_url), context
 
@@ -310,6 +316,9 @@ class _Report(FPDF):
             ["Pose model", a.model or "-", "Video SHA-256", (c.video_hash or "-")[:16]],
             ["knee_cv", __version__, "Report made", _date(datetime.now(timezone.utc))],
         ]
+        if c.given is not None:
+            given = [value for pair in c.given.lines() for value in pair]
+            rows[2:2] = [given[:4], given[4:]]
         self.set_font("Helvetica", "", 8.5)
         label = FontFace(emphasis="BOLD", color=_MUTED)
         with self.table(col_widths=(25, 60, 25, 70), text_align="LEFT", first_row_as_headings=False,

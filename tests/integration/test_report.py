@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import cv2
@@ -18,9 +18,11 @@ import pytest
 from PIL import Image
 from test_store import sample_analysis
 
+from knee_cv.core.context import SessionContext
 from knee_cv.core.shown import likely
 from knee_cv.report import exports
 from knee_cv.report import pdf as report
+from knee_cv.report.tables import rep_table
 from knee_cv.store import sessions as store
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -68,6 +70,18 @@ def test_json_export(tmp_path):
     assert "series" not in lean
 
 
+def test_the_upload_options_go_with_the_csv_and_the_json():
+    """The app's downloads: the rep CSV starts with what the person gave, the JSON has it as "context"."""
+    given = SessionContext("male", "right", date(2026, 5, 1), mirrored=True)
+    table = rep_table(sample_analysis(), given.columns())
+    assert list(table.columns[:4]) == ["filmed_on", "sex", "painful_side", "mirrored"]
+    assert table.iloc[0, :4].tolist() == ["2026-05-01", "male", "right", "yes"]
+    data = json.loads(exports.analysis_json(sample_analysis(), given))
+    assert data["context"] == {"sex": "male", "painful_side": "right", "filmed_on": "2026-05-01", "mirrored": True}
+    assert data["reps"][0]["flags"][0]["criterion"] == "knee_valgus"
+    assert "context" not in json.loads(exports.analysis_json(sample_analysis()))
+
+
 def test_history_csv(db_url, tmp_path):
     for month, shift in ((1, 0.0), (3, -9.0)):
         store.save_analysis(sample_analysis(shift), "P007", recorded_at=datetime(2026, month, 2, tzinfo=timezone.utc),
@@ -87,7 +101,8 @@ def test_pdf_of_saved_session_renders_with_its_numbers(db_url, tmp_path):
     frames = {rep.index: _jpeg((200, 120, 30), f"rep {rep.index + 1}") for rep in analysis.reps}
     store.upsert_subject("P042", sex="female", painful_side="left", db_url=db_url)
     sid = store.save_analysis(analysis, "P042", key_frames=frames, video_hash="c0ffee" * 10 + "abcd",
-                              recorded_at=datetime(2026, 4, 1, 10, 0, tzinfo=timezone.utc), saved_by="dr test", db_url=db_url).id
+                              recorded_at=datetime(2026, 4, 1, 10, 0, tzinfo=timezone.utc), saved_by="dr test", db_url=db_url,
+                              context=SessionContext(None, "left", date(2026, 3, 31), mirrored=True)).id
     flags = store.list_flags(session_id=sid, db_url=db_url)
     store.add_review(flags[0].flag_id, "confirm", reviewer="dr wu", db_url=db_url)
     store.add_review(flags[1].flag_id, "dismiss", reviewer="dr wu", note="hip marker slipped", db_url=db_url)
@@ -102,6 +117,8 @@ def test_pdf_of_saved_session_renders_with_its_numbers(db_url, tmp_path):
         "confirmed by dr wu", "dismissed by dr wu: hip marker slipped", "not reviewed",
         "Clamshells", "3 x 15 each side", "positive = valgus", "screening aid, not a diagnosis",
         "Reviewed by:",
+        "Filmed on 2026-03-31", "Sex given not given (the women's knee cut-off was used)",
+        "Selfie camera yes (mirrored picture, flipped back)",  # what the person gave with the clip
     ]:
         assert expected in text, expected
     for rep in (rep for rep in analysis.reps if rep.reliable):  # every reliable rep's numbers, as the table shows them

@@ -332,6 +332,8 @@ class _Report(FPDF):
         s = self.rated.summary
         self._heading("Summary")
         rating = (s.rating or "not rated").upper()
+        if s.rating != self.analysis.summary.rating:  # decided again from measurements by hand
+            rating += f" (automatic: {(self.analysis.summary.rating or 'not rated').upper()})"
         self.set_font("Helvetica", "B", 11)
         self.cell(0, 6, _latin1(f"Overall: {rating}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         lines = [

@@ -275,7 +275,9 @@ class HistoryRow:
     ``rating``. A rep a clinician measured counts with the measured FPPA and
     pelvic drop, and the rating follows them (:mod:`knee_cv.core.rerated`);
     ``measured`` names it and its source ("rep 2: measured by NAME on frame
-    N (T s)"; "" when none).
+    N (T s)"; "" when none). ``automatic_fppa_deg`` and ``automatic_rating``
+    are the leg's mean FPPA and rating as the analysis gave them, before any
+    measurement (the same as ``fppa_deg`` and ``rating`` when none).
     """
 
     subject: str
@@ -291,6 +293,8 @@ class HistoryRow:
     depth: float
     rating: str | None
     measured: str = ""
+    automatic_fppa_deg: float = float("nan")
+    automatic_rating: str | None = None
 
 
 # --------------------------------------------------------------------------- engine
@@ -960,21 +964,22 @@ def _session_info(row: SessionRow) -> SessionInfo:
         n_reps=len(row.reps),
         n_flags=len(flags),
         n_open_flags=sum(1 for flag in flags if not flag.reviews),
-        rating=_rated(row)[0].rating,
+        rating=_rated(row)[1].rating,
         context=SessionContext(row.sex, row.painful_side, row.filmed_on, bool(row.mirrored)),
     )
 
 
-def _rated(row: SessionRow) -> tuple[Summary, list[Rep], dict[int, Measured]]:
-    """A session's summary and reps decided again with the clinicians' measurements in force
-    (:mod:`knee_cv.core.rerated`), and those measurements by ``Rep.index``; reps are read only when measured."""
+def _rated(row: SessionRow) -> tuple[Summary, Summary, list[Rep], dict[int, Measured]]:
+    """A session's summary as saved and decided again with the clinicians' measurements in force
+    (:mod:`knee_cv.core.rerated`), the reps decided again, and those measurements by ``Rep.index``;
+    reps are read only when measured."""
     summary = _rebuild(Summary, json.loads(row.summary_json))
     measured = {i: info.measured() for i, info in evidence.standing(evidence.measurement_infos(row.measurements)).items()}
     if not measured:
-        return summary, [], measured
+        return summary, summary, [], measured
     thresholds = json.loads(row.thresholds_json)
     reps = rerated_reps([_rebuild(Rep, json.loads(rep.data)) for rep in row.reps], measured, thresholds)
-    return rerate(summary, reps, thresholds), reps, measured
+    return summary, rerate(summary, reps, thresholds), reps, measured
 
 
 def _review_info(row: ReviewRow) -> ReviewInfo:
@@ -1056,8 +1061,8 @@ def history(subject_id: str, *, db_url: str | None = None) -> list[HistoryRow]:
     with _session(db_url) as db:
         subject = _subject_row(db, subject_id)
         for session in subject.sessions:
-            summary, reps, measured = _rated(session)
-            for leg in summary.legs:
+            saved, summary, reps, measured = _rated(session)
+            for leg, automatic in zip(summary.legs, saved.legs):
                 mine = [rep for rep in reps if rep.leg == leg.leg]
                 rows.append(
                     HistoryRow(
@@ -1074,6 +1079,8 @@ def history(subject_id: str, *, db_url: str | None = None) -> list[HistoryRow]:
                         depth=leg.depth,
                         rating=leg.rating,
                         measured=measured_note(mine, measured),
+                        automatic_fppa_deg=automatic.fppa_deg,
+                        automatic_rating=automatic.rating,
                     )
                 )
     return rows

@@ -156,10 +156,11 @@ def test_flags_and_ratings_follow_a_measurement_until_it_is_undone(db_url, tmp_p
     assert store.get_session(sid, db_url=db_url).rating == rated.summary.rating == "fair"
     table = list(csv.DictReader(io.StringIO(exports.history_csv("P001", db_url=db_url))))
     assert [r["rating"] for r in table] == ["fair", "good"]
+    assert [(r["automatic_rating"], r["automatic_fppa_deg"]) for r in table] == [("poor", "17.25"), ("good", "5.8125")]
     path = tmp_path / "report.pdf"
     pdf.write_pdf(sid, path, db_url=db_url)
     report = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert "Overall: FAIR" in report and "FPPA 17.3 deg is above" not in report  # the automatic flag is gone
+    assert "Overall: FAIR (automatic: POOR)" in report and "FPPA 17.3 deg is above" not in report  # flag gone
     assert "Left vs right: FPPA 0.0 vs 5.8 deg" in report and "and the ratings follow them" in report
 
     measurements.undo_measurement(info.id, undone_by="dr a", db_url=db_url)

@@ -573,6 +573,7 @@ class _Batch:
             write_reps_csv(analysis, self.out_dir / row["reps_csv"], ids)
             write_frames_csv(analysis, self.out_dir / f"{stem}.frames.csv", ids)
             write_json(analysis, self.out_dir / row["json"])
+            assert outcome.track is not None, "an analysed video has its pose track"
             try:
                 self._export(stem, outcome.track, analysis)
             except KneeCvError as error:  # this video's own (no leg to scale by): the rest of the batch goes on

@@ -379,8 +379,8 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 6.0, order: int = 4
     # Longest first; a run joins the current stack while the padding it needs
     # to reach the stack's length is no more than its own length or 4096
     # samples, so a few calls cover any mix of lengths with little waste.
-    order = np.argsort(-lengths, kind="stable")
-    begins, lengths = begins[order], lengths[order]
+    longest_first = np.argsort(-lengths, kind="stable")
+    begins, lengths = begins[longest_first], lengths[longest_first]
     first = 0
     while first < len(lengths):
         top = lengths[first]
@@ -452,7 +452,7 @@ class OneEuroFilter:
 
     def __init__(self, min_cutoff: float = 0.1, beta: float = 40.0, d_cutoff: float = 1.0):
         self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
-        self._x = self._dx = self._t = None
+        self._state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # value, speed, time per element
 
     @staticmethod
     def _alpha(cutoff, dt):
@@ -462,22 +462,21 @@ class OneEuroFilter:
     def __call__(self, t: float, x) -> np.ndarray:
         """Filter one sample taken at time ``t`` (s); returns the smoothed sample."""
         x = np.asarray(x, dtype=float)
-        if self._x is None:
-            self._x, self._dx = x.copy(), np.zeros_like(x)
-            self._t = np.full(x.shape, float(t))
+        if self._state is None:
+            self._state = (x.copy(), np.zeros_like(x), np.full(x.shape, float(t)))
             return x.copy()
+        last_x, last_dx, last_t = self._state
         finite = np.isfinite(x)
-        fresh = finite & np.isnan(self._x)  # first finite value of an element
-        dt = np.maximum(t - self._t, 1e-6)
-        dx = (x - self._x) / dt
-        dx_hat = self._dx + self._alpha(self.d_cutoff, dt) * (dx - self._dx)
+        fresh = finite & np.isnan(last_x)  # first finite value of an element
+        dt = np.maximum(t - last_t, 1e-6)
+        dx = (x - last_x) / dt
+        dx_hat = last_dx + self._alpha(self.d_cutoff, dt) * (dx - last_dx)
         cutoff = self.min_cutoff + self.beta * np.abs(dx_hat)
-        x_hat = self._x + self._alpha(cutoff, dt) * (x - self._x)
+        x_hat = last_x + self._alpha(cutoff, dt) * (x - last_x)
         update = finite & ~fresh
-        self._x = np.where(update, x_hat, np.where(fresh, x, self._x))
-        self._dx = np.where(update, dx_hat, np.where(fresh, 0.0, self._dx))
-        self._t = np.where(finite, float(t), self._t)
-        return np.where(finite, self._x, np.nan)
+        new_x = np.where(update, x_hat, np.where(fresh, x, last_x))
+        self._state = (new_x, np.where(update, dx_hat, np.where(fresh, 0.0, last_dx)), np.where(finite, float(t), last_t))
+        return np.where(finite, new_x, np.nan)
 
 
 def one_euro(t: np.ndarray, x: np.ndarray, **params) -> np.ndarray:

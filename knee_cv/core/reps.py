@@ -187,19 +187,19 @@ def _merge_bobs(drop: np.ndarray, peaks: np.ndarray, merge_fraction: float) -> n
     the higher of the standing bases outside the pair (as for a peak's
     prominence); otherwise the deeper one is kept.
     """
-    peaks = list(peaks)
+    kept = [int(p) for p in peaks]
     k = 0
-    while k + 1 < len(peaks):
-        p1, p2 = peaks[k], peaks[k + 1]
-        before = drop[peaks[k - 1] if k else 0:p1 + 1].min()
-        after = drop[p2:peaks[k + 2] + 1 if k + 2 < len(peaks) else len(drop)].min()
+    while k + 1 < len(kept):
+        p1, p2 = kept[k], kept[k + 1]
+        before = drop[kept[k - 1] if k else 0:p1 + 1].min()
+        after = drop[p2:kept[k + 2] + 1 if k + 2 < len(kept) else len(drop)].min()
         saddle = drop[p1:p2 + 1].min()
         lower = min(drop[p1], drop[p2])
         if lower - saddle < merge_fraction * (lower - max(before, after)):
-            peaks[k:k + 2] = [p1 if drop[p1] >= drop[p2] else p2]
+            kept[k:k + 2] = [p1 if drop[p1] >= drop[p2] else p2]
         else:
             k += 1
-    return np.asarray(peaks, dtype=int)
+    return np.asarray(kept, dtype=int)
 
 
 def reduce_segments(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:

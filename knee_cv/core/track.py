@@ -75,7 +75,7 @@ class PoseTrack:
     height: int
     fps: float
     model: str = "unknown"
-    people: np.ndarray = field(default=None)  # type: ignore[assignment]
+    people: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled in __post_init__
     source: str = ""
     duration_s: float = math.nan
     orientation: Orientation = AS_FILMED

@@ -128,6 +128,7 @@ def measurement_infos(rows: Iterable[MeasurementRow]) -> list[MeasurementInfo]:
         if row.action != "measure":
             continue
         undo = undos.get(row.id)
+        assert row.frame is not None and row.points_json is not None, "a measurement is saved with its frame and points"
         infos.append(MeasurementInfo(
             id=row.id, session_id=row.session_id, rep_index=row.rep_index, measured_by=row.measured_by,
             created_at=row.created_at, frame=int(row.frame), t_s=_nan(row.t_s),

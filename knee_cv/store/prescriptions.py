@@ -51,19 +51,19 @@ class PrescriptionInfo:
 
 def _checked(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """``items`` as they are stored: exercises the catalog knows, numbers in range, notes storable."""
-    items = [dict(item) for item in items]
+    checked = [dict(item) for item in items]
     known = load_catalog()["exercises"]
-    unknown = [str(item.get("key")) for item in items if item.get("key") not in known]
+    unknown = [str(item.get("key")) for item in checked if item.get("key") not in known]
     if unknown:
         raise StoreError(f"The exercise catalog has no exercise {unknown[0]!r}; choose one from the list.")
-    for item in items:
+    for item in checked:
         note = text.free_text(str(item.get("note", "")).strip(), f"in the note on {known[item['key']]['name']}")
         if len(note) > MAX_NOTE:
             raise StoreError(f"The note on {known[item['key']]['name']} is {len(note)} characters long; "
                              f"use at most {MAX_NOTE}.")
         item["note"] = note
     try:
-        return plans.plan_items(plans.plan_from_items(items))
+        return plans.plan_items(plans.plan_from_items(checked))
     except (ValueError, TypeError, KeyError) as error:
         raise StoreError(str(error) if isinstance(error, ValueError) else
                          "A prescription item lacks its days or doses; start again from the plan.") from error
@@ -147,6 +147,7 @@ def latest_prescription(
             if own:
                 return _info(own[-1])
         else:
+            assert subject_code is not None  # exactly one of the two was given
             subject_id, before = _subject_row(db, subject_code).id, None
         query = (select(PrescriptionRow).join(SessionRow, SessionRow.id == PrescriptionRow.session_id)
                  .where(SessionRow.subject_id == subject_id))

@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,10 @@ from knee_cv.core.track import PoseTrack
 from knee_cv.errors import KneeCvError
 from knee_cv.media.trackio import load_track
 
-__version__ = "0.1.0"
+try:
+    __version__ = _distribution_version("knee-cv")  # one place: pyproject.toml
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "__version__", "analyze", "Analysis", "PoseTrack", "load_track", "load_thresholds", "KneeCvError",

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,25 +167,6 @@ class _Clock:
         """The millisecond stamp for time ``t`` (s): rounded, and after the previous one."""
         self._last_ms = max(int(round(t * 1000)), self._last_ms + 1)
         return self._last_ms
-
-
-def detect_frames(
-    frames: Iterable[tuple[float, np.ndarray]], landmarker, on_frame: Callable[[], None] | None = None,
-) -> Iterator[Row]:
-    """Run a VIDEO-mode landmarker over full-size frames, one after another in this thread.
-
-    Yields
-    ------
-    (t, width, height, candidates)
-        Time in seconds, upright frame size in pixels, and every pose found.
-    """
-    clock = _Clock()
-    for t, rgb in frames:
-        height, width = rgb.shape[:2]
-        result = landmarker.detect_for_video(_image(shrink(rgb, INFERENCE_LONG_SIDE)), clock.stamp(t))
-        yield t, width, height, _candidates(result, width, height)
-        if on_frame:
-            on_frame()
 
 
 def _link_tracklets(per_frame: list[list[_Candidate]]) -> list[list[tuple[int, int]]]:

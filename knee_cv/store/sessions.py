@@ -94,6 +94,7 @@ from knee_cv.core.rerated import rerated_reps
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import Measured, measured_note
+from knee_cv.core.thresholds import SEXES
 from knee_cv.errors import StoreError
 from knee_cv.store import evidence, text
 from knee_cv.store.tables import (
@@ -115,9 +116,6 @@ BUSY_TIMEOUT_S = 30.0
 
 DECISIONS = ("confirm", "dismiss")
 """The two decisions a clinician can record on a flag."""
-
-SEXES = ("female", "male")
-"""The values :func:`upsert_subject` accepts for ``sex``."""
 
 PAINFUL_SIDES = ("left", "right", "both", "none")
 """The values :func:`upsert_subject` accepts for ``painful_side``."""

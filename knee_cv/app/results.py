@@ -100,9 +100,9 @@ def summary_cards(analysis: Analysis) -> None:
         cols[0].metric("Reps", leg.n_reps, help="Reps found on this leg; reliable ones feed the averages.",
                        delta=f"{leg.n_reliable} reliable", delta_color="off", delta_arrow="off")
         cols[1].metric("Stance leg", leg.leg.capitalize(), help="The leg you stood on (your own left or right).")
-        cols[2].metric("Mean FPPA", _deg(leg.fppa_deg), help=FPPA_HELP, delta_color="off",
+        cols[2].metric("Mean FPPA", _deg(leg.fppa_deg), help=FPPA_HELP, delta_color="off", delta_arrow="off",
                        delta=_range(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg))
-        cols[3].metric("Pelvic drop", _deg(leg.pelvic_drop_deg), help=PELVIC_HELP, delta_color="off",
+        cols[3].metric("Pelvic drop", _deg(leg.pelvic_drop_deg), help=PELVIC_HELP, delta_color="off", delta_arrow="off",
                        delta=_range(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg))
         cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
         if leg.rating_reasons:

@@ -24,6 +24,7 @@ from knee_cv.core.assessment import (
     leg_name,
     summarize,
 )
+from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.exercises import findings_of, recommend, safety_note
 from knee_cv.core.filters import clean
 from knee_cv.core.labels import SIDES, Leg, View, is_frontal
@@ -32,7 +33,6 @@ from knee_cv.core.orientation import lying_quarter, not_upright_message
 from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
-from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.shown import likely, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
@@ -396,7 +396,8 @@ def format_text(analysis: Analysis) -> str:
         lines.append(
             f"{leg_name(leg.leg)}: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA "
             f"{likely(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg)}, pelvic drop "
-            f"{likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg)}, trunk lean {_number(leg.trunk_lean_deg)}, "
+            f"{likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg)}, "
+            f"trunk lean {_number(leg.trunk_lean_deg)}, "
             f"wobble {_number(leg.knee_wobble, '{:.3f}')}, depth {_number(100 * leg.depth, '{:.0f}')} %; "
             f"rating: {leg.rating or 'not rated'}")
     lines.append(f"Overall rating: {s.rating or 'not rated'} (in the spirit of Crossley 2011)")

@@ -22,7 +22,6 @@ from typing import Any
 
 from knee_cv.core.result import LegSummary, Rep
 
-
 #: Verdicts of :meth:`Criterion.verdict`: a finding, none, or this video cannot tell.
 ABOVE, BELOW, UNSURE = "above", "below", "unsure"
 

@@ -236,6 +236,9 @@ def test_this_session_against_an_earlier_one_the_same_leg_side_by_side(local_pag
     assert at.selectbox(key="session-B1").value == later and not at.exception
     assert "#### This session against an earlier one" in [m.value for m in at.markdown]
     assert at.selectbox(key=f"baseline-{later}").value == first
+    left_right = next(d.value for d in at.dataframe if "FPPA left − right (°)" in d.value.columns)
+    assert left_right["session"].tolist() == [first, later]  # one row a session, not every session with every date
+    assert left_right["FPPA left − right (°)"].tolist() == [11.4, 11.4]  # 17.25 - 5.8125, then both 10 lower
 
     def pictures() -> list[str]:
         return [c for image in at.get("image") for c in image.captions if c.startswith("Rep ")]

@@ -187,10 +187,11 @@ def _history_figure(rows: list[store.HistoryRow], sdd: float) -> go.Figure:
 
 
 def _left_right(rows: list[store.HistoryRow]) -> pd.DataFrame:
+    """One row a session: each leg's FPPA and pelvic drop (measurements counted) and FPPA left minus right."""
     table = pd.DataFrame([{"session": r.session_id, "date": f"{r.recorded_at:%Y-%m-%d}", "leg": r.leg,
                            "FPPA (°)": r.fppa_deg, "pelvic drop (°)": r.pelvic_drop_deg} for r in rows])
-    wide = table.pivot_table(index=["session", "date"], columns="leg", values=["FPPA (°)", "pelvic drop (°)"],
-                             dropna=False)
+    # pivot, not pivot_table(dropna=False): that one crossed every session with every date
+    wide = table.pivot(index=["session", "date"], columns="leg", values=["FPPA (°)", "pelvic drop (°)"])
     wide.columns = [f"{value} {leg}" for value, leg in wide.columns]
     if {"FPPA (°) left", "FPPA (°) right"} <= set(wide.columns):
         wide["FPPA left − right (°)"] = wide["FPPA (°) left"] - wide["FPPA (°) right"]

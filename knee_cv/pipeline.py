@@ -132,13 +132,13 @@ def track_of(
             raise KneeCvError(f"{Path(path).name} is a pose track, whose left and right were set when it was made; "
                               "make it again from the video with mirrored on (knee-cv pose VIDEO --mirrored).")
         return load_track(path)
-    from knee_cv.media.pose import track_video  # MediaPipe loads only when a video is tracked
+    from knee_cv.media.pose import MAX_RATE_HZ, track_video  # MediaPipe loads only when a video is tracked
 
-    rate = {} if max_rate_hz is None else {"max_rate_hz": max_rate_hz}
+    rate = MAX_RATE_HZ if max_rate_hz is None else max_rate_hz
 
     def run(orientation: Orientation) -> PoseTrack:
-        return track_video(path, model_path=model_path, variant=variant, orientation=orientation,
-                           progress=lambda done, total: stage("pose", done, total), **rate)
+        return track_video(path, model_path=model_path, variant=variant, orientation=orientation, max_rate_hz=rate,
+                           progress=lambda done, total: stage("pose", done, total))
 
     track = run(Orientation(mirrored=mirrored))
     turn = upright_turn(track.xy, load_thresholds()["orientation"])

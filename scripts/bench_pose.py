@@ -259,7 +259,7 @@ def fppa_table(folder: Path) -> None:
     for name in FRONTAL_CLIPS:
         source = SHARED / name
         for clip in (source, double_rate_copy(source, folder / f"{source.stem}_x2.mp4")):
-            capped, full = track_video(clip), track_video(clip, max_rate_hz=None)
+            capped, full = track_video(clip), track_video(clip, max_rate_hz=0)
             reps_capped, reps_full = analyze(capped).reps, analyze(full).reps
             pairs = _paired_reps(reps_capped, reps_full)
             reliable = [(a, b) for a, b in pairs if a.reliable and b.reliable]
@@ -267,7 +267,7 @@ def fppa_table(folder: Path) -> None:
                   f"{len(reps_capped):2d}/{len(reps_full):<2d} {len(pairs):6d} {len(reliable):8d} "
                   f"{_largest_change(reliable):26.2f} deg {_largest_change(pairs):7.2f}", flush=True)
     # The one real 60 fps clip has no reps (a balance, not a squat): compare its per-frame FPPA instead.
-    capped, full = analyze(track_video(PHONE_SOURCE)), analyze(track_video(PHONE_SOURCE, max_rate_hz=None))
+    capped, full = analyze(track_video(PHONE_SOURCE)), analyze(track_video(PHONE_SOURCE, max_rate_hz=0))
     t_capped, t_full = capped.series.t, full.series.t
     common = np.isin(t_full, t_capped)
     changes = np.concatenate([np.abs(capped.series.leg(leg).fppa - full.series.leg(leg).fppa[common])

@@ -289,7 +289,7 @@ def build_track(
 def track_video(
     path: str | Path, *, model_path: str | Path | None = None, variant: str = "full",
     progress: Progress | None = None, limits: VideoLimits = VideoLimits(), workers: int = 2,
-    max_rate_hz: float | None = MAX_RATE_HZ, orientation: Orientation = AS_FILMED,
+    max_rate_hz: float = MAX_RATE_HZ, orientation: Orientation = AS_FILMED,
 ) -> PoseTrack:
     """Find the subject's pose in the frames of a video.
 
@@ -309,9 +309,10 @@ def track_video(
     workers : int
         Parallel landmarkers, each on its own stretch of the clip (one for
         clips shorter than ``MIN_SPLIT_S``).
-    max_rate_hz : float or None
+    max_rate_hz : float
         Most frames inferred per second (see :func:`knee_cv.media.video.iter_frames`);
-        None infers every frame.
+        0 infers every frame (the same meaning as ``knee-cv --max-rate 0`` and
+        :func:`knee_cv.analyze`, whose None is this default).
     orientation : Orientation
         What is done to each upright frame before the model sees it (a
         mirrored recording flipped back, a turned one set upright); the track
@@ -374,7 +375,7 @@ def _parts(duration: float, workers: int, rate: float) -> list[tuple[float, floa
 
 def _detect_in_parts(
     path, limits: VideoLimits, model: ModelInfo, parts: list[tuple[float, float, float]],
-    size: tuple[int, int], *, num_poses: int, max_rate_hz: float | None, crowded: _CrowdCount | None,
+    size: tuple[int, int], *, num_poses: int, max_rate_hz: float, crowded: _CrowdCount | None,
     progress: Progress | None, expected: int | None, orientation: Orientation,
 ) -> list[Row]:
     """Run landmarkers over consecutive parts of a clip (see :func:`_parts`) in parallel threads.
@@ -426,7 +427,7 @@ def _detect_in_parts(
 
 def _detect_part(
     path, limits: VideoLimits, model: ModelInfo, part: tuple[float, float, float], size: tuple[int, int],
-    rows: list[Row], *, num_poses: int, max_rate_hz: float | None, crowded: _CrowdCount | None,
+    rows: list[Row], *, num_poses: int, max_rate_hz: float, crowded: _CrowdCount | None,
     on_frame: Callable[[], None], orientation: Orientation,
 ) -> None:
     """Track one part of a clip, appending a row per frame of its own stretch to ``rows``.

@@ -505,7 +505,7 @@ def _decode(container: av.container.InputContainer, stream: av.video.stream.Vide
 
 def iter_frames(
     path: str | Path, limits: VideoLimits = VideoLimits(), *, start_s: float = 0.0,
-    stop_s: float = math.inf, max_rate_hz: float | None = None, long_side: int | None = None,
+    stop_s: float = math.inf, max_rate_hz: float = 0.0, long_side: int | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Decode a video into upright RGB frames with their real timestamps.
 
@@ -526,7 +526,7 @@ def iter_frames(
         For ``start_s > 0`` decoding starts at the keyframe before it (the file
         is seeked, not decoded from the beginning), and it ends at ``stop_s``.
     max_rate_hz : float, optional
-        Most frames per second to yield (None: every frame). A clip whose
+        Most frames per second to yield (0, the default: every frame). A clip whose
         nominal rate is above it keeps every k-th frame, k being the smallest
         whole number that brings the nominal rate to at most ``max_rate_hz``
         (60 fps at a 30 Hz cap gives 30, 50 fps gives 25, 120 fps gives 30);

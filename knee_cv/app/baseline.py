@@ -1,4 +1,4 @@
-"""This session against an earlier one (the baseline), the same leg side by side, on the review page.
+"""The review page's comparison of a session with an earlier one (the baseline), the same leg side by side.
 
 For a subject with more than one session, the clinician picks an earlier
 session (filmed, else saved, on or before this one's day; the first by default) and a stance leg both sessions have; each
@@ -96,7 +96,7 @@ def _session_column(column, info: store.SessionInfo, analysis: Analysis, leg: st
 
 def baseline_comparison(code: str, sessions: list[store.SessionInfo], session_id: int, analysis: Analysis,
                         db_url: str) -> None:
-    """This session against an earlier one of the subject ``code``, one leg side by side (see the module notes).
+    """Compare a session with an earlier one of the subject ``code``, one leg side by side (see the module notes).
 
     Parameters
     ----------

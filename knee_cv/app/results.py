@@ -476,8 +476,10 @@ CHART_ALT = ("Chart of the knee angle, pelvic drop and depth over time, each squ
 
 
 def _video_place(processed: Processed) -> DeltaGenerator:
-    """Where the annotated video goes: wide enough to read its overlay (a portrait clip in two fifths of the page,
-    a landscape one in four fifths; a phone's column takes the whole width)."""
+    """Where the annotated video goes: wide enough to read its overlay.
+
+    A portrait clip gets two fifths of the page, a landscape one four fifths; a phone's column takes the whole width.
+    """
     portrait = processed.track.height > processed.track.width
     video, key = st.columns([2, 3] if portrait else [4, 1])
     key.caption(VIDEO_KEY)

@@ -45,7 +45,7 @@ def _check_leg(leg: str) -> None:
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """z component of the 2D cross product a x b, over the last axis."""
+    """The z component of the 2D cross product a x b, over the last axis."""
     return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
 
 

@@ -466,7 +466,7 @@ def _detect_part(
 
 
 def _someone_else(census, small: np.ndarray, stamp: int, subject: _Candidate, size: tuple[int, int]) -> bool:
-    """One census check: is anyone but ``subject`` in view?
+    """One census check: whether anyone but ``subject`` is in view.
 
     The subject is covered by a grey box (``CENSUS_MASK_MARGIN``) and a
     VIDEO-mode landmarker looking for one person runs on what is left; a pose

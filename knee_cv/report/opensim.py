@@ -61,7 +61,7 @@ def _number(value: float, digits: int, missing: str) -> str:
 
 
 def trc_text(track: PoseTrack, name: str, height_m: float | None = None) -> str:
-    """The TRC file of ``track``'s landmarks (see the module notes); ``name`` goes in its first line.
+    r"""The TRC file of ``track``'s landmarks (see the module notes); ``name`` goes in its first line.
 
     Parameters
     ----------
@@ -80,9 +80,9 @@ def trc_text(track: PoseTrack, name: str, height_m: float | None = None) -> str:
     --------
     >>> from knee_cv.media.trackio import load_track
     >>> lines = trc_text(load_track("samples/squat_side_01.csv"), "squat.trc", height_m=1.75).splitlines()
-    >>> lines[2].split("\\t")
+    >>> lines[2].split("\t")
     ['30.000', '30.000', '187', '33', 'm', '30.000', '1', '187']
-    >>> lines[3].split("\\t")[:5], lines[5].split("\\t")[:5]
+    >>> lines[3].split("\t")[:5], lines[5].split("\t")[:5]
     (['Frame#', 'Time', 'nose', '', ''], ['1', '0.000', '0.9583', '1.5185', '0.0000'])
     """
     if not len(track):
@@ -114,7 +114,7 @@ MOT_COLUMNS = (
 
 
 def mot_text(analysis: Analysis, name: str) -> str:
-    """The MOT file of ``analysis``'s angle series (see the module notes); ``name`` is its first line.
+    r"""The MOT file of ``analysis``'s angle series (see the module notes); ``name`` is its first line.
 
     Raises
     ------
@@ -127,9 +127,9 @@ def mot_text(analysis: Analysis, name: str) -> str:
     >>> lines = mot_text(knee_cv.analyze("samples/squat_side_01.csv"), "squat").splitlines()
     >>> lines[:6]
     ['squat', 'version=1', 'nRows=187', 'nColumns=7', 'inDegrees=yes', 'endheader']
-    >>> lines[6].split("\\t")
+    >>> lines[6].split("\t")
     ['time', 'fppa_left', 'fppa_right', 'knee_flexion_left', 'knee_flexion_right', 'pelvic_drop', 'trunk_lean']
-    >>> lines[60].split("\\t")
+    >>> lines[60].split("\t")
     ['1.767', 'NaN', 'NaN', 'NaN', '33.7', 'NaN', 'NaN']
 
     From the side FPPA, pelvic drop and trunk lean are not measured; knee flexion is.

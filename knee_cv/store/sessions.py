@@ -968,9 +968,11 @@ def _session_info(row: SessionRow) -> SessionInfo:
 
 
 def _rated(row: SessionRow) -> tuple[Summary, Summary, list[Rep], dict[int, Measured]]:
-    """A session's summary as saved and decided again with the clinicians' measurements in force
-    (:mod:`knee_cv.core.rerated`), the reps decided again, and those measurements by ``Rep.index``;
-    reps are read only when measured."""
+    """A session's summary as saved and decided again with the clinicians' measurements in force.
+
+    Returns the summary as saved, the one decided again (:mod:`knee_cv.core.rerated`), the reps
+    decided again, and those measurements by ``Rep.index``; reps are read only when measured.
+    """
     summary = _rebuild(Summary, json.loads(row.summary_json))
     measured = {i: info.measured() for i, info in evidence.standing(evidence.measurement_infos(row.measurements)).items()}
     if not measured:

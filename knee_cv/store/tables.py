@@ -81,6 +81,7 @@ class UtcDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """A datetime as stored: UTC; a naive one is refused (its zone would be a guess)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -88,6 +89,7 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """A stored datetime read back as aware UTC (SQLite returns it naive)."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

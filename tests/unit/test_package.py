@@ -1,7 +1,8 @@
 """The installed package describes itself from one place: its version and its type information."""
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 import knee_cv
 

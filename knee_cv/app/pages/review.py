@@ -370,6 +370,7 @@ def _pages(reviewer: str, db_url: str) -> None:
 
 
 def main() -> None:
+    """Draw the review page: the login, then the review queue, the subjects and their sessions."""
     st.title("Clinician review")
     reviewer = auth.require_reviewer()
     try:

@@ -27,11 +27,13 @@ and a trivial app with streamlit-webrtc's own START button whose callback
 returns the frame as it came. ``--load`` adds a process busy on one core for
 the whole run. Servers listen on 127.0.0.1 and are stopped at the end.
 
-Run from an older checkout (``PYTHONPATH=/path/to/old python scripts/bench_live.py``) for the
-numbers before: the script finds the page's START button above the video, or
+``--before DIR`` adds a row for the Live page of another checkout (``git
+worktree add DIR COMMIT``), its ``knee_cv`` first on ``PYTHONPATH``, in the
+same run: the script finds the page's START button above the video, or
 streamlit-webrtc's inside it.
 
-Usage: ``python scripts/bench_live.py [--clip VIDEO] [--seconds 12] [--warmup 5] [--load] [--only knee_cv|trivial]``
+Usage: ``python scripts/bench_live.py [--clip VIDEO] [--seconds 12] [--warmup 5] [--load] [--before DIR]
+[--only knee_cv|trivial]``
 """
 
 from __future__ import annotations
@@ -231,6 +233,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0, help="measuring window, s")
     parser.add_argument("--warmup", type=float, default=5.0, help="s of output before measuring")
     parser.add_argument("--load", action="store_true", help="a process busy on one core during the run")
+    parser.add_argument("--before", type=Path, help="another checkout whose Live page gets a row too")
     parser.add_argument("--only", choices=("knee_cv", "trivial"))
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -251,11 +254,15 @@ def main() -> None:
             print(f"{'page':<10}{'camera':>8}{'sent':>8}{'processed':>11}{'displayed':>11}"
                   f"{'latency median':>16}{'p90':>7}{'n':>6}")
             with sync_playwright() as pw:
-                for name, app in (("trivial", str(trivial)), ("knee_cv", "app.py")):
+                pages = [("trivial", str(trivial), {}), ("knee_cv", "app.py", {})]
+                if args.before:
+                    root = args.before.resolve()
+                    pages.append(("before", str(root / "app.py"), {"PYTHONPATH": str(root)}))
+                for name, app, env in pages:
                     if args.only and args.only != name:
                         continue
-                    with streamlit_server(app=app) as url:
-                        row = measure(pw, url, camera, name == "knee_cv", args.warmup, args.seconds)
+                    with streamlit_server(env, app=app) as url:
+                        row = measure(pw, url, camera, name != "trivial", args.warmup, args.seconds)
                     print(f"{name:<10}{row['camera']:>8.1f}{row['sent']:>8.1f}{row['processed']:>11.1f}"
                           f"{row['displayed']:>11.1f}{row['latency_median']:>13.0f} ms{row['latency_p90']:>7.0f}"
                           f"{row['matched']:>6}", flush=True)

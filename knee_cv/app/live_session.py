@@ -3,9 +3,9 @@
 A :class:`LiveSession` is the state behind one webcam stream, in three threads:
 
 * :meth:`LiveSession.on_frame`, the streamlit-webrtc video callback (the
-  WebRTC worker thread), never waits for the pose model: it hands the camera
-  frame to the pose thread (replacing one still waiting: a frame the model
-  had no time for is skipped, not queued) and returns the frame at once with
+  WebRTC worker thread), never waits for the pose model: it hands every
+  other camera frame (:data:`POSE_INTERVAL_S`) to the pose thread (replacing
+  one still waiting: a frame the model had no time for is skipped, not queued) and returns the frame at once with
   the latest overlay drawn on it: skeleton, stance leg, and the guided
   protocol (:func:`knee_cv.media.live_overlay.draw_protocol`). Every camera
   frame comes back, and the delay is that of drawing, not of the model; the
@@ -17,10 +17,11 @@ A :class:`LiveSession` is the state behind one webcam stream, in three threads:
   leg's FPPA and the pelvic drop causally (One Euro), checks the framing
   (:func:`knee_cv.core.framing.check_framing`) and steps the
   :class:`knee_cv.core.protocol.Protocol`.
-* The analysis thread re-runs :func:`knee_cv.core.analysis.analyze` on the
-  buffer about twice a second, at a lower CPU priority: the reps (the same
-  analysis as the final result), the live stance and view, the camera roll
-  of the standing reference.
+* The analysis thread hands the buffer about twice a second to a worker
+  process (:class:`knee_cv.app.live_analysis.LiveAnalyser`) that re-runs
+  :func:`knee_cv.core.analysis.analyze` on it, out of the server's
+  interpreter lock: the reps (the same analysis as the final result), the
+  live stance and view, the camera roll of the standing reference.
 
 When the stream stops, :meth:`LiveSession.track` gives the whole
 :class:`PoseTrack` and :meth:`LiveSession.recording` the video it was
@@ -34,40 +35,39 @@ size, which keeps angles true because the aspect ratio does not change.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
+from concurrent.futures import CancelledError
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import av
 import numpy as np
 
+from knee_cv.app.live_analysis import LiveAnalyser
 from knee_cv.app.recorder import Recorder
 from knee_cv.core import kinematics as kin
-from knee_cv.core.analysis import analyze
 from knee_cv.core.filters import OneEuroFilter
 from knee_cv.core.framing import FramingLimits, check_framing
 from knee_cv.core.labels import FRONTAL_VIEWS, SIDES, Leg, View
 from knee_cv.core.landmarks import NUM_LANDMARKS
 from knee_cv.core.protocol import Display, Protocol, ProtocolSettings
-from knee_cv.core.reps import lifted_foot_stance
 from knee_cv.core.result import Rep
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
-from knee_cv.core.view import dominant_view
 from knee_cv.media.live_overlay import draw_protocol
 from knee_cv.media.pose import LivePoseEstimator
 from knee_cv.media.render import NEUTRAL, draw_leg, draw_skeleton
 
 #: Seconds between two runs of the live analysis.
 ANALYSIS_INTERVAL_S = 0.5
-#: Frames over which the lifted foot is judged for the live stance leg.
-STANCE_WINDOW = 10
 #: Longest live session kept, in seconds (older frames are dropped).
 MAX_SECONDS = 300.0
-#: Niceness added to the analysis thread (Linux keeps one per thread): the pose thread and the
-#: stream's own threads come first, and the count arrives a little later under load.
-ANALYSIS_NICE = 5
+#: Shortest time between two frames handed to the pose model, s: every other frame of a 25-30 fps camera
+#: (12.5-15 a second). On a 2-core laptop the model at the camera's full rate takes the CPU the stream's
+#: decoding and encoding and the browser need, and the picture falls behind; a rep (2 s or more) keeps
+#: 25 frames or more, and its bottom (0.4 s either side) 10.
+POSE_INTERVAL_S = 0.06
 
 
 @dataclass
@@ -127,15 +127,6 @@ class _Overlay:
     pelvic_drop_deg: float
 
 
-def _lower_priority(nice: int) -> None:
-    """Add ``nice`` to this thread's niceness (Linux keeps one per thread; elsewhere nothing changes)."""
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
-    except (AttributeError, OSError):
-        pass
-
-
 class LiveSession:
     """State of one webcam stream (thread-safe); its pose and analysis threads start at once (the model loads).
 
@@ -172,6 +163,7 @@ class LiveSession:
         self._stop = threading.Event()
         #: Set once the pose model is loaded (a second or more): frames before it pass without an overlay.
         self.ready = threading.Event()
+        self._analyser = LiveAnalyser()
         self._recorder: Recorder | None = None
         self._recording: bytes | None = None
         self._threads = [threading.Thread(target=self._pose_loop, name="knee_cv-live-pose", daemon=True),
@@ -199,10 +191,11 @@ class LiveSession:
             self.status.frames += 1
         if t <= self._posted:
             return frame
-        self._posted = t
-        with self._waiting:
-            self._next = (t, rgb)
-            self._waiting.notify()
+        if t - self._posted >= POSE_INTERVAL_S:
+            self._posted = t
+            with self._waiting:
+                self._next = (t, rgb)
+                self._waiting.notify()
         overlay = self._overlay
         if overlay is None:
             return frame
@@ -282,23 +275,20 @@ class LiveSession:
 
     # ------------------------------------------------------------ analysis thread
     def _analyse_loop(self) -> None:
-        _lower_priority(ANALYSIS_NICE)
+        """Every :data:`ANALYSIS_INTERVAL_S`, the frames so far through the worker process (this thread only waits)."""
         while not self._stop.wait(ANALYSIS_INTERVAL_S):
             track = self.track()
             if len(track) < 2:
                 continue
-            analysis = analyze(track, live=True)
-            recent = slice(-STANCE_WINDOW, None)
-            stance = lifted_foot_stance(kin.ankle_height_difference(track.xy[recent]),
-                                        analysis.thresholds["stance"]["planted_tolerance"])
-            view, _ = dominant_view(analysis.series.view, analysis.series.view_confidence, recent)
-            roll = analysis.summary.camera_roll_deg
+            try:
+                result = self._analyser.submit(track).result()
+            except (CancelledError, BrokenProcessPool, RuntimeError):  # closed, or the worker is gone
+                return
             with self._lock:
-                self.status.reps = len(analysis.reps)
-                self.status.stance_leg = stance
-                self.status.view = view
-                self._reps, self._analysed_to = list(analysis.reps), float(track.t[-1])
-                self._roll = float(roll) if roll is not None and math.isfinite(roll) else 0.0
+                self.status.reps = len(result.reps)
+                self.status.stance_leg = result.stance
+                self.status.view = result.view
+                self._reps, self._analysed_to, self._roll = result.reps, result.analysed_to, result.roll_deg
 
     # ------------------------------------------------------------ script thread
     def track(self) -> PoseTrack:
@@ -343,6 +333,7 @@ class LiveSession:
     def close(self) -> None:
         """Stop the pose and analysis threads and the recorder, and release the model."""
         self._stop.set()
+        self._analyser.close()
         with self._waiting:
             self._waiting.notify_all()
         for thread in self._threads:

@@ -7,8 +7,8 @@ that leg appears: the picture is not mirrored, so the person's left leg is on
 the right), the last rep's cue as a coloured word, the countdown as one large
 number, and the live FPPA and pelvic drop. Sizes follow the picture's height
 (a 360-pixel picture gets a 34-pixel instruction), so they keep their share
-of the picture at any camera size. The bottom twentieth of the picture is
-left free.
+of the picture at any camera size. The bottom 5 % of the picture is left as
+the camera gave it.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ def _fit(text: str, height_px: float, max_width_px: float) -> tuple[float, int]:
 
 
 def _text(frame: np.ndarray, text: str, centre_x: float, top: float, height_px: float, max_width_px: float,
-          colour: tuple[int, int, int], box: tuple[int, int, int] | None = DARK, edge: tuple | None = None) -> int:
-    """Write ``text`` centred on ``centre_x`` below ``top`` in a filled box; the box's bottom (px)."""
+          colour: tuple[int, int, int], box: tuple[int, int, int] | None = DARK, edge: tuple | None = None,
+          opacity: float = 0.75) -> int:
+    """Write ``text`` centred on ``centre_x`` below ``top`` in a box filled with ``opacity``; the box's bottom (px)."""
     scale, weight = _fit(text, height_px, max_width_px)
     (width, height), _ = cv2.getTextSize(text, FONT, scale, weight)
     pad = int(height * 0.45)
@@ -48,7 +49,7 @@ def _text(frame: np.ndarray, text: str, centre_x: float, top: float, height_px: 
     x1, y1 = int(centre_x + width / 2 + pad), int(top + height + 2 * pad)
     if box is not None:
         region = frame[max(0, y0):y1, max(0, x0):x1]
-        region[:] = (region * 0.25 + np.array(box) * 0.75).astype(np.uint8)
+        region[:] = (region * (1 - opacity) + np.array(box) * opacity).astype(np.uint8)
     if edge is not None:
         cv2.rectangle(frame, (x0, y0), (x1, y1), edge, max(2, pad // 2))
     cv2.putText(frame, text, (int(centre_x - width / 2), y0 + pad + height), FONT, scale, colour, weight, cv2.LINE_AA)
@@ -128,5 +129,5 @@ def draw_protocol(frame: np.ndarray, shown: Display, fppa_deg: float = float("na
     if shown.cue is not None:
         cue = shown.cue
         _text(frame, f"{cue.number}: {cue.cue}", width / 2, height * 0.42, height * 0.09, width * 0.6,
-              DARK, box=CUE_COLOURS[cue.cue])
+              DARK, box=CUE_COLOURS[cue.cue], opacity=1.0)
     return frame

@@ -26,7 +26,7 @@ from typing import Any
 
 from knee_cv.core.assessment import rep_flags, rerate
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import AUTOMATIC_ONLY, Measured, visible
+from knee_cv.core.shown import AUTOMATIC_ONLY, Measured, blanked, visible
 
 
 def measured_rep(rep: Rep, measured: Measured, thresholds: dict[str, Any]) -> Rep:
@@ -51,9 +51,9 @@ def measured_rep(rep: Rep, measured: Measured, thresholds: dict[str, Any]) -> Re
         pose model's points, not the clinician's, so the value alone decides
         the flags.
     """
-    out = replace(visible(rep), fppa_bottom_deg=measured.fppa_deg, pelvic_drop_bottom_deg=measured.pelvic_drop_deg,
-                  fppa_peak_deg=math.nan, reliable=True, unreliable_reasons=[], undecided=[],
-                  **dict.fromkeys(AUTOMATIC_ONLY, math.nan))
+    out = replace(blanked(visible(rep), AUTOMATIC_ONLY), fppa_bottom_deg=measured.fppa_deg,
+                  pelvic_drop_bottom_deg=measured.pelvic_drop_deg, fppa_peak_deg=math.nan, reliable=True,
+                  unreliable_reasons=[], undecided=[])
     out.flags = rep_flags(out, thresholds)
     return out
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from knee_cv.core.criteria import ABOVE, BY_NAME, CANT_TELL, UNSURE
 from knee_cv.core.result import Rep
@@ -171,9 +172,13 @@ def visible(rep: Rep) -> Rep:
     rep table) take their numbers from here, so they blank what
     :func:`shown` blanks.
     """
-    if rep.reliable:
-        return rep
-    return replace(rep, **dict.fromkeys(WITHHELD, math.nan))
+    return rep if rep.reliable else blanked(rep, WITHHELD)
+
+
+def blanked(rep: Rep, names: Iterable[str]) -> Rep:
+    """A copy of ``rep`` whose fields ``names`` (float fields of :class:`~knee_cv.core.result.Rep`) are NaN."""
+    nan: dict[str, Any] = dict.fromkeys(names, math.nan)
+    return replace(rep, **nan)
 
 
 def withheld_reason(rep: Rep) -> str:
@@ -199,7 +204,7 @@ def shown(rep: Rep, measured: Measured | None = None) -> Shown:
     source = AUTOMATIC if rep.reliable else ""
     if measured is not None:
         fppa, peak, drop, source = measured.fppa_deg, math.nan, measured.pelvic_drop_deg, measured.source
-        seen = replace(seen, **dict.fromkeys(AUTOMATIC_ONLY, math.nan))
+        seen = blanked(seen, AUTOMATIC_ONLY)
     return Shown(
         number=rep_number(rep), leg=str(rep.leg), depth=seen.depth, knee_flexion_deg=seen.knee_flexion_deg,
         fppa_deg=fppa, fppa_peak_deg=peak, pelvic_drop_deg=drop, trunk_lean_deg=seen.trunk_lean_deg,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -96,9 +97,9 @@ def view_box(clip: RepClip, position: int, placed: dict[str, tuple[float, float]
     """
     frame_h, frame_w = (int(v) for v in _frame_size(clip))
     legs = [lm for leg in ("LEFT", "RIGHT") for lm in (f"{leg}_HIP", f"{leg}_KNEE", f"{leg}_ANKLE")]
-    points = [clip.xy[position, Landmark[name]] * clip.scale for name in legs]
-    points += [np.asarray(xy) * clip.scale for xy in placed.values()]
-    points = np.array([p for p in points if np.isfinite(p).all()])
+    known = [clip.xy[position, Landmark[name]] * clip.scale for name in legs]
+    known += [np.asarray(xy) * clip.scale for xy in placed.values()]
+    points = np.array([p for p in known if np.isfinite(p).all()])
     if not len(points):
         return 0, 0, frame_w, frame_h
     lo, hi = points.min(axis=0), points.max(axis=0)
@@ -146,6 +147,23 @@ def _deg(value: float) -> str:
     return f"{value:+.1f}°" if math.isfinite(value) else "—"
 
 
+@dataclass(frozen=True)
+class _Check:
+    """One rep being checked: the saved session's rep, its kept clip, who checks and where its widgets live."""
+
+    session_id: int
+    analysis: Analysis
+    rep: Rep
+    clip: RepClip
+    reviewer: str
+    db_url: str
+    base: str  # the prefix of its widgets' keys
+
+    @property
+    def leg(self) -> str:
+        return str(self.rep.leg)
+
+
 def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_url: str, place: str) -> None:
     """The frame stepper and hand measurement of one saved rep (see the module notes).
 
@@ -156,50 +174,27 @@ def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_u
     if clip is None:
         st.caption("No clip was kept of this rep (saved without clips, or before clips were kept).")
         return
-    base = f"check-{place}-{session_id}-{rep.index}"
+    check = _Check(session_id, analysis, rep, clip, reviewer, db_url, f"check-{place}-{session_id}-{rep.index}")
     standing = measurements.standing_measurements(session_id, db_url=db_url).get(rep.index)
     if standing is not None:
-        _standing(standing, rep, reviewer, db_url, base)
-    if rep.leg not in ("left", "right"):
+        _standing(standing, rep, reviewer, db_url, check.base)
+    if check.leg not in ("left", "right"):
         st.caption("A squat on both legs: step through its frames; only a single-leg rep can be measured by hand.")
-    frames = [int(f) for f in clip.frames]
-    step_key, drafts_key = f"{base}-frame", f"{base}-placed"
-    if step_key not in st.session_state:
-        st.session_state[step_key] = min(frames, key=lambda f: abs(f - rep.bottom_frame))
-    drafts: dict[int, dict[str, tuple[float, float]]] = st.session_state.setdefault(drafts_key, {})
-
-    def step(by: int) -> None:
-        i = frames.index(st.session_state[step_key])
-        st.session_state[step_key] = frames[min(max(i + by, 0), len(frames) - 1)]
-
-    back, ahead, _ = st.columns([1, 1, 3])
-    back.button("◀ Previous frame", key=f"{base}-back", on_click=step, args=(-1,), width="stretch")
-    ahead.button("Next frame ▶", key=f"{base}-ahead", on_click=step, args=(1,), width="stretch")
-    times = dict(zip(frames, clip.t))
-    frame = st.select_slider(
-        "Frame", frames, key=step_key,
-        format_func=lambda f: f"{f + 1} ({times[f]:.2f} s{', deepest' if f == rep.bottom_frame else ''})")
-    position = frames.index(frame)
+    frame = _stepper(check)
+    position = [int(f) for f in clip.frames].index(frame)
+    drafts: dict[int, dict[str, tuple[float, float]]] = st.session_state.setdefault(f"{check.base}-placed", {})
     placed = drafts.get(frame, {})
     # the saved measurement's points are drawn on its frame; they are no draft (nothing to save again)
     drawn = standing.points if not placed and standing is not None and standing.frame == frame else placed
-    leg = str(rep.leg)
-    if leg not in ("left", "right"):
+    if check.leg not in ("left", "right"):
         st.image(_frame(clip.mp4, position), width=VIEW_WIDTH)
         return
-    choices = list(correctable(leg))
-    tool = st.radio("Tool", list(TOOLS), key=f"{base}-tool", horizontal=True, format_func=TOOLS.__getitem__)
-    if tool == "angle":
-        target, done = next_angle_point(leg, placed)
-        st.caption("Hip, knee and ankle clicked; a fourth click starts a new angle." if done else
-                   f"Click the {point_name(target).lower()} ({choices.index(target) + 1} of 3), on any frame.")
-    else:
-        target = st.radio("Click on the picture to place the", choices, index=1, key=f"{base}-point",
-                          horizontal=True, format_func=point_name)
+    tool = st.radio("Tool", list(TOOLS), key=f"{check.base}-tool", horizontal=True, format_func=TOOLS.__getitem__)
+    target = _target(check, tool, placed)
     box = view_box(clip, position, drawn)
 
-    def place() -> None:
-        click = st.session_state.get(f"{base}-click")
+    def place_clicked() -> None:
+        click = st.session_state.get(f"{check.base}-click")
         if not click:
             return
         x0, y0, x1, y1 = box
@@ -207,7 +202,7 @@ def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_u
         y = y0 + click["y"] * (y1 - y0) / click["height"]
         point, name = drafts.setdefault(frame, {}), target.name
         if tool == "angle":
-            landmark, restart = next_angle_point(leg, point)
+            landmark, restart = next_angle_point(check.leg, point)
             if restart:
                 point.clear()
             name = landmark.name
@@ -215,35 +210,77 @@ def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_u
 
     picture, numbers = st.columns([3, 2])
     with picture:
-        streamlit_image_coordinates(_picture(clip, position, drawn, leg, box),
-                                    key=f"{base}-click", on_click=place, image_format="JPEG", jpeg_quality=92,
-                                    cursor="crosshair")
+        streamlit_image_coordinates(_picture(clip, position, drawn, check.leg, box),
+                                    key=f"{check.base}-click", on_click=place_clicked, image_format="JPEG",
+                                    jpeg_quality=92, cursor="crosshair")
         st.caption("The landmarks as measured are drawn in the clip; the points placed by hand are ringed in yellow. "
-                   f"Frame {frame + 1} of the video, {times[frame]:.2f} s.")
-    automatic = clip_angles(analysis, rep, clip, {lm: tuple(clip.xy[position, lm]) for lm in choices})
-    numbers.metric("FPPA on this frame, automatic", _deg(automatic[0]), help="Positive = valgus (knee inward).")
+                   f"Frame {frame + 1} of the video, {float(clip.t[position]):.2f} s.")
+    with numbers:
+        _numbers(check, tool, frame, drafts, bool(drawn))
+
+
+def _stepper(check: _Check) -> int:
+    """The previous and next buttons and the frame slider over the rep's clip; the frame chosen (a track row)."""
+    frames = [int(f) for f in check.clip.frames]
+    key = f"{check.base}-frame"
+    if key not in st.session_state:
+        st.session_state[key] = min(frames, key=lambda f: abs(f - check.rep.bottom_frame))
+
+    def step(by: int) -> None:
+        i = frames.index(st.session_state[key])
+        st.session_state[key] = frames[min(max(i + by, 0), len(frames) - 1)]
+
+    back, ahead, _ = st.columns([1, 1, 3])
+    back.button("◀ Previous frame", key=f"{check.base}-back", on_click=step, args=(-1,), width="stretch")
+    ahead.button("Next frame ▶", key=f"{check.base}-ahead", on_click=step, args=(1,), width="stretch")
+    times = dict(zip(frames, check.clip.t))
+    return int(st.select_slider(
+        "Frame", frames, key=key,
+        format_func=lambda f: f"{f + 1} ({times[f]:.2f} s{', deepest' if f == check.rep.bottom_frame else ''})"))
+
+
+def _target(check: _Check, tool: str, placed: Mapping[str, tuple[float, float]]) -> Landmark:
+    """The point the next click places: chosen by the clinician, or the three-click angle's next one (said)."""
+    choices = list(correctable(check.leg))
+    if tool != "angle":
+        return st.radio("Click on the picture to place the", choices, index=1, key=f"{check.base}-point",
+                        horizontal=True, format_func=point_name)
+    target, done = next_angle_point(check.leg, placed)
+    st.caption("Hip, knee and ankle clicked; a fourth click starts a new angle." if done else
+               f"Click the {point_name(target).lower()} ({choices.index(target) + 1} of 3), on any frame.")
+    return target
+
+
+def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, tuple[float, float]]],
+             drawn: bool) -> None:
+    """FPPA on the frame, automatic and from the placed points, with the buttons to save or clear them."""
+    rep, clip = check.rep, check.clip
+    position = [int(f) for f in clip.frames].index(frame)
+    placed = drafts.get(frame, {})
+    automatic, _ = clip_angles(check.analysis, rep, clip, {lm: tuple(clip.xy[position, lm]) for lm in correctable(check.leg)})
+    st.metric("FPPA on this frame, automatic", _deg(automatic), help="Positive = valgus (knee inward).")
     if not placed:
-        numbers.caption("Ringed: the saved measurement's points. Place a point to measure again." if drawn else
-                        "Place a point to measure this frame by hand.")
+        st.caption("Ringed: the saved measurement's points. Place a point to measure again." if drawn else
+                   "Place a point to measure this frame by hand.")
         return
-    if tool == "angle" and not next_angle_point(leg, placed)[1]:
-        numbers.caption(f"{len([lm for lm in choices[:3] if lm.name in placed])} of 3 points clicked.")
+    if tool == "angle" and not next_angle_point(check.leg, placed)[1]:
+        st.caption(f"{len([lm for lm in correctable(check.leg)[:3] if lm.name in placed])} of 3 points clicked.")
         return
-    points = _points(clip, position, placed, leg)
-    fppa, drop = clip_angles(analysis, rep, clip, {Landmark[name]: xy for name, xy in points.items()})
+    points = _points(clip, position, placed, check.leg)
+    fppa, drop = clip_angles(check.analysis, rep, clip, {Landmark[name]: xy for name, xy in points.items()})
     label = "Angle from your three clicks (FPPA)" if tool == "angle" else "FPPA from your points"
-    numbers.metric(label, _deg(fppa), delta=f"{fppa - automatic[0]:+.1f}° from automatic", delta_color="off")
-    numbers.metric("Pelvic drop from your points", _deg(drop), help="Positive = the free leg's side lower.")
-    if numbers.button("Save measurement", key=f"{base}-save", type="primary"):
-        if not reviewer:
-            numbers.error("Enter your name in the sidebar first: it is recorded with the measurement.")
+    st.metric(label, _deg(fppa), delta=f"{fppa - automatic:+.1f}° from automatic", delta_color="off")
+    st.metric("Pelvic drop from your points", _deg(drop), help="Positive = the free leg's side lower.")
+    if st.button("Save measurement", key=f"{check.base}-save", type="primary"):
+        if not check.reviewer:
+            st.error("Enter your name in the sidebar first: it is recorded with the measurement.")
             return
-        measurements.add_measurement(session_id, rep.index, frame=frame, points=points, measured_by=reviewer,
-                                     db_url=db_url)
+        measurements.add_measurement(check.session_id, rep.index, frame=frame, points=points,
+                                     measured_by=check.reviewer, db_url=check.db_url)
         drafts.pop(frame, None)
         st.toast(f"Measured rep {rep_number(rep)}: FPPA {_deg(fppa)}.")
         st.rerun()
-    if numbers.button("Clear my points", key=f"{base}-clear"):
+    if st.button("Clear my points", key=f"{check.base}-clear"):
         drafts.pop(frame, None)
         st.rerun()
 

@@ -142,13 +142,16 @@ def real_rows():
 def _hand_frames(clips: dict) -> list[dict]:
     """Every hand-digitised frame a person could measure, beside knee_cv's cleaned landmarks there.
 
+    The standing and deepest frames (``sls_front_manual_points.csv``) and
+    those part-way down or up (``sls_front_manual_points_partway.csv``).
+
     ``clips`` maps a clip to its (track, cleaned landmarks). Each frame: the
     clip, phase, leg and time, the hand's and knee_cv's hip, knee, ankle and
     other hip (shape (4, 2), px), the standing leg length (px) and the rep
     the frame is the bottom of (0 for standing).
     """
     frames = []
-    for row in _read_csv(DATA / "sls_front_manual_points.csv"):
+    for row in _read_csv(DATA / "sls_front_manual_points.csv") + _read_csv(DATA / "sls_front_manual_points_partway.csv"):
         if row["fppa_measurable"] != "yes" or row["clip"] not in clips:
             continue
         track, xy = clips[row["clip"]]

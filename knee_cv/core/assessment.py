@@ -23,6 +23,7 @@ from knee_cv.core.labels import FRONTAL_VIEWS, Leg, View, is_frontal
 from knee_cv.core.reps import Segment
 from knee_cv.core.result import Flag, LegSummary, Rep, Summary
 from knee_cv.core.series import FrameSeries
+from knee_cv.core.shown import likely
 from knee_cv.core.uncertainty import Geometry, bottom_measures
 from knee_cv.core.view import dominant_view
 
@@ -414,7 +415,7 @@ def _mean(values: list[float]) -> float:
 
 
 def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[str | None, list[str]]:
-    """good / fair / poor from the means of one leg, with the criteria that drove it."""
+    """The rating (good, fair or poor) from the means of one leg, with the criteria that drove it."""
     if leg.n_reliable == 0:
         return None, ["no reliable reps to rate"]
     crossed, passed = [], []
@@ -475,19 +476,31 @@ def leg_summary(leg: str, reps: list[Rep], thresholds: dict[str, Any]) -> LegSum
 
 
 def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]:
-    """A sentence comparing left and right FPPA when both were measured."""
+    """A sentence comparing left and right FPPA when both were measured.
+
+    Each leg's mean comes with its interval (:func:`knee_cv.core.shown.likely`);
+    where the two intervals overlap the sentence says this video cannot
+    tell which knee goes further in, whatever the difference of the means.
+    """
     by_leg = {s.leg: s for s in legs}
     if Leg.LEFT not in by_leg or Leg.RIGHT not in by_leg:
         return []
-    left, right = by_leg[Leg.LEFT].fppa_deg, by_leg[Leg.RIGHT].fppa_deg
-    if not (np.isfinite(left) and np.isfinite(right)):
+    left, right = by_leg[Leg.LEFT], by_leg[Leg.RIGHT]
+    if not (np.isfinite(left.fppa_deg) and np.isfinite(right.fppa_deg)):
         return []
     sdd = thresholds["smallest_detectable_difference"]["value"]
-    diff = left - right
+    diff = left.fppa_deg - right.fppa_deg
     verdict = "within" if abs(diff) < sdd else "beyond"
-    return [f"Left vs right: FPPA {left:.1f} vs {right:.1f} deg, a difference of {abs(diff):.1f} deg, "
+    values, ranges = f"{left.fppa_deg:.1f} vs {right.fppa_deg:.1f} deg,", ""
+    bounds = [left.fppa_low_deg, left.fppa_high_deg, right.fppa_low_deg, right.fppa_high_deg]
+    if np.isfinite(bounds).all():
+        values = f"left {likely(left.fppa_deg, *bounds[:2])}; right {likely(right.fppa_deg, *bounds[2:])};"
+        overlap = max(bounds[0], bounds[2]) <= min(bounds[1], bounds[3])
+        ranges = (f" The two ranges overlap: {CANT_TELL} which knee goes further in." if overlap
+                  else " The two ranges do not overlap.")
+    return [f"Left vs right: FPPA {values} a difference of {abs(diff):.1f} deg, "
             f"{verdict} the {sdd:.0f} deg smallest detectable difference "
-            f"({thresholds['smallest_detectable_difference']['source']})."]
+            f"({thresholds['smallest_detectable_difference']['source']}).{ranges}"]
 
 
 def _overall(legs: list[LegSummary]) -> tuple[str | None, list[str]]:

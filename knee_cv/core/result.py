@@ -264,11 +264,11 @@ class Analysis:
     #: How far knee_cv's FPPA is from a clinician's, as measured by scripts/bench_accuracy.py.
     ACCURACY = (
         "Measured from the camera without markers, FPPA differed from a clinician's hand-digitised angle "
-        "by 4.7° on average and by up to 15° on a deep rep (knee_cv's check on 12 frames of five real clips); "
-        "two digitisations of the same frame by hand differ by about 3° (Munro 2012). So every FPPA and pelvic "
-        "drop comes with the range that likely holds the true value: it held the hand's FPPA in 12 of those "
-        "12 frames, each judged by an error model made without its own clip, and is typically 15° wide, "
-        "more when the thigh points at the camera."
+        "by 4.7° on average and by up to 15° on a deep rep (knee_cv's check on 12 standing and deepest frames of "
+        "five real clips); two digitisations of the same frame by hand differ by about 3° (Munro 2012). So every "
+        "FPPA and pelvic drop comes with the range that likely holds the true value: on 16 hand-digitised frames, "
+        "each judged by an error model made without its own clip, it held the hand's FPPA in 14 and was "
+        "typically 18° wide, more when the thigh points at the camera."
     )
     #: What the intervals shown beside FPPA, pelvic drop and knee displacement mean.
     INTERVALS = (

@@ -143,3 +143,24 @@ def test_reps_of_synthetic_squats_carry_intervals_and_say_when_they_cannot_tell(
         assert ("knee_valgus" in rep.undecided) == (rep.fppa_low_deg < threshold < rep.fppa_high_deg)
         flag = next(f for f in rep.flags if f.criterion == "knee_valgus")
         assert f"Likely {rep.fppa_low_deg:.0f} to {rep.fppa_high_deg:.0f} deg" in flag.reason
+
+
+def test_left_against_right_says_when_the_ranges_overlap():
+    from knee_cv.core.assessment import summarize
+    from knee_cv.core.criteria import CANT_TELL
+
+    track, _ = synthetic_squats(n_reps=4, stance_legs=["left", "right"] * 2, valgus_deg=14.0, size=(1280, 720))
+    analysis = analyze(track)
+    s = analysis.summary
+    sentence = next(m for m in s.messages if m.startswith("Left vs right"))
+    left, right = (next(leg for leg in s.legs if leg.leg == side) for side in ("left", "right"))
+    assert f"left {left.fppa_deg:.0f} deg, likely {left.fppa_low_deg:.0f} to {left.fppa_high_deg:.0f}" in sentence
+    assert CANT_TELL in sentence  # the same knee on both sides: the ranges overlap
+    apart = [r for r in analysis.reps]
+    for rep in apart:  # move the right leg's ranges far from the left's
+        if rep.leg == "right":
+            rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg = 60.0, 50.0, 70.0
+    again = summarize(apart, view=s.view, view_confidence=s.view_confidence, exercise=s.exercise, messages=[],
+                      thresholds=analysis.thresholds)
+    sentence = next(m for m in again.messages if m.startswith("Left vs right"))
+    assert "The two ranges do not overlap." in sentence and CANT_TELL not in sentence

@@ -3,9 +3,9 @@
 A :class:`LiveSession` is the state behind one webcam stream, in three threads:
 
 * :meth:`LiveSession.on_frame`, the streamlit-webrtc video callback (the
-  WebRTC worker thread), never waits for the pose model: it hands every
-  other camera frame (:data:`POSE_INTERVAL_S`) to the pose thread (replacing
-  one still waiting: a frame the model had no time for is skipped, not queued) and returns the frame at once with
+  WebRTC worker thread), never waits for the pose model: it hands the camera
+  frame to the pose thread (replacing one still waiting: a frame the model
+  had no time for is skipped, not queued) and returns the frame at once with
   the latest overlay drawn on it: skeleton, stance leg, and the guided
   protocol (:func:`knee_cv.media.live_overlay.draw_protocol`). Every camera
   frame comes back, and the delay is that of drawing, not of the model; the
@@ -63,11 +63,6 @@ from knee_cv.media.render import NEUTRAL, draw_leg, draw_skeleton
 ANALYSIS_INTERVAL_S = 0.5
 #: Longest live session kept, in seconds (older frames are dropped).
 MAX_SECONDS = 300.0
-#: Shortest time between two frames handed to the pose model, s: every other frame of a 25-30 fps camera
-#: (12.5-15 a second). On a 2-core laptop the model at the camera's full rate takes the CPU the stream's
-#: decoding and encoding and the browser need, and the picture falls behind; a rep (2 s or more) keeps
-#: 25 frames or more, and its bottom (0.4 s either side) 10.
-POSE_INTERVAL_S = 0.06
 
 
 @dataclass
@@ -191,11 +186,10 @@ class LiveSession:
             self.status.frames += 1
         if t <= self._posted:
             return frame
-        if t - self._posted >= POSE_INTERVAL_S:
-            self._posted = t
-            with self._waiting:
-                self._next = (t, rgb)
-                self._waiting.notify()
+        self._posted = t
+        with self._waiting:
+            self._next = (t, rgb)
+            self._waiting.notify()
         overlay = self._overlay
         if overlay is None:
             return frame

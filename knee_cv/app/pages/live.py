@@ -20,7 +20,6 @@ import os
 import time
 
 import streamlit as st
-import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from knee_cv.app.live_session import LiveSession
@@ -93,8 +92,7 @@ def stop() -> None:
 
 def speak(place, texts: list[str]) -> None:
     """Say ``texts`` aloud in the browser (an invisible component in ``place``)."""
-    with place:
-        components.html(SPEAK_JS % json.dumps(texts), height=0)
+    place.iframe(SPEAK_JS % json.dumps(texts), height=1)
 
 
 st.title("Live webcam")

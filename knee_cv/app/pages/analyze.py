@@ -48,8 +48,11 @@ if upload is None:
 else:
     data = upload.getvalue()
     made = creation_time(data)
+    today = date.today()
+    if made is not None and made.date() > today:  # a camera clock ahead, or a time zone east of the server's
+        made = None
     filmed_on: date | None = st.date_input(
-        "Date filmed", value=made.date() if made else None, max_value=date.today(), key=f"filmed_{upload.file_id}",
+        "Date filmed", value=made.date() if made else None, max_value=today, key=f"filmed_{upload.file_id}",
         help="Taken from the video file when it says; otherwise type it in, so your sessions line up over time.")
     context = SessionContext(sex=SEXES[sex], painful_side=PAINFUL_SIDES[side], filmed_on=filmed_on,
                              mirrored=mirrored)

@@ -413,25 +413,38 @@ class _Report(FPDF):
         return ("; ".join(parts) + ".") if parts else "none."
 
     def _flags(self) -> None:
-        flagged = [(rep, flag) for rep in self.rated.reps for flag in rep.flags]
+        """The findings on the reported values, then the automatic findings a measurement no longer raises.
+
+        A measured rep's findings are decided again (marked *); an automatic
+        one a measurement by hand does not raise is kept, marked +, with its
+        latest review.
+        """
+        flagged = [(rep, flag, "*" if rep.index in self.context.measured else "")
+                   for rep in self.rated.reps for flag in rep.flags]
+        withdrawn = [(rep, flag, "+") for rep, rated in zip(self.analysis.reps, self.rated.reps)
+                     if rep.index in self.context.measured
+                     for flag in rep.flags if flag.criterion not in {f.criterion for f in rated.flags}]
         self._heading("Findings and clinician review")
-        if not flagged:
+        if not flagged + withdrawn:
             self._para("No rep crossed a threshold.")
             return
         rows = [["Rep", "Finding", "Value", "Threshold", "Source", "Clinician review"]]
-        for rep, flag in flagged:
+        for rep, flag, mark in flagged + withdrawn:
             unit = " deg" if flag.unit == "deg" else ""
             digits = 1 if flag.unit == "deg" else 3
             rows.append([
-                f"{rep.index + 1} ({rep.leg})" + ("*" if rep.index in self.context.measured else ""), flag.reason,
-                _num(flag.value, digits) + unit,
+                f"{rep.index + 1} ({rep.leg}){mark}", flag.reason, _num(flag.value, digits) + unit,
                 _num(flag.threshold, digits) + unit, flag.source,
                 self.context.reviews.get((rep.index, flag.criterion), "not reviewed"),
             ])
         self._table(rows, (16, 58, 17, 17, 30, 42), align="LEFT")
-        if any(rep.index in self.context.measured for rep, _ in flagged):
+        notes = [note for marks, note in (
+            ("*", "* Found on the values measured by hand (see Repetitions), with the same thresholds."),
+            ("+", "+ Found on the automatic value, not raised on the value measured by hand.")
+        ) if any(mark == marks for _, _, mark in flagged + withdrawn)]
+        if notes:
             self.set_text_color(*_MUTED)
-            self._para("* Found on the values measured by hand (see Repetitions), with the same thresholds.", size=7.5)
+            self._para(" ".join(notes), size=7.5)
             self.set_text_color(*_INK)
 
     def _key_frames(self) -> None:

@@ -160,7 +160,11 @@ def test_flags_and_ratings_follow_a_measurement_until_it_is_undone(db_url, tmp_p
     path = tmp_path / "report.pdf"
     pdf.write_pdf(sid, path, db_url=db_url)
     report = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert "Overall: FAIR (automatic: POOR)" in report and "FPPA 17.3 deg is above" not in report  # flag gone
+    assert "Overall: FAIR (automatic: POOR)" in report
+    flat = " ".join(report.split())
+    assert "1 (left)+ FPPA 17.2 deg is above" in flat and "1 (left)+ Pelvic drop 7.5 deg" in flat  # kept, marked
+    assert "1 (left)*" in flat and "Shallow squat" in flat  # raised on the measured rep
+    assert "+ Found on the automatic value, not raised on the value measured by hand." in flat
     assert "Left vs right: FPPA 0.0 vs 5.8 deg" in report and "and the ratings follow them" in report
 
     measurements.undo_measurement(info.id, undone_by="dr a", db_url=db_url)

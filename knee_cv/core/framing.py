@@ -31,6 +31,7 @@ OFF_CENTRE = "Move to the middle of the picture"
 TOO_FAR = "Come closer to the camera"
 TOO_NEAR = "Step back from the camera"
 TURN = "Turn to face the camera"
+LOOKING = "Hold still"
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def check_framing(
     width, height : int
         Frame size in pixels.
     view : View
-        The camera view of the last frames (:func:`knee_cv.core.view.dominant_view`).
+        The camera view of the last frames (:func:`knee_cv.core.view.dominant_view`);
+        :attr:`View.NONE` while none has been told.
     limits : FramingLimits
         What counts as well framed.
 
@@ -112,7 +114,7 @@ def check_framing(
     -------
     Framing
         The first problem found, in the order: nobody, feet out, head out,
-        off to a side, too far, too near, not facing the camera.
+        off to a side, too far, too near, no view told yet, not facing the camera.
 
     Examples
     --------
@@ -141,6 +143,8 @@ def check_framing(
         return Framing(False, TOO_FAR, body)
     if body > limits.max_body_height:
         return Framing(False, TOO_NEAR, body)
+    if view is View.NONE:  # no view told yet (the first analysis of the frames is under way)
+        return Framing(False, LOOKING, body)
     if view is not View.FRONTAL:
         return Framing(False, TURN, body)
     return Framing(True, "", body)

@@ -69,9 +69,13 @@ def test_distance_too_far_and_too_near(person):
     assert check_framing(near, visibility, WIDTH, HEIGHT, View.FRONTAL).prompt == framing.TOO_NEAR
 
 
-@pytest.mark.parametrize("view", [View.SIDE, View.OBLIQUE, View.NONE])
+@pytest.mark.parametrize("view", [View.SIDE, View.OBLIQUE])
 def test_not_facing_the_camera_asks_to_turn(person, view):
     assert check_framing(*person, WIDTH, HEIGHT, view).prompt == framing.TURN
+
+
+def test_before_the_view_is_told_it_asks_to_hold_still(person):
+    assert check_framing(*person, WIDTH, HEIGHT, View.NONE).prompt == framing.LOOKING
 
 
 def test_limits_come_from_the_thresholds():

@@ -315,3 +315,45 @@ def test_the_runner_gets_a_plain_verdict_with_her_options_kept(shared_videos, tm
     assert not at.exception
     (session,) = store.list_sessions("RUN-019", db_url=db_url)
     assert session.context == SessionContext("male", "right", date(2026, 11, 30), mirrored=False)
+
+
+def _with_creation_time(clip: Path, when: str) -> bytes:
+    """``clip`` remuxed (no re-encoding) into an MP4 whose container says it was made at ``when``."""
+    out = io.BytesIO()
+    with av.open(str(clip)) as src, av.open(out, "w", format="mp4") as dst:
+        dst.metadata["creation_time"] = when
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                dst.mux(packet)
+    return out.getvalue()
+
+
+@pytest.mark.shared
+def test_the_filming_date_comes_from_the_file_and_goes_with_the_save(shared_videos, tmp_path, monkeypatch):
+    """A clip whose MP4 says when it was made: the date field starts on that day, and a save records that time."""
+    from datetime import datetime, timezone
+
+    from streamlit import config
+
+    from knee_cv.store import sessions as store
+
+    db_url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    monkeypatch.setenv(store.DB_URL_ENV, db_url)
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    try:
+        at = upload(shared_videos / "sls_front_hyva2.mp4",
+                    content=_with_creation_time(shared_videos / "sls_front_hyva2.mp4", "2026-11-29T08:15:00.000000Z"))
+        assert at.date_input[0].value == date(2026, 11, 29)
+        at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()
+        next(t for t in at.text_input if t.label == "Subject code").input("RUN-020")
+        at.button(key="FormSubmitter:upload_save-Save to subject").click()
+        at.run()
+    finally:
+        config.set_option("server.address", before)
+    assert not at.exception
+    (session,) = store.list_sessions("RUN-020", db_url=db_url)
+    assert session.recorded_at == datetime(2026, 11, 29, 8, 15, tzinfo=timezone.utc)
+    assert session.context == SessionContext(None, None, date(2026, 11, 29))

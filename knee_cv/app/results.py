@@ -435,8 +435,8 @@ VIDEO_ALT = ("Your video with the body's points and lines drawn on it; the stand
 VIDEO_KEY = ("The standing leg is drawn in **:red[red]** on a squat where the knee moved inward or the hip "
              "dropped, **:orange[orange]** for a smaller point (upper body leaning, knee wobbling, a shallow "
              "squat), **sky blue** when nothing stood out, and **grey** when the squat could not be measured. "
-             "The box in the corner counts the squats and shows, in degrees, how far the knee moved inward "
-             "(FPPA) and the hip dropped (pelvic drop).")
+             "The box in the corner counts the squats, names the leg you stand on (stance) and shows, in "
+             "degrees, how far the knee moved inward (FPPA) and the hip dropped (pelvic drop).")
 
 
 def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Places:

@@ -165,7 +165,7 @@ def prescription_editor(code: str, session_id: int, analysis: Analysis, reviewer
     names = _names()
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.selectbox("Add an exercise", [k for k in names if k not in {item["key"] for item in draft}],
-                   format_func=names.get, index=None, placeholder="choose from the catalog", key=f"{draft_key}-add")
+                   format_func=lambda key: names[key], index=None, placeholder="choose from the catalog", key=f"{draft_key}-add")
     right.button("Add", key=f"{draft_key}-add-button", on_click=_add, args=(draft_key,))
     if st.button("Save prescription", type="primary", key=f"{draft_key}-save"):
         _save(session_id, edited, reviewer, db_url)

@@ -71,7 +71,8 @@ class _Progress:
     def __init__(self, waiting: str) -> None:
         self.waiting = waiting
         self.stage: str | None = None
-        self.done, self.total = 0, None
+        self.done: int = 0
+        self.total: int | None = None
         self.started: dict[str, float] = {}
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:

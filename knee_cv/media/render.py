@@ -316,7 +316,7 @@ def annotate_frame(
     legs = Leg(leg).sides if leg else ()
     for side in legs:
         draw_leg(frame, xy, side, colour)
-    if len(legs) == 1:
+    if leg and len(legs) == 1:
         lines += [f"Stance: {leg}", f"FPPA {_fmt(fppa_deg.get(leg, np.nan))}"]
     elif legs:
         lines += ["Stance: both legs",
@@ -351,9 +351,10 @@ def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict:
     leg = near.leg if near is not None else None
     series = analysis.series
     trusted = analysis.summary.measurable and (rep is None or rep.reliable)
-    trusted = trusted and series is not None
-    fppa = {side: float(series.leg(side).fppa[index]) for side in SIDES} if trusted else {}
-    drop = float(series.pelvic_drop[index]) if trusted else np.nan
+    if series is None or not trusted:
+        fppa, drop = {}, np.nan
+    else:
+        fppa, drop = {side: float(series.leg(side).fppa[index]) for side in SIDES}, float(series.pelvic_drop[index])
     if rep is not None:
         note = "" if rep.reliable else " (unreliable)"
         return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop,
@@ -440,7 +441,8 @@ def annotate_video(
                 )
             pts = max(int(round(t * 1000)), last_pts + 1)
             last_pts = pts
-            video_frame = av.VideoFrame.from_ndarray(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+            yuv = np.asarray(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)  # uint8 already: no copy
+            video_frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
             video_frame.pts, video_frame.time_base = pts, time_base
             out.mux(stream.encode(video_frame))
             if progress is not None:
@@ -576,7 +578,8 @@ def _keyframe_times(video_path: str | Path) -> list[float]:
     try:
         with av.open(str(video_path), metadata_errors="replace") as container:
             stream = container.streams.video[0]
-            return sorted(float(packet.pts * stream.time_base) - start for packet in container.demux(stream)
+            tick = stream.time_base or Fraction(1, 1000)  # probe() refused a stream without one
+            return sorted(float(packet.pts * tick) - start for packet in container.demux(stream)
                           if packet.is_keyframe and packet.pts is not None)
     except av.error.FFmpegError:
         return []

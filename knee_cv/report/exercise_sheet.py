@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
+from typing import cast
 
 from fpdf import FPDF, XPos, YPos
 
@@ -45,7 +46,7 @@ class _Sheet(FPDF):
 
     def __init__(self, subject: str | None, made: datetime) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.subject, self.made = subject, made
+        self.patient, self.made = subject, made  # not self.subject: FPDF's own, the PDF's Subject metadata
         self.set_margins(14, 14, 14)
         self.set_auto_page_break(auto=True, margin=14)
         self.set_title("Home exercise sheet")
@@ -55,7 +56,7 @@ class _Sheet(FPDF):
     def header(self) -> None:
         self.set_font("Helvetica", "", 8)
         self.set_text_color(*_MUTED)
-        who = f"  |  {self.subject}" if self.subject else ""
+        who = f"  |  {self.patient}" if self.patient else ""
         self.cell(0, 5, _text(f"knee_cv home exercise sheet{who}"), align="L")
         self.cell(0, 5, self.made.strftime("%Y-%m-%d"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*_ACCENT)
@@ -189,11 +190,13 @@ def _height_guess(pdf: _Sheet, exercise: PlannedExercise) -> float:
     """Room an exercise needs on the page, mm: heading, picture or text (measured), three dose lines."""
     width = pdf.epw - _PICTURE_W - 4
     lines = 0
-    for size, text in [(8.3, f"1. {s}") for s in exercise.steps] + [
-            (8.0, f"Avoid: {t}") for t in (exercise.feel, exercise.avoid, exercise.stop)] + [
-            (8.0, _note(exercise))] * bool(exercise.note):
+    texts: list[tuple[float, str]] = [(8.3, f"1. {s}") for s in exercise.steps]
+    texts += [(8.0, f"Avoid: {t}") for t in (exercise.feel, exercise.avoid, exercise.stop)]
+    texts += [(8.0, _note(exercise))] if exercise.note else []
+    for size, text in texts:
         pdf.set_font("Helvetica", "", size)
-        lines += len(pdf.multi_cell(width, 3.7, _text(text), dry_run=True, output="LINES"))
+        wrapped = cast(list[str], pdf.multi_cell(width, 3.7, _text(text), dry_run=True, output="LINES"))
+        lines += len(wrapped)
     return 6 + max(_PICTURE_H + 8, 3.7 * lines + 1) + 1.2 + _LINE * len(exercise.doses) + 3
 
 

@@ -482,6 +482,7 @@ def _rebuild(tp: Any, value: Any) -> Any:
     """
     if is_dataclass(tp):
         hints = typing.get_type_hints(tp)
+        assert isinstance(tp, type), "result dataclasses are rebuilt from their classes"
         return tp(**{f.name: _rebuild(hints[f.name], value[f.name]) for f in fields(tp) if f.name in value})
     if tp is float:
         return float("nan") if value is None else float(value)
@@ -500,7 +501,7 @@ def _rebuild(tp: Any, value: Any) -> Any:
 
 
 def _series_to_npz(series: dict[str, np.ndarray]) -> bytes:
-    arrays = {}
+    arrays: dict[str, Any] = {}
     for name, values in series.items():
         array = np.asarray(values)
         arrays[name] = array.astype(str) if array.dtype == object else array
@@ -594,6 +595,7 @@ def _get_or_create_subject(db: Session, subject_id: str) -> SubjectRow:
             # Another writer created the subject since the select (PostgreSQL's READ COMMITTED lets
             # both see it missing; the unique code makes the second insert wait, then fail).
             row = db.scalar(query)
+            assert row is not None, "the clashing insert was another writer's, now committed"
     return row
 
 

@@ -282,11 +282,10 @@ def _certainty(criterion: Criterion, rep: Rep, threshold: float) -> str:
     """The sentence a flag's reason ends with when its criterion has an interval ("" without one)."""
     if criterion.rep_interval is None or not np.isfinite(criterion.rep_interval(rep)).all():
         return ""
-    low, high = criterion.rep_interval(rep)
+    low, high = (int(round(end)) for end in criterion.rep_interval(rep))
     if criterion.verdict(rep, threshold) == ABOVE:
-        return f" Likely {low:.0f} to {high:.0f} {criterion.unit}: above the threshold even at the low end."
-    return (f" Likely {low:.0f} to {high:.0f} {criterion.unit}, which holds the threshold: "
-            f"{CANT_TELL} whether it is above it.")
+        return f" Likely {low} to {high} {criterion.unit}: above the threshold even at the low end."
+    return f" Likely {low} to {high} {criterion.unit}, which holds the threshold: {CANT_TELL} whether it is above it."
 
 
 def rep_flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:

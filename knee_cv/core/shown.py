@@ -143,12 +143,14 @@ def likely(value: float, low: float, high: float, unit: str = " deg", scale: flo
     '44 deg, likely 27 to 51'
     >>> likely(0.125, 0.042, 0.126, " % of leg length", scale=100)
     '12 % of leg length, likely 4 to 13'
+    >>> likely(-0.2, -4.3, -0.4)
+    '0 deg, likely -4 to 0'
     """
     if not math.isfinite(value):
         return "-"
-    text = f"{scale * value:.0f}{unit}"
+    text = f"{int(round(scale * value))}{unit}"  # rounded to an int: no "-0"
     if math.isfinite(low) and math.isfinite(high):
-        text += f", likely {scale * low:.0f} to {scale * high:.0f}"
+        text += f", likely {int(round(scale * low))} to {int(round(scale * high))}"
     return text
 
 

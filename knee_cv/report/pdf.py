@@ -206,6 +206,12 @@ def _num(value: float, digits: int = 1) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _flags_cell(rep: Rep) -> str:
+    """The rep table's Flags cell: each flagged criterion, and each one this video cannot decide, said so."""
+    names = [f.criterion for f in rep.flags] + [name for name in rep.undecided if name not in {f.criterion for f in rep.flags}]
+    return "; ".join(name.replace("_", " ") + (f": {CANT_TELL}" if name in rep.undecided else "") for name in names) or "-"
+
+
 def _pct(value: float) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{100 * value:.0f}%"
 
@@ -385,9 +391,7 @@ class _Report(FPDF):
                 likely(v.knee_displacement, v.knee_displacement_low, v.knee_displacement_high, "", 100),
                 likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg, "") + mark,
                 _num(v.trunk_lean_deg), _num(v.knee_wobble, 3), "yes" if rep.reliable else "no",
-                "; ".join([f.criterion.replace("_", " ") for f in rated.flags]
-                          + [f"{name.replace('_', ' ')}: {CANT_TELL}" for name in rated.undecided
-                             if name not in {f.criterion for f in rated.flags}]) or "-",
+                _flags_cell(rated),
             ])
         widths = ((8, 10, 15, 10, 13, 23, 20, 22, 13, 12, 13, 31) if flexion
                   else (8, 11, 15, 11, 24, 20, 23, 13, 14, 14, 37))

@@ -12,6 +12,7 @@ from scipy import stats
 
 from knee_cv.core.analysis import analyze
 from knee_cv.core.criteria import ABOVE, BELOW, BY_NAME, UNSURE
+from knee_cv.core.shown import likely
 from knee_cv.core.uncertainty import PlacementError, fit, knee_displacement, rep_intervals, residuals
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -142,7 +143,7 @@ def test_reps_of_synthetic_squats_carry_intervals_and_say_when_they_cannot_tell(
         assert 0.05 < rep.knee_displacement < 0.12  # 25 deg of valgus: about a quarter radian over 4
         assert ("knee_valgus" in rep.undecided) == (rep.fppa_low_deg < threshold < rep.fppa_high_deg)
         flag = next(f for f in rep.flags if f.criterion == "knee_valgus")
-        assert f"Likely {rep.fppa_low_deg:.0f} to {rep.fppa_high_deg:.0f} deg" in flag.reason
+        assert f"Likely {round(rep.fppa_low_deg)} to {round(rep.fppa_high_deg)} deg" in flag.reason
 
 
 def test_left_against_right_says_when_the_ranges_overlap():
@@ -154,7 +155,7 @@ def test_left_against_right_says_when_the_ranges_overlap():
     s = analysis.summary
     sentence = next(m for m in s.messages if m.startswith("Left vs right"))
     left, right = (next(leg for leg in s.legs if leg.leg == side) for side in ("left", "right"))
-    assert f"left {left.fppa_deg:.0f} deg, likely {left.fppa_low_deg:.0f} to {left.fppa_high_deg:.0f}" in sentence
+    assert f"left {likely(left.fppa_deg, left.fppa_low_deg, left.fppa_high_deg)};" in sentence
     assert CANT_TELL in sentence  # the same knee on both sides: the ranges overlap
     apart = [r for r in analysis.reps]
     for rep in apart:  # move the right leg's ranges far from the left's

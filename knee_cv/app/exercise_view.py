@@ -24,7 +24,7 @@ from knee_cv.report.exercise_sheet import sheet_pdf
 #: The download button's label.
 SHEET_LABEL = "Home exercise sheet (PDF)"
 
-PICTURE_CAPTION = "1 start, 2 end: the orange part moves, the red arrow shows which way."
+PICTURE_CAPTION = "1 start, 2 end: the orange part moves, the dark arrow shows which way."
 
 
 def _days(exercise: PlannedExercise) -> str:

@@ -4,7 +4,8 @@ A :class:`~knee_cv.media.exercise_scenes.Scene` is projected orthographically
 and drawn with OpenCV (anti-aliased, at three times the size, then shrunk):
 props first, then the body's segments from the farthest to the nearest (the
 far side's limbs paler), the moving part in orange and, in the start panel,
-a red arrow along the path the moving joint takes; the end panel shows the
+a dark arrow along the path the moving joint takes (not red: red means a
+flag everywhere in knee_cv, :mod:`knee_cv.palette`); the end panel shows the
 moving part's start as a pale ghost. Pictures are made on first use and
 kept for the process (:func:`figure_png`); nothing is fetched.
 """
@@ -34,7 +35,7 @@ _FAR = (176, 198, 221)
 _ACCENT = (235, 125, 35)
 _ACCENT_FAR = (246, 190, 140)
 _GHOST = (250, 214, 180)
-_ARROW = (200, 35, 40)
+_ARROW = (33, 37, 41)  # the sheet's ink
 _FLOOR = (232, 232, 228)
 _FLOOR_EDGE = (170, 170, 165)
 _PROP = (214, 206, 192)
@@ -197,7 +198,7 @@ def path(scene: Scene, steps: int = 24) -> np.ndarray:
 
 
 def _arrow(img: np.ndarray, points: np.ndarray) -> None:
-    """A red arrow along ``points`` (N, 2 pixels), with a white halo; its ends kept off the joints.
+    """A dark arrow along ``points`` (N, 2 pixels), with a white halo; its ends kept off the joints.
 
     A path shorter than :data:`_MIN_ARROW` pixels gets a straight arrow of that length its way.
     """

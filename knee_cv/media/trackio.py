@@ -12,6 +12,8 @@ A plain-text table, one row a video frame, readable by any spreadsheet::
     # model: "full sha256:ab12..."
     # source: "clip.mp4"
     # duration_s: 12.5
+    # mirrored: false
+    # turned_deg: 0
     frame,t,people,nose_x,nose_y,nose_visibility,nose_presence,nose_wx,nose_wy,nose_wz,...
 
 * The header lines start with ``#`` and read ``# key: value``. ``format`` is
@@ -19,7 +21,11 @@ A plain-text table, one row a video frame, readable by any spreadsheet::
   of the upright video frame in pixels; ``fps`` is the nominal frame rate;
   ``model`` and ``source`` are JSON strings (quoted, so any text survives);
   ``duration_s`` (optional, NaN when absent) is the video's length as its
-  container states it.
+  container states it. ``mirrored`` (``true``/``false``) and ``turned_deg``
+  (0, 90, 180 or 270) say what was done to the frames before the pose model
+  saw them (:class:`knee_cv.core.orientation.Orientation`: a selfie video
+  flipped back, a sideways one turned upright); absent, as in files written
+  before they existed, they read as nothing done.
 * ``frame`` is the row number from 0, ``t`` the time of the frame in seconds
   from the start of the video, ``people`` how many people the model found.
 * Then, for each of the 33 MediaPipe landmarks in MediaPipe order (names in
@@ -72,6 +78,7 @@ from typing import IO
 import numpy as np
 
 from knee_cv.core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
+from knee_cv.core.orientation import AS_FILMED, Orientation
 from knee_cv.core.track import PoseTrack
 from knee_cv.errors import TrackFormatError
 
@@ -189,6 +196,8 @@ def save_csv(track: PoseTrack, path: str | Path) -> None:
         f"# model: {json.dumps(track.model)}",
         f"# source: {json.dumps(track.source)}",
         f"# duration_s: {track.duration_s!r}",
+        f"# mirrored: {json.dumps(track.orientation.mirrored)}",
+        f"# turned_deg: {track.orientation.turned_deg}",
         ",".join(csv_columns()),
     ]
     table = _per_landmark_table(track)
@@ -333,6 +342,7 @@ def _csv_metadata(meta: dict[str, str], path: Path) -> dict:
             width=int(meta["width"]), height=int(meta["height"]), fps=float(meta["fps"]),
             model=_json_text(meta.get("model", '"unknown"')), source=_json_text(meta.get("source", '""')),
             duration_s=float(meta.get("duration_s", "nan")),
+            orientation=_orientation(meta.get("mirrored", "false"), meta.get("turned_deg", "0")),
         )
     except (KeyError, ValueError, RecursionError) as exc:
         raise TrackFormatError(
@@ -345,6 +355,14 @@ def _csv_metadata(meta: dict[str, str], path: Path) -> dict:
             f"({CSV_FORMAT_VERSION}). Update knee_cv."
         )
     return fields
+
+
+def _orientation(mirrored: str, turned_deg: str) -> Orientation:
+    """The orientation a track file's header states (``ValueError`` for anything else)."""
+    flags = {"true": True, "false": False}
+    if mirrored.strip() not in flags:
+        raise ValueError(f"mirrored must be true or false, not {mirrored!r}")
+    return Orientation(mirrored=flags[mirrored.strip()], turned_deg=int(turned_deg))
 
 
 def load_csv(path: str | Path, limits: TrackLimits = TrackLimits()) -> PoseTrack:
@@ -401,7 +419,8 @@ def save_npz(track: PoseTrack, path: str | Path) -> None:
         path, t=track.t, xy=track.xy, visibility=track.visibility, presence=track.presence,
         world=track.world, people=track.people, width=track.width, height=track.height,
         fps=track.fps, model=np.str_(track.model), source=np.str_(track.source),
-        duration_s=track.duration_s, format=CSV_FORMAT_VERSION,
+        duration_s=track.duration_s, mirrored=track.orientation.mirrored, turned_deg=track.orientation.turned_deg,
+        format=CSV_FORMAT_VERSION,
     )
 
 
@@ -513,6 +532,14 @@ def load_npz(path: str | Path, limits: TrackLimits = TrackLimits()) -> PoseTrack
         arrays = {name: _npz_array(archive, name, path, limits) for name in names}
         has_duration = "duration_s.npy" in archive.namelist()
         duration_s = float(_npz_array(archive, "duration_s", path, limits)[()]) if has_duration else math.nan
+        orientation = AS_FILMED  # files written before orientation was kept: nothing done
+        if "mirrored.npy" in archive.namelist():
+            mirrored = _npz_array(archive, "mirrored", path, limits)[()]
+            turned = _whole(_npz_array(archive, "turned_deg", path, limits), "turned_deg", path)
+            try:
+                orientation = Orientation(mirrored=bool(mirrored), turned_deg=turned)
+            except ValueError as exc:
+                raise TrackFormatError(f"The orientation in {path.name} is damaged ({exc}). {_REMAKE}") from exc
     n = len(arrays["t"])
     for name in _NPZ_FRAME_ARRAYS:
         if len(arrays[name]) != n:
@@ -522,6 +549,7 @@ def load_npz(path: str | Path, limits: TrackLimits = TrackLimits()) -> PoseTrack
         world=arrays["world"], people=arrays["people"], width=_whole(arrays["width"], "width", path),
         height=_whole(arrays["height"], "height", path), fps=float(arrays["fps"][()]),
         model=str(arrays["model"][()]), source=str(arrays["source"][()]), duration_s=duration_s,
+        orientation=orientation,
     ), path)
 
 

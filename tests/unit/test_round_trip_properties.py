@@ -15,6 +15,7 @@ from synthetic import synthetic_squats
 
 from knee_cv.core.analysis import analyze
 from knee_cv.core.landmarks import NUM_LANDMARKS
+from knee_cv.core.orientation import Orientation
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.trackio import load_csv, load_npz, save_csv, save_npz
 from knee_cv.store import sessions as store
@@ -29,7 +30,7 @@ names = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)  # any t
 
 @st.composite
 def tracks(draw) -> PoseTrack:
-    """A pose track of 0 to 12 frames: drawn coordinates and scores (NaN anywhere), rising times, any names."""
+    """A pose track of 0 to 12 frames: drawn coordinates and scores (NaN anywhere), rising times, any names and orientation."""
     n = draw(st.integers(0, 12))
     t = np.cumsum([draw(st.floats(1e-3, 0.5)) for _ in range(n)]) + draw(st.floats(0.0, 100.0))
     seed = draw(st.integers(0, 2**32 - 1))
@@ -45,7 +46,8 @@ def tracks(draw) -> PoseTrack:
     return PoseTrack(t=t, xy=xy, visibility=visibility, presence=presence, world=world,
                      width=draw(st.integers(32, 8000)), height=draw(st.integers(32, 8000)),
                      fps=draw(st.floats(1.0, 240.0)), model=draw(names), people=people, source=draw(names),
-                     duration_s=draw(st.one_of(st.just(float("nan")), st.floats(0.0, 1e4))))
+                     duration_s=draw(st.one_of(st.just(float("nan")), st.floats(0.0, 1e4))),
+                     orientation=Orientation(mirrored=draw(st.booleans()), turned_deg=draw(st.sampled_from([0, 90, 180, 270]))))
 
 
 @ROUND_TRIP

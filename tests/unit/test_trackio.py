@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from knee_cv.core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS, Landmark
+from knee_cv.core.orientation import AS_FILMED, Orientation
 from knee_cv.core.track import PoseTrack
 from knee_cv.errors import TrackFormatError
 from knee_cv.media import trackio
@@ -46,6 +47,7 @@ def _random_track(n: int = 25, seed: int = 3) -> PoseTrack:
         t=t, xy=xy, visibility=visibility, presence=presence, world=world, width=1080,
         height=1920, fps=29.97, model='full sha256:"ab12", ünïcode', people=people,
         source="clip, with comma\nand newline.mp4", duration_s=t[-1] + 0.04,
+        orientation=Orientation(mirrored=True, turned_deg=90),
     )
 
 
@@ -57,10 +59,11 @@ def test_csv_round_trip_is_exact(tmp_path):
     assert back.equals(track)
     assert not back.has_pose[4] and back.people[4] == 0
     assert load_track(path).equals(track)
-    first_lines = path.read_text(encoding="utf-8").splitlines()[:9]
+    first_lines = path.read_text(encoding="utf-8").splitlines()[:11]
     assert first_lines[0] == "# knee_cv pose track"
-    assert first_lines[8].startswith("frame,t,people,nose_x,nose_y,nose_visibility,nose_presence,")
-    row_4 = path.read_text(encoding="utf-8").splitlines()[13].split(",")
+    assert first_lines[8:10] == ["# mirrored: true", "# turned_deg: 90"]
+    assert first_lines[10].startswith("frame,t,people,nose_x,nose_y,nose_visibility,nose_presence,")
+    row_4 = path.read_text(encoding="utf-8").splitlines()[15].split(",")
     assert row_4[0] == "4" and set(row_4[3:]) == {""}
 
 
@@ -70,13 +73,15 @@ def test_a_track_file_without_the_video_duration_loads_it_as_unknown(tmp_path):
     csv_path, npz_path = tmp_path / "old.csv", tmp_path / "old.npz"
     save_csv(track, csv_path)
     lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
-    csv_path.write_text("".join(line for line in lines if not line.startswith("# duration_s")), encoding="utf-8")
+    older = ("# duration_s", "# mirrored", "# turned_deg")
+    csv_path.write_text("".join(line for line in lines if not line.startswith(older)), encoding="utf-8")
     save_npz(track, npz_path)
     with np.load(npz_path) as data:
-        arrays = {k: data[k] for k in data.files if k != "duration_s"}
+        arrays = {k: data[k] for k in data.files if k not in ("duration_s", "mirrored", "turned_deg")}
     np.savez(npz_path, **arrays)
     for old in (load_csv(csv_path), load_npz(npz_path)):
         assert np.isnan(old.duration_s)
+        assert old.orientation == AS_FILMED
         assert np.array_equal(old.xy, track.xy, equal_nan=True)
 
 

@@ -22,6 +22,7 @@ import math
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -41,6 +42,7 @@ from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.labels import Leg
 from knee_cv.core.plan import plan_for
 from knee_cv.core.result import Analysis
+from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import WITHHELD, likely
 from knee_cv.core.verdict import rep_in_words
 from knee_cv.errors import KneeCvError
@@ -203,10 +205,18 @@ TRACE_COLOURS = {"fppa_left": HEX["left"], "fppa_right": HEX["right"], "pelvic_d
 CHART_CONFIG = {"displayModeBar": False}
 
 
+def _series(analysis: Analysis) -> FrameSeries:
+    """The analysis' per-frame series; the charts are drawn only for an analysis that has them."""
+    if analysis.series is None:
+        raise ValueError("this analysis was loaded without its per-frame series: it has no charts")
+    return analysis.series
+
+
 def _stance_only(analysis: Analysis, side: Leg) -> np.ndarray:
     """FPPA of ``side`` with NaN outside the reps that stand on it (a free leg's angle means nothing)."""
-    t = analysis.series.t
-    values = analysis.series.leg(side).fppa.copy()
+    series = _series(analysis)
+    t = series.t
+    values = series.leg(side).fppa.copy()
     keep = np.zeros(t.shape, dtype=bool)
     for rep in analysis.reps:
         if side in Leg(rep.leg).sides:
@@ -223,7 +233,7 @@ def time_plots(analysis: Analysis) -> go.Figure:
     A threshold's value is named in its subplot's title, so no label sits
     on the reps' labels.
     """
-    series = analysis.series
+    series = _series(analysis)
     t = series.t
     rows = [
         ("FPPA (°)", [("fppa_left", "left leg", _stance_only(analysis, Leg.LEFT)),
@@ -414,7 +424,7 @@ def show_results(processed: Processed, key: str = "results", video: PendingVideo
     else:
         places = _runner_sections(processed, key, has_video, context, filmed_at)
     video_place, button_place, timings_place = places
-    if video is not None and processed.video is None:
+    if video is not None and processed.video is None and video_place is not None:
         processed = _await(video, video_place) or processed
     if video_place is not None and processed.video is not None:
         video_place.video(processed.video, format="video/mp4", alt=VIDEO_ALT)
@@ -454,7 +464,8 @@ def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Plac
         if summary.measurable:
             st.warning("No squat rep was found. " + FILMING_TIPS[-1])
         return (st.empty() if has_video else None), None, None
-    plot_area, video_place = st, None
+    plot_area: Any = st  # the page itself, or the column beside the video
+    video_place = None
     if has_video:
         left, plot_area = st.columns([2, 3])
         video_place = left.empty()

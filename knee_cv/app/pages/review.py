@@ -192,7 +192,7 @@ def _left_right(rows: list[store.HistoryRow]) -> pd.DataFrame:
                            "FPPA (°)": r.fppa_deg, "pelvic drop (°)": r.pelvic_drop_deg} for r in rows])
     # pivot, not pivot_table(dropna=False): that one crossed every session with every date
     wide = table.pivot(index=["session", "date"], columns="leg", values=["FPPA (°)", "pelvic drop (°)"])
-    wide.columns = [f"{value} {leg}" for value, leg in wide.columns]
+    wide.columns = [" ".join(map(str, column)) for column in wide.columns]  # ("FPPA (°)", "left"): "FPPA (°) left"
     if {"FPPA (°) left", "FPPA (°) right"} <= set(wide.columns):
         wide["FPPA left − right (°)"] = wide["FPPA (°) left"] - wide["FPPA (°) right"]
     return wide.reset_index().round(1)

@@ -18,7 +18,7 @@ Examples
 --------
 >>> import knee_cv
 >>> result = knee_cv.analyze("samples/squat_side_01.csv")
->>> str(result.summary.view), result.summary.exercise, result.summary.n_reps
+>>> str(result.summary.view), str(result.summary.exercise), result.summary.n_reps
 ('side', 'double-leg', 3)
 >>> track = knee_cv.load_track("samples/squat_side_01.csv")
 >>> float(knee_cv.knee_flexion(track.xy, "right")[58].round(1))

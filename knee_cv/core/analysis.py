@@ -27,7 +27,7 @@ from knee_cv.core.assessment import (
 from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.exercises import findings_of, recommend, safety_note
 from knee_cv.core.filters import clean
-from knee_cv.core.labels import SIDES, Leg, View, is_frontal
+from knee_cv.core.labels import SIDES, Exercise, Leg, View, is_frontal
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.orientation import lying_quarter, not_upright_message
 from knee_cv.core.reps import find_dips, stance_legs
@@ -337,11 +337,11 @@ def _frontal_only(series: FrameSeries) -> FrameSeries:
                    pelvic_drop=in_frontal(series.pelvic_drop), trunk_lean=in_frontal(series.trunk_lean))
 
 
-def _exercise(legs: list[str]) -> str:
+def _exercise(legs: list[Leg]) -> Exercise:
     """``"single-leg"``, ``"double-leg"`` (most reps on both feet) or ``"no squat"``."""
     if not legs:
-        return "no squat"
-    return "double-leg" if sum(leg == Leg.BOTH for leg in legs) > len(legs) / 2 else "single-leg"
+        return Exercise.NO_SQUAT
+    return Exercise.DOUBLE_LEG if sum(leg == Leg.BOTH for leg in legs) > len(legs) / 2 else Exercise.SINGLE_LEG
 
 
 def _recommendations(reps: list[Rep]):

@@ -14,12 +14,13 @@ flagged and never enters the session means.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
 from knee_cv.core.criteria import ABOVE, CANT_TELL, CRITERIA, UNSURE, Criterion
-from knee_cv.core.labels import FRONTAL_VIEWS, Leg, View, is_frontal
+from knee_cv.core.labels import FRONTAL_VIEWS, CriterionName, Exercise, Leg, Rating, View, is_frontal
 from knee_cv.core.reps import Segment
 from knee_cv.core.result import Flag, LegSummary, Rep, Summary
 from knee_cv.core.series import FrameSeries
@@ -32,9 +33,35 @@ FILMING_ADVICE = "Film from the front at hip height, 2-3 m away, whole body in v
 
 SIDE_VIEW_REASON = "FPPA needs a front view; this was filmed from the side"
 
+
+
+class ReasonCode(str, Enum):
+    """What a reason a rep is unreliable is about, where a decision depends on it."""
+
+    HIP_NEAR_KNEE = "hip_near_knee"
+
+
+class Reason(str):
+    """Why a rep is unreliable: the sentence a person reads, with a code for decisions.
+
+    A ``str``: :attr:`Rep.unreliable_reasons <knee_cv.core.result.Rep>` holds
+    it and the JSON, the CSV and the store keep only the sentence. The code
+    lives in memory, for the decisions made during the analysis that
+    produced it (a reason read back from a file is plain text).
+    """
+
+    code: ReasonCode | None
+
+    def __new__(cls, text: str, code: ReasonCode | None = None) -> Reason:
+        """The reason ``text``, with ``code`` (None: no decision reads it)."""
+        reason = super().__new__(cls, text)
+        reason.code = code
+        return reason
+
+
 #: Why a rep's FPPA is not read when the hip sinks to knee height.
-HIP_NEAR_KNEE_REASON = ("the hip came close to knee height (thigh pointing at the camera), where the "
-                        "projected angle is inflated")
+HIP_NEAR_KNEE_REASON = Reason("the hip came close to knee height (thigh pointing at the camera), where the "
+                              "projected angle is inflated", ReasonCode.HIP_NEAR_KNEE)
 
 #: What to do when most reps were too deep to measure from the front.
 DEPTH_ADVICE = ("Most reps went so deep that the thigh pointed at the camera. Squat only until the hip is "
@@ -308,7 +335,7 @@ def rep_flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
     return flags
 
 
-def undecided(rep: Rep, thresholds: dict[str, Any]) -> list[str]:
+def undecided(rep: Rep, thresholds: dict[str, Any]) -> list[CriterionName]:
     """The criteria a reliable rep's video cannot decide: their interval holds the threshold."""
     return [c.name for c in CRITERIA if c.verdict(rep, thresholds[c.name]["value"]) == UNSURE]
 
@@ -413,7 +440,7 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(finite)) if finite else float("nan")
 
 
-def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[str | None, list[str]]:
+def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[Rating | None, list[str]]:
     """The rating (good, fair or poor) from the means of one leg, with the criteria that drove it."""
     if leg.n_reliable == 0:
         return None, ["no reliable reps to rate"]
@@ -430,7 +457,7 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[str | None, list
         elif criterion.rate_when_passed:
             passed.append(line)
     far = leg.fppa_deg > thresholds["knee_valgus"]["value"] + thresholds["smallest_detectable_difference"]["value"]
-    rating = "good" if not crossed else "fair" if len(crossed) == 1 and not far else "poor"
+    rating = Rating.GOOD if not crossed else Rating.FAIR if len(crossed) == 1 and not far else Rating.POOR
     reasons = [f"above threshold: {c}" for c in crossed] + [f"within threshold: {p}" for p in passed]
     if far:
         reasons.insert(0, "FPPA above the threshold by more than the "
@@ -502,11 +529,10 @@ def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]
             f"({thresholds['smallest_detectable_difference']['source']}).{ranges}"]
 
 
-def _overall(legs: list[LegSummary]) -> tuple[str | None, list[str]]:
+def _overall(legs: list[LegSummary]) -> tuple[Rating | None, list[str]]:
     """The session's rating (the worst leg's; None when no leg is rated) and every leg's reasons."""
-    order = {"good": 0, "fair": 1, "poor": 2}
-    rated = [s for s in legs if s.rating is not None]
-    rating = max((s.rating for s in rated), key=order.__getitem__) if rated else None
+    ratings = [Rating(s.rating) for s in legs if s.rating is not None]
+    rating = max(ratings, key=lambda r: r.rank) if ratings else None
     return rating, [f"{leg_name(s.leg)}: {reason}" for s in legs for reason in s.rating_reasons]
 
 
@@ -534,12 +560,17 @@ def rerate(summary: Summary, reps: list[Rep], thresholds: dict[str, Any]) -> Sum
                    rating_reasons=reasons, messages=messages + after)
 
 
+def _has_reason(rep: Rep, code: ReasonCode) -> bool:
+    """Whether one of ``rep``'s unreliable reasons, made by this analysis, has ``code``."""
+    return any(isinstance(reason, Reason) and reason.code == code for reason in rep.unreliable_reasons)
+
+
 def summarize(
     reps: list[Rep],
     *,
     view: str,
     view_confidence: float,
-    exercise: str,
+    exercise: Exercise,
     messages: list[str],
     thresholds: dict[str, Any],
     blocking: bool = False,
@@ -553,7 +584,7 @@ def summarize(
         The session's main view (``"frontal"``, ``"oblique"``, ``"side"``, ``"none"``).
     view_confidence : float
         In [0, 1].
-    exercise : str
+    exercise : Exercise
         ``"single-leg"``, ``"double-leg"`` or ``"no squat"``.
     messages : list of str
         Problems found with the recording so far, each saying what to change.
@@ -579,7 +610,7 @@ def summarize(
     elif view == View.OBLIQUE:
         messages.append("Filmed at an angle: FPPA is foreshortened and less certain. " + FILMING_ADVICE)
     if reps and not any(r.reliable for r in reps) and view in FRONTAL_VIEWS:
-        too_deep = sum(HIP_NEAR_KNEE_REASON in r.unreliable_reasons for r in reps) > len(reps) / 2
+        too_deep = sum(_has_reason(r, ReasonCode.HIP_NEAR_KNEE) for r in reps) > len(reps) / 2
         messages.append("No rep could be measured reliably (see each rep's reasons). "
                         + (DEPTH_ADVICE if too_deep else FILMING_ADVICE))
     messages += _left_right(legs, thresholds)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from knee_cv.core.labels import CriterionName
 from knee_cv.core.result import LegSummary, Rep
 
 #: Verdicts of :meth:`Criterion.verdict`: a finding, none, or this video cannot tell.
@@ -35,7 +36,7 @@ class Criterion:
 
     Attributes
     ----------
-    name : str
+    name : CriterionName
         Machine name: the flag's ``criterion``, the thresholds table and the
         exercise rule.
     rating_name : str
@@ -66,7 +67,7 @@ class Criterion:
         measured without one. See :meth:`verdict`.
     """
 
-    name: str
+    name: CriterionName
     rating_name: str
     major: bool
     unit: str
@@ -132,27 +133,27 @@ def _shallow(value: float, t: dict[str, Any]) -> str:
 
 #: The criteria, in the order findings lead to recommendations.
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion("knee_valgus", "knee", True, "deg",
+    Criterion(CriterionName.KNEE_VALGUS, "knee", True, "deg",
               lambda rep: rep.fppa_bottom_deg, lambda leg: leg.fppa_deg, _valgus,
               "FPPA {v:.1f} deg (threshold {t:.1f})",
               rep_interval=lambda rep: (rep.fppa_low_deg, rep.fppa_high_deg)),
-    Criterion("pelvic_drop", "pelvis", True, "deg",
+    Criterion(CriterionName.PELVIC_DROP, "pelvis", True, "deg",
               lambda rep: rep.pelvic_drop_bottom_deg, lambda leg: leg.pelvic_drop_deg, _pelvis,
               "pelvic drop {v:.1f} deg (threshold {t:.1f})",
               rep_interval=lambda rep: (rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg)),
-    Criterion("trunk_lean", "trunk", False, "deg",
+    Criterion(CriterionName.TRUNK_LEAN, "trunk", False, "deg",
               lambda rep: rep.trunk_lean_deg, lambda leg: leg.trunk_lean_deg, _trunk,
               "trunk lean {v:.1f} deg (threshold {t:.1f})", magnitude=True),
-    Criterion("knee_wobble", "knee control", False, "ratio",
+    Criterion(CriterionName.KNEE_WOBBLE, "knee control", False, "ratio",
               lambda rep: rep.knee_wobble, lambda leg: leg.knee_wobble, _wobble,
               "knee wobble {v:.3f} (threshold {t:.3f})"),
-    Criterion("shallow", "depth", False, "ratio",
+    Criterion(CriterionName.SHALLOW, "depth", False, "ratio",
               lambda rep: rep.depth, lambda leg: leg.depth, _shallow,
               "{pv:.0f} % of leg length (target {pt:.0f} %)", below=True, rate_when_passed=False),
 )
 
 #: Criteria by name.
-BY_NAME: dict[str, Criterion] = {c.name: c for c in CRITERIA}
+BY_NAME: dict[CriterionName, Criterion] = {c.name: c for c in CRITERIA}
 
 #: Names of the major criteria (drawn red).
-MAJOR: frozenset[str] = frozenset(c.name for c in CRITERIA if c.major)
+MAJOR: frozenset[CriterionName] = frozenset(c.name for c in CRITERIA if c.major)

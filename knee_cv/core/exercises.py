@@ -71,7 +71,7 @@ def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
         _check_exercise(key, exercise, len(catalog["plan"]["blocks"]), path)
     unruled = set(BY_NAME) - set(catalog["rules"])
     if unruled:
-        raise ValueError(f"{path} has no rule for the criteria {sorted(unruled)}")
+        raise ValueError(f"{path} has no rule for the criteria {sorted(map(str, unruled))}")
     for finding, rule in catalog["rules"].items():
         if finding not in BY_NAME:
             raise ValueError(f"rule {finding!r} in {path} is for no known criterion ({', '.join(BY_NAME)})")

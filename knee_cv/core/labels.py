@@ -1,6 +1,6 @@
-"""The labels the analysis gives: which leg, which camera view.
+"""The labels the analysis gives: which leg, which camera view, which exercise, rating and criterion.
 
-Both are ``str`` enums, so a label compares equal to its plain text
+All are ``str`` enums, so a label compares equal to its plain text
 (``Leg.LEFT == "left"``), works as a dict key for it, prints as it and
 serialises to JSON as it: saved results and per-frame label arrays keep the
 plain strings.
@@ -57,3 +57,47 @@ FRONTAL_VIEWS = (View.FRONTAL, View.OBLIQUE)
 def is_frontal(views: np.ndarray) -> np.ndarray:
     """Boolean mask of the frames whose view label is in :data:`FRONTAL_VIEWS`."""
     return np.isin(np.asarray(views).astype(str), [str(view) for view in FRONTAL_VIEWS])
+
+
+class Exercise(str, Enum):
+    """What the person did: most reps on one leg, most on both, or no rep at all."""
+
+    SINGLE_LEG = "single-leg"
+    DOUBLE_LEG = "double-leg"
+    NO_SQUAT = "no squat"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Rating(str, Enum):
+    """A leg's or a session's rating, in the spirit of Crossley 2011, best first."""
+
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        """0 for good, 1 for fair, 2 for poor: the worse rating ranks higher."""
+        return list(Rating).index(self)
+
+
+class CriterionName(str, Enum):
+    """The machine name of a criterion (:data:`knee_cv.core.criteria.CRITERIA`): a flag's ``criterion``.
+
+    Also the name of its table in ``thresholds.toml`` and of its rule in
+    ``exercises.toml``.
+    """
+
+    KNEE_VALGUS = "knee_valgus"
+    PELVIC_DROP = "pelvic_drop"
+    TRUNK_LEAN = "trunk_lean"
+    KNEE_WOBBLE = "knee_wobble"
+    SHALLOW = "shallow"
+
+    def __str__(self) -> str:
+        return self.value

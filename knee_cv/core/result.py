@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from knee_cv.core.labels import Leg, View
+from knee_cv.core.labels import CriterionName, Exercise, Leg, Rating, View
 from knee_cv.core.series import FrameSeries
 
 if TYPE_CHECKING:  # pandas only where a table is asked for: the core runs without it
@@ -34,7 +34,7 @@ class Flag:
 
     Attributes
     ----------
-    criterion : str
+    criterion : CriterionName
         Machine name: ``"knee_valgus"``, ``"pelvic_drop"``, ``"trunk_lean"``,
         ``"knee_wobble"`` or ``"shallow"``.
     value : float
@@ -49,7 +49,7 @@ class Flag:
         Where the threshold comes from (citation, or "heuristic").
     """
 
-    criterion: str
+    criterion: CriterionName
     value: float
     threshold: float
     unit: str
@@ -120,7 +120,7 @@ class Rep:
     knee_displacement: float = float("nan")
     knee_displacement_low: float = float("nan")
     knee_displacement_high: float = float("nan")
-    undecided: list[str] = field(default_factory=list)
+    undecided: list[CriterionName] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:
@@ -157,7 +157,7 @@ class LegSummary:
     trunk_lean_deg: float
     knee_wobble: float
     depth: float
-    rating: str | None
+    rating: Rating | None
     rating_reasons: list[str] = field(default_factory=list)
     fppa_low_deg: float = float("nan")
     fppa_high_deg: float = float("nan")
@@ -194,10 +194,10 @@ class Summary:
     n_reliable: int
     view: View
     view_confidence: float
-    exercise: str
+    exercise: Exercise
     measurable: bool
     legs: list[LegSummary]
-    rating: str | None
+    rating: Rating | None
     rating_reasons: list[str]
     messages: list[str]
     camera_roll_deg: float = float("nan")

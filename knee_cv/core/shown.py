@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from knee_cv.core.criteria import ABOVE, BY_NAME, CANT_TELL, UNSURE
+from knee_cv.core.labels import CriterionName
 from knee_cv.core.result import Rep
 
 #: The fields of :class:`~knee_cv.core.result.Rep` that hold the automatic values' intervals and the
@@ -163,7 +164,7 @@ def verdict(rep: Rep, criterion: str, threshold: float) -> str:
     """
     if not rep.reliable:
         return ""
-    found = BY_NAME[criterion].verdict(rep, threshold)
+    found = BY_NAME[CriterionName(criterion)].verdict(rep, threshold)
     return CANT_TELL if found == UNSURE else "above the threshold" if found == ABOVE else "below the threshold"
 
 

@@ -67,6 +67,7 @@ import json
 import os
 import sqlite3
 import time
+import types
 import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -90,6 +91,7 @@ from knee_cv import __version__
 from knee_cv.core.assessment import rerate
 from knee_cv.core.context import SessionContext
 from knee_cv.core.evidence import RepClip
+from knee_cv.core.labels import CriterionName
 from knee_cv.core.rerated import rerated_reps
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
@@ -114,8 +116,20 @@ DB_URL_ENV = "KNEE_CV_DB_URL"
 BUSY_TIMEOUT_S = 30.0
 """How long an SQLite writer waits for another one to finish, in seconds."""
 
-DECISIONS = ("confirm", "dismiss")
-"""The two decisions a clinician can record on a flag."""
+
+
+class Decision(str, Enum):
+    """The two decisions a clinician can record on a flag (a ``str`` enum: stored as its text)."""
+
+    CONFIRM = "confirm"
+    DISMISS = "dismiss"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+DECISIONS = tuple(decision.value for decision in Decision)
+"""The decisions' text, as stored."""
 
 PAINFUL_SIDES = ("left", "right", "both", "none")
 """The values :func:`upsert_subject` accepts for ``painful_side``."""
@@ -200,7 +214,7 @@ class ReviewInfo:
     id: int
     flag_id: int
     reviewer: str
-    decision: str
+    decision: Decision
     note: str
     created_at: datetime
 
@@ -228,7 +242,7 @@ class FlagItem:
     reviews: tuple[ReviewInfo, ...]
 
     @property
-    def decision(self) -> str | None:
+    def decision(self) -> Decision | None:
         """The current decision (latest review), or None when unreviewed."""
         return self.reviews[-1].decision if self.reviews else None
 
@@ -489,6 +503,9 @@ def _rebuild(tp: Any, value: Any) -> Any:
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp(value)
     origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):  # an optional field: None, or the value of its type
+        (kind,) = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+        return None if value is None else _rebuild(kind, value)
     if origin is list:
         (item,) = typing.get_args(tp)
         return [_rebuild(item, v) for v in value]
@@ -795,6 +812,7 @@ def add_review(
     """
     if decision not in DECISIONS:
         raise StoreError(f"A review decision must be one of {DECISIONS}, not {decision!r}.")
+    decision = Decision(decision).value  # the plain text, for the database driver
     reviewer = text.person_name(reviewer, "The reviewer name")
     note = text.free_text(note)
     with _session(db_url) as db, db.begin():
@@ -865,7 +883,7 @@ def load_analysis(session_id: int, *, db_url: str | None = None) -> Analysis:
             rep = _rebuild(Rep, json.loads(rep_row.data))
             rep.flags = [
                 Flag(
-                    criterion=f.criterion,
+                    criterion=CriterionName(f.criterion),
                     value=float("nan") if f.value is None else f.value,
                     threshold=float("nan") if f.threshold is None else f.threshold,
                     unit=f.unit,
@@ -989,7 +1007,7 @@ def _review_info(row: ReviewRow) -> ReviewInfo:
         id=row.id,
         flag_id=row.flag_id,
         reviewer=row.reviewer,
-        decision=row.decision,
+        decision=Decision(row.decision),
         note=row.note,
         created_at=row.created_at,
     )

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from knee_cv.core.labels import Leg, View
+from knee_cv.core.labels import Exercise, Leg, View
 from knee_cv.core.landmarks import NUM_LANDMARKS, Landmark
 from knee_cv.core.result import Analysis, Flag, Rep, Summary
 from knee_cv.core.series import FrameSeries
@@ -61,7 +61,7 @@ def make_analysis(t: np.ndarray, reps: list[Rep]) -> Analysis:
     n = len(t)
     summary = Summary(
         n_reps=len(reps), n_reliable=sum(r.reliable for r in reps), view=View.FRONTAL, view_confidence=1.0,
-        exercise="single_leg_squat", measurable=True, legs=[], rating=None, rating_reasons=[], messages=[],
+        exercise=Exercise.SINGLE_LEG, measurable=True, legs=[], rating=None, rating_reasons=[], messages=[],
     )
     series = FrameSeries.from_dict({
         "t": t, "fppa_left": np.full(n, 2.0), "fppa_right": np.linspace(0.0, 20.0, n),

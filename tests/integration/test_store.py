@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import DateTime, bindparam, event, inspect, text
 
 from knee_cv.core.context import SessionContext
-from knee_cv.core.labels import Leg, View
+from knee_cv.core.labels import Exercise, Leg, View
 from knee_cv.core.plan import catalog_item
 from knee_cv.core.result import Analysis, Flag, LegSummary, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
@@ -77,7 +77,7 @@ def sample_analysis(fppa_shift: float = 0.0) -> Analysis:
         LegSummary(Leg.RIGHT, 2, 2, 5.8125 + fppa_shift, 1.75, -2.25, NAN, 0.14, "good", []),
     ]
     summary = Summary(
-        n_reps=4, n_reliable=3, view=View.FRONTAL, view_confidence=0.93, exercise="single_leg_squat",
+        n_reps=4, n_reliable=3, view=View.FRONTAL, view_confidence=0.93, exercise=Exercise.SINGLE_LEG,
         measurable=True, legs=legs, rating="poor", rating_reasons=["left knee valgus"], messages=[],
     )
     t = np.arange(240) / 30.0

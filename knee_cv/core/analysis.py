@@ -34,6 +34,7 @@ from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import likely, shown
+from knee_cv.core.stats import robust_sd
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.core.uncertainty import Geometry, PlacementError
@@ -271,9 +272,9 @@ def analyze(
 
 
 def _robust_sd(values: np.ndarray) -> float:
-    """1.4826 x the median absolute deviation of the finite values, deg (0 with fewer than 3)."""
-    values = values[np.isfinite(values)]
-    return float(1.4826 * np.median(np.abs(values - np.median(values)))) if values.size >= 3 else 0.0
+    """:func:`~knee_cv.core.stats.robust_sd` of the finite values, deg (0 with fewer than 3)."""
+    sd = robust_sd(values)
+    return sd if np.isfinite(sd) else 0.0
 
 
 def _camera_roll(

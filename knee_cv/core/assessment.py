@@ -25,6 +25,7 @@ from knee_cv.core.reps import Segment
 from knee_cv.core.result import Flag, LegSummary, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import likely
+from knee_cv.core.stats import finite_median, robust_sd
 from knee_cv.core.uncertainty import Geometry, bottom_measures
 from knee_cv.core.view import dominant_view
 
@@ -158,23 +159,6 @@ def bottom_frames(seg: Segment, hip_drop: np.ndarray, t: np.ndarray, depth_fract
     first = breaks[breaks < at].max() + 1 if (breaks < at).any() else 0
     last = breaks[breaks > at].min() if (breaks > at).any() else len(frames)
     return frames[first:last]
-
-
-def _median(values: np.ndarray) -> float:
-    """Median of the finite values (NaN when none)."""
-    finite = values[np.isfinite(values)]
-    return float(np.median(finite)) if finite.size else float("nan")
-
-
-def _robust_spread(values: np.ndarray) -> float:
-    """Robust standard deviation (1.4826 x median absolute deviation) of the finite values.
-
-    NaN with fewer than 3 finite values.
-    """
-    finite = values[np.isfinite(values)]
-    if finite.size < 3:
-        return float("nan")
-    return float(1.4826 * np.median(np.abs(finite - np.median(finite))))
 
 
 def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
@@ -398,11 +382,11 @@ def assess_rep(
     window = bottom_frames(seg, series.hip_drop, t, conf["bottom_depth_fraction"], conf["bottom_max_s"])
     frontal_window = window[is_frontal(series.view[window])]
     sides = Leg(leg).sides
-    fppa_bottom = {side: _median(series.leg(side).fppa[frontal_window]) for side in sides}
+    fppa_bottom = {side: finite_median(series.leg(side).fppa[frontal_window]) for side in sides}
     knee_leg = max(sides, key=lambda side: np.nan_to_num(fppa_bottom[side], nan=-np.inf))
     knee = series.leg(knee_leg)
     jitter = quality.leg(knee_leg).fppa_raw[frontal_window] - knee.fppa[frontal_window]
-    spread = _robust_spread(jitter)
+    spread = robust_sd(jitter)
     frontal = is_frontal(series.view[frames])
     fppa = np.where(frontal, knee.fppa[frames], np.nan)
     drop = np.where(frontal, series.pelvic_drop[frames], np.nan)
@@ -417,7 +401,7 @@ def assess_rep(
         depth=seg.depth,
         knee_flexion_deg=float("nan") if is_frontal(series.view[seg.bottom:seg.bottom + 1])[0] else flexion,
         fppa_bottom_deg=fppa_bottom[knee_leg], fppa_peak_deg=_peak(fppa),
-        pelvic_drop_bottom_deg=_median(series.pelvic_drop[frontal_window]), pelvic_drop_peak_deg=_peak(drop),
+        pelvic_drop_bottom_deg=finite_median(series.pelvic_drop[frontal_window]), pelvic_drop_peak_deg=_peak(drop),
         trunk_lean_deg=_largest_magnitude(lean), knee_wobble=_wobble(offset, series.hip_drop[frames]),
         confidence=confidence, reliable=reliable,
         unreliable_reasons=[] if reliable else reasons,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.stats import finite_median
 
 #: Hip, knee and ankle landmark of each leg (the person's own sides).
 LEG_LANDMARKS = {
@@ -259,9 +260,7 @@ def camera_roll(xy: np.ndarray, standing_mask: np.ndarray) -> float:
         NaN when no standing frame has both hips (the caller decides whether
         to assume 0 and say so).
     """
-    tilt = pelvic_tilt(xy)[np.asarray(standing_mask, dtype=bool)]
-    tilt = tilt[np.isfinite(tilt)]
-    return float(np.median(tilt)) if tilt.size else float("nan")
+    return finite_median(pelvic_tilt(xy)[np.asarray(standing_mask, dtype=bool)])
 
 
 def _midpoint(xy: np.ndarray, a: Landmark, b: Landmark) -> np.ndarray:
@@ -313,8 +312,7 @@ def _median_leg_length(xy: np.ndarray) -> float:
     """Median over frames of the mean of both legs' lengths (pixels; NaN if none)."""
     left, right = leg_length(xy, "left"), leg_length(xy, "right")
     per_frame = np.where(np.isnan(left), right, np.where(np.isnan(right), left, 0.5 * (left + right)))
-    finite = per_frame[np.isfinite(per_frame)]
-    return float(np.median(finite)) if finite.size else float("nan")
+    return finite_median(per_frame)
 
 
 def hip_drop(xy: np.ndarray, leg_length_px) -> np.ndarray:

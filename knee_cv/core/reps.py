@@ -16,7 +16,9 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d
 from scipy.signal import find_peaks
 
+from knee_cv.core.filters import rolling_median
 from knee_cv.core.labels import Leg
+from knee_cv.core.stats import finite_median
 from knee_cv.core.thresholds import load_thresholds
 
 
@@ -236,19 +238,6 @@ def _segment_spread(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -
         return np.sqrt(np.clip(mean_sq - mean ** 2, 0.0, None).sum(axis=1))
 
 
-def _rolling_median(values: np.ndarray, width: int = 5) -> np.ndarray:
-    """Centred running median over ``width`` frames, ignoring NaN (NaN where all are NaN)."""
-    half = width // 2
-    padded = np.pad(np.asarray(values, dtype=float), half, constant_values=np.nan)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, width)
-    windows = np.sort(windows, axis=1)  # NaN sort last
-    count = np.isfinite(windows).sum(axis=1)
-    rows = np.arange(len(windows))
-    low = windows[rows, np.maximum((count - 1) // 2, 0)]
-    high = windows[rows, np.maximum(count // 2, 0)]
-    return np.where(count > 0, 0.5 * (low + high), np.nan)
-
-
 def lifted_foot_stance(ankle_height_difference: np.ndarray, planted_tolerance: float) -> Leg | None:
     """The stance leg told by which foot is lifted, for a few recent frames (the live view).
 
@@ -267,10 +256,9 @@ def lifted_foot_stance(ankle_height_difference: np.ndarray, planted_tolerance: f
         ``Leg.RIGHT`` when the left foot is lifted, ``Leg.LEFT`` when the right
         one is, ``Leg.BOTH`` when neither, None without ankles.
     """
-    finite = ankle_height_difference[np.isfinite(ankle_height_difference)]
-    if not finite.size:
+    median = finite_median(ankle_height_difference)
+    if not np.isfinite(median):
         return None
-    median = float(np.median(finite))
     if median > planted_tolerance:
         return Leg.RIGHT
     if median < -planted_tolerance:
@@ -363,7 +351,7 @@ def stance_legs(
     with np.errstate(invalid="ignore", divide="ignore"):
         height = np.nan_to_num(reduce_segments(np.add, np.where(seen, lower, 0.0), starts, stops)
                                / reduce_segments(np.add, seen.astype(float), starts, stops))
-    flex_left, flex_right = _rolling_median(knee_flexion_left), _rolling_median(knee_flexion_right)
+    flex_left, flex_right = rolling_median(knee_flexion_left, 5), rolling_median(knee_flexion_right, 5)
     flex_change = ((flex_left[bottoms] - flex_left[starts]) - (flex_right[bottoms] - flex_right[starts]))
     flex = np.nan_to_num(flex_change)  # + = left bends more
     is_frontal = reduce_segments(np.add, np.asarray(frontal, dtype=float), starts, stops) / (stops - starts) >= 0.5

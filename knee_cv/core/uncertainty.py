@@ -41,6 +41,7 @@ from scipy import stats
 
 from knee_cv.core import kinematics as kin
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.stats import finite_median
 
 #: Draws of the placement error per interval.
 N_SAMPLES = 2000
@@ -321,9 +322,7 @@ def _at(values: float | np.ndarray, frames: np.ndarray) -> float:
     """A clip-wide value, or the median of a per-frame one over ``frames`` (NaN when none is finite)."""
     if np.ndim(values) == 0:
         return float(values)
-    picked = np.asarray(values)[frames]
-    picked = picked[np.isfinite(picked)]
-    return float(np.median(picked)) if picked.size else math.nan
+    return finite_median(np.asarray(values)[frames])
 
 
 def bottom_measures(geometry: Geometry, leg: str, stance: str, frames: np.ndarray,
@@ -353,8 +352,7 @@ def bottom_measures(geometry: Geometry, leg: str, stance: str, frames: np.ndarra
     if not len(frames):
         return math.nan, NO_INTERVALS
     xy = geometry.xy[frames]
-    displacement = knee_displacement(xy, leg, geometry.leg_px)
-    displacement = displacement[np.isfinite(displacement)]
+    displacement = finite_median(knee_displacement(xy, leg, geometry.leg_px))
     other = kin.LEG_LANDMARKS["right" if leg == "left" else "left"][0]
     with warnings.catch_warnings():  # a point missing on every bottom frame: NaN, and no interval
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -362,4 +360,4 @@ def bottom_measures(geometry: Geometry, leg: str, stance: str, frames: np.ndarra
     intervals = rep_intervals(points, leg, geometry.leg_px, geometry.model, fppa_jitter_deg=fppa_jitter_deg,
                               stance=stance, roll_deg=_at(geometry.roll_deg, frames),
                               roll_sd_deg=_at(geometry.roll_sd_deg, frames))
-    return (float(np.median(displacement)) if displacement.size else math.nan), intervals
+    return displacement, intervals

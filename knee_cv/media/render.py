@@ -28,6 +28,7 @@ from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.landmarks import SKELETON_EDGES, Landmark
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.track import PoseTrack
+from knee_cv.media.h264 import h264_writer
 from knee_cv.media.video import frames_in_background, iter_frames, probe
 
 #: Colour of a rep with no finding (RGB; the palette's sky blue, knee_cv.palette).
@@ -418,36 +419,24 @@ def annotate_video(
     step = float(np.median(np.diff(track.t))) if len(track) > 1 else 1.0 / max(track.fps, 1.0)
     info = probe(video_path)
     full_width = track.orientation.size(info.width, info.height)[0]
-    time_base = Fraction(1, 1000)
-    with av.open(str(out_path), mode="w", container_options={"movflags": "+faststart"}) as out:
-        stream = out.add_stream("libx264", rate=Fraction(round(max(track.fps, 1.0) * 1000), 1000))
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = time_base
-        stream.codec_context.time_base = time_base
-        stream.options = {"preset": X264_PRESET, "crf": "23"}
-        last_pts = -1
+    with h264_writer(out_path, track.fps, preset=X264_PRESET, crf=23) as out:
         decoded = iter_frames(video_path, long_side=max_side)
         frames = frames_in_background((t, track.orientation.apply(rgb)) for t, rgb in decoded)
         for done, (t, rgb) in enumerate(frames, start=1):
             frame = _even(rgb)
             if done == 1:
                 factor = rgb.shape[1] / full_width
-                stream.width, stream.height = frame.shape[1], frame.shape[0]
+                out.stream.width, out.stream.height = frame.shape[1], frame.shape[0]
             index = int(np.argmin(np.abs(track.t - t))) if len(track) else -1
             if index >= 0 and abs(track.t[index] - t) <= step / 2:
                 annotate_frame(
                     frame, drawn[index] * factor, track.visibility[index],
                     face_blur=blur_face, **_frame_overlay(analysis, index, t),
                 )
-            pts = max(int(round(t * 1000)), last_pts + 1)
-            last_pts = pts
             yuv = np.asarray(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)  # uint8 already: no copy
-            video_frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-            video_frame.pts, video_frame.time_base = pts, time_base
-            out.mux(stream.encode(video_frame))
+            out.write(av.VideoFrame.from_ndarray(yuv, format="yuv420p"), t)
             if progress is not None:
                 progress(done, len(track))
-        out.mux(stream.encode(None))
 
 
 def _even(rgb: np.ndarray) -> np.ndarray:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import tempfile
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -29,6 +28,7 @@ from knee_cv.core.analysis import BODY_LANDMARKS, measured_landmarks
 from knee_cv.core.evidence import RepClip
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.track import PoseTrack
+from knee_cv.media.h264 import h264_writer
 from knee_cv.media.video import iter_frames, probe
 
 #: Largest clip, long side by short side, in pixels ("720p").
@@ -83,22 +83,11 @@ def _matched_frames(path: Path, t: np.ndarray) -> dict[int, np.ndarray]:
 
 def _encode(frames: list[np.ndarray], t: np.ndarray, size: tuple[int, int], crf: int, fps: float, path: Path) -> bytes:
     """H.264 MP4 of ``frames`` shown at times ``t`` (s), scaled to ``size``, written at ``path`` (a scratch file)."""
-    time_base = Fraction(1, 1000)
-    with av.open(str(path), mode="w", container_options={"movflags": "+faststart"}) as out:
-        stream = out.add_stream("libx264", rate=Fraction(round(max(fps, 1.0) * 1000), 1000))
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = time_base
-        stream.codec_context.time_base = time_base
-        stream.options = {"preset": X264_PRESET, "crf": str(crf)}
-        last = -1
+    with h264_writer(path, fps, preset=X264_PRESET, crf=crf) as out:
+        out.stream.width, out.stream.height = size
         for rgb, time in zip(frames, t):
             image = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if rgb.shape[1::-1] != size else rgb
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-            frame.pts = last = max(int(round(time * 1000)), last + 1)
-            frame.time_base = time_base
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
+            out.write(av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24"), time)
     return path.read_bytes()
 
 

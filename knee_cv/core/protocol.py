@@ -82,7 +82,7 @@ def rep_cue(rep: Rep) -> Cue:
     """
     if not rep.reliable:
         return Cue.NOT_MEASURED
-    found = {flag.criterion for flag in rep.flags}
+    found = {str(flag.criterion) for flag in rep.flags}  # a CriterionName or its text
     if "knee_valgus" in found:
         return Cue.KNEE_INWARD
     if "pelvic_drop" in found:

@@ -41,9 +41,9 @@ from knee_cv.core.context import SessionContext
 from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.labels import Leg
 from knee_cv.core.plan import plan_for
-from knee_cv.core.result import Analysis
+from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries
-from knee_cv.core.shown import WITHHELD, likely
+from knee_cv.core.shown import WITHHELD, likely, rep_label
 from knee_cv.core.verdict import rep_in_words
 from knee_cv.errors import KneeCvError
 from knee_cv.media.render import rep_colour
@@ -175,13 +175,13 @@ def rep_notes(analysis: Analysis) -> None:
     for rep in analysis.reps:
         legs = leg_name(rep.leg)
         if not rep.reliable:
-            lines.append(f"- **Rep {rep.index + 1}, {legs}: unreliable**, no angles shown: "
+            lines.append(f"- **{rep_label(rep, with_leg=False)}, {legs}: unreliable**, no angles shown: "
                          + "; ".join(rep.unreliable_reasons))
         elif rep.flags or rep.undecided:
             flagged = {flag.criterion for flag in rep.flags}
             unsure = [f"{name.replace('_', ' ').capitalize()}: {CANT_TELL}." for name in rep.undecided
                       if name not in flagged]
-            lines.append(f"- **Rep {rep.index + 1}, {legs}:** " + " ".join([f.reason for f in rep.flags] + unsure))
+            lines.append(f"- **{rep_label(rep, with_leg=False)}, {legs}:** " + " ".join([f.reason for f in rep.flags] + unsure))
     if lines:
         st.markdown("\n".join(lines))
 
@@ -257,15 +257,15 @@ def time_plots(analysis: Analysis) -> go.Figure:
         fig.update_yaxes(title_text=title, row=row, col=1)
     for rep in analysis.reps:
         fig.add_vrect(x0=rep.t_start, x1=rep.t_end, fillcolor=_rgba(rep_colour(rep), 0.18), line_width=0,
-                      annotation_text=f"Rep {rep.index + 1}", annotation_position="top left",
+                      annotation_text=rep_label(rep, with_leg=False), annotation_position="top left",
                       row="all", col=1)
     fig.update_xaxes(title_text="time (s)", row=len(rows), col=1)
     fig.update_layout(height=220 + 200 * len(rows), margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.08))
     return fig
 
 
-def _alt(rep_number: int, legs: str) -> str:
-    return (f"Rep {rep_number} at its deepest point, standing on the {legs}, with lines drawn along the "
+def _alt(rep: Rep, legs: str) -> str:
+    return (f"{rep_label(rep, with_leg=False)} at its deepest point, standing on the {legs}, with lines drawn along the "
             "thigh and shin of the standing leg")
 
 
@@ -281,8 +281,8 @@ def thumbnails(processed: Processed) -> None:
             angle = f"FPPA {likely(rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg, '°')}" if rep.reliable \
                 else "not measurable"
             legs = leg_name(rep.leg)
-            col.image(processed.thumbnails[rep.index], caption=f"Rep {rep.index + 1}, {legs}: {angle}",
-                      alt=_alt(rep.index + 1, legs))
+            col.image(processed.thumbnails[rep.index], caption=f"{rep_label(rep, with_leg=False)}, {legs}: {angle}",
+                      alt=_alt(rep, legs))
 
 
 #: Width of a squat's picture in the runner's section, px: several side by side, also on a phone.
@@ -297,7 +297,7 @@ def squat_pictures(processed: Processed) -> None:
     st.subheader("The deepest moment of each squat")
     captions = [f"Squat {rep.index + 1}, {leg_name(rep.leg)}: {rep_in_words(rep)}" for rep in reps]
     st.image([processed.thumbnails[rep.index] for rep in reps], caption=captions, width=SQUAT_PICTURE_PX,
-             alt=[_alt(rep.index + 1, leg_name(rep.leg)) for rep in reps])
+             alt=[_alt(rep, leg_name(rep.leg)) for rep in reps])
 
 
 def exercises(analysis: Analysis) -> None:

@@ -1,7 +1,7 @@
 """What a person may be shown of a rep: one rule for the app, the CLI text, the PDF and the CSV.
 
-* Reps are numbered from 1 (:func:`rep_number`); ``Rep.index`` counts from 0
-  and stays so in the JSON.
+* Reps are numbered from 1 (:func:`rep_number`, named by :func:`rep_label`);
+  ``Rep.index`` counts from 0 and stays so in the JSON.
 * The measures of a rep that is not reliable (:data:`WITHHELD`: FPPA, pelvic
   drop, trunk lean, knee flexion, knee wobble and depth) are blank (NaN), and
   the reason is said (:attr:`Shown.withheld`); its times stay. Depth goes with
@@ -51,6 +51,23 @@ AUTOMATIC = "automatic"
 def rep_number(rep: Rep) -> int:
     """The number a person sees for a rep: ``Rep.index + 1`` (reps are counted from 1)."""
     return rep.index + 1
+
+
+def rep_label(rep: Rep, *, with_leg: bool = True) -> str:
+    """How a rep is named for people: ``"Rep 3 (left)"``, or ``"Rep 3"`` without the leg.
+
+    The name of the app's captions and charts, the annotated video, the PDF
+    and the review page (:func:`rep_number`: counted from 1).
+
+    Examples
+    --------
+    >>> from knee_cv.core.labels import Leg
+    >>> rep = Rep(2, Leg.LEFT, 0, 1, 2, 0.0, 0.5, 1.0, *[float("nan")] * 8, confidence=0.9, reliable=True)
+    >>> rep_label(rep), rep_label(rep, with_leg=False)
+    ('Rep 3 (left)', 'Rep 3')
+    """
+    name = f"Rep {rep_number(rep)}"
+    return f"{name} ({rep.leg})" if with_leg else name
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from knee_cv.core.criteria import MAJOR
 from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.landmarks import SKELETON_EDGES, Landmark
 from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.shown import rep_label
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.h264 import h264_writer
 from knee_cv.media.video import frames_in_background, iter_frames, probe
@@ -359,7 +360,7 @@ def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict:
     if rep is not None:
         note = "" if rep.reliable else " (unreliable)"
         return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop,
-                    rep_label=f"Rep {rep.index + 1} of {len(analysis.reps)}{note}", colour=rep_colour(rep))
+                    rep_label=f"{rep_label(rep, with_leg=False)} of {len(analysis.reps)}{note}", colour=rep_colour(rep))
     n_reps = len(analysis.reps)
     label = f"{n_reps} rep{'s' if n_reps > 1 else ''}" if n_reps else "No rep found"
     return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop, rep_label=label, colour=NEUTRAL)
@@ -505,7 +506,7 @@ def rep_thumbnail(
     if factor < 1.0:
         image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     angle = f"FPPA {_fmt(rep.fppa_bottom_deg)}" if rep.reliable else "FPPA not measurable"
-    draw_readouts(image, [f"Rep {rep.index + 1} ({rep.leg})", angle], colour)
+    draw_readouts(image, [rep_label(rep), angle], colour)
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("OpenCV could not encode the thumbnail as JPEG")

@@ -32,7 +32,7 @@ from knee_cv.core.context import SessionContext
 from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.rerated import rerated
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import Measured, likely, shown
+from knee_cv.core.shown import Measured, likely, rep_label, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.fileio import write_atomically
 from knee_cv.store import measurements
@@ -519,8 +519,3 @@ class _Report(FPDF):
         self.set_font("Helvetica", "", 9)
         self.cell(90, 6, "Reviewed by: ______________________________")
         self.cell(0, 6, "Date: ____________________", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def rep_label(rep: Rep) -> str:
-    """How a rep is named in reports and on the review page: "Rep 3 (left)"."""
-    return f"Rep {rep.index + 1} ({rep.leg})"

@@ -100,3 +100,13 @@ def test_points_placed_where_the_landmarks_are_give_the_analysis_angles(two_foot
 def test_correctable_points_are_the_stance_leg_and_the_other_hip():
     assert correctable("right") == (Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE, Landmark.RIGHT_ANKLE, Landmark.LEFT_HIP)
     assert correctable("left")[3] == Landmark.RIGHT_HIP
+
+
+def test_rep_label_counts_from_one_with_or_without_the_leg():
+    from knee_cv.core.labels import Leg
+    from knee_cv.core.result import Rep
+    from knee_cv.core.shown import rep_label
+
+    rep = Rep(0, Leg.BOTH, 0, 1, 2, 0.0, 0.5, 1.0, *[math.nan] * 8, confidence=0.1, reliable=False)
+    assert rep_label(rep) == "Rep 1 (both)"
+    assert rep_label(replace(rep, index=9, leg=Leg.RIGHT), with_leg=False) == "Rep 10"

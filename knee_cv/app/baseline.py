@@ -23,7 +23,7 @@ import streamlit as st
 
 from knee_cv.app.markdown import escaped
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import Measured, shown, visible
+from knee_cv.core.shown import Measured, shown, signed_angle, visible
 from knee_cv.report.pdf import fppa_sdd, rep_label
 from knee_cv.store import measurements
 from knee_cv.store import sessions as store
@@ -69,10 +69,6 @@ def session_label(session: store.SessionInfo) -> str:
     return f"{session.id}: {when} {session.source}"
 
 
-def _deg(value: float) -> str:
-    return f"{value:+.1f}°" if math.isfinite(value) else "—"
-
-
 def _session_column(column, info: store.SessionInfo, analysis: Analysis, leg: str, frames: Mapping[int, bytes],
                     measured: Mapping[int, Measured], row: store.HistoryRow | None) -> None:
     """One session's picture and numbers for ``leg`` in ``column``."""
@@ -83,14 +79,15 @@ def _session_column(column, info: store.SessionInfo, analysis: Analysis, leg: st
     else:
         values = shown(rep, measured.get(rep.index))
         column.image(frames[rep.index], width="stretch",
-                     caption=f"{rep_label(rep)}: FPPA {_deg(values.fppa_deg)}, pelvic drop {_deg(values.pelvic_drop_deg)}")
+                     caption=f"{rep_label(rep)}: FPPA {signed_angle(values.fppa_deg)}, "
+                             f"pelvic drop {signed_angle(values.pelvic_drop_deg)}")
         if values.source and rep.index in measured:
             column.caption(escaped(f"FPPA and pelvic drop {values.source}."))
         elif values.withheld:
             column.caption(escaped(f"Angles not shown, {values.withheld}."))
     if row is not None:
-        column.metric("Mean FPPA", _deg(row.fppa_deg), help="Over the leg's reliable or measured reps; + = valgus.")
-        column.metric("Mean pelvic drop", _deg(row.pelvic_drop_deg), help="+ = free-leg side lower.")
+        column.metric("Mean FPPA", signed_angle(row.fppa_deg), help="Over the leg's reliable or measured reps; + = valgus.")
+        column.metric("Mean pelvic drop", signed_angle(row.pelvic_drop_deg), help="+ = free-leg side lower.")
         column.caption(f"{row.n_reliable} of {row.n_reps} reps reliable; rating: {row.rating or 'not rated'}")
 
 

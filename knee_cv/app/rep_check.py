@@ -22,7 +22,6 @@ pelvic drop positive = the free leg's side lower.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -36,7 +35,7 @@ from knee_cv.core.correction import clip_angles, correctable
 from knee_cv.core.evidence import RepClip
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import rep_number
+from knee_cv.core.shown import rep_number, signed_angle
 from knee_cv.media.rep_clips import clip_frame
 from knee_cv.store import measurements
 
@@ -141,10 +140,6 @@ def _picture(clip: RepClip, position: int, placed: dict[str, tuple[float, float]
             cv2.circle(image, at[name], 7, PLACED, 2, cv2.LINE_AA)
             cv2.drawMarker(image, at[name], PLACED, cv2.MARKER_CROSS, 8, 1, cv2.LINE_AA)
     return image
-
-
-def _deg(value: float) -> str:
-    return f"{value:+.1f}°" if math.isfinite(value) else "—"
 
 
 @dataclass(frozen=True)
@@ -258,7 +253,7 @@ def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, t
     position = [int(f) for f in clip.frames].index(frame)
     placed = drafts.get(frame, {})
     automatic, _ = clip_angles(check.analysis, rep, clip, {lm: tuple(clip.xy[position, lm]) for lm in correctable(check.leg)})
-    st.metric("FPPA on this frame, automatic", _deg(automatic), help="Positive = valgus (knee inward).")
+    st.metric("FPPA on this frame, automatic", signed_angle(automatic), help="Positive = valgus (knee inward).")
     if not placed:
         st.caption("Ringed: the saved measurement's points. Place a point to measure again." if drawn else
                    "Place a point to measure this frame by hand.")
@@ -269,8 +264,8 @@ def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, t
     points = _points(clip, position, placed, check.leg)
     fppa, drop = clip_angles(check.analysis, rep, clip, {Landmark[name]: xy for name, xy in points.items()})
     label = "Angle from your three clicks (FPPA)" if tool == "angle" else "FPPA from your points"
-    st.metric(label, _deg(fppa), delta=f"{fppa - automatic:+.1f}° from automatic", delta_color="off")
-    st.metric("Pelvic drop from your points", _deg(drop), help="Positive = the free leg's side lower.")
+    st.metric(label, signed_angle(fppa), delta=f"{fppa - automatic:+.1f}° from automatic", delta_color="off")
+    st.metric("Pelvic drop from your points", signed_angle(drop), help="Positive = the free leg's side lower.")
     if st.button("Save measurement", key=f"{check.base}-save", type="primary"):
         if not check.reviewer:
             st.error("Enter your name in the sidebar first: it is recorded with the measurement.")
@@ -278,7 +273,7 @@ def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, t
         measurements.add_measurement(check.session_id, rep.index, frame=frame, points=points,
                                      measured_by=check.reviewer, db_url=check.db_url)
         drafts.pop(frame, None)
-        st.toast(f"Measured rep {rep_number(rep)}: FPPA {_deg(fppa)}.")
+        st.toast(f"Measured rep {rep_number(rep)}: FPPA {signed_angle(fppa)}.")
         st.rerun()
     if st.button("Clear my points", key=f"{check.base}-clear"):
         drafts.pop(frame, None)
@@ -288,9 +283,9 @@ def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, t
 def _standing(info: measurements.MeasurementInfo, rep: Rep, reviewer: str, db_url: str, base: str) -> None:
     """The rep's reported measurement, with its undo."""
     measured = info.measured()
-    st.info(escaped(f"FPPA {_deg(measured.fppa_deg)}, pelvic drop {_deg(measured.pelvic_drop_deg)}: "
+    st.info(escaped(f"FPPA {signed_angle(measured.fppa_deg)}, pelvic drop {signed_angle(measured.pelvic_drop_deg)}: "
                     f"{measured.source}, {info.created_at:%Y-%m-%d %H:%M} UTC (automatic: FPPA "
-                    f"{_deg(info.auto_fppa_deg)}, pelvic drop {_deg(info.auto_pelvic_drop_deg)})."),
+                    f"{signed_angle(info.auto_fppa_deg)}, pelvic drop {signed_angle(info.auto_pelvic_drop_deg)})."),
             icon=":material/straighten:")
     if st.button("Undo this measurement", key=f"{base}-undo-{info.id}"):
         if not reviewer:

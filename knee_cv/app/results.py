@@ -43,7 +43,7 @@ from knee_cv.core.labels import Leg
 from knee_cv.core.plan import plan_for
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries
-from knee_cv.core.shown import WITHHELD, likely, rep_label
+from knee_cv.core.shown import WITHHELD, likely, rep_label, signed_angle
 from knee_cv.core.verdict import rep_in_words
 from knee_cv.errors import KneeCvError
 from knee_cv.media.render import rep_colour
@@ -81,11 +81,6 @@ FILMING_TIPS = (
 )
 
 
-def _deg(value: float) -> str:
-    """A signed angle for a card, or an em dash for NaN."""
-    return f"{value:+.1f}°" if math.isfinite(value) else "—"
-
-
 def _range(value: float, low: float, high: float) -> str | None:
     """The "likely A to B°" part of :func:`knee_cv.core.shown.likely`, for a card's delta line (None without one)."""
     text = likely(value, low, high, "°")
@@ -102,9 +97,9 @@ def summary_cards(analysis: Analysis) -> None:
         cols[0].metric("Reps", leg.n_reps, help="Reps found on this leg; reliable ones feed the averages.",
                        delta=f"{leg.n_reliable} reliable", delta_color="off", delta_arrow="off")
         cols[1].metric("Stance leg", leg.leg.capitalize(), help="The leg you stood on (your own left or right).")
-        cols[2].metric("Mean FPPA", _deg(leg.fppa_deg), help=FPPA_HELP, delta_color="off", delta_arrow="off",
+        cols[2].metric("Mean FPPA", signed_angle(leg.fppa_deg), help=FPPA_HELP, delta_color="off", delta_arrow="off",
                        delta=_range(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg))
-        cols[3].metric("Pelvic drop", _deg(leg.pelvic_drop_deg), help=PELVIC_HELP, delta_color="off", delta_arrow="off",
+        cols[3].metric("Pelvic drop", signed_angle(leg.pelvic_drop_deg), help=PELVIC_HELP, delta_color="off", delta_arrow="off",
                        delta=_range(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg))
         cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
         if leg.rating_reasons:

@@ -33,7 +33,7 @@ from knee_cv.core.orientation import lying_quarter, not_upright_message
 from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
-from knee_cv.core.shown import likely, shown
+from knee_cv.core.shown import likely, number, shown
 from knee_cv.core.stats import robust_sd
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
@@ -351,10 +351,6 @@ def _recommendations(reps: list[Rep]):
     return recommend(findings, findings)
 
 
-def _number(value: float, fmt: str = "{:.1f}") -> str:
-    return fmt.format(value) if np.isfinite(value) else "-"
-
-
 def format_text(analysis: Analysis) -> str:
     """The analysis as plain text for the terminal.
 
@@ -383,11 +379,11 @@ def format_text(analysis: Analysis) -> str:
         cant_tell = [f"{name.replace('_', ' ')}: {CANT_TELL}." for name in r.undecided if name not in flagged]
         notes = v.withheld or " ".join([f.reason for f in r.flags] + cant_tell)
         lines.append(
-            f"{v.number:>2} {r.leg:5} {r.t_bottom:8.2f} {_number(100 * v.depth, '{:.0f}'):>6} "
-            f"{likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg, ''):<20} {_number(v.fppa_peak_deg):>6} "
+            f"{v.number:>2} {r.leg:5} {r.t_bottom:8.2f} {number(v.depth, 0, scale=100):>6} "
+            f"{likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg, ''):<20} {number(v.fppa_peak_deg):>6} "
             f"{likely(v.knee_displacement, v.knee_displacement_low, v.knee_displacement_high, '', 100):<19} "
             f"{likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg, ''):<19} "
-            f"{_number(v.trunk_lean_deg):>6} {_number(v.knee_wobble, '{:.3f}'):>6} {r.confidence:5.2f}  "
+            f"{number(v.trunk_lean_deg):>6} {number(v.knee_wobble, 3):>6} {r.confidence:5.2f}  "
             f"{notes or 'ok'}")
     lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS + " " + Analysis.INTERVALS]
     if level := analysis.level_note():
@@ -398,8 +394,8 @@ def format_text(analysis: Analysis) -> str:
             f"{leg_name(leg.leg)}: {leg.n_reliable}/{leg.n_reps} reliable reps; mean FPPA "
             f"{likely(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg)}, pelvic drop "
             f"{likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg)}, "
-            f"trunk lean {_number(leg.trunk_lean_deg)}, "
-            f"wobble {_number(leg.knee_wobble, '{:.3f}')}, depth {_number(100 * leg.depth, '{:.0f}')} %; "
+            f"trunk lean {number(leg.trunk_lean_deg)}, "
+            f"wobble {number(leg.knee_wobble, 3)}, depth {number(leg.depth, 0, scale=100)} %; "
             f"rating: {leg.rating or 'not rated'}")
     lines.append(f"Overall rating: {s.rating or 'not rated'} (in the spirit of Crossley 2011)")
     lines += [f"  - {reason}" for reason in s.rating_reasons]

@@ -135,6 +135,46 @@ class Shown:
     knee_displacement_high: float = math.nan
 
 
+def number(
+    value: float | None, digits: int = 1, *, unit: str = "", signed: bool = False, scale: float = 1.0,
+    missing: str = "-",
+) -> str:
+    """A measured number as the outputs write it: ``digits`` decimals, then ``unit``.
+
+    Parameters
+    ----------
+    value : float or None
+        The number (NaN or None: unknown).
+    digits : int
+        Decimals written.
+    unit : str
+        Written after the number (``"°"``, ``" deg"``, ``"%"``).
+    signed : bool
+        Write ``+`` before a positive number (angles whose sign means a side).
+    scale : float
+        Multiplies the value first (100 for a fraction written in per cent).
+    missing : str
+        Written for an unknown value. Each output keeps its own mark: an em
+        dash in the app, ``"-"`` in the PDF and the terminal, ``"--"`` on the
+        annotated video (its font has no em dash).
+
+    Examples
+    --------
+    >>> number(3.14159), number(-2.0, signed=True, unit="°"), number(0.125, 0, scale=100, unit="%")
+    ('3.1', '-2.0°', '12%')
+    >>> number(float("nan"), missing="—"), number(None)
+    ('—', '-')
+    """
+    if value is None or not math.isfinite(value):
+        return missing
+    return f"{scale * value:{'+' if signed else ''}.{digits}f}{unit}"
+
+
+def signed_angle(value: float, unit: str = "°", missing: str = "—") -> str:
+    """An angle whose sign means a side, as the app's cards and captions show it: ``"+12.3°"``, "—" for NaN."""
+    return number(value, signed=True, unit=unit, missing=missing)
+
+
 def likely(value: float, low: float, high: float, unit: str = " deg", scale: float = 1.0) -> str:
     """A value with its interval, as every output shows it: ``"44 deg, likely 27 to 51"``.
 

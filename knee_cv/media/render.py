@@ -27,7 +27,7 @@ from knee_cv.core.criteria import MAJOR
 from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.landmarks import SKELETON_EDGES, Landmark
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import rep_label
+from knee_cv.core.shown import rep_label, signed_angle
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.h264 import h264_writer
 from knee_cv.media.video import frames_in_background, iter_frames, probe
@@ -261,11 +261,9 @@ def pixelate_face(frame: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return frame
 
 
-def _fmt(value: float, unit: str = " deg") -> str:
-    """A signed number with one decimal, or ``--`` for NaN."""
-    return f"{value:+.1f}{unit}" if np.isfinite(value) else "--"
-
-
+def _readout(value: float) -> str:
+    """An angle on the video: "+12.3 deg", "--" for NaN (the video's font has neither ° nor an em dash)."""
+    return signed_angle(value, " deg", "--")
 
 
 def annotate_frame(
@@ -319,11 +317,11 @@ def annotate_frame(
     for side in legs:
         draw_leg(frame, xy, side, colour)
     if leg and len(legs) == 1:
-        lines += [f"Stance: {leg}", f"FPPA {_fmt(fppa_deg.get(leg, np.nan))}"]
+        lines += [f"Stance: {leg}", f"FPPA {_readout(fppa_deg.get(leg, np.nan))}"]
     elif legs:
         lines += ["Stance: both legs",
-                  f"FPPA L {_fmt(fppa_deg.get('left', np.nan))} R {_fmt(fppa_deg.get('right', np.nan))}"]
-    lines.append(f"Pelvic drop {_fmt(pelvic_drop_deg)}")
+                  f"FPPA L {_readout(fppa_deg.get('left', np.nan))} R {_readout(fppa_deg.get('right', np.nan))}"]
+    lines.append(f"Pelvic drop {_readout(pelvic_drop_deg)}")
     return draw_readouts(frame, lines, colour)
 
 
@@ -505,7 +503,7 @@ def rep_thumbnail(
     factor = min(1.0, max_side / max(image.shape[:2]))
     if factor < 1.0:
         image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    angle = f"FPPA {_fmt(rep.fppa_bottom_deg)}" if rep.reliable else "FPPA not measurable"
+    angle = f"FPPA {_readout(rep.fppa_bottom_deg)}" if rep.reliable else "FPPA not measurable"
     draw_readouts(image, [rep_label(rep), angle], colour)
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:

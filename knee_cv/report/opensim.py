@@ -46,6 +46,7 @@ import numpy as np
 
 from knee_cv.core.labels import SIDES
 from knee_cv.core.result import Analysis
+from knee_cv.core.shown import number
 from knee_cv.core.track import PoseTrack
 from knee_cv.errors import KneeCvError
 from knee_cv.fileio import write_atomically
@@ -54,10 +55,6 @@ from knee_cv.report.tables import DIGITS
 
 #: Decimal places of TRC positions: 0.1 mm, or 0.1 px (a pixel is 1-3 mm of a person filmed whole).
 POSITION_DIGITS = {"m": 4, "px": 1}
-
-
-def _number(value: float, digits: int, missing: str) -> str:
-    return f"{value:.{digits}f}" if np.isfinite(value) else missing
 
 
 def trc_text(track: PoseTrack, name: str, height_m: float | None = None) -> str:
@@ -100,7 +97,7 @@ def trc_text(track: PoseTrack, name: str, height_m: float | None = None) -> str:
     ]
     digits = POSITION_DIGITS[units]
     for row, (t, frame) in enumerate(zip(track.t, positions.reshape(frames, -1)), start=1):
-        cells = (_number(value, digits, "NaN") for value in frame)
+        cells = (number(value, digits, missing="NaN") for value in frame)
         lines.append("\t".join([str(row), f"{t:.{DIGITS['_s']}f}", *cells]))
     return "\n".join(lines) + "\n"
 
@@ -141,7 +138,7 @@ def mot_text(analysis: Analysis, name: str) -> str:
     lines = [name, "version=1", f"nRows={len(analysis.series)}", f"nColumns={len(MOT_COLUMNS) + 1}",
              "inDegrees=yes", "endheader", "\t".join(["time", *(column for column, _ in MOT_COLUMNS)])]
     for i, t in enumerate(analysis.series.t):
-        cells = (_number(values[i], DIGITS["_deg"], "NaN") for values in columns)
+        cells = (number(values[i], DIGITS["_deg"], missing="NaN") for values in columns)
         lines.append("\t".join([f"{t:.{DIGITS['_s']}f}", *cells]))
     return "\n".join(lines) + "\n"
 

@@ -32,7 +32,7 @@ from knee_cv.core.context import SessionContext
 from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.rerated import rerated
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import Measured, likely, rep_label, shown
+from knee_cv.core.shown import Measured, likely, number, rep_label, shown
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.fileio import write_atomically
 from knee_cv.store import measurements
@@ -202,18 +202,15 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", errors="replace").decode("latin-1")
 
 
-def _num(value: float, digits: int = 1) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+def _pct(value: float) -> str:
+    """A fraction of leg length or a confidence in whole per cent ("12%"), "-" when unknown."""
+    return number(value, 0, scale=100, unit="%")
 
 
 def _flags_cell(rep: Rep) -> str:
     """The rep table's Flags cell: each flagged criterion, and each one this video cannot decide, said so."""
     names = [f.criterion for f in rep.flags] + [name for name in rep.undecided if name not in {f.criterion for f in rep.flags}]
     return "; ".join(name.replace("_", " ") + (f": {CANT_TELL}" if name in rep.undecided else "") for name in names) or "-"
-
-
-def _pct(value: float) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{100 * value:.0f}%"
 
 
 def _date(value: datetime | None) -> str:
@@ -360,7 +357,7 @@ class _Report(FPDF):
             rows.append([
                 leg.leg, f"{leg.n_reps} ({leg.n_reliable})", likely(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg, ""),
                 likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg, ""),
-                _num(leg.trunk_lean_deg), _pct(leg.depth), _num(leg.knee_wobble, 3), leg.rating or "-",
+                number(leg.trunk_lean_deg), _pct(leg.depth), number(leg.knee_wobble, 3), leg.rating or "-",
             ])
         self._table(rows, (20, 22, 30, 30, 20, 16, 18, 24))
         self.set_text_color(*_MUTED)
@@ -386,11 +383,11 @@ class _Report(FPDF):
             mark = "*" if rep.index in self.context.measured else ""
             rows.append([
                 str(v.number), rep.leg, f"{rep.t_start:.1f}-{rep.t_end:.1f}", _pct(v.depth),
-                *([_num(v.knee_flexion_deg)] if flexion else []),
+                *([number(v.knee_flexion_deg)] if flexion else []),
                 likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg, "") + mark,
                 likely(v.knee_displacement, v.knee_displacement_low, v.knee_displacement_high, "", 100),
                 likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg, "") + mark,
-                _num(v.trunk_lean_deg), _num(v.knee_wobble, 3), "yes" if rep.reliable else "no",
+                number(v.trunk_lean_deg), number(v.knee_wobble, 3), "yes" if rep.reliable else "no",
                 _flags_cell(rated),
             ])
         widths = ((8, 10, 15, 10, 13, 23, 20, 22, 13, 12, 13, 31) if flexion
@@ -405,9 +402,9 @@ class _Report(FPDF):
 
     def _measured_text(self) -> str:
         """" * Measured by hand: ..." naming each measured rep's source and automatic values ("" when none)."""
-        parts = [f"rep {rep.index + 1}: FPPA {_num(m.fppa_deg)} deg, pelvic drop {_num(m.pelvic_drop_deg)} deg, "
-                 f"{m.source} (automatic: FPPA {_num(rep.fppa_bottom_deg)} deg, pelvic drop "
-                 f"{_num(rep.pelvic_drop_bottom_deg)} deg)"
+        parts = [f"rep {rep.index + 1}: FPPA {number(m.fppa_deg)} deg, pelvic drop {number(m.pelvic_drop_deg)} deg, "
+                 f"{m.source} (automatic: FPPA {number(rep.fppa_bottom_deg)} deg, pelvic drop "
+                 f"{number(rep.pelvic_drop_bottom_deg)} deg)"
                  for rep in self.analysis.reps if (m := self.context.measured.get(rep.index)) is not None]
         return (" * Measured by hand: " + "; ".join(parts) + ".") if parts else ""
 
@@ -437,8 +434,8 @@ class _Report(FPDF):
             unit = " deg" if flag.unit == "deg" else ""
             digits = 1 if flag.unit == "deg" else 3
             rows.append([
-                f"{rep.index + 1} ({rep.leg}){mark}", flag.reason, _num(flag.value, digits) + unit,
-                _num(flag.threshold, digits) + unit, flag.source,
+                f"{rep.index + 1} ({rep.leg}){mark}", flag.reason, number(flag.value, digits) + unit,
+                number(flag.threshold, digits) + unit, flag.source,
                 self.context.reviews.get((rep.index, flag.criterion), "not reviewed"),
             ])
         self._table(rows, (16, 58, 17, 17, 30, 42), align="LEFT")

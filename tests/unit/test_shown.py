@@ -110,3 +110,13 @@ def test_rep_label_counts_from_one_with_or_without_the_leg():
     rep = Rep(0, Leg.BOTH, 0, 1, 2, 0.0, 0.5, 1.0, *[math.nan] * 8, confidence=0.1, reliable=False)
     assert rep_label(rep) == "Rep 1 (both)"
     assert rep_label(replace(rep, index=9, leg=Leg.RIGHT), with_leg=False) == "Rep 10"
+
+
+def test_number_writes_each_output_as_before():
+    from knee_cv.core.shown import number, signed_angle
+
+    assert number(12.345) == "12.3" and number(0.12345, 3) == "0.123" and number(0.125, 0, scale=100) == "12"
+    assert number(-0.04, signed=True, unit=" deg") == "-0.0 deg" and number(3.0, signed=True, unit="°") == "+3.0°"
+    assert number(math.nan) == "-" and number(None) == "-" and number(math.inf, missing="NaN") == "NaN"
+    assert signed_angle(7.25) == "+7.2°" and signed_angle(math.nan) == "—"
+    assert signed_angle(-3.0, " deg", "--") == "-3.0 deg" and signed_angle(math.nan, " deg", "--") == "--"

@@ -30,7 +30,7 @@ from knee_cv.app.rep_check import rep_check
 from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.rerated import measured_rep
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import shown
+from knee_cv.core.shown import number, shown, signed_angle
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
 from knee_cv.palette import HEX
@@ -42,14 +42,6 @@ from knee_cv.store import sessions as store
 LEG_COLOURS = {leg: HEX[leg] for leg in ("left", "right", "both")}  # knee_cv.palette: legs never red
 QUEUE_PAGE = 5  # reps shown at once in the queue
 MEASURED = ("knee_valgus", "pelvic_drop")  # the criteria a hand measurement decides again (FPPA, pelvic drop)
-
-
-def _deg(value: float) -> str:
-    return f"{value:+.1f}°" if math.isfinite(value) else "—"
-
-
-def _ratio(value: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f}" if math.isfinite(value) else "—"
 
 
 def _rep(analysis: Analysis, rep_index: int) -> Rep:
@@ -70,17 +62,18 @@ def _rep_numbers(analysis: Analysis, rep: Rep, container, session_id: int, db_ur
     standing = measurements.standing_measurements(session_id, db_url=db_url).get(rep.index)
     values = shown(rep, standing.measured() if standing else None)
     cols = container.columns(3)
-    cols[0].metric("FPPA", _deg(values.fppa_deg), help="Positive = valgus (knee inward).")
-    cols[1].metric("Pelvic drop", _deg(values.pelvic_drop_deg), help="Positive = free-leg side lower.")
-    cols[2].metric("Trunk lean", _deg(values.trunk_lean_deg), help="Positive = toward the stance leg.")
+    cols[0].metric("FPPA", signed_angle(values.fppa_deg), help="Positive = valgus (knee inward).")
+    cols[1].metric("Pelvic drop", signed_angle(values.pelvic_drop_deg), help="Positive = free-leg side lower.")
+    cols[2].metric("Trunk lean", signed_angle(values.trunk_lean_deg), help="Positive = toward the stance leg.")
     cols = container.columns(3)
-    cols[0].metric("Knee flexion", _deg(values.knee_flexion_deg))
+    cols[0].metric("Knee flexion", signed_angle(values.knee_flexion_deg))
     cols[1].metric("Depth", f"{values.depth:.0%}" if math.isfinite(values.depth) else "—",
                    help="Hip drop as a fraction of leg length.")
-    cols[2].metric("Knee wobble", _ratio(values.knee_wobble), help="Fraction of leg length.")
+    cols[2].metric("Knee wobble", number(values.knee_wobble, 3, missing="—"), help="Fraction of leg length.")
     if standing is not None:
         container.caption(escaped(f"FPPA and pelvic drop {values.source} (automatic: FPPA "
-                                  f"{_deg(rep.fppa_bottom_deg)}, pelvic drop {_deg(rep.pelvic_drop_bottom_deg)})."))
+                                  f"{signed_angle(rep.fppa_bottom_deg)}, pelvic drop "
+                                  f"{signed_angle(rep.pelvic_drop_bottom_deg)})."))
         flags = [f for f in measured_rep(rep, standing.measured(), analysis.thresholds).flags if f.criterion in MEASURED]
         found = " ".join(f.reason for f in flags) if flags else "neither knee valgus nor pelvic drop crosses its threshold."
         container.markdown("**On the measured values:** " + escaped(found))
@@ -225,7 +218,7 @@ def _side_by_side(analysis: Analysis, session_id: int, db_url: str) -> None:
         for i, rep in enumerate(reps):
             values = shown(rep, measured[rep.index].measured() if rep.index in measured else None)
             cells[i % len(cells)].image(frames[rep.index], width="stretch",
-                                        caption=f"Rep {values.number}: FPPA {_deg(values.fppa_deg)}")
+                                        caption=f"Rep {values.number}: FPPA {signed_angle(values.fppa_deg)}")
 
 
 def _review_log(session_id: int, db_url: str) -> pd.DataFrame:

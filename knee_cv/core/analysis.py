@@ -20,7 +20,6 @@ from knee_cv.core.assessment import (
     FrameQuality,
     LegQuality,
     assess_rep,
-    frame_interval_s,
     leg_name,
     summarize,
 )
@@ -34,7 +33,7 @@ from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import likely, number, shown
-from knee_cv.core.stats import robust_sd
+from knee_cv.core.stats import frame_interval_s, robust_sd
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.core.uncertainty import Geometry, PlacementError

@@ -25,7 +25,7 @@ from knee_cv.core.reps import Segment
 from knee_cv.core.result import Flag, LegSummary, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import likely
-from knee_cv.core.stats import finite_median, robust_sd
+from knee_cv.core.stats import finite_median, frame_interval_s, robust_sd
 from knee_cv.core.uncertainty import Geometry, bottom_measures
 from knee_cv.core.view import dominant_view
 
@@ -177,11 +177,6 @@ def _wobble(offset: np.ndarray, depth: np.ndarray) -> float:
     sxx = float(x @ x)
     residual = y - (float(x @ y) / sxx) * x if sxx > 0 else y
     return float(np.sqrt(residual @ residual / len(residual)))
-
-
-def frame_interval_s(t: np.ndarray) -> float:
-    """Median time between frames, s (NaN with fewer than 2 frames)."""
-    return float(np.median(np.diff(t))) if len(t) > 1 else float("nan")
 
 
 def _jitter_reason(spread: float) -> str:

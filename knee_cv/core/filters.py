@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
+from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 
@@ -354,7 +355,7 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 6.0, order: int = 4
     out = x.reshape(len(x), -1).copy()
     if len(t) < 2:
         return out.reshape(x.shape)
-    rate = 1.0 / float(np.median(np.diff(t)))
+    rate = 1.0 / frame_interval_s(t)
     wn = min(cutoff_hz / (rate / 2.0), 0.99)
     sos = butter(order, wn, output="sos")
     min_length = 3 * (2 * len(sos) + 1)  # runs this short or shorter stay as they are

@@ -18,7 +18,7 @@ from scipy.signal import find_peaks
 
 from knee_cv.core.filters import rolling_median
 from knee_cv.core.labels import Leg
-from knee_cv.core.stats import finite_median
+from knee_cv.core.stats import finite_median, frame_interval_s
 from knee_cv.core.thresholds import load_thresholds
 
 
@@ -50,7 +50,7 @@ def _uniform_grid(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     """Resample the finite samples of ``values`` onto an even time grid (median step)."""
     ok = np.isfinite(t) & np.isfinite(values)
     t_ok, v_ok = t[ok], values[ok]
-    step = float(np.median(np.diff(t_ok)))
+    step = frame_interval_s(t_ok)
     grid = np.arange(t_ok[0], t_ok[-1] + step / 2, step)
     return grid, np.interp(grid, t_ok, v_ok)
 

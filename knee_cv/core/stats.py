@@ -36,6 +36,17 @@ def finite_median(values: np.ndarray | Sequence[float]) -> float:
     return float(np.median(kept)) if kept.size else float("nan")
 
 
+def frame_interval_s(t: np.ndarray | Sequence[float], default: float = float("nan")) -> float:
+    """Median time between frames, s, of the frame times ``t`` (s, increasing); ``default`` with fewer than 2.
+
+    Examples
+    --------
+    >>> frame_interval_s([0.0, 0.04, 0.08, 0.2]), frame_interval_s([1.0], default=1 / 30)
+    (0.04, 0.03333333333333333)
+    """
+    return float(np.median(np.diff(t))) if len(t) > 1 else default
+
+
 def robust_sd(values: np.ndarray | Sequence[float], min_count: int = 3) -> float:
     """Robust standard deviation: :data:`MAD_TO_SD` x the median absolute deviation of the finite values.
 

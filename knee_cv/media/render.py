@@ -28,6 +28,7 @@ from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.landmarks import SKELETON_EDGES, Landmark
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import rep_label, signed_angle
+from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.h264 import h264_writer
 from knee_cv.media.video import frames_in_background, iter_frames, probe
@@ -415,7 +416,7 @@ def annotate_video(
         If the video cannot be read.
     """
     drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
-    step = float(np.median(np.diff(track.t))) if len(track) > 1 else 1.0 / max(track.fps, 1.0)
+    step = frame_interval_s(track.t, default=1.0 / max(track.fps, 1.0))
     info = probe(video_path)
     full_width = track.orientation.size(info.width, info.height)[0]
     with h264_writer(out_path, track.fps, preset=X264_PRESET, crf=23) as out:
@@ -541,7 +542,7 @@ def rep_key_frames(
     if not analysis.reps:
         return {}
     drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
-    half = (float(np.median(np.diff(track.t))) if len(track) > 1 else 1.0 / max(track.fps, 1.0)) / 2
+    half = frame_interval_s(track.t, default=1.0 / max(track.fps, 1.0)) / 2
     wanted = sorted((float(track.t[rep.bottom_frame]), rep.index) for rep in analysis.reps)
     best: dict[int, tuple[float, np.ndarray]] = {}
     keyframes = _keyframe_times(video_path)

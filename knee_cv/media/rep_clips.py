@@ -27,6 +27,7 @@ import numpy as np
 from knee_cv.core.analysis import BODY_LANDMARKS, measured_landmarks
 from knee_cv.core.evidence import RepClip
 from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.h264 import h264_writer
 from knee_cv.media.video import iter_frames, probe
@@ -71,7 +72,7 @@ def _window(track: PoseTrack, rep: Rep) -> np.ndarray:
 
 def _matched_frames(path: Path, t: np.ndarray) -> dict[int, np.ndarray]:
     """The annotated video's frame nearest each time of ``t`` (within half a step), by position in ``t``."""
-    step = float(np.median(np.diff(t))) if len(t) > 1 else 1 / 30
+    step = frame_interval_s(t, default=1 / 30)
     best: dict[int, tuple[float, np.ndarray]] = {}
     for time, rgb in iter_frames(path, start_s=max(0.0, t[0] - step), stop_s=t[-1] + step):
         i = int(np.argmin(np.abs(t - time)))

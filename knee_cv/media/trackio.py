@@ -79,6 +79,7 @@ import numpy as np
 
 from knee_cv.core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
 from knee_cv.core.orientation import AS_FILMED, Orientation
+from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.track import PoseTrack
 from knee_cv.errors import TrackFormatError
 
@@ -555,8 +556,7 @@ def load_npz(path: str | Path, limits: TrackLimits = TrackLimits()) -> PoseTrack
 
 def _nominal_fps(t: np.ndarray) -> float:
     """1 / the median time step of ``t`` (s), in frames per second; 30 where that is not a positive number."""
-    steps = np.diff(t)
-    step = float(np.median(steps)) if len(steps) else math.nan
+    step = frame_interval_s(t)
     return 1.0 / step if step > 0 else 30.0
 
 

@@ -25,3 +25,10 @@ def test_robust_sd_is_the_scaled_mad_and_nan_below_min_count():
     assert robust_sd(values) == pytest.approx(MAD_TO_SD * 1.0)  # median 3, deviations 2 1 0 1 97
     assert np.isnan(robust_sd([1.0, 2.0, np.nan]))
     assert robust_sd([1.0, 2.0], min_count=2) == pytest.approx(MAD_TO_SD * 0.5)
+
+
+def test_frame_interval_is_the_median_step_or_the_default():
+    from knee_cv.core.stats import frame_interval_s
+
+    assert frame_interval_s(np.array([0.0, 0.04, 0.08, 0.5])) == pytest.approx(0.04)
+    assert np.isnan(frame_interval_s([2.0])) and frame_interval_s([], default=0.5) == 0.5

@@ -116,7 +116,7 @@ def _review_form(flag: store.FlagItem, reviewer: str, db_url: str) -> None:
         elif dismiss and not note.strip():
             st.error("Say why you dismiss this flag in the note (for example: tracking error at the hip).")
         else:
-            store.add_review(flag.flag_id, "confirm" if confirm else "dismiss", reviewer=reviewer,
+            store.add_review(flag.flag_id, store.Decision.CONFIRM if confirm else store.Decision.DISMISS, reviewer=reviewer,
                              note=note.strip(), db_url=db_url)
             st.toast(f"{'Confirmed' if confirm else 'Dismissed'}: {flag.criterion.replace('_', ' ')}")
             st.rerun()

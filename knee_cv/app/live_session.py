@@ -54,7 +54,7 @@ from knee_cv.core.landmarks import NUM_LANDMARKS
 from knee_cv.core.protocol import Display, Protocol, ProtocolSettings
 from knee_cv.core.result import Rep
 from knee_cv.core.thresholds import load_thresholds
-from knee_cv.core.track import PoseTrack
+from knee_cv.core.track import LIVE_SOURCE, PoseTrack
 from knee_cv.media.live_overlay import draw_protocol
 from knee_cv.media.pose import LivePoseEstimator
 from knee_cv.media.render import NEUTRAL, draw_leg, draw_skeleton
@@ -301,7 +301,7 @@ class LiveSession:
         return PoseTrack(
             t=t, xy=xy * (width, height), visibility=visibility,
             presence=np.full((n, NUM_LANDMARKS), np.nan), world=np.full((n, NUM_LANDMARKS, 3), np.nan),
-            width=width, height=height, fps=fps, source="live webcam",
+            width=width, height=height, fps=fps, source=LIVE_SOURCE,
             model=self._estimator.model.model_id if self._estimator else "unknown",
         )
 

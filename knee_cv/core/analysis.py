@@ -35,7 +35,7 @@ from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import likely, number, shown
 from knee_cv.core.stats import frame_interval_s, robust_sd
 from knee_cv.core.thresholds import load_thresholds
-from knee_cv.core.track import PoseTrack
+from knee_cv.core.track import LIVE_SOURCE, PoseTrack
 from knee_cv.core.uncertainty import Geometry, PlacementError
 from knee_cv.core.view import classify_view, dominant_view
 from knee_cv.errors import TrackError
@@ -99,6 +99,16 @@ def _slow_frames_message(interval_s: float) -> str:
             "second), not time-lapse.")
 
 
+def _gap_message(track: PoseTrack, start: float, end: float) -> str:
+    """What a stretch from ``start`` to ``end`` (s) without frames means, for a file or a live webcam."""
+    if track.source == LIVE_SOURCE:
+        return (f"No camera frame was measured from {start:.1f} s to {end:.1f} s (the camera paused, or the "
+                "computer was too busy to keep up). The results cover the rest.")
+    return (f"The video could not be read from {start:.1f} s to {end:.1f} s: the file is damaged or cut off "
+            "there (an interrupted upload or copy?). The results cover the rest; export the clip again "
+            "from the phone's gallery for a full analysis.")
+
+
 def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[list[str], bool]:
     """Messages about the recording (each saying what to change) and whether any blocks measuring.
 
@@ -138,10 +148,7 @@ def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[l
             f"{FILMING_ADVICE}")
         blocking = blocking or cut_off > session["cut_off_blocking"]
     for start, end in track.unread_stretches(session["max_unread_s"]):
-        messages.append(
-            f"The video could not be read from {start:.1f} s to {end:.1f} s: the file is damaged or cut off "
-            "there (an interrupted upload or copy?). The results cover the rest; export the clip again "
-            "from the phone's gallery for a full analysis.")
+        messages.append(_gap_message(track, start, end))
     crowded = float(np.mean(track.people > 1))
     if crowded > session["two_people_share"]:
         messages.append(

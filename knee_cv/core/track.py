@@ -21,6 +21,9 @@ MAX_EVEN_FRAMES = 216_000
 #: Largest frame width or height, in pixels: eight times the 8192 pixels a video may have
 #: (``VideoLimits.max_side``). A larger number is a damaged file, not a camera.
 MAX_FRAME_SIDE_PX = 65_536
+#: ``PoseTrack.source`` of a track measured from a live webcam: its gaps are frames the camera or a busy
+#: computer did not deliver, not a damaged file.
+LIVE_SOURCE = "live webcam"
 
 
 @dataclass(eq=False)

@@ -12,6 +12,7 @@ from knee_cv.core.analysis import analyze, format_text
 from knee_cv.core.assessment import SIDE_VIEW_REASON
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.thresholds import load_thresholds
+from knee_cv.core.track import LIVE_SOURCE
 
 LEGS = ["left", "right", "left", "right"]
 
@@ -209,6 +210,16 @@ def test_frames_missing_from_a_damaged_or_cut_off_file_are_reported():
     assert messages[1].startswith(f"The video could not be read from {middle.t[-1]:.1f} s to {end + 4.0:.1f} s")
     assert all("export the clip again" in m for m in messages)
     assert analyze(middle).summary.measurable  # the rest is analysed
+
+
+def test_a_live_webcams_gap_is_not_called_a_damaged_file():
+    """A second without frames from the live page is the camera or a busy computer, not the file."""
+    track, _ = synthetic_squats(n_reps=3, stance_legs="left")
+    track.t = np.where(track.t > 2.0, track.t + 1.5, track.t)
+    track.source = LIVE_SOURCE
+    messages = analyze(track, live=True).summary.messages
+    assert not any("damaged" in m or "could not be read" in m for m in messages)
+    assert [m for m in messages if m.startswith("No camera frame was measured from 2.0 s to 3.5 s")]
 
 
 def test_decision_tables_are_passed_in_not_read_at_import():

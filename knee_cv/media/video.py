@@ -523,8 +523,10 @@ def iter_frames(
     start_s, stop_s : float, optional
         Only the frames with ``start_s <= t < stop_s`` (seconds, on the clock
         of ``t`` below) are yielded, exactly as a full decode would give them.
-        For ``start_s > 0`` decoding starts at the keyframe before it (the file
-        is seeked, not decoded from the beginning), and it ends at ``stop_s``.
+        For ``start_s > 0`` decoding starts at a keyframe before it (the file
+        is seeked, not decoded from the beginning; it is read from the start
+        when no keyframe but the first lies before ``start_s``), and it ends
+        at ``stop_s``.
     max_rate_hz : float, optional
         Most frames per second to yield (0, the default: every frame). A clip whose
         nominal rate is above it keeps every k-th frame, k being the smallest
@@ -563,7 +565,8 @@ def iter_frames(
     info = probe(path, limits)
     rate = capped_rate(info.fps, max_rate_hz) if max_rate_hz else info.fps
     keep = _RateCap(rate, info.fps) if rate < info.fps else None
-    for t, frame in _timed_frames(path, info, limits, start_s):
+    seek = start_s > 0 and _seekable(info, start_s)
+    for t, frame in _timed_frames(path, info, limits, start_s if seek else 0.0):
         if t >= stop_s:
             return
         if t < start_s or (keep is not None and not keep(t)):
@@ -597,38 +600,68 @@ class _RateCap:
         return True
 
 
+def _seekable(info: VideoInfo, start_s: float) -> bool:
+    """Whether a keyframe other than the first lies at or before ``start_s`` (s), from the packets (nothing decoded).
+
+    Without one the file is read from the start instead of seeked: a seek to
+    the first stretch of an MPEG-TS file (sls_front_hyva2, hyva3, hyva6,
+    hyva_ja_paha: MPEG-TS named .mp4) lands on the second keyframe, and
+    stepping back found the start only after three more opens of the file.
+    Packets are read only up to the second keyframe or ``start_s``; when
+    they cannot be read the file is seeked as before.
+    """
+    keyframes = 0
+    try:
+        with _open(info.path) as container:
+            stream = _video_stream(container, info.path)
+            tick = _time_base(stream)
+            for packet in container.demux(stream):
+                if packet.dts is not None and float(packet.dts * tick) - info.start_time_s > start_s:
+                    return False  # packets come in decoding order: no later keyframe is shown before this one
+                if packet.is_keyframe and packet.pts is not None:
+                    keyframes += 1
+                    if keyframes == 2:
+                        return float(packet.pts * tick) - info.start_time_s <= start_s
+    except (av.error.FFmpegError, VideoError):
+        return True
+    return False
+
+
 def _timed_frames(
-    path: Path, info: VideoInfo, limits: VideoLimits, start_s: float,
+    path: Path, info: VideoInfo, limits: VideoLimits, seek_s: float,
 ) -> Iterator[tuple[float, av.VideoFrame]]:
-    """Decoded frames with their time ``t`` (seconds from the first frame), from a keyframe at or before ``start_s``.
+    """Decoded frames with their time ``t`` (seconds from the first frame), from a keyframe at or before ``seek_s``.
 
     A seek lands on a keyframe whose *decoding* time is before the target, so
-    with reordered frames it can land after ``start_s``, and in an MPEG-TS file
+    with reordered frames it can land after ``seek_s``, and in an MPEG-TS file
     it can land on the next keyframe or at the end; then it seeks again further
-    back (1 s, 2 s, 4 s...), down to decoding from the start.
+    back (1 s, 2 s, 4 s...) in the same open file, down to decoding from the
+    start (``seek_s`` 0: no seek).
     """
-    back = 1.0
-    seek_s = start_s
-    while True:
-        with _open(path) as container:
-            stream = _video_stream(container, path)
-            if seek_s > 0:
-                container.seek(math.floor((info.start_time_s + seek_s) / _time_base(stream)), stream=stream)
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        back = 0.0
+        while seek_s - back > 0:
+            container.seek(math.floor((info.start_time_s + seek_s - back) / _time_base(stream)), stream=stream)
             frames = _checked_frames(container, stream, path, limits, info.start_time_s)
             first = next(frames, None)
-            if seek_s > 0 and (first is None or first[0] > start_s):
-                seek_s, back = start_s - back, 2 * back
-                continue
-            if first is not None:
+            if first is not None and first[0] <= seek_s:
                 yield first
                 yield from frames
+                return
+            frames.close()
+            back = 2 * back or 1.0
+        if seek_s <= 0:
+            yield from _checked_frames(container, stream, path, limits, info.start_time_s)
             return
+    with _open(path) as container:  # every seek landed too late: from the start, unseeked
+        yield from _checked_frames(container, _video_stream(container, path), path, limits, info.start_time_s)
 
 
 def _checked_frames(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path,
     limits: VideoLimits, start_time_s: float,
-) -> Iterator[tuple[float, av.VideoFrame]]:
+) -> Generator[tuple[float, av.VideoFrame], None, None]:
     """Frames with strictly increasing times from ``start_time_s``, the duration checked, damage handled."""
     last = -math.inf
     frames = _decode(container, stream)

@@ -606,3 +606,34 @@ def test_creation_time_from_the_container_when_it_has_one():
         2026, 5, 1, 17, 30, tzinfo=timezone.utc)
     assert creation_time(_clip_with_tags({})) is None
     assert creation_time(b"not a video") is None
+
+
+def _counting_opens(monkeypatch) -> list[Path]:
+    """The paths video.py opens from now on (the real opener, each call recorded)."""
+    from knee_cv.media import video
+
+    opened: list[Path] = []
+    real = video._open
+
+    def counted(path: Path):
+        opened.append(path)
+        return real(path)
+
+    monkeypatch.setattr(video, "_open", counted)
+    return opened
+
+
+@pytest.mark.parametrize("start_s", [4.64, 5.5])
+def test_a_start_before_the_second_keyframe_is_decoded_without_reopening(shared_videos, monkeypatch, start_s):
+    """sls_front_hyva2 (MPEG-TS named .mp4) has keyframes at 0 and 5.12 s, and a seek into its first stretch
+    lands on the second. From 4.64 s (the pose stage's second part) it is read from the start, from 5.5 s
+    seeked: the file is opened to probe it, to read its packets up to the second keyframe and once to decode (it
+    was opened 6 times from 4.64 s), and the frames are those of a full decode."""
+    clip = shared_videos / "sls_front_hyva2.mp4"
+    whole = [(t, rgb) for t, rgb in iter_frames(clip, long_side=64) if t >= start_s]
+    opened = _counting_opens(monkeypatch)
+    part = list(iter_frames(clip, start_s=start_s, long_side=64))
+    assert len(opened) == 3
+    assert [t for t, _ in part] == [t for t, _ in whole]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(part, whole))
+

@@ -219,11 +219,14 @@ class LiveSession:
                     self._waiting.wait()
                 if self._stop.is_set():
                     return
+                if self._next is None:
+                    continue
                 (t, rgb), self._next = self._next, None
             self._measure(t, rgb)
 
     def _measure(self, t: float, rgb: np.ndarray) -> None:
         """Pose, buffer, smoothing, framing and the protocol's step for one frame."""
+        assert self._recorder is not None and self._estimator is not None, "frames come after the first one set both up"
         self._recorder.add(t, rgb)
         xy, visibility = self._estimator.process(rgb, t)
         height, width = rgb.shape[:2]

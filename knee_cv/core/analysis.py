@@ -266,7 +266,7 @@ def analyze(
     exercise = _exercise(legs)
     summary = summarize(reps, view=view, view_confidence=view_confidence, exercise=exercise,
                         messages=messages, thresholds=thresholds, blocking=blocking)
-    summary.camera_roll_deg = roll if np.ndim(roll) == 0 else float("nan")
+    summary.camera_roll_deg = float(roll) if np.ndim(roll) == 0 else float("nan")  # a per-frame roll has no one value
     summary.camera_roll_source = roll_source
     t = track.t
     return Analysis(

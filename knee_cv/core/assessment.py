@@ -184,7 +184,7 @@ def _jitter_reason(spread: float) -> str:
 
 
 def _confidence(
-    seg: Segment, leg: str, window: np.ndarray, fppa_bottom: dict[str, float], spread: float,
+    seg: Segment, leg: str, window: np.ndarray, fppa_bottom: dict[Leg, float], spread: float,
     series: FrameSeries, quality: FrameQuality, thresholds: dict[str, Any],
 ) -> tuple[float, list[str]]:
     """Confidence in [0, 1] of a rep's frontal measures, and the reasons it is low.
@@ -249,7 +249,7 @@ def _confidence(
 
 
 def _hard_limits(
-    seg: Segment, legs: tuple[Leg, ...], bottom_view: str, gaps: float, fppa_bottom: dict[str, float],
+    seg: Segment, legs: tuple[Leg, ...], bottom_view: str, gaps: float, fppa_bottom: dict[Leg, float],
     spread: float, t: np.ndarray, quality: FrameQuality, thresholds: dict[str, Any],
 ) -> list[str]:
     """Why a rep cannot be measured at all (empty when nothing stops it).
@@ -448,7 +448,7 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[Rating | None, l
     return rating, reasons
 
 
-def leg_summary(leg: str, reps: list[Rep], thresholds: dict[str, Any]) -> LegSummary:
+def leg_summary(leg: Leg, reps: list[Rep], thresholds: dict[str, Any]) -> LegSummary:
     """Means over the reliable reps of one stance leg, with a rating.
 
     Parameters
@@ -499,7 +499,8 @@ def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]
     values, ranges = f"{left.fppa_deg:.1f} vs {right.fppa_deg:.1f} deg,", ""
     bounds = [left.fppa_low_deg, left.fppa_high_deg, right.fppa_low_deg, right.fppa_high_deg]
     if np.isfinite(bounds).all():
-        values = f"left {likely(left.fppa_deg, *bounds[:2])}; right {likely(right.fppa_deg, *bounds[2:])};"
+        values = (f"left {likely(left.fppa_deg, bounds[0], bounds[1])}; "
+                  f"right {likely(right.fppa_deg, bounds[2], bounds[3])};")
         overlap = max(bounds[0], bounds[2]) <= min(bounds[1], bounds[3])
         ranges = (f" The two ranges overlap: {CANT_TELL} which knee goes further in." if overlap
                   else " The two ranges do not overlap.")
@@ -547,7 +548,7 @@ def _has_reason(rep: Rep, code: ReasonCode) -> bool:
 def summarize(
     reps: list[Rep],
     *,
-    view: str,
+    view: View,
     view_confidence: float,
     exercise: Exercise,
     messages: list[str],
@@ -559,7 +560,7 @@ def summarize(
     Parameters
     ----------
     reps : list of Rep
-    view : str
+    view : View
         The session's main view (``"frontal"``, ``"oblique"``, ``"side"``, ``"none"``).
     view_confidence : float
         In [0, 1].

@@ -298,7 +298,8 @@ class Protocol:
 
     def _count(self, t: float, leg: Leg, reps: Sequence[Rep]) -> None:
         """Count the reps on ``leg`` whose deepest point came after this step began; move on at the target."""
-        mine = [rep for rep in reps if rep.leg == leg and rep.t_bottom >= self._since]
+        since = t if self._since is None else self._since  # update() sets it before any step counts
+        mine = [rep for rep in reps if rep.leg == leg and rep.t_bottom >= since]
         if len(mine) > self._counts[leg]:
             self._counts[leg] = min(len(mine), self.settings.reps_per_leg)
             cue = rep_cue(mine[self._counts[leg] - 1])

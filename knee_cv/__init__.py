@@ -55,9 +55,22 @@ except PackageNotFoundError:  # run from a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
-    "__version__", "analyze", "Analysis", "PoseTrack", "load_track", "load_thresholds", "KneeCvError",
-    "fppa", "knee_offset", "knee_flexion", "pelvic_tilt", "pelvic_drop", "camera_roll", "trunk_lean",
-    "leg_length", "hip_drop",
+    "__version__",
+    "analyze",
+    "Analysis",
+    "PoseTrack",
+    "load_track",
+    "load_thresholds",
+    "KneeCvError",
+    "fppa",
+    "knee_offset",
+    "knee_flexion",
+    "pelvic_tilt",
+    "pelvic_drop",
+    "camera_roll",
+    "trunk_lean",
+    "leg_length",
+    "hip_drop",
 ]
 
 
@@ -123,5 +136,6 @@ def analyze(
     """
     from knee_cv.pipeline import analyze_source
 
-    return analyze_source(source, model=model, variant=variant, max_rate_hz=max_rate_hz, sex=sex,
-                          mirrored=mirrored, thresholds=thresholds)
+    return analyze_source(
+        source, model=model, variant=variant, max_rate_hz=max_rate_hz, sex=sex, mirrored=mirrored, thresholds=thresholds
+    )

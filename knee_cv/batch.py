@@ -113,9 +113,24 @@ MANIFEST_NAME = "manifest.json"
 #: free leg's side lower); ``seconds`` is the time the analysis took when it
 #: ran; ``resumed`` is ``yes`` for a result kept from an earlier batch.
 SUMMARY_FIELDS = (
-    "file", "sha256", "status", "message", "view", "exercise", "reps", "reliable_reps",
-    "fppa_left_deg", "fppa_right_deg", "pelvic_drop_left_deg", "pelvic_drop_right_deg",
-    "rating", "seconds", "json", "reps_csv", "session_id", "resumed",
+    "file",
+    "sha256",
+    "status",
+    "message",
+    "view",
+    "exercise",
+    "reps",
+    "reliable_reps",
+    "fppa_left_deg",
+    "fppa_right_deg",
+    "pelvic_drop_left_deg",
+    "pelvic_drop_right_deg",
+    "rating",
+    "seconds",
+    "json",
+    "reps_csv",
+    "session_id",
+    "resumed",
 )
 #: Columns an overrides file may have (see the module notes); ``file`` is required.
 OVERRIDE_COLUMNS = ("file", "sex", "mirrored")
@@ -344,13 +359,16 @@ def read_overrides(path: str | Path, videos: list[Path], folder: str | Path) -> 
     except (UnicodeDecodeError, csv.Error):
         raise KneeCvError(f"The overrides file {path} is not a CSV text file (UTF-8); save it as CSV.") from None
     if not lines:
-        raise KneeCvError(f"The overrides file {path} is empty; its first line names the columns "
-                          f"({', '.join(OVERRIDE_COLUMNS)}).")
+        raise KneeCvError(
+            f"The overrides file {path} is empty; its first line names the columns ({', '.join(OVERRIDE_COLUMNS)})."
+        )
     header = [name.strip().lower() for name in lines[0]]
     unknown = [name for name in header if name not in OVERRIDE_COLUMNS]
     if unknown or "file" not in header or len(set(header)) < len(header):
-        raise KneeCvError(f"The overrides file {path} has the columns {', '.join(lines[0])}; it needs file and any "
-                          f"of sex, mirrored, each once (the stance leg and exercise are found by the analysis).")
+        raise KneeCvError(
+            f"The overrides file {path} has the columns {', '.join(lines[0])}; it needs file and any "
+            f"of sex, mirrored, each once (the stance leg and exercise are found by the analysis)."
+        )
     by_path = {_relative(video, folder): video for video in videos}
     by_name: dict[str, list[Path]] = {}
     for video in videos:
@@ -360,14 +378,13 @@ def read_overrides(path: str | Path, videos: list[Path], folder: str | Path) -> 
         if not any(cell.strip() for cell in cells):
             continue
         where = f"Line {number} of {path}"
-        if any(cell.strip() for cell in cells[len(header):]):
+        if any(cell.strip() for cell in cells[len(header) :]):
             raise KneeCvError(f"{where} has more cells than its header has columns ({', '.join(lines[0])}).")
         row = {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header)}
         video = _overridden_video(row["file"], by_path, by_name, where, folder)
         if video in found:
             raise KneeCvError(f"{where} names {video} again; give each video one row.")
-        found[video] = Override(sex=_sex_cell(row.get("sex", ""), where),
-                                mirrored=_mirrored_cell(row.get("mirrored", ""), where))
+        found[video] = Override(sex=_sex_cell(row.get("sex", ""), where), mirrored=_mirrored_cell(row.get("mirrored", ""), where))
     return found
 
 
@@ -378,7 +395,11 @@ def _relative(video: Path, folder: str | Path) -> str:
 
 
 def _overridden_video(
-    name: str, by_path: dict[str, Path], by_name: dict[str, list[Path]], where: str, folder: str | Path,
+    name: str,
+    by_path: dict[str, Path],
+    by_name: dict[str, list[Path]],
+    where: str,
+    folder: str | Path,
 ) -> Path:
     """The one video of the batch that an overrides row's ``file`` cell names: by its relative path, else by name."""
     key = Path(name).as_posix()
@@ -390,8 +411,10 @@ def _overridden_video(
         raise KneeCvError(f"{where} {named}; give a video's name or its path relative to {folder}.")
     if len(matches) > 1:
         paths = " or ".join(_relative(video, folder) for video in matches)
-        raise KneeCvError(f"{where} names {name}, which several videos of this batch are called; give its "
-                          f"path relative to {folder} instead ({paths}).")
+        raise KneeCvError(
+            f"{where} names {name}, which several videos of this batch are called; give its "
+            f"path relative to {folder} instead ({paths})."
+        )
     return matches[0]
 
 
@@ -401,8 +424,9 @@ def _sex_cell(value: str, where: str) -> str | None:
 
     sex = value.lower()
     if sex and sex not in SEXES:
-        raise KneeCvError(f"{where} gives the sex {value}; write {' or '.join(SEXES)}, or leave it blank "
-                          "for the batch's setting.")
+        raise KneeCvError(
+            f"{where} gives the sex {value}; write {' or '.join(SEXES)}, or leave it blank for the batch's setting."
+        )
     return sex or None
 
 
@@ -411,8 +435,7 @@ def _mirrored_cell(value: str, where: str) -> bool | None:
     if not value:
         return None
     if value.lower() not in YES_NO:
-        raise KneeCvError(f"{where} gives mirrored as {value}; write yes or no, or leave it blank for the "
-                          "batch's setting.")
+        raise KneeCvError(f"{where} gives mirrored as {value}; write yes or no, or leave it blank for the batch's setting.")
     return YES_NO[value.lower()]
 
 
@@ -422,8 +445,13 @@ def analyse_file(path: str | Path, settings: Settings) -> Outcome:
 
     started = time.perf_counter()
     try:
-        track = pipeline.track_of(path, model_path=settings.model_path, variant=settings.variant,
-                                  max_rate_hz=settings.max_rate_hz, mirrored=settings.mirrored)
+        track = pipeline.track_of(
+            path,
+            model_path=settings.model_path,
+            variant=settings.variant,
+            max_rate_hz=settings.max_rate_hz,
+            mirrored=settings.mirrored,
+        )
         analysis = pipeline.analyze(track, sex=settings.sex)
         if not track.has_pose.any():
             return Outcome("error", analysis.summary.messages[0], time.perf_counter() - started, track=track)
@@ -431,11 +459,21 @@ def analyse_file(path: str | Path, settings: Settings) -> Outcome:
     except KneeCvError as error:
         return Outcome("error", str(error), time.perf_counter() - started)
     except Exception as error:  # one broken video must not end a batch of hundreds
-        return Outcome("error", f"Unexpected failure ({type(error).__name__}: {error}); it is tried again "
-                       "in the next batch, and if it fails again please report it.",
-                       time.perf_counter() - started, retry=True)
-    return Outcome("ok", " ".join(analysis.summary.messages), time.perf_counter() - started,
-                   analysis=analysis, key_frames=key_frames, track=track)
+        return Outcome(
+            "error",
+            f"Unexpected failure ({type(error).__name__}: {error}); it is tried again "
+            "in the next batch, and if it fails again please report it.",
+            time.perf_counter() - started,
+            retry=True,
+        )
+    return Outcome(
+        "ok",
+        " ".join(analysis.summary.messages),
+        time.perf_counter() - started,
+        analysis=analysis,
+        key_frames=key_frames,
+        track=track,
+    )
 
 
 def analyse_bytes(data: bytes, name: str, settings: Settings) -> Outcome:
@@ -467,8 +505,11 @@ def _analysis_fields(analysis: Analysis) -> dict[str, Any]:
     summary = analysis.summary
     legs = {leg.leg: leg for leg in summary.legs}
     fields: dict[str, Any] = {
-        "view": summary.view, "exercise": summary.exercise, "reps": summary.n_reps,
-        "reliable_reps": summary.n_reliable, "rating": summary.rating or "",
+        "view": summary.view,
+        "exercise": summary.exercise,
+        "reps": summary.n_reps,
+        "reliable_reps": summary.n_reliable,
+        "rating": summary.rating or "",
     }
     for side in SIDES:
         leg = legs.get(side)
@@ -523,8 +564,10 @@ class _Batch:
         for paths in self.paths_of.values():
             own = {self.overrides.get(path, Override()).applied(self.settings) for path in paths}
             if len(own) > 1:
-                raise KneeCvError(f"{paths[0]} and {paths[1]} are the same video (the same bytes) but the overrides "
-                                  "file gives them different settings; give both the same row values.")
+                raise KneeCvError(
+                    f"{paths[0]} and {paths[1]} are the same video (the same bytes) but the overrides "
+                    "file gives them different settings; give both the same row values."
+                )
 
     def files_of(self, row: dict[str, Any]) -> list[str]:
         """The per-video files an analysed video's ``row`` stands for: result, tables, exports asked for."""
@@ -560,8 +603,7 @@ class _Batch:
         """Write one video's files, save it if asked, record it and update the summary."""
         first = self.paths_of[digest][0]
         row: dict[str, Any] = {name: "" for name in SUMMARY_FIELDS}
-        row.update(sha256=digest, status=outcome.status, message=outcome.message,
-                   seconds=round(outcome.seconds, 1), resumed="no")
+        row.update(sha256=digest, status=outcome.status, message=outcome.message, seconds=round(outcome.seconds, 1), resumed="no")
         subject = None
         if outcome.analysis is not None:
             from knee_cv.report.exports import write_frames_csv, write_json, write_reps_csv
@@ -588,10 +630,8 @@ class _Batch:
                     outcome.retry = True
         self.video_fields[digest] = _video_fields(outcome)
         if not outcome.retry:
-            record = {"row": row, "fingerprint": self.fingerprint(digest), "subject": subject,
-                      "video": self.video_fields[digest]}
-            write_atomically(self.record_path(digest),
-                             lambda p: p.write_text(json.dumps(record, indent=1), encoding="utf-8"))
+            record = {"row": row, "fingerprint": self.fingerprint(digest), "subject": subject, "video": self.video_fields[digest]}
+            write_atomically(self.record_path(digest), lambda p: p.write_text(json.dumps(record, indent=1), encoding="utf-8"))
         for path in self.paths_of[digest]:
             self.rows[path] = row | {"file": str(path)}
             if row["status"] == "error":
@@ -618,16 +658,25 @@ class _Batch:
         from knee_cv.store import sessions as store
 
         settings = self.settings_of(digest)
-        saved = store.save_analysis(analysis, subject, saved_by=store.command_line_user(), key_frames=key_frames,
-                                    video_hash=digest, settings={"max_rate_hz": settings.max_rate_hz,
-                                                                    "mirrored": settings.mirrored},
-                                    db_url=self.db_url)
+        saved = store.save_analysis(
+            analysis,
+            subject,
+            saved_by=store.command_line_user(),
+            key_frames=key_frames,
+            video_hash=digest,
+            settings={"max_rate_hz": settings.max_rate_hz, "mirrored": settings.mirrored},
+            db_url=self.db_url,
+        )
         return saved.id
 
     def fail(self, path: Path, message: str) -> None:
         """A video that could not even be read for hashing."""
         self.rows[path] = {name: "" for name in SUMMARY_FIELDS} | {
-            "file": str(path), "status": "error", "message": message, "resumed": "no"}
+            "file": str(path),
+            "status": "error",
+            "message": message,
+            "resumed": "no",
+        }
         self.report(f"knee-cv: {path}: {message}")
 
     def summary_rows(self) -> list[dict[str, Any]]:
@@ -663,9 +712,12 @@ class _Batch:
             if row is None:
                 continue
             ids = {"file": str(path), "sha256": row["sha256"], "subject": self.subject(path)}
-            videos.append(ids | {"status": row["status"], "message": row["message"]}
-                          | self.video_fields.get(row["sha256"], {})
-                          | {"processing_s": row["seconds"], "resumed": row["resumed"]})
+            videos.append(
+                ids
+                | {"status": row["status"], "message": row["message"]}
+                | self.video_fields.get(row["sha256"], {})
+                | {"processing_s": row["seconds"], "resumed": row["resumed"]}
+            )
             if row["json"]:
                 stem = row["json"].removesuffix(".json")
                 for name, tables in parts.items():
@@ -769,14 +821,26 @@ def run_batch(
         settings = replace(settings, key_frames=True)
     model = ensure_model(settings.variant, settings.model_path)  # once here, not in every worker
     show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=len(videos), unit="video", desc="videos", file=sys.stderr, disable=not show,
-               mininterval=0, dynamic_ncols=True)  # redraw at every video, not only after 0.1 s
+    bar = tqdm(
+        total=len(videos), unit="video", desc="videos", file=sys.stderr, disable=not show, mininterval=0, dynamic_ncols=True
+    )  # redraw at every video, not only after 0.1 s
 
     def report(line: str) -> None:
         tqdm.write(line, file=sys.stderr)
 
-    batch = _Batch(out, settings, model.model_id, subject_of, db_url,
-                   paths_of={}, videos=videos, digests={}, report=report, exports=exports, overrides=own)
+    batch = _Batch(
+        out,
+        settings,
+        model.model_id,
+        subject_of,
+        db_url,
+        paths_of={},
+        videos=videos,
+        digests={},
+        report=report,
+        exports=exports,
+        overrides=own,
+    )
     for path in videos:
         try:
             digest = sha256_of(path)
@@ -786,8 +850,7 @@ def run_batch(
         batch.digests[path] = digest
         batch.paths_of.setdefault(digest, []).append(path)
     batch.check_copies()
-    todo = [(digest, paths[0], batch.settings_of(digest)) for digest, paths in batch.paths_of.items()
-            if not batch.reuse(digest)]
+    todo = [(digest, paths[0], batch.settings_of(digest)) for digest, paths in batch.paths_of.items() if not batch.reuse(digest)]
     bar.update(len(batch.rows))
 
     def finish(digest: str, outcome: Outcome) -> None:
@@ -805,8 +868,13 @@ def run_batch(
         bar.close()
         summary = batch.write_summary()
         batch.write_tables()
-        options = {"recursive": recursive, "workers": None if ray else workers or default_workers(), "ray": ray,
-                   "save": subject_of is not None, "overrides": _overrides_entry(overrides, own)}
+        options = {
+            "recursive": recursive,
+            "workers": None if ray else workers or default_workers(),
+            "ray": ray,
+            "save": subject_of is not None,
+            "overrides": _overrides_entry(overrides, own),
+        }
         _write_manifest(batch, model, options, started, ended)
     return BatchResult(batch.summary_rows(), summary, analysed=len(todo))
 
@@ -817,22 +885,32 @@ def _write_manifest(batch: _Batch, model: ModelInfo, options: dict[str, Any], st
     from knee_cv.report.provenance import manifest
 
     rows = batch.summary_rows()
-    counts = {"found": len(batch.videos), "with_a_row": len(rows),
-              "resumed": sum(row["resumed"] == "yes" for row in rows),
-              "failed": sum(row["status"] == "error" for row in rows)}
+    counts = {
+        "found": len(batch.videos),
+        "with_a_row": len(rows),
+        "resumed": sum(row["resumed"] == "yes" for row in rows),
+        "failed": sum(row["status"] == "error" for row in rows),
+    }
     settings = asdict(batch.settings) | {"exports": asdict(batch.exports)} | options
-    data = manifest(model=model, settings=settings, thresholds=load_thresholds(sex=batch.settings.sex),
-                    started=started, ended=ended, counts=counts)
-    write_atomically(batch.out_dir / MANIFEST_NAME,
-                     lambda path: path.write_text(json.dumps(data, indent=1), encoding="utf-8"))
+    data = manifest(
+        model=model,
+        settings=settings,
+        thresholds=load_thresholds(sex=batch.settings.sex),
+        started=started,
+        ended=ended,
+        counts=counts,
+    )
+    write_atomically(batch.out_dir / MANIFEST_NAME, lambda path: path.write_text(json.dumps(data, indent=1), encoding="utf-8"))
 
 
 def _overrides_entry(path: str | Path | None, own: dict[Path, Override]) -> dict[str, Any] | None:
     """The manifest's account of an overrides file: its path and each video's row applied (blank cells left out)."""
     if path is None:
         return None
-    videos = {str(video): {name: value for name, value in asdict(override).items() if value is not None}
-              for video, override in sorted(own.items())}
+    videos = {
+        str(video): {name: value for name, value in asdict(override).items() if value is not None}
+        for video, override in sorted(own.items())
+    }
     return {"file": str(path), "videos": videos}
 
 
@@ -847,20 +925,28 @@ def _make_output_folder(out: Path) -> None:
 
 
 def _run_locally(
-    todo: list[tuple[str, Path, Settings]], workers: int, log_path: Path, finish: Callable[[str, Outcome], None],
+    todo: list[tuple[str, Path, Settings]],
+    workers: int,
+    log_path: Path,
+    finish: Callable[[str, Outcome], None],
 ) -> None:
     """Analyse ``todo`` (digest, path, its settings) in ``workers`` fresh (spawned) processes, calling ``finish`` as each ends."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
-                               initializer=_start_worker, initargs=(str(log_path),))
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(todo)), mp_context=context, initializer=_start_worker, initargs=(str(log_path),)
+    )
     try:
         futures = {pool.submit(analyse_file, path, settings): digest for digest, path, settings in todo}
         for future in as_completed(futures):
             try:
                 outcome = future.result()
             except BrokenProcessPool:
-                outcome = Outcome("error", "The worker process analysing it died (out of memory?); it is tried "
-                                  "again in the next batch.", 0.0, retry=True)
+                outcome = Outcome(
+                    "error",
+                    "The worker process analysing it died (out of memory?); it is tried again in the next batch.",
+                    0.0,
+                    retry=True,
+                )
             finish(futures[future], outcome)
     except BaseException:
         _stop_workers(pool)
@@ -879,7 +965,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def _run_on_ray(
-    todo: list[tuple[str, Path, Settings]], address: str | None, finish: Callable[[str, Outcome], None],
+    todo: list[tuple[str, Path, Settings]],
+    address: str | None,
+    finish: Callable[[str, Outcome], None],
 ) -> None:
     """Analyse ``todo`` (digest, path, its settings) as Ray tasks, a few more in flight than the cluster runs at once."""
     try:
@@ -914,8 +1002,12 @@ def _run_on_ray(
             try:
                 outcome = ray.get(ref)
             except ray.exceptions.RayError as error:
-                outcome = Outcome("error", f"The Ray task failed ({type(error).__name__}); it is tried again in "
-                                  "the next batch.", 0.0, retry=True)
+                outcome = Outcome(
+                    "error",
+                    f"The Ray task failed ({type(error).__name__}); it is tried again in the next batch.",
+                    0.0,
+                    retry=True,
+                )
             finish(digest, outcome)
             submit()
     finally:

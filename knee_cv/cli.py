@@ -41,8 +41,14 @@ def _track_with_progress(args: argparse.Namespace, video: str | Path):
 
     with progress_bar(None, unit="frame", desc="pose") as bar:
         count = frame_counter(bar)
-        return track_of(video, model_path=args.model, variant=args.variant, max_rate_hz=args.max_rate,
-                        mirrored=args.mirrored, stage=lambda _name, done, total: count(done, total))
+        return track_of(
+            video,
+            model_path=args.model,
+            variant=args.variant,
+            max_rate_hz=args.max_rate,
+            mirrored=args.mirrored,
+            stage=lambda _name, done, total: count(done, total),
+        )
 
 
 def _pose(args: argparse.Namespace) -> None:
@@ -52,8 +58,9 @@ def _pose(args: argparse.Namespace) -> None:
     track = _track_with_progress(args, args.video)
     save = trackio.save_npz if output.suffix == ".npz" else trackio.save_csv
     write_atomically(output, lambda temporary: save(track, temporary))
-    print(f"{output}: {len(track)} frames, pose in {track.detection_rate:.0%}, "
-          f"up to {track.max_people} people, model {track.model}")
+    print(
+        f"{output}: {len(track)} frames, pose in {track.detection_rate:.0%}, up to {track.max_people} people, model {track.model}"
+    )
 
 
 def _analyze(args: argparse.Namespace) -> None:
@@ -63,8 +70,14 @@ def _analyze(args: argparse.Namespace) -> None:
 
     if args.save and not args.subject:
         raise KneeCvError("--save needs --subject ID (the pseudonymous id of the person filmed).")
-    outputs = ((args.json, "result.json"), (args.csv, "reps.csv"), (args.frames_csv, "frames.csv"),
-               (args.trc, "landmarks.trc"), (args.mot, "angles.mot"), (args.c3d, "landmarks.c3d"))
+    outputs = (
+        (args.json, "result.json"),
+        (args.csv, "reps.csv"),
+        (args.frames_csv, "frames.csv"),
+        (args.trc, "landmarks.trc"),
+        (args.mot, "angles.mot"),
+        (args.c3d, "landmarks.c3d"),
+    )
     for path, example in outputs:
         if path:
             check_output(path, example=example)
@@ -81,14 +94,23 @@ def _analyze(args: argparse.Namespace) -> None:
 
         key_frames = pipeline.key_frames(source, track, analysis) if is_video else None
         digest = sha256_of(source)
-        saved = store.save_analysis(analysis, args.subject, saved_by=store.command_line_user(), key_frames=key_frames,
-                                    video_hash=digest if is_video else None, content_id=digest,
-                                    settings={"max_rate_hz": args.max_rate, "mirrored": args.mirrored}, db_url=args.db)
+        saved = store.save_analysis(
+            analysis,
+            args.subject,
+            saved_by=store.command_line_user(),
+            key_frames=key_frames,
+            video_hash=digest if is_video else None,
+            content_id=digest,
+            settings={"max_rate_hz": args.max_rate, "mirrored": args.mirrored},
+            db_url=args.db,
+        )
         if saved.created:
             print(f"Saved as session {saved.id} of subject {args.subject}.")
         else:
-            print(f"Already saved as session {saved.id} of subject {args.subject} (same file, same settings); "
-                  "nothing new was saved.")
+            print(
+                f"Already saved as session {saved.id} of subject {args.subject} (same file, same settings); "
+                "nothing new was saved."
+            )
 
 
 def _write_analysis_files(args: argparse.Namespace, source: Path, track, analysis) -> None:
@@ -137,12 +159,22 @@ def _batch(args: argparse.Namespace) -> int:
     settings = Settings(args.variant, args.model, args.sex, max_rate_hz=args.max_rate, mirrored=args.mirrored)
     exports = Exports(tracks=args.tracks, trc=args.trc, mot=args.mot, c3d=args.c3d, height_m=check_height(args.height))
     result = run_batch(
-        args.source, args.output, settings=settings, recursive=args.recursive,
-        workers=args.workers, ray=args.ray is not None, ray_address=args.ray or None, subject_of=subject_of,
-        db_url=args.db, exports=exports, overrides=args.overrides,
+        args.source,
+        args.output,
+        settings=settings,
+        recursive=args.recursive,
+        workers=args.workers,
+        ray=args.ray is not None,
+        ray_address=args.ray or None,
+        subject_of=subject_of,
+        db_url=args.db,
+        exports=exports,
+        overrides=args.overrides,
     )
-    print(f"{len(result.rows)} videos: {result.analysed} run now, {result.resumed} kept from an earlier batch, "
-          f"{result.failed} failed. Summary: {result.summary_path}")
+    print(
+        f"{len(result.rows)} videos: {result.analysed} run now, {result.resumed} kept from an earlier batch, "
+        f"{result.failed} failed. Summary: {result.summary_path}"
+    )
     return 1 if result.failed else 0
 
 
@@ -185,34 +217,63 @@ def _serve(args: argparse.Namespace) -> None:
     from knee_cv.app import main as app_main
 
     app = Path(app_main.__file__).resolve()
-    command = [sys.executable, "-m", "streamlit", "run", str(app),
-               "--server.address", args.address, "--server.port", str(args.port),
-               "--client.showErrorDetails", "none"]  # as .streamlit/config.toml: no traceback in the browser
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.address",
+        args.address,
+        "--server.port",
+        str(args.port),
+        "--client.showErrorDetails",
+        "none",
+    ]  # as .streamlit/config.toml: no traceback in the browser
     raise SystemExit(subprocess.call(command))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``knee-cv`` (its help is the command's documentation)."""
     parser = argparse.ArgumentParser(prog="knee-cv", description="Single-leg squat analysis from video.")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="show MediaPipe's native log lines (hidden by default; same as KNEE_CV_NATIVE_LOGS=1)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show MediaPipe's native log lines (hidden by default; same as KNEE_CV_NATIVE_LOGS=1)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     def model_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--variant", default="full", choices=("full", "lite", "heavy"),
-                         help="pose model variant (default: full, built offline from PyPI)")
+        sub.add_argument(
+            "--variant",
+            default="full",
+            choices=("full", "lite", "heavy"),
+            help="pose model variant (default: full, built offline from PyPI)",
+        )
         sub.add_argument("--model", help="path to a .task model file (wins over --variant and KNEE_CV_MODEL)")
 
     def rate_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--max-rate", type=float, metavar="HZ",
-                         help="run the pose model at most this many times a second (default 30; 0 = every frame)")
-        sub.add_argument("--mirrored", action="store_true",
-                         help="the video was filmed mirrored (a phone's front/selfie camera often mirrors): its "
-                              "frames are flipped back so left and right are the person's own")
+        sub.add_argument(
+            "--max-rate",
+            type=float,
+            metavar="HZ",
+            help="run the pose model at most this many times a second (default 30; 0 = every frame)",
+        )
+        sub.add_argument(
+            "--mirrored",
+            action="store_true",
+            help="the video was filmed mirrored (a phone's front/selfie camera often mirrors): its "
+            "frames are flipped back so left and right are the person's own",
+        )
 
     def height_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--height", type=float, metavar="M",
-                         help="the person's height in metres: TRC and C3D landmarks scaled from pixels to metres")
+        sub.add_argument(
+            "--height",
+            type=float,
+            metavar="M",
+            help="the person's height in metres: TRC and C3D landmarks scaled from pixels to metres",
+        )
 
     def db_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--db", help="database URL (default: KNEE_CV_DB_URL, else a SQLite file in the user data folder)")
@@ -250,32 +311,44 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.set_defaults(run=_analyze)
 
     batch = commands.add_parser(
-        "batch", help="analyse every video of a folder or glob into a folder, with a summary CSV",
+        "batch",
+        help="analyse every video of a folder or glob into a folder, with a summary CSV",
         description="Analyse many videos: per-video JSON and per-rep and per-frame CSV, plus summary.csv, the "
-                    "batch's tables reps.csv, frames.csv and videos.csv, and manifest.json (how it was made) in "
-                    "OUTPUT. Videos already finished there (same bytes, same settings) are skipped, so an "
-                    "interrupted batch resumes. Exit status 1 when any video failed (see summary.csv).")
+        "batch's tables reps.csv, frames.csv and videos.csv, and manifest.json (how it was made) in "
+        "OUTPUT. Videos already finished there (same bytes, same settings) are skipped, so an "
+        "interrupted batch resumes. Exit status 1 when any video failed (see summary.csv).",
+    )
     batch.add_argument("source", help="folder of videos (by file ending), a video, or a glob such as 'clinic/**/*.mp4'")
     batch.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
     batch.add_argument("-r", "--recursive", action="store_true", help="also look in the folder's subfolders")
     batch.add_argument("--workers", type=int, help="local worker processes (default: one per 2 CPU cores)")
-    batch.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
-                       help="run on a Ray cluster at ADDRESS (or a local Ray instance without one); "
-                            "needs pip install 'knee-cv[ray]'")
+    batch.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="run on a Ray cluster at ADDRESS (or a local Ray instance without one); needs pip install 'knee-cv[ray]'",
+    )
     batch.add_argument("--sex", choices=("female", "male"), help="use sex-specific valgus thresholds")
     batch.add_argument("--tracks", action="store_true", help="also write each video's pose track (STEM-HASH.track.csv)")
     batch.add_argument("--trc", action="store_true", help="also write each video's landmarks as OpenSim TRC")
     batch.add_argument("--mot", action="store_true", help="also write each video's angle series as OpenSim MOT")
     batch.add_argument("--c3d", action="store_true", help="also write each video's landmarks as C3D (needs knee-cv[formats])")
     height_option(batch)
-    batch.add_argument("--overrides", metavar="FILE.csv",
-                       help="each video's own settings: a CSV with the columns file (name, or path relative to the "
-                            "source folder), sex (female/male) and mirrored (yes/no); a blank cell keeps the batch's")
+    batch.add_argument(
+        "--overrides",
+        metavar="FILE.csv",
+        help="each video's own settings: a CSV with the columns file (name, or path relative to the "
+        "source folder), sex (female/male) and mirrored (yes/no); a blank cell keeps the batch's",
+    )
     batch.add_argument("--save", action="store_true", help="save every analysed video to the clinician database")
     subject = batch.add_mutually_exclusive_group()
     subject.add_argument("--subject", help="pseudonymous subject id to save every video under (with --save)")
-    subject.add_argument("--subject-from-folder", action="store_true",
-                         help="save each video under its folder's name as the subject id (with --save)")
+    subject.add_argument(
+        "--subject-from-folder",
+        action="store_true",
+        help="save each video under its folder's name as the subject id (with --save)",
+    )
     db_option(batch)
     model_options(batch)
     rate_option(batch)
@@ -293,8 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(history)
     history.set_defaults(run=_history)
 
-    password = commands.add_parser("hash-password",
-                                   help="make a clinician's login line for [clinicians] in .streamlit/secrets.toml")
+    password = commands.add_parser(
+        "hash-password", help="make a clinician's login line for [clinicians] in .streamlit/secrets.toml"
+    )
     password.add_argument("name", help="the clinician's account name (recorded with each save and review)")
     password.set_defaults(run=_hash_password)
 
@@ -335,8 +409,10 @@ def _os_error_text(error: OSError) -> str:
 def _stopped_text(args: argparse.Namespace) -> str:
     """What Ctrl-C left behind, in one sentence."""
     if args.command == "batch":
-        return (f"stopped (Ctrl-C); the videos finished so far are kept in {args.output}, "
-                "and the same command again resumes from there.")
+        return (
+            f"stopped (Ctrl-C); the videos finished so far are kept in {args.output}, "
+            "and the same command again resumes from there."
+        )
     return "stopped (Ctrl-C); no output file was left half-written."
 
 

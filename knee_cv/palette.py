@@ -17,14 +17,14 @@ from __future__ import annotations
 
 #: Colour by meaning, as ``#rrggbb``.
 HEX: dict[str, str] = {
-    "left": "#0072B2",        # blue
-    "right": "#009E73",       # bluish green
-    "both": "#000000",        # black: a two-leg squat
-    "flag": "#D55E00",        # vermillion
-    "minor": "#E69F00",       # orange
-    "ok": "#56B4E9",          # sky blue
+    "left": "#0072B2",  # blue
+    "right": "#009E73",  # bluish green
+    "both": "#000000",  # black: a two-leg squat
+    "flag": "#D55E00",  # vermillion
+    "minor": "#E69F00",  # orange
+    "ok": "#56B4E9",  # sky blue
     "unreliable": "#999999",  # grey
-    "pelvis": "#CC79A7",      # reddish purple
+    "pelvis": "#CC79A7",  # reddish purple
 }
 
 

@@ -93,8 +93,13 @@ def is_track_file(path: str | Path) -> bool:
 
 
 def track_of(
-    path: str | Path, *, model_path: str | Path | None = None, variant: str = "full", stage: Stage = _no_report,
-    max_rate_hz: float | None = None, mirrored: bool = False,
+    path: str | Path,
+    *,
+    model_path: str | Path | None = None,
+    variant: str = "full",
+    stage: Stage = _no_report,
+    max_rate_hz: float | None = None,
+    mirrored: bool = False,
 ) -> PoseTrack:
     """The pose track of a video file (pose model run) or of a saved track file (read).
 
@@ -129,16 +134,24 @@ def track_of(
     """
     if is_track_file(path):
         if mirrored:
-            raise KneeCvError(f"{Path(path).name} is a pose track, whose left and right were set when it was made; "
-                              "make it again from the video with mirrored on (knee-cv pose VIDEO --mirrored).")
+            raise KneeCvError(
+                f"{Path(path).name} is a pose track, whose left and right were set when it was made; "
+                "make it again from the video with mirrored on (knee-cv pose VIDEO --mirrored)."
+            )
         return load_track(path)
     from knee_cv.media.pose import MAX_RATE_HZ, track_video  # MediaPipe loads only when a video is tracked
 
     rate = MAX_RATE_HZ if max_rate_hz is None else max_rate_hz
 
     def run(orientation: Orientation) -> PoseTrack:
-        return track_video(path, model_path=model_path, variant=variant, orientation=orientation, max_rate_hz=rate,
-                           progress=lambda done, total: stage("pose", done, total))
+        return track_video(
+            path,
+            model_path=model_path,
+            variant=variant,
+            orientation=orientation,
+            max_rate_hz=rate,
+            progress=lambda done, total: stage("pose", done, total),
+        )
 
     track = run(Orientation(mirrored=mirrored))
     turn = upright_turn(track.xy, load_thresholds()["orientation"])
@@ -146,8 +159,13 @@ def track_of(
 
 
 def analyze_source(
-    source: PoseTrack | str | Path, *, model: str | Path | None = None, variant: str = "full",
-    max_rate_hz: float | None = None, sex: str | None = None, mirrored: bool = False,
+    source: PoseTrack | str | Path,
+    *,
+    model: str | Path | None = None,
+    variant: str = "full",
+    max_rate_hz: float | None = None,
+    sex: str | None = None,
+    mirrored: bool = False,
     thresholds: dict[str, Any] | None = None,
 ) -> Analysis:
     """:func:`knee_cv.core.analysis.analyze` of a PoseTrack, a track file or a video file (:func:`knee_cv.analyze`).
@@ -157,8 +175,11 @@ def analyze_source(
     """
     if isinstance(source, PoseTrack) and mirrored:
         raise KneeCvError("A PoseTrack's left and right were set when it was made; track the video with mirrored on.")
-    track = source if isinstance(source, PoseTrack) else track_of(
-        source, model_path=model, variant=variant, max_rate_hz=max_rate_hz, mirrored=mirrored)
+    track = (
+        source
+        if isinstance(source, PoseTrack)
+        else track_of(source, model_path=model, variant=variant, max_rate_hz=max_rate_hz, mirrored=mirrored)
+    )
     return analyze(track, thresholds=thresholds, sex=sex)
 
 
@@ -236,7 +257,11 @@ def process_video(
 
 
 def _analysed(
-    path: Path, track: PoseTrack, blur_face: bool, timings: dict[str, float], **options: Any,
+    path: Path,
+    track: PoseTrack,
+    blur_face: bool,
+    timings: dict[str, float],
+    **options: Any,
 ) -> tuple[Analysis, dict[int, bytes]]:
     """The analysis of ``track`` and its reps' thumbnails from the video at ``path``, timed into ``timings``."""
     start = time.perf_counter()
@@ -285,8 +310,14 @@ def add_video(data: bytes, processed: Processed, *, blur_face: bool = False, sta
         path = Path(folder) / upload_name(processed.track.source)
         path.write_bytes(data)
         out = Path(folder) / "annotated.mp4"
-        annotate_video(path, processed.track, processed.analysis, out, blur_face=blur_face,
-                       progress=lambda done, total: report("video", done, total))
+        annotate_video(
+            path,
+            processed.track,
+            processed.analysis,
+            out,
+            blur_face=blur_face,
+            progress=lambda done, total: report("video", done, total),
+        )
         video = out.read_bytes()
     return replace(processed, video=video, timings={**processed.timings, "video": time.perf_counter() - start})
 

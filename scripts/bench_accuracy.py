@@ -41,14 +41,15 @@ DATA = ROOT / "tests" / "data"
 #: name -> synthetic_squats options
 SYNTHETIC_CASES = {
     "clean, level camera": dict(),
-    "roll 3.6, yaw 7, jitter 3 px, 5 % dropouts": dict(roll_deg=3.6, yaw_deg=7.0, jitter_px=3.0,
-                                                       dropout_rate=0.05),
+    "roll 3.6, yaw 7, jitter 3 px, 5 % dropouts": dict(roll_deg=3.6, yaw_deg=7.0, jitter_px=3.0, dropout_rate=0.05),
     "roll 3.6, no two-foot phase, jitter 1 px": dict(roll_deg=3.6, two_foot_phases=False, jitter_px=1.0),
     "roll -3, no two-foot phase, jitter 3 px, 5 % dropouts": dict(
-        roll_deg=-3.0, two_foot_phases=False, jitter_px=3.0, dropout_rate=0.05),
+        roll_deg=-3.0, two_foot_phases=False, jitter_px=3.0, dropout_rate=0.05
+    ),
     "720p landscape, jitter 3 px, 5 % dropouts": dict(size=(1280, 720), jitter_px=3.0, dropout_rate=0.05),
-    "720p, roll 3.6, yaw 7, jitter 3 px, 5 % dropouts": dict(size=(1280, 720), roll_deg=3.6, yaw_deg=7.0,
-                                                             jitter_px=3.0, dropout_rate=0.05),
+    "720p, roll 3.6, yaw 7, jitter 3 px, 5 % dropouts": dict(
+        size=(1280, 720), roll_deg=3.6, yaw_deg=7.0, jitter_px=3.0, dropout_rate=0.05
+    ),
 }
 
 
@@ -60,8 +61,9 @@ def synthetic_rows(seeds=range(5)):
         fppa_err, drop_err, conf = [], [], []
         for seed in seeds:
             legs = ["left"] * 5 if options.get("two_foot_phases") is False else ["left", "right"] * 2 + ["left"]
-            track, truth = synthetic_squats(n_reps=5, stance_legs=legs, valgus_deg=12.0, pelvic_drop_deg=6.0,
-                                            seed=seed, **options)
+            track, truth = synthetic_squats(
+                n_reps=5, stance_legs=legs, valgus_deg=12.0, pelvic_drop_deg=6.0, seed=seed, **options
+            )
             result = analyze(track)
             made += len(truth["reps"])
             found += len(result.reps)
@@ -74,11 +76,26 @@ def synthetic_rows(seeds=range(5)):
                 conf.append(rep.confidence)
                 reliable += rep.reliable
         fppa_err, drop_err = np.abs(fppa_err), np.abs(drop_err)
-        rows.append([name, f"{found}/{made}", f"{legs_ok}/{made}", f"{reliable}/{found}",
-                     f"{np.nanmean(fppa_err):.2f} / {np.nanmax(fppa_err):.2f}",
-                     f"{np.nanmean(drop_err):.2f} / {np.nanmax(drop_err):.2f}", f"{min(conf):.2f}"])
-    return ["case (5 seeds x 5 reps)", "reps found", "stance legs right", "reliable",
-            "|FPPA err| mean / max deg", "|pelvic drop err| mean / max deg", "min confidence"], rows
+        rows.append(
+            [
+                name,
+                f"{found}/{made}",
+                f"{legs_ok}/{made}",
+                f"{reliable}/{found}",
+                f"{np.nanmean(fppa_err):.2f} / {np.nanmax(fppa_err):.2f}",
+                f"{np.nanmean(drop_err):.2f} / {np.nanmax(drop_err):.2f}",
+                f"{min(conf):.2f}",
+            ]
+        )
+    return [
+        "case (5 seeds x 5 reps)",
+        "reps found",
+        "stance legs right",
+        "reliable",
+        "|FPPA err| mean / max deg",
+        "|pelvic drop err| mean / max deg",
+        "min confidence",
+    ], rows
 
 
 def _read_csv(path: Path) -> list[dict]:
@@ -119,24 +136,54 @@ def real_rows():
         track = track_of_video(SHARED / "videos" / f"{clip}.mp4")
         result = analyze(track)
         expected = [row for row in truth if row["clip"] == clip]
-        clips.append([clip, f"{len(result.reps)} / {len(expected)}",
-                      " ".join(r.leg[0].upper() for r in result.reps) or "-",
-                      " ".join(row["stance_leg"][0].upper() for row in expected) or "-",
-                      f"{sum(r.reliable for r in result.reps)}"])
+        clips.append(
+            [
+                clip,
+                f"{len(result.reps)} / {len(expected)}",
+                " ".join(r.leg[0].upper() for r in result.reps) or "-",
+                " ".join(row["stance_leg"][0].upper() for row in expected) or "-",
+                f"{sum(r.reliable for r in result.reps)}",
+            ]
+        )
         for row in (p for p in points if p["clip"] == clip and p["fppa_measurable"] == "yes"):
             t, side = float(row["t_s"]), row["leg"]
             other = "right" if side == "left" else "left"
-            manual = manual_fppa(*[(float(row[f"{j}_x"]), float(row[f"{j}_y"])) for j in ("hip", "knee", "ankle")],
-                                 (float(row[f"{other}_hip_x"]), float(row[f"{other}_hip_y"])))
+            manual = manual_fppa(
+                *[(float(row[f"{j}_x"]), float(row[f"{j}_y"])) for j in ("hip", "knee", "ankle")],
+                (float(row[f"{other}_hip_x"]), float(row[f"{other}_hip_y"])),
+            )
             frame = float(result.series.leg(side).fppa[int(np.argmin(np.abs(track.t - t)))])
             rep = min(result.reps, key=lambda r: abs(r.t_bottom - t), default=None)
             at_bottom = row["phase"] == "bottom" and rep is not None and abs(rep.t_bottom - t) < 0.5
-            frames.append([clip, row["phase"], side, f"{t:.2f}", f"{manual:.1f}", f"{frame:.1f}",
-                           f"{frame - manual:+.1f}", f"{rep.fppa_bottom_deg:.1f}" if at_bottom else "-",
-                           ("yes" if rep.reliable else "no") if at_bottom else "-"])
-    return (["clip", "reps found / verified", "stance legs found", "stance legs verified", "reliable reps"], clips,
-            ["clip", "frame", "leg", "t s", "manual FPPA", "knee_cv FPPA at the frame", "difference",
-             "knee_cv rep FPPA", "rep reliable"], frames)
+            frames.append(
+                [
+                    clip,
+                    row["phase"],
+                    side,
+                    f"{t:.2f}",
+                    f"{manual:.1f}",
+                    f"{frame:.1f}",
+                    f"{frame - manual:+.1f}",
+                    f"{rep.fppa_bottom_deg:.1f}" if at_bottom else "-",
+                    ("yes" if rep.reliable else "no") if at_bottom else "-",
+                ]
+            )
+    return (
+        ["clip", "reps found / verified", "stance legs found", "stance legs verified", "reliable reps"],
+        clips,
+        [
+            "clip",
+            "frame",
+            "leg",
+            "t s",
+            "manual FPPA",
+            "knee_cv FPPA at the frame",
+            "difference",
+            "knee_cv rep FPPA",
+            "rep reliable",
+        ],
+        frames,
+    )
 
 
 def _hand_frames(clips: dict) -> list[dict]:
@@ -160,8 +207,18 @@ def _hand_frames(clips: dict) -> list[dict]:
         names = [f"{j}_{a}" for j in ("hip", "knee", "ankle", f"{other}_hip") for a in ("x", "y")]
         hand = np.array([float(row[n]) for n in names]).reshape(4, 2)
         ours = xy[i, [*kin.LEG_LANDMARKS[side], kin.LEG_LANDMARKS[other][0]]]
-        frames.append(dict(clip=row["clip"], phase=row["phase"], leg=side, t=float(row["t_s"]), rep=int(row["rep"]),
-                           hand=hand, ours=ours, leg_px=standing_leg_length(xy)))
+        frames.append(
+            dict(
+                clip=row["clip"],
+                phase=row["phase"],
+                leg=side,
+                t=float(row["t_s"]),
+                rep=int(row["rep"]),
+                hand=hand,
+                ours=ours,
+                leg_px=standing_leg_length(xy),
+            )
+        )
     return frames
 
 
@@ -204,10 +261,23 @@ def placement_rows():
             low, high = bounds.fppa_deg
             d_hand, d_ours = _displacement(f["hand"], f["leg"], f["leg_px"]), _displacement(f["ours"], f["leg"], f["leg_px"])
             d_low, d_high = bounds.knee_displacement
-            table.append([clip.removeprefix("sls_front_"), f["phase"], f["leg"], f"{f['t']:.2f}", f"{hand:.1f}",
-                          f"{ours:.1f}", f"{low:.1f} to {high:.1f}", "yes" if low <= hand <= high else "NO",
-                          f"{high - low:.1f}", f"{d_hand:+.3f}", f"{d_ours:+.3f}", f"{d_low:+.3f} to {d_high:+.3f}",
-                          "yes" if d_low <= d_hand <= d_high else "NO"])
+            table.append(
+                [
+                    clip.removeprefix("sls_front_"),
+                    f["phase"],
+                    f["leg"],
+                    f"{f['t']:.2f}",
+                    f"{hand:.1f}",
+                    f"{ours:.1f}",
+                    f"{low:.1f} to {high:.1f}",
+                    "yes" if low <= hand <= high else "NO",
+                    f"{high - low:.1f}",
+                    f"{d_hand:+.3f}",
+                    f"{d_ours:+.3f}",
+                    f"{d_low:+.3f} to {d_high:+.3f}",
+                    "yes" if d_low <= d_hand <= d_high else "NO",
+                ]
+            )
     for clip, model in held_out.items():
         bottoms = [f for f in frames if f["clip"] == clip and f["phase"] == "bottom"]
         if not bottoms:
@@ -220,16 +290,52 @@ def placement_rows():
                 continue
             hand = manual_fppa(*f["hand"])
             low, high = rep.fppa_low_deg, rep.fppa_high_deg
-            rep_table.append([clip.removeprefix("sls_front_"), str(rep.index + 1), "yes" if rep.reliable else "no",
-                              f"{hand:.1f}", f"{rep.fppa_bottom_deg:.1f}", f"{low:.1f} to {high:.1f}",
-                              "yes" if low <= hand <= high else "NO", f"{high - low:.1f}",
-                              f"{_displacement(f['hand'], f['leg'], f['leg_px']):+.3f}",
-                              f"{rep.knee_displacement:+.3f}"])
-    return (["clip", "frame", "leg", "t s", "hand FPPA", "knee_cv FPPA", "interval (held out)", "holds hand",
-             "width deg", "hand displ.", "knee_cv displ.", "displ. interval", "holds hand"], table,
-            ["clip", "rep", "reliable", "hand FPPA", "knee_cv rep FPPA", "rep interval (held out)", "holds hand",
-             "width deg", "hand displ.", "knee_cv rep displ."], rep_table,
-            fit(list(errors.values()), thresholds["placement_error"]["coverage"]))
+            rep_table.append(
+                [
+                    clip.removeprefix("sls_front_"),
+                    str(rep.index + 1),
+                    "yes" if rep.reliable else "no",
+                    f"{hand:.1f}",
+                    f"{rep.fppa_bottom_deg:.1f}",
+                    f"{low:.1f} to {high:.1f}",
+                    "yes" if low <= hand <= high else "NO",
+                    f"{high - low:.1f}",
+                    f"{_displacement(f['hand'], f['leg'], f['leg_px']):+.3f}",
+                    f"{rep.knee_displacement:+.3f}",
+                ]
+            )
+    return (
+        [
+            "clip",
+            "frame",
+            "leg",
+            "t s",
+            "hand FPPA",
+            "knee_cv FPPA",
+            "interval (held out)",
+            "holds hand",
+            "width deg",
+            "hand displ.",
+            "knee_cv displ.",
+            "displ. interval",
+            "holds hand",
+        ],
+        table,
+        [
+            "clip",
+            "rep",
+            "reliable",
+            "hand FPPA",
+            "knee_cv rep FPPA",
+            "rep interval (held out)",
+            "holds hand",
+            "width deg",
+            "hand displ.",
+            "knee_cv rep displ.",
+        ],
+        rep_table,
+        fit(list(errors.values()), thresholds["placement_error"]["coverage"]),
+    )
 
 
 def _print_placement(placement) -> None:
@@ -240,18 +346,24 @@ def _print_placement(placement) -> None:
     fppa_diff = np.array([abs(float(r[5]) - float(r[4])) for r in rows])
     disp_diff = np.array([abs(float(r[10]) - float(r[9])) for r in rows])
     held = sum(r[7] == "yes" for r in rows)
-    print(f"\nFPPA: the {100 * model.coverage:.0f} % interval holds the hand value in {held}/{len(rows)} frames "
-          f"({100 * held / len(rows):.0f} %), median width {np.median(widths):.1f} deg (max {widths.max():.1f}); "
-          f"|knee_cv - hand| mean {fppa_diff.mean():.1f} deg, max {fppa_diff.max():.1f}.")
+    print(
+        f"\nFPPA: the {100 * model.coverage:.0f} % interval holds the hand value in {held}/{len(rows)} frames "
+        f"({100 * held / len(rows):.0f} %), median width {np.median(widths):.1f} deg (max {widths.max():.1f}); "
+        f"|knee_cv - hand| mean {fppa_diff.mean():.1f} deg, max {fppa_diff.max():.1f}."
+    )
     held = sum(r[12] == "yes" for r in rows)
-    print(f"Knee displacement: the interval holds the hand value in {held}/{len(rows)} frames; |knee_cv - hand| "
-          f"mean {disp_diff.mean():.3f}, max {disp_diff.max():.3f} leg lengths.")
+    print(
+        f"Knee displacement: the interval holds the hand value in {held}/{len(rows)} frames; |knee_cv - hand| "
+        f"mean {disp_diff.mean():.3f}, max {disp_diff.max():.3f} leg lengths."
+    )
     if rep_rows:
         print("\nReps whose bottom was digitised (rep value: median over the bottom frames):\n")
         _print_table(rep_header, rep_rows)
     np.set_printoptions(precision=3, suppress=True)
-    print(f"\nModel on all {model.n_frames} frames (thresholds.toml [placement_error]; rows hip, knee, ankle; "
-          f"columns along, across; leg lengths):\nbias = {model.bias.round(3).tolist()}\nsd = {model.sd.round(3).tolist()}")
+    print(
+        f"\nModel on all {model.n_frames} frames (thresholds.toml [placement_error]; rows hip, knee, ankle; "
+        f"columns along, across; leg lengths):\nbias = {model.bias.round(3).tolist()}\nsd = {model.sd.round(3).tolist()}"
+    )
 
 
 def _print_table(header, rows) -> None:
@@ -278,9 +390,11 @@ def main() -> None:
     diffs = np.array([float(r[6]) for r in frame_rows])
     diffs = diffs[np.isfinite(diffs)]
     if diffs.size:
-        print(f"\nknee_cv FPPA minus manual FPPA over {diffs.size} frames: mean |difference| "
-              f"{np.mean(np.abs(diffs)):.1f} deg, max {np.max(np.abs(diffs)):.1f} deg, "
-              f"mean signed {np.mean(diffs):+.1f} deg")
+        print(
+            f"\nknee_cv FPPA minus manual FPPA over {diffs.size} frames: mean |difference| "
+            f"{np.mean(np.abs(diffs)):.1f} deg, max {np.max(np.abs(diffs)):.1f} deg, "
+            f"mean signed {np.mean(diffs):+.1f} deg"
+        )
     _print_placement(placement_rows())
 
 

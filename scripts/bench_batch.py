@@ -38,8 +38,9 @@ def timed_batch(videos: list[Path], **options) -> tuple[float, int]:
             result = run_batch(videos, out, progress=False, **options)
 
         seconds = timeit.timeit(run, number=1)
-        frames = sum(len(json.loads((Path(out) / row["json"]).read_text())["series"]["t"])
-                     for row in result.rows if row["status"] == "ok")
+        frames = sum(
+            len(json.loads((Path(out) / row["json"]).read_text())["series"]["t"]) for row in result.rows if row["status"] == "ok"
+        )
     failed = [row["file"] for row in result.rows if row["status"] != "ok"]
     if failed:
         print(f"  (failed: {', '.join(failed)})")
@@ -47,8 +48,7 @@ def timed_batch(videos: list[Path], **options) -> tuple[float, int]:
 
 
 def report(label: str, videos: list[Path], seconds: float, frames: int) -> None:
-    print(f"{label:>12}: {seconds:6.1f} s = {60 * len(videos) / seconds:5.1f} videos/min, "
-          f"{frames / seconds:5.1f} frames/s")
+    print(f"{label:>12}: {seconds:6.1f} s = {60 * len(videos) / seconds:5.1f} videos/min, {frames / seconds:5.1f} frames/s")
 
 
 def main() -> None:
@@ -58,8 +58,7 @@ def main() -> None:
     parser.add_argument("--ray", action="store_true", help="also time a local Ray instance")
     args = parser.parse_args()
     videos = args.videos or sorted(SHARED.glob("sls_front_*.mp4"))
-    print(f"{len(videos)} videos, {sum(v.stat().st_size for v in videos) / 1e6:.1f} MB, "
-          f"{os.cpu_count()} CPU cores")
+    print(f"{len(videos)} videos, {sum(v.stat().st_size for v in videos) / 1e6:.1f} MB, {os.cpu_count()} CPU cores")
     for workers in args.workers:
         report(f"{workers} worker{'s' * (workers > 1)}", videos, *timed_batch(videos, workers=workers))
     if args.ray:

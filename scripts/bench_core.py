@@ -39,16 +39,17 @@ def main() -> None:
     args = parser.parse_args()
 
     legs = ["left", "right"] * (args.reps // 2) + ["left"] * (args.reps % 2)
-    track, _ = synthetic_squats(n_reps=args.reps, stance_legs=legs, tempo_s=2.0, jitter_px=2.0,
-                                dropout_rate=0.01, seed=0)
+    track, _ = synthetic_squats(n_reps=args.reps, stance_legs=legs, tempo_s=2.0, jitter_px=2.0, dropout_rate=0.01, seed=0)
     n = len(track)
     total = best_time(lambda: analyze(track, live=args.live), args.repeat)
     cleanup = best_time(lambda: clean(track, live=args.live, landmarks=BODY_LANDMARKS), args.repeat)
     result = analyze(track, live=args.live)
     print(f"track: {n} frames ({track.t[-1]:.0f} s at {track.fps:.0f} fps), {len(result.reps)} reps found")
     print(f"analyze(): {total:.3f} s = {n / total:,.0f} frames/s")
-    print(f"  of which clean(): {cleanup:.3f} s ({100 * cleanup / total:.0f} %); "
-          f"the rest: {n / max(total - cleanup, 1e-9):,.0f} frames/s")
+    print(
+        f"  of which clean(): {cleanup:.3f} s ({100 * cleanup / total:.0f} %); "
+        f"the rest: {n / max(total - cleanup, 1e-9):,.0f} frames/s"
+    )
 
 
 if __name__ == "__main__":

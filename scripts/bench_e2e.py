@@ -66,8 +66,10 @@ def quiet_tutorial_loop(path: str) -> int:
 def table(clips: list[Path]) -> None:
     from knee_cv.media.video import iter_frames, probe
 
-    print(f"{'clip':22s} {'size':>10s} {'length':>6s} {'path':14s} {'first s':>7s} {'x len':>5s} "
-          f"{'video s':>7s} {'x len':>5s} {'ratio':>5s} {'peak MB':>7s}  stages")
+    print(
+        f"{'clip':22s} {'size':>10s} {'length':>6s} {'path':14s} {'first s':>7s} {'x len':>5s} "
+        f"{'video s':>7s} {'x len':>5s} {'ratio':>5s} {'peak MB':>7s}  stages"
+    )
     for clip in clips:
         info = probe(clip)
         frames = sum(1 for _ in iter_frames(clip))
@@ -77,12 +79,17 @@ def table(clips: list[Path]) -> None:
         stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in result["timings"].items())
         encode_fps = frames / result["timings"]["video"]
         size = f"{info.width}x{info.height}"
-        print(f"{clip.name:22s} {size:>10s} {length:6.1f} {'knee_cv':14s} {result['first']:7.2f} "
-              f"{result['first'] / length:5.2f} {result['video']:7.2f} {result['video'] / length:5.2f} "
-              f"{loop_seconds / result['first']:5.2f} {peak:7.0f}  {stages}; video {encode_fps:.0f} frames/s",
-              flush=True)
-        print(f"{'':22s} {'':>10s} {'':>6s} {'tutorial loop':14s} {loop_seconds:7.2f} {loop_seconds / length:5.2f} "
-              f"{'':>7s} {'':>5s} {'':>5s} {loop_peak:7.0f}  landmarks only", flush=True)
+        print(
+            f"{clip.name:22s} {size:>10s} {length:6.1f} {'knee_cv':14s} {result['first']:7.2f} "
+            f"{result['first'] / length:5.2f} {result['video']:7.2f} {result['video'] / length:5.2f} "
+            f"{loop_seconds / result['first']:5.2f} {peak:7.0f}  {stages}; video {encode_fps:.0f} frames/s",
+            flush=True,
+        )
+        print(
+            f"{'':22s} {'':>10s} {'':>6s} {'tutorial loop':14s} {loop_seconds:7.2f} {loop_seconds / length:5.2f} "
+            f"{'':>7s} {'':>5s} {'':>5s} {loop_peak:7.0f}  landmarks only",
+            flush=True,
+        )
 
 
 def main() -> None:

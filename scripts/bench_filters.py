@@ -22,8 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from knee_cv.core import filters  # noqa: E402
 
-REAL_TRACKS = ("sls_front_ref_01.csv", "sls_side_left_ref_01.csv",
-               "app_session_front_messy_01.csv", "pistol_side_ref_01.posetrack.json")
+REAL_TRACKS = (
+    "sls_front_ref_01.csv",
+    "sls_side_left_ref_01.csv",
+    "app_session_front_messy_01.csv",
+    "pistol_side_ref_01.posetrack.json",
+)
 
 
 def load_tracks(folder: Path) -> list:

@@ -60,7 +60,7 @@ SHARED = Path(os.environ.get("KNEE_CV_SHARED", ROOT.parent / "shared")) / "video
 WIDTH, HEIGHT, FPS = 640, 360, 25
 CODE_BITS, CODE_ROWS = 16, 24
 
-TRIVIAL_APP = '''
+TRIVIAL_APP = """
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
@@ -68,7 +68,7 @@ st.title("Trivial callback")
 webrtc_streamer(key="trivial", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
                 media_stream_constraints={"video": True, "audio": False},
                 video_frame_callback=lambda frame: frame, async_processing=True)
-'''
+"""
 
 #: Injected into every frame of the page before its own scripts.
 PROBE_JS = r"""
@@ -143,7 +143,7 @@ def frame_code(value: int, width: int) -> np.ndarray:
     strip = np.zeros((CODE_ROWS, width, 3), np.uint8)
     for i in range(CODE_BITS):
         if value >> (CODE_BITS - 1 - i) & 1:
-            strip[:, i * width // CODE_BITS:(i + 1) * width // CODE_BITS] = 255
+            strip[:, i * width // CODE_BITS : (i + 1) * width // CODE_BITS] = 255
     return strip
 
 
@@ -154,11 +154,12 @@ def write_camera(clip: Path, out: Path, seconds: float) -> Path:
     frames = []
     for _, rgb in iter_frames(clip):
         scale = min(WIDTH / rgb.shape[1], (HEIGHT - CODE_ROWS) / rgb.shape[0])
-        small = cv2.resize(rgb, (int(rgb.shape[1] * scale) // 2 * 2, int(rgb.shape[0] * scale) // 2 * 2),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            rgb, (int(rgb.shape[1] * scale) // 2 * 2, int(rgb.shape[0] * scale) // 2 * 2), interpolation=cv2.INTER_AREA
+        )
         canvas = np.zeros((HEIGHT - CODE_ROWS, WIDTH, 3), np.uint8)
         x = (WIDTH - small.shape[1]) // 2
-        canvas[: small.shape[0], x: x + small.shape[1]] = small
+        canvas[: small.shape[0], x : x + small.shape[1]] = small
         frames.append(canvas)
     with av.open(str(out), "w", format="yuv4mpegpipe") as dst:
         stream = dst.add_stream("rawvideo", rate=Fraction(FPS))
@@ -191,8 +192,12 @@ def start(page, knee_cv_page: bool) -> None:
 
 def measure(pw, url: str, camera: Path, knee_cv_page: bool, warmup_s: float, seconds: float) -> dict:
     """One page's numbers over ``seconds`` after ``warmup_s`` of output."""
-    flags = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-             f"--use-file-for-fake-video-capture={camera}", "--allow-loopback-in-peer-connection")
+    flags = (
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}",
+        "--allow-loopback-in-peer-connection",
+    )
     browser = launch_chromium(pw, extra_args=flags)
     context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 900})
     context.add_init_script(PROBE_JS % {"bits": CODE_BITS, "rows": CODE_ROWS, "height": HEIGHT})
@@ -219,7 +224,9 @@ def measure(pw, url: str, camera: Path, knee_cv_page: bool, warmup_s: float, sec
     out = {int(k): v for k, v in data["out"].items() if t0 <= v <= t1}
     latency = [out[k] - data["cam"][str(k)] for k in out if str(k) in data["cam"]]
     return {
-        "camera": len(cam) / span, "sent": (sent1 - sent0) / span, "processed": len(out) / span,
+        "camera": len(cam) / span,
+        "sent": (sent1 - sent0) / span,
+        "processed": len(out) / span,
         "displayed": sum(t0 <= t <= t1 for t in data["painted"]) / span,
         "latency_median": statistics.median(latency) if latency else float("nan"),
         "latency_p90": float(np.percentile(latency, 90)) if latency else float("nan"),
@@ -247,12 +254,17 @@ def main() -> None:
             camera = write_camera(args.clip, Path(folder) / "camera.y4m", args.warmup + args.seconds + 25)
             trivial = Path(folder) / "trivial_app.py"
             trivial.write_text(TRIVIAL_APP)
-            print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)"
-                  f"{', plus one busy process' if args.load else ''}")
-            print(f"camera: {args.clip.name} as {WIDTH}x{HEIGHT} at {FPS} fps; window {args.seconds:.0f} s "
-                  f"after {args.warmup:.0f} s\n")
-            print(f"{'page':<10}{'camera':>8}{'sent':>8}{'processed':>11}{'displayed':>11}"
-                  f"{'latency median':>16}{'p90':>7}{'n':>6}")
+            print(
+                f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)"
+                f"{', plus one busy process' if args.load else ''}"
+            )
+            print(
+                f"camera: {args.clip.name} as {WIDTH}x{HEIGHT} at {FPS} fps; window {args.seconds:.0f} s "
+                f"after {args.warmup:.0f} s\n"
+            )
+            print(
+                f"{'page':<10}{'camera':>8}{'sent':>8}{'processed':>11}{'displayed':>11}{'latency median':>16}{'p90':>7}{'n':>6}"
+            )
             with sync_playwright() as pw:
                 pages = [("trivial", str(trivial), {}), ("knee_cv", "app.py", {})]
                 if args.before:
@@ -263,9 +275,12 @@ def main() -> None:
                         continue
                     with streamlit_server(env, app=app) as url:
                         row = measure(pw, url, camera, name != "trivial", args.warmup, args.seconds)
-                    print(f"{name:<10}{row['camera']:>8.1f}{row['sent']:>8.1f}{row['processed']:>11.1f}"
-                          f"{row['displayed']:>11.1f}{row['latency_median']:>13.0f} ms{row['latency_p90']:>7.0f}"
-                          f"{row['matched']:>6}", flush=True)
+                    print(
+                        f"{name:<10}{row['camera']:>8.1f}{row['sent']:>8.1f}{row['processed']:>11.1f}"
+                        f"{row['displayed']:>11.1f}{row['latency_median']:>13.0f} ms{row['latency_p90']:>7.0f}"
+                        f"{row['matched']:>6}",
+                        flush=True,
+                    )
             print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     finally:
         if loader is not None:

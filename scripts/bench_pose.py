@@ -47,8 +47,14 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "videos"
 DEFAULT_CLIPS = [SHARED / "squat_side_then_front_01.mp4", SHARED / "sls_side_02.mp4"]
 PHONE_SOURCE = SHARED / "singleleg_balance_oblique_01.mp4"
 LONG_SOURCE = SHARED / "sls_side_02.mp4"
-FRONTAL_CLIPS = ["sls_front_hyva2.mp4", "sls_front_hyva_ja_paha.mp4", "sls_front_hyva_ja_paha2.mp4",
-                 "sls_front_hyva6.mp4", "squat_oblique_front_01.mp4", "squat_front_01.mp4"]
+FRONTAL_CLIPS = [
+    "sls_front_hyva2.mp4",
+    "sls_front_hyva_ja_paha.mp4",
+    "sls_front_hyva_ja_paha2.mp4",
+    "sls_front_hyva6.mp4",
+    "squat_oblique_front_01.mp4",
+    "squat_front_01.mp4",
+]
 
 
 def decode_only(path: str) -> int:
@@ -71,8 +77,8 @@ def tutorial_loop(path: str) -> int:
     from knee_cv.media.models import ensure_model
 
     options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(ensure_model().path)),
-        running_mode=vision.RunningMode.VIDEO)
+        base_options=BaseOptions(model_asset_path=str(ensure_model().path)), running_mode=vision.RunningMode.VIDEO
+    )
     landmarker = vision.PoseLandmarker.create_from_options(options)
     capture = cv2.VideoCapture(path)
     fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
@@ -82,8 +88,7 @@ def tutorial_loop(path: str) -> int:
         if not ok:
             break
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb),
-                                    int(count * 1000 / fps))
+        landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(count * 1000 / fps))
         count += 1
     landmarker.close()
     return count
@@ -186,8 +191,10 @@ def make_long_clip(out: Path, seconds: float = 600.0) -> Path:
 def speed_table(clips: list[Path]) -> None:
     from knee_cv.media.video import probe
 
-    print(f"{'clip':36s} {'size':>10s} {'fps':>5s} {'stage':14s} {'frames':>6s} {'clip fps':>8s} "
-          f"{'CPU ms/f':>8s} {'peak MB':>8s} {'ratio':>6s}")
+    print(
+        f"{'clip':36s} {'size':>10s} {'fps':>5s} {'stage':14s} {'frames':>6s} {'clip fps':>8s} "
+        f"{'CPU ms/f':>8s} {'peak MB':>8s} {'ratio':>6s}"
+    )
     for clip in clips:
         info = probe(clip)
         source_frames, *decoded = measure(decode_only, clip)
@@ -197,8 +204,11 @@ def speed_table(clips: list[Path]) -> None:
         speeds = {name: source_frames / seconds for name, _, seconds, _, _, _ in rows}
         for name, frames, _seconds, cpu, peak, _imports in rows:
             ratio = f"{speeds['whole stage'] / speeds['tutorial loop']:6.2f}" if name == "whole stage" else ""
-            print(f"{clip.name:36s} {info.width:>4d}x{info.height:<5d} {info.fps:5.1f} {name:14s} {frames:6d} "
-                  f"{speeds[name]:8.1f} {1000 * cpu / source_frames:8.1f} {peak:8.0f} {ratio:>6s}", flush=True)
+            print(
+                f"{clip.name:36s} {info.width:>4d}x{info.height:<5d} {info.fps:5.1f} {name:14s} {frames:6d} "
+                f"{speeds[name]:8.1f} {1000 * cpu / source_frames:8.1f} {peak:8.0f} {ratio:>6s}",
+                flush=True,
+            )
         imports = [row[-1] for row in rows]
         print(f"(clocks start after the imports: {min(imports):.2f}-{max(imports):.2f} s per process)")
 
@@ -208,9 +218,12 @@ def long_run(clip: Path) -> None:
 
     info = probe(clip)
     frames, seconds, cpu, peak, _imports = measure(whole_stage, clip)
-    print(f"{clip.name:36s} {info.width:>4d}x{info.height:<5d} {info.fps:5.1f} {'whole stage':14s} "
-          f"{frames:6d} {frames / seconds:8.1f} {1000 * cpu / frames:8.1f} {peak:8.0f}   "
-          f"({info.duration_s:.0f} s clip in {seconds:.0f} s)", flush=True)
+    print(
+        f"{clip.name:36s} {info.width:>4d}x{info.height:<5d} {info.fps:5.1f} {'whole stage':14s} "
+        f"{frames:6d} {frames / seconds:8.1f} {1000 * cpu / frames:8.1f} {peak:8.0f}   "
+        f"({info.duration_s:.0f} s clip in {seconds:.0f} s)",
+        flush=True,
+    )
 
 
 def double_rate_copy(source: Path, out: Path) -> Path:
@@ -243,8 +256,11 @@ def _paired_reps(capped, full) -> list[tuple[object, object]]:
 
 def _largest_change(pairs) -> float:
     """Largest |FPPA difference| (deg, wrapped to +-180) over pairs where both FPPA are measured."""
-    changes = [abs((a.fppa_bottom_deg - b.fppa_bottom_deg + 180) % 360 - 180) for a, b in pairs
-               if math.isfinite(a.fppa_bottom_deg) and math.isfinite(b.fppa_bottom_deg)]
+    changes = [
+        abs((a.fppa_bottom_deg - b.fppa_bottom_deg + 180) % 360 - 180)
+        for a, b in pairs
+        if math.isfinite(a.fppa_bottom_deg) and math.isfinite(b.fppa_bottom_deg)
+    ]
     return max(changes, default=math.nan)
 
 
@@ -254,8 +270,10 @@ def fppa_table(folder: Path) -> None:
     from knee_cv.core.analysis import analyze
     from knee_cv.media.pose import track_video
 
-    print(f"{'clip':34s} {'fps':>5s} {'frames':>9s} {'reps':>5s} {'paired':>6s} {'reliable':>8s} "
-          f"{'largest FPPA change: reliable':>30s} {'all':>7s}")
+    print(
+        f"{'clip':34s} {'fps':>5s} {'frames':>9s} {'reps':>5s} {'paired':>6s} {'reliable':>8s} "
+        f"{'largest FPPA change: reliable':>30s} {'all':>7s}"
+    )
     for name in FRONTAL_CLIPS:
         source = SHARED / name
         for clip in (source, double_rate_copy(source, folder / f"{source.stem}_x2.mp4")):
@@ -263,19 +281,26 @@ def fppa_table(folder: Path) -> None:
             reps_capped, reps_full = analyze(capped).reps, analyze(full).reps
             pairs = _paired_reps(reps_capped, reps_full)
             reliable = [(a, b) for a, b in pairs if a.reliable and b.reliable]
-            print(f"{clip.name:34s} {full.fps:5.1f} {len(capped):4d}/{len(full):<4d} "
-                  f"{len(reps_capped):2d}/{len(reps_full):<2d} {len(pairs):6d} {len(reliable):8d} "
-                  f"{_largest_change(reliable):26.2f} deg {_largest_change(pairs):7.2f}", flush=True)
+            print(
+                f"{clip.name:34s} {full.fps:5.1f} {len(capped):4d}/{len(full):<4d} "
+                f"{len(reps_capped):2d}/{len(reps_full):<2d} {len(pairs):6d} {len(reliable):8d} "
+                f"{_largest_change(reliable):26.2f} deg {_largest_change(pairs):7.2f}",
+                flush=True,
+            )
     # The one real 60 fps clip has no reps (a balance, not a squat): compare its per-frame FPPA instead.
     capped, full = analyze(track_video(PHONE_SOURCE)), analyze(track_video(PHONE_SOURCE, max_rate_hz=0))
     t_capped, t_full = capped.series.t, full.series.t
     common = np.isin(t_full, t_capped)
-    changes = np.concatenate([np.abs(capped.series.leg(leg).fppa - full.series.leg(leg).fppa[common])
-                              for leg in ("left", "right")])
+    changes = np.concatenate(
+        [np.abs(capped.series.leg(leg).fppa - full.series.leg(leg).fppa[common]) for leg in ("left", "right")]
+    )
     changes = changes[np.isfinite(changes)]
-    print(f"{PHONE_SOURCE.name}: {len(t_capped)}/{len(t_full)} frames, no reps; per-frame FPPA change over "
-          f"{changes.size} leg-frames: median {np.median(changes):.2f}, 95th percentile "
-          f"{np.percentile(changes, 95):.2f}, largest {changes.max():.2f} deg", flush=True)
+    print(
+        f"{PHONE_SOURCE.name}: {len(t_capped)}/{len(t_full)} frames, no reps; per-frame FPPA change over "
+        f"{changes.size} leg-frames: median {np.median(changes):.2f}, 95th percentile "
+        f"{np.percentile(changes, 95):.2f}, largest {changes.max():.2f} deg",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -54,10 +54,16 @@ def build(output: Path, specs: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Build the reference; exit status 0, or 1 with the warnings listed on stderr."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"folder for the HTML (default: {DEFAULT_OUTPUT.relative_to(PROJECT_ROOT)})")
-    parser.add_argument("modules", nargs="*", metavar="MODULE",
-                        help="only these modules (such as knee_cv.batch); default: the whole package")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help=f"folder for the HTML (default: {DEFAULT_OUTPUT.relative_to(PROJECT_ROOT)})",
+    )
+    parser.add_argument(
+        "modules", nargs="*", metavar="MODULE", help="only these modules (such as knee_cv.batch); default: the whole package"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(PROJECT_ROOT))  # this checkout's knee_cv, installed or not
     output = args.output

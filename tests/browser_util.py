@@ -102,16 +102,26 @@ def streamlit_server(
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"streamlit-{port}.log"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", app,
-        "--server.address", host, "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none", *extra_args,
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        app,
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        *extra_args,
     ]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://{host}:{port}"
     try:
         _wait_healthy(url, proc, log, timeout_s)
@@ -170,7 +180,8 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     size = page.viewport_size
     height = page.evaluate(
-        "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); return m ? m.scrollHeight : 0; }")
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); return m ? m.scrollHeight : 0; }"
+    )
     if size and height > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 8000)})
         page.wait_for_timeout(500)

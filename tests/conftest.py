@@ -103,8 +103,10 @@ def postgres_server():
     bindir = find_bindir()
     missing = None
     if bindir is None:
-        missing = (f"PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql, "
-                   f"or set {BINDIR_ENV} to their folder")
+        missing = (
+            f"PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql, "
+            f"or set {BINDIR_ENV} to their folder"
+        )
     else:
         try:
             import psycopg  # noqa: F401

@@ -46,8 +46,7 @@ def find_bindir() -> Path | None:
     if os.environ.get(BINDIR_ENV):
         candidates.append(Path(os.environ[BINDIR_ENV]))
     debian = glob.glob("/usr/lib/postgresql/*/bin")
-    candidates += sorted((Path(d) for d in debian), key=lambda d: int(re.sub(r"\D", "", d.parent.name) or 0),
-                         reverse=True)
+    candidates += sorted((Path(d) for d in debian), key=lambda d: int(re.sub(r"\D", "", d.parent.name) or 0), reverse=True)
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
@@ -84,8 +83,10 @@ class PostgresServer:
             try:
                 self._owner = pwd.getpwnam("postgres")
             except KeyError:
-                raise RuntimeError("running as root, PostgreSQL needs another user to own its cluster: "
-                                   "create the 'postgres' system user (Debian's postgresql package does)") from None
+                raise RuntimeError(
+                    "running as root, PostgreSQL needs another user to own its cluster: "
+                    "create the 'postgres' system user (Debian's postgresql package does)"
+                ) from None
         self._n_databases = 0
 
     @property
@@ -112,8 +113,18 @@ class PostgresServer:
         pwfile.write_text(self.password + "\n")
         if self._owner is not None:
             os.chown(pwfile, self._owner.pw_uid, self._owner.pw_gid)
-        done = self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, f"--pwfile={pwfile}",
-                         "--auth=scram-sha-256", "--encoding=UTF8", "--no-locale", "--no-sync")
+        done = self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
+            f"--pwfile={pwfile}",
+            "--auth=scram-sha-256",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         pwfile.unlink()
         if done.returncode:
             raise RuntimeError(f"initdb failed:\n{done.stdout}\n{done.stderr}")
@@ -126,8 +137,19 @@ class PostgresServer:
             )
         for _attempt in range(3):  # another process may take the free port before the server binds it
             self.port = _free_port()
-            done = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w",
-                             "-t", str(START_TIMEOUT_S), "-o", f"-p {self.port}", "start")
+            done = self._run(
+                "pg_ctl",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                str(START_TIMEOUT_S),
+                "-o",
+                f"-p {self.port}",
+                "start",
+            )
             if done.returncode == 0:
                 return
         log = self.log.read_text() if self.log.exists() else ""
@@ -149,8 +171,9 @@ class PostgresServer:
     def _admin(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, password=self.password,
-                             dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=SUPERUSER, password=self.password, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(sql)
 
     def create_database(self) -> str:

@@ -19,8 +19,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("KNEE_CV_SHARED", PROJECT_ROOT.parent / "shared"))
 OUT = PROJECT_ROOT / "tests" / "data" / "regression"
 #: The files of ../shared/landmarks that are pose tracks (the rest are notes and rep tables).
-TRACK_FILES = ("app_session_front_messy_01.csv", "pistol_side_ref_01.posetrack.json", "sls_front_ref_01.csv",
-               "sls_side_left_ref_01.csv", "sls_side_right_ref_01.csv")
+TRACK_FILES = (
+    "app_session_front_messy_01.csv",
+    "pistol_side_ref_01.posetrack.json",
+    "sls_front_ref_01.csv",
+    "sls_side_left_ref_01.csv",
+    "sls_side_right_ref_01.csv",
+)
 
 
 def shared_videos() -> list[Path]:
@@ -54,8 +59,7 @@ def track_of_video(video: Path):
 
     folder = Path(platformdirs.user_cache_dir("knee_cv")) / "test-tracks"
     folder.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(video.read_bytes() + ensure_model().sha256.encode()
-                         + _pose_code_digest().encode()).hexdigest()[:20]
+    key = hashlib.sha256(video.read_bytes() + ensure_model().sha256.encode() + _pose_code_digest().encode()).hexdigest()[:20]
     cached = folder / f"{video.stem}-{key}.npz"
     if cached.exists():
         return trackio.load_npz(cached)

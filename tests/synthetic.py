@@ -156,22 +156,22 @@ def _body(tl: Timeline, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg, fron
         hf = np.radians(25 + 20 * tl.squat) * tl.lift
         kf = np.radians(70 + 40 * tl.squat) * tl.lift
         free_knee = np.stack([hip_x, hip_y - THIGH_M * np.cos(hf), hip_z + THIGH_M * np.sin(hf)], -1)
-        free_ankle = free_knee + np.stack(
-            [np.zeros(n), -SHANK_M * np.cos(kf - hf), -SHANK_M * np.sin(kf - hf)], -1)
+        free_ankle = free_knee + np.stack([np.zeros(n), -SHANK_M * np.cos(kf - hf), -SHANK_M * np.sin(kf - hf)], -1)
         free = ~is_stance & (stance_sign != 0)
         ankle = np.where(free[:, None], free_ankle, ankle)
         knee_y = np.where(free, free_knee[:, 1], ANKLE_HEIGHT_M + SHANK_M * np.cos(0.4 * k))
         knee_z = np.where(free, free_knee[:, 2], SHANK_M * np.sin(0.4 * k))
         hip = np.stack([hip_x, hip_y, hip_z], -1)
         medial = -sx  # x direction of the other hip
-        knee_x = _knee_x_for_angle(hip, ankle, knee_y, knee_z,
-                                   np.where(is_stance, valgus, 0.0), medial, frontal)
+        knee_x = _knee_x_for_angle(hip, ankle, knee_y, knee_z, np.where(is_stance, valgus, 0.0), medial, frontal)
         knee_x = np.where(free, hip_x, knee_x)
         legs[leg] = (hip, np.stack([knee_x, knee_y, knee_z], -1), ankle)
 
     for leg, (hip, knee, ankle) in legs.items():
-        names = {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
-                 "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)}[leg]
+        names = {
+            "left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+            "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+        }[leg]
         world[:, names[0]], world[:, names[1]], world[:, names[2]] = hip, knee, ankle
         world[:, names[3]] = ankle + [0.0, -0.05, -0.06]
         world[:, names[4]] = ankle + [0.0, -0.06, 0.18]
@@ -179,25 +179,33 @@ def _body(tl: Timeline, depth, valgus_deg, pelvic_drop_deg, trunk_lean_deg, fron
     hip_mid = 0.5 * (legs["left"][0] + legs["right"][0])
     forward = 0.5 * k  # trunk pitches forward with the squat
     lateral = np.radians(trunk_lean_deg) * tl.squat * stance_sign  # toward the stance side (+X = left)
-    trunk_dir = np.stack([np.sin(lateral), np.cos(lateral) * np.cos(forward),
-                          np.cos(lateral) * np.sin(forward)], -1)
+    trunk_dir = np.stack([np.sin(lateral), np.cos(lateral) * np.cos(forward), np.cos(lateral) * np.sin(forward)], -1)
     shoulder_mid = hip_mid + TRUNK_M * trunk_dir
     across = np.stack([np.cos(lateral), -np.sin(lateral), np.zeros(n)], -1)  # toward the left
     world[:, L.LEFT_SHOULDER] = shoulder_mid + across * SHOULDER_WIDTH_M / 2
     world[:, L.RIGHT_SHOULDER] = shoulder_mid - across * SHOULDER_WIDTH_M / 2
     head = shoulder_mid + 0.25 * trunk_dir + [0.0, 0.0, 0.05]
-    face = {L.NOSE: (0.0, 0.0, 0.09), L.LEFT_EYE_INNER: (0.015, 0.035, 0.08),
-            L.LEFT_EYE: (0.03, 0.035, 0.075), L.LEFT_EYE_OUTER: (0.045, 0.035, 0.07),
-            L.RIGHT_EYE_INNER: (-0.015, 0.035, 0.08), L.RIGHT_EYE: (-0.03, 0.035, 0.075),
-            L.RIGHT_EYE_OUTER: (-0.045, 0.035, 0.07), L.LEFT_EAR: (0.075, 0.02, 0.0),
-            L.RIGHT_EAR: (-0.075, 0.02, 0.0), L.MOUTH_LEFT: (0.025, -0.035, 0.08),
-            L.MOUTH_RIGHT: (-0.025, -0.035, 0.08)}
+    face = {
+        L.NOSE: (0.0, 0.0, 0.09),
+        L.LEFT_EYE_INNER: (0.015, 0.035, 0.08),
+        L.LEFT_EYE: (0.03, 0.035, 0.075),
+        L.LEFT_EYE_OUTER: (0.045, 0.035, 0.07),
+        L.RIGHT_EYE_INNER: (-0.015, 0.035, 0.08),
+        L.RIGHT_EYE: (-0.03, 0.035, 0.075),
+        L.RIGHT_EYE_OUTER: (-0.045, 0.035, 0.07),
+        L.LEFT_EAR: (0.075, 0.02, 0.0),
+        L.RIGHT_EAR: (-0.075, 0.02, 0.0),
+        L.MOUTH_LEFT: (0.025, -0.035, 0.08),
+        L.MOUTH_RIGHT: (-0.025, -0.035, 0.08),
+    }
     for mark, offset in face.items():
         world[:, mark] = head + offset
     # Arms crossed in front of the chest.
     chest = shoulder_mid - 0.15 * trunk_dir + [0.0, 0.0, 0.2]
-    for sx, elbow, hand in ((1.0, L.LEFT_ELBOW, (L.LEFT_WRIST, L.LEFT_PINKY, L.LEFT_INDEX, L.LEFT_THUMB)),
-                            (-1.0, L.RIGHT_ELBOW, (L.RIGHT_WRIST, L.RIGHT_PINKY, L.RIGHT_INDEX, L.RIGHT_THUMB))):
+    for sx, elbow, hand in (
+        (1.0, L.LEFT_ELBOW, (L.LEFT_WRIST, L.LEFT_PINKY, L.LEFT_INDEX, L.LEFT_THUMB)),
+        (-1.0, L.RIGHT_ELBOW, (L.RIGHT_WRIST, L.RIGHT_PINKY, L.RIGHT_INDEX, L.RIGHT_THUMB)),
+    ):
         world[:, elbow] = chest + [sx * 0.2, -0.05, -0.02]
         for j, mark in enumerate(hand):
             world[:, mark] = chest + [-sx * (0.12 + 0.02 * j), 0.02, 0.02]
@@ -230,12 +238,15 @@ def _fppa_projected(xy, stance):
     geometry: positive (valgus) when the knee lies on the same side of the
     hip-ankle line as the other hip.
     """
+
     def side(a, b, p):  # which side of the line a -> b the point p lies on
         return np.sign((b[:, 0] - a[:, 0]) * (p[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (p[:, 0] - a[:, 0]))
 
     out = {}
-    for leg, (h, k, a, other) in {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.RIGHT_HIP),
-                                  "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.LEFT_HIP)}.items():
+    for leg, (h, k, a, other) in {
+        "left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.RIGHT_HIP),
+        "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.LEFT_HIP),
+    }.items():
         thigh = np.linalg.norm(xy[:, k] - xy[:, h], axis=-1)
         shank = np.linalg.norm(xy[:, a] - xy[:, k], axis=-1)
         chord = np.linalg.norm(xy[:, a] - xy[:, h], axis=-1)
@@ -350,17 +361,30 @@ def synthetic_squats(
     visibility[dropped] = presence[dropped] = np.nan
     world_hip_centred[dropped] = np.nan
     track = PoseTrack(
-        t=t, xy=xy, visibility=visibility, presence=presence, world=world_hip_centred,
-        width=width, height=height, fps=fps, model="synthetic", people=(~dropped).astype(int),
+        t=t,
+        xy=xy,
+        visibility=visibility,
+        presence=presence,
+        world=world_hip_centred,
+        width=width,
+        height=height,
+        fps=fps,
+        model="synthetic",
+        people=(~dropped).astype(int),
         source=f"synthetic seed {seed}",
     )
     truth = {
-        "fppa_left": truth_fppa["left"], "fppa_right": truth_fppa["right"],
+        "fppa_left": truth_fppa["left"],
+        "fppa_right": truth_fppa["right"],
         "valgus_design": valgus_deg * tl.squat,
         "pelvic_drop": pelvic_drop_deg * tl.squat,
         "trunk_lean": trunk_lean_deg * tl.squat,
-        "stance": tl.stance.astype(str), "free_foot_lifted": tl.lift > 0.5,
-        "squat_phase": tl.squat, "reps": tl.reps, "rep_legs": legs,
-        "standing": (tl.stance == "both") & (tl.squat == 0), "depth": depth,
+        "stance": tl.stance.astype(str),
+        "free_foot_lifted": tl.lift > 0.5,
+        "squat_phase": tl.squat,
+        "reps": tl.reps,
+        "rep_legs": legs,
+        "standing": (tl.stance == "both") & (tl.squat == 0),
+        "depth": depth,
     }
     return track, truth

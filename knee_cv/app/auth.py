@@ -72,8 +72,7 @@ def accounts(secrets: Mapping[str, Any]) -> dict[str, str]:
     table = secrets.get(ACCOUNTS_SECRET, {})
     if not isinstance(table, Mapping):
         return {}
-    return {str(name).strip(): str(hashed).strip() for name, hashed in table.items()
-            if str(name).strip() and str(hashed).strip()}
+    return {str(name).strip(): str(hashed).strip() for name, hashed in table.items() if str(name).strip() and str(hashed).strip()}
 
 
 def access_mode(address: str | None, secrets: Mapping[str, Any]) -> Access:
@@ -149,8 +148,9 @@ def require_reviewer() -> str:
 
 
 def _local_name() -> str | None:
-    name = st.sidebar.text_input("Your name", key=_LOCAL_NAME_KEY,
-                                 help="Recorded with each session you save and each review you make.")
+    name = st.sidebar.text_input(
+        "Your name", key=_LOCAL_NAME_KEY, help="Recorded with each session you save and each review you make."
+    )
     return name.strip() or None
 
 
@@ -194,8 +194,10 @@ def _check_login(account: str, password: str, known: Mapping[str, str]) -> str |
     if locked is not None:
         kind, seconds = locked
         where = {"client": "from this address", "account": "for this account", "server": "on this server"}[kind]
-        return (f"Too many failed logins {where}: try again in {max(1, round(seconds / 60))} minutes, or ask "
-                "the server's administrator to reset your password.")
+        return (
+            f"Too many failed logins {where}: try again in {max(1, round(seconds / 60))} minutes, or ask "
+            "the server's administrator to reset your password."
+        )
     if verify_password(password, known.get(account, dummy_hash())) and account in known:
         THROTTLE.succeeded(client, account)
         return None

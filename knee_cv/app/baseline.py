@@ -69,8 +69,15 @@ def session_label(session: store.SessionInfo) -> str:
     return f"{session.id}: {when} {session.source}"
 
 
-def _session_column(column, info: store.SessionInfo, analysis: Analysis, leg: str, frames: Mapping[int, bytes],
-                    measured: Mapping[int, Measured], row: store.HistoryRow | None) -> None:
+def _session_column(
+    column,
+    info: store.SessionInfo,
+    analysis: Analysis,
+    leg: str,
+    frames: Mapping[int, bytes],
+    measured: Mapping[int, Measured],
+    row: store.HistoryRow | None,
+) -> None:
     """One session's picture and numbers for ``leg`` in ``column``."""
     column.markdown(f"**Session {escaped(session_label(info))}**")
     rep = deepest_rep(analysis.reps, leg, frames)
@@ -78,9 +85,11 @@ def _session_column(column, info: store.SessionInfo, analysis: Analysis, leg: st
         column.info("No deepest frame was saved for this leg.")
     else:
         values = shown(rep, measured.get(rep.index))
-        column.image(frames[rep.index], width="stretch",
-                     caption=f"{rep_label(rep)}: FPPA {signed_angle(values.fppa_deg)}, "
-                             f"pelvic drop {signed_angle(values.pelvic_drop_deg)}")
+        column.image(
+            frames[rep.index],
+            width="stretch",
+            caption=f"{rep_label(rep)}: FPPA {signed_angle(values.fppa_deg)}, pelvic drop {signed_angle(values.pelvic_drop_deg)}",
+        )
         if values.source and rep.index in measured:
             column.caption(escaped(f"FPPA and pelvic drop {values.source}."))
         elif values.withheld:
@@ -91,8 +100,7 @@ def _session_column(column, info: store.SessionInfo, analysis: Analysis, leg: st
         column.caption(f"{row.n_reliable} of {row.n_reps} reps reliable; rating: {row.rating or 'not rated'}")
 
 
-def baseline_comparison(code: str, sessions: list[store.SessionInfo], session_id: int, analysis: Analysis,
-                        db_url: str) -> None:
+def baseline_comparison(code: str, sessions: list[store.SessionInfo], session_id: int, analysis: Analysis, db_url: str) -> None:
     """Compare a session with an earlier one of the subject ``code``, one leg side by side (see the module notes).
 
     Parameters
@@ -112,11 +120,18 @@ def baseline_comparison(code: str, sessions: list[store.SessionInfo], session_id
         return
     st.markdown("#### This session against an earlier one")
     pick, side = st.columns(2)
-    base_id = pick.selectbox("Earlier session", [s.id for s in earlier], key=f"baseline-{session_id}",
-                             format_func=lambda i: next(session_label(s) for s in earlier if s.id == i))
+    base_id = pick.selectbox(
+        "Earlier session",
+        [s.id for s in earlier],
+        key=f"baseline-{session_id}",
+        format_func=lambda i: next(session_label(s) for s in earlier if s.id == i),
+    )
     base = store.load_analysis(base_id, db_url=db_url)
-    legs = [leg for leg in ("left", "right", "both")
-            if any(r.leg == leg for r in analysis.reps) and any(r.leg == leg for r in base.reps)]
+    legs = [
+        leg
+        for leg in ("left", "right", "both")
+        if any(r.leg == leg for r in analysis.reps) and any(r.leg == leg for r in base.reps)
+    ]
     if not legs:
         st.caption("The two sessions have no stance leg in common.")
         return
@@ -126,12 +141,13 @@ def baseline_comparison(code: str, sessions: list[store.SessionInfo], session_id
     then, now = st.columns(2)
     for column, sid, result in ((then, base_id, base), (now, session_id, analysis)):
         measured = {i: m.measured() for i, m in measurements.standing_measurements(sid, db_url=db_url).items()}
-        _session_column(column, info[sid], result, leg, store.load_key_frames(sid, db_url=db_url), measured,
-                        rows.get((sid, leg)))
+        _session_column(column, info[sid], result, leg, store.load_key_frames(sid, db_url=db_url), measured, rows.get((sid, leg)))
     before, after = rows.get((base_id, leg)), rows.get((session_id, leg))
     if before is not None and after is not None and math.isfinite(before.fppa_deg) and math.isfinite(after.fppa_deg):
         sdd = fppa_sdd(analysis.thresholds)
         change = after.fppa_deg - before.fppa_deg
         verdict = "more than" if abs(change) >= sdd else "within"
-        st.caption(f"Mean FPPA changed by {change:+.1f}°, {verdict} the {sdd:.0f}° smallest detectable difference "
-                   "between days (Munro, Herrington and Carolan 2012).")
+        st.caption(
+            f"Mean FPPA changed by {change:+.1f}°, {verdict} the {sdd:.0f}° smallest detectable difference "
+            "between days (Munro, Herrington and Carolan 2012)."
+        )

@@ -36,8 +36,13 @@ def _exercise(number: int, exercise: PlannedExercise) -> None:
         answers = f" · for: {', '.join(exercise.findings)}" if exercise.findings else ""
         st.markdown(f"**{number}. {exercise.name}** · {_days(exercise)}{answers}")
         picture, steps = st.columns([3, 2])
-        picture.image(figure_png(exercise.key), caption=PICTURE_CAPTION, width="stretch", output_format="PNG",
-                      alt=f"Drawing of {exercise.name.lower()}: the start position on the left, the end on the right")
+        picture.image(
+            figure_png(exercise.key),
+            caption=PICTURE_CAPTION,
+            width="stretch",
+            output_format="PNG",
+            alt=f"Drawing of {exercise.name.lower()}: the start position on the left, the end on the right",
+        )
         steps.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(exercise.steps, start=1)))
         steps.markdown(f"**Feel:** {exercise.feel}  \n**Avoid:** {exercise.avoid}  \n**Stop:** {exercise.stop}")
         st.markdown(f"*Why:* {exercise.why}")
@@ -48,9 +53,14 @@ def _exercise(number: int, exercise: PlannedExercise) -> None:
 
 def _sheet_button(plan: Plan, analysis: Analysis) -> None:
     stem = file_stem(Path(analysis.source or "knee_cv").stem)
-    st.download_button(SHEET_LABEL, data=lambda: sheet_pdf(plan, source=analysis.source or None),
-                       file_name=f"{stem}_home_exercises.pdf", mime="application/pdf", on_click="ignore",
-                       icon=":material/print:")
+    st.download_button(
+        SHEET_LABEL,
+        data=lambda: sheet_pdf(plan, source=analysis.source or None),
+        file_name=f"{stem}_home_exercises.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/print:",
+    )
 
 
 def exercises_section(analysis: Analysis) -> None:
@@ -61,8 +71,10 @@ def exercises_section(analysis: Analysis) -> None:
     if not plan.exercises and not plan.also:
         st.write("No finding calls for a specific exercise in this video.")
         return
-    st.markdown(f"**A {plan.weeks}-week home plan** from what the video showed, in blocks of two weeks.\n"
-                f"- {plan.schedule}\n- {plan.progress}\n- {plan.pain}")
+    st.markdown(
+        f"**A {plan.weeks}-week home plan** from what the video showed, in blocks of two weeks.\n"
+        f"- {plan.schedule}\n- {plan.progress}\n- {plan.pain}"
+    )
     for number, exercise in enumerate(plan.exercises, start=1):
         _exercise(number, exercise)
     if plan.also:

@@ -43,7 +43,13 @@ def clips_of(processed: Processed) -> dict[int, RepClip]:
         it cannot be read.
     """
     if processed.video is None:
-        raise KneeCvError("The rep clips are cut from the annotated video, which is not ready yet: save when it "
-                          f"shows, or untick “{CONSENT}”.")
-    return rep_clips(processed.video, processed.track, processed.analysis, max_clip_bytes=MAX_CLIP_BYTES,
-                     max_total_bytes=MAX_SESSION_CLIP_BYTES)
+        raise KneeCvError(
+            f"The rep clips are cut from the annotated video, which is not ready yet: save when it shows, or untick “{CONSENT}”."
+        )
+    return rep_clips(
+        processed.video,
+        processed.track,
+        processed.analysis,
+        max_clip_bytes=MAX_CLIP_BYTES,
+        max_total_bytes=MAX_SESSION_CLIP_BYTES,
+    )

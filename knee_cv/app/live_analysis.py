@@ -74,12 +74,16 @@ def live_analysis(track: PoseTrack) -> LiveAnalysis:
     analysis = analyze(track, live=True)
     assert analysis.series is not None, "a fresh analysis has its series"
     recent = slice(-RECENT_FRAMES, None)
-    stance = lifted_foot_stance(kin.ankle_height_difference(track.xy[recent]),
-                                analysis.thresholds["stance"]["planted_tolerance"])
+    stance = lifted_foot_stance(kin.ankle_height_difference(track.xy[recent]), analysis.thresholds["stance"]["planted_tolerance"])
     view, _ = dominant_view(analysis.series.view, analysis.series.view_confidence, recent)
     roll = analysis.summary.camera_roll_deg
-    return LiveAnalysis(reps=list(analysis.reps), analysed_to=float(track.t[-1]), stance=stance, view=view,
-                        roll_deg=float(roll) if roll is not None and math.isfinite(roll) else 0.0)
+    return LiveAnalysis(
+        reps=list(analysis.reps),
+        analysed_to=float(track.t[-1]),
+        stance=stance,
+        view=view,
+        roll_deg=float(roll) if roll is not None and math.isfinite(roll) else 0.0,
+    )
 
 
 def _lower_priority() -> None:
@@ -97,8 +101,9 @@ class LiveAnalyser:
     """
 
     def __init__(self) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_lower_priority)
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+        )
         self._pool.submit(int)  # start the process now, not at the first analysis
 
     def submit(self, track: PoseTrack) -> Future:

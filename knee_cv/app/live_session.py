@@ -161,8 +161,10 @@ class LiveSession:
         self._analyser = LiveAnalyser()
         self._recorder: Recorder | None = None
         self._recording: bytes | None = None
-        self._threads = [threading.Thread(target=self._pose_loop, name="knee_cv-live-pose", daemon=True),
-                         threading.Thread(target=self._analyse_loop, name="knee_cv-live-analysis", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._pose_loop, name="knee_cv-live-pose", daemon=True),
+            threading.Thread(target=self._analyse_loop, name="knee_cv-live-analysis", daemon=True),
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -242,14 +244,14 @@ class LiveSession:
             status = self.status
             status.frames_measured += 1
             status.frames_with_pose += int(xy is not None)
-            leg, view, reps, analysed_to, roll = (status.stance_leg, status.view, self._reps, self._analysed_to,
-                                                  self._roll)
+            leg, view, reps, analysed_to, roll = (status.stance_leg, status.view, self._reps, self._analysed_to, self._roll)
         single = leg if leg in SIDES else None
         fppa = drop = np.nan
         if xy is not None:
             values = [float(kin.fppa(xy[None], side)[0]) if view in FRONTAL_VIEWS else np.nan for side in SIDES]
-            values.append(float(kin.pelvic_drop(xy[None], single, roll)[0]) if single is not None and view in FRONTAL_VIEWS
-                          else np.nan)
+            values.append(
+                float(kin.pelvic_drop(xy[None], single, roll)[0]) if single is not None and view in FRONTAL_VIEWS else np.nan
+            )
             smooth = self._filter(t, np.array(values))
             if single is not None:
                 fppa, drop = float(smooth[SIDES.index(single)]), float(smooth[2])
@@ -262,8 +264,9 @@ class LiveSession:
         if xy is not None:
             self._overlay = _Overlay(xy, np.asarray(visibility, dtype=float), (width, height), leg, shown, fppa, drop)
         elif self._overlay is not None:
-            self._overlay = _Overlay(np.full((NUM_LANDMARKS, 2), np.nan), np.zeros(NUM_LANDMARKS), (width, height),
-                                     None, shown, np.nan, np.nan)
+            self._overlay = _Overlay(
+                np.full((NUM_LANDMARKS, 2), np.nan), np.zeros(NUM_LANDMARKS), (width, height), None, shown, np.nan, np.nan
+            )
 
     def _trim(self) -> None:
         """Drop frames older than :data:`MAX_SECONDS` (caller holds the lock)."""
@@ -302,9 +305,15 @@ class LiveSession:
         n = len(t)
         fps = 1.0 / float(np.median(np.diff(t))) if n > 1 else 30.0
         return PoseTrack(
-            t=t, xy=xy * (width, height), visibility=visibility,
-            presence=np.full((n, NUM_LANDMARKS), np.nan), world=np.full((n, NUM_LANDMARKS, 3), np.nan),
-            width=width, height=height, fps=fps, source=LIVE_SOURCE,
+            t=t,
+            xy=xy * (width, height),
+            visibility=visibility,
+            presence=np.full((n, NUM_LANDMARKS), np.nan),
+            world=np.full((n, NUM_LANDMARKS, 3), np.nan),
+            width=width,
+            height=height,
+            fps=fps,
+            source=LIVE_SOURCE,
             model=self._estimator.model.model_id if self._estimator else "unknown",
         )
 

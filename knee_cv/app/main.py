@@ -16,12 +16,14 @@ PAGES = Path(__file__).resolve().parent / "pages"
 def run() -> None:
     """Set up the page and run the page the user picked."""
     st.set_page_config(page_title="knee_cv: single-leg squat check", page_icon="🦵", layout="wide")
-    navigation = st.navigation([
-        st.Page(PAGES / "analyze.py", title="Analyze a video", icon=":material/upload_file:", default=True),
-        st.Page(PAGES / "live.py", title="Live webcam", icon=":material/videocam:"),
-        st.Page(PAGES / "review.py", title="Clinician review", icon=":material/clinical_notes:"),
-        st.Page(PAGES / "how_to_film.py", title="How to film", icon=":material/help:"),
-    ])
+    navigation = st.navigation(
+        [
+            st.Page(PAGES / "analyze.py", title="Analyze a video", icon=":material/upload_file:", default=True),
+            st.Page(PAGES / "live.py", title="Live webcam", icon=":material/videocam:"),
+            st.Page(PAGES / "review.py", title="Clinician review", icon=":material/clinical_notes:"),
+            st.Page(PAGES / "how_to_film.py", title="How to film", icon=":material/help:"),
+        ]
+    )
     navigation.run()
 
 

@@ -75,16 +75,28 @@ def _exercise(draft_key: str, index: int, item: dict[str, Any], count: int) -> d
     with st.container(border=True):
         head, up, down, drop = st.columns([7, 1, 1, 1], vertical_alignment="center")
         head.markdown(f"**{index + 1}. {_names()[item['key']]}**")
-        up.button(":material/arrow_upward:", key=f"{key}-up", help="Move up", disabled=index == 0,
-                  on_click=_move, args=(draft_key, index, -1))
-        down.button(":material/arrow_downward:", key=f"{key}-down", help="Move down", disabled=index == count - 1,
-                    on_click=_move, args=(draft_key, index, 1))
-        drop.button(":material/close:", key=f"{key}-remove", help="Remove from the plan",
-                    on_click=_remove, args=(draft_key, index))
+        up.button(
+            ":material/arrow_upward:",
+            key=f"{key}-up",
+            help="Move up",
+            disabled=index == 0,
+            on_click=_move,
+            args=(draft_key, index, -1),
+        )
+        down.button(
+            ":material/arrow_downward:",
+            key=f"{key}-down",
+            help="Move down",
+            disabled=index == count - 1,
+            on_click=_move,
+            args=(draft_key, index, 1),
+        )
+        drop.button(
+            ":material/close:", key=f"{key}-remove", help="Remove from the plan", on_click=_remove, args=(draft_key, index)
+        )
         columns = st.columns(1 + len(item["doses"]))
         days = _number(columns[0], "Days a week", "days_per_week", item["days_per_week"], f"{key}-days")
-        doses = [_dose(column, dose, f"{key}-{block}")
-                 for block, (column, dose) in enumerate(zip(columns[1:], item["doses"]))]
+        doses = [_dose(column, dose, f"{key}-{block}") for block, (column, dose) in enumerate(zip(columns[1:], item["doses"]))]
         note = st.text_input("Note for the patient", value=item["note"], max_chars=MAX_NOTE, key=f"{key}-note")
     return item | {"days_per_week": days, "doses": doses, "note": note}
 
@@ -96,8 +108,10 @@ def _state(latest: PrescriptionInfo | None, session_id: int) -> str:
     when = f"{latest.created_at:%Y-%m-%d %H:%M} UTC"
     if latest.session_id == session_id:
         return f"Prescribed by {literal(latest.prescribed_by)} on {when}."
-    return (f"Starts from the plan prescribed by {literal(latest.prescribed_by)} on {when} (session "
-            f"{latest.session_id}); save it to prescribe it on this session.")
+    return (
+        f"Starts from the plan prescribed by {literal(latest.prescribed_by)} on {when} (session "
+        f"{latest.session_id}); save it to prescribe it on this session."
+    )
 
 
 def _save(session_id: int, items: list[dict[str, Any]], reviewer: str, db_url: str) -> None:
@@ -117,11 +131,15 @@ def _sheet_button(code: str, session_id: int, analysis: Analysis, latest: Prescr
     """The sheet of the saved prescription (else of the computed plan), made when clicked."""
     plan = latest.plan() if latest else plan_for(analysis)
     by, on = (latest.prescribed_by, latest.created_at) if latest else (None, None)
-    st.download_button(SHEET_LABEL, key=f"rx-sheet-{session_id}", mime="application/pdf", on_click="ignore",
-                       data=lambda: sheet_pdf(plan, subject=code, prescribed_by=by, prescribed_on=on,
-                                              source=analysis.source or None),
-                       file_name=f"{file_stem(code)}_session_{session_id}_home_exercises.pdf",
-                       icon=":material/print:")
+    st.download_button(
+        SHEET_LABEL,
+        key=f"rx-sheet-{session_id}",
+        mime="application/pdf",
+        on_click="ignore",
+        data=lambda: sheet_pdf(plan, subject=code, prescribed_by=by, prescribed_on=on, source=analysis.source or None),
+        file_name=f"{file_stem(code)}_session_{session_id}_home_exercises.pdf",
+        icon=":material/print:",
+    )
 
 
 def _log(session_id: int, db_url: str) -> None:
@@ -131,9 +149,20 @@ def _log(session_id: int, db_url: str) -> None:
         return
     names = _names()
     with st.expander(f"Prescriptions saved on this session ({len(saved)})"):
-        st.dataframe(pd.DataFrame([{"when": f"{p.created_at:%Y-%m-%d %H:%M} UTC", "by": p.prescribed_by,
-                                    "exercises": "; ".join(names.get(i["key"], i["key"]) for i in p.items)}
-                                   for p in reversed(saved)]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "when": f"{p.created_at:%Y-%m-%d %H:%M} UTC",
+                        "by": p.prescribed_by,
+                        "exercises": "; ".join(names.get(i["key"], i["key"]) for i in p.items),
+                    }
+                    for p in reversed(saved)
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
 def prescription_editor(code: str, session_id: int, analysis: Analysis, reviewer: str, db_url: str) -> None:
@@ -164,8 +193,14 @@ def prescription_editor(code: str, session_id: int, analysis: Analysis, reviewer
     edited = [_exercise(draft_key, i, item, len(draft)) for i, item in enumerate(draft)]
     names = _names()
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.selectbox("Add an exercise", [k for k in names if k not in {item["key"] for item in draft}],
-                   format_func=lambda key: names[key], index=None, placeholder="choose from the catalog", key=f"{draft_key}-add")
+    left.selectbox(
+        "Add an exercise",
+        [k for k in names if k not in {item["key"] for item in draft}],
+        format_func=lambda key: names[key],
+        index=None,
+        placeholder="choose from the catalog",
+        key=f"{draft_key}-add",
+    )
     right.button("Add", key=f"{draft_key}-add-button", on_click=_add, args=(draft_key,))
     if st.button("Save prescription", type="primary", key=f"{draft_key}-save"):
         _save(session_id, edited, reviewer, db_url)

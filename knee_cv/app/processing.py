@@ -180,10 +180,14 @@ class _Server:
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: One video at a time: pose tracking already uses every core.
     pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="knee_cv-process"))
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="knee_cv-process")
+    )
     #: Annotated videos, one at a time, beside the next upload's analysis, at a low priority.
-    video_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
-        max_workers=1, thread_name_prefix="knee_cv-video", initializer=_in_the_background))
+    video_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="knee_cv-video", initializer=_in_the_background
+        )
+    )
 
     def finish(self, key: CacheKey, future: Future, jobs: dict) -> None:
         """Move a finished job (of ``jobs``) into the cache, over a result without video; errors are not cached; idempotent.
@@ -230,7 +234,12 @@ def start_video(data: bytes, processed: Processed, *, blur_face: bool = False) -
 
 
 def process_with_progress(
-    data: bytes, name: str, *, blur_face: bool = False, mirrored: bool = False, sex: str | None = None,
+    data: bytes,
+    name: str,
+    *,
+    blur_face: bool = False,
+    mirrored: bool = False,
+    sex: str | None = None,
 ) -> tuple[Processed, PendingVideo | None]:
     """:func:`process_video` with a live progress bar, cached by the file's SHA-256.
 
@@ -277,8 +286,16 @@ def _shared_result(key: CacheKey, data: bytes, name: str, blur_face: bool, mirro
             return server.results[key]
         if key not in server.jobs:
             progress = _Progress("Waiting for the video before this one to finish...")
-            future = server.pool.submit(process_video, data, upload_name(name), blur_face=blur_face, model=model,
-                                        stage=progress, mirrored=mirrored, sex=key[3])
+            future = server.pool.submit(
+                process_video,
+                data,
+                upload_name(name),
+                blur_face=blur_face,
+                model=model,
+                stage=progress,
+                mirrored=mirrored,
+                sex=key[3],
+            )
             server.jobs[key] = _Job(future, progress)
             future.add_done_callback(lambda done: server.finish(key, done, server.jobs))
         job = server.jobs[key]

@@ -82,7 +82,7 @@ def _frame(mp4: bytes, position: int) -> np.ndarray:
 
 
 def point_name(landmark: Landmark) -> str:
-    """"Right knee" for ``Landmark.RIGHT_KNEE``."""
+    """The landmark's name as a person reads it: "Right knee" for ``Landmark.RIGHT_KNEE``."""
     return landmark.name.replace("_", " ").capitalize()
 
 
@@ -131,8 +131,7 @@ def _picture(clip: RepClip, position: int, placed: dict[str, tuple[float, float]
     image = cv2.resize(crop, (VIEW_WIDTH, max(1, round((y1 - y0) * zoom))), interpolation=cv2.INTER_CUBIC)
     if placed:
         points = _points(clip, position, placed, leg)
-        at = {name: tuple(int(round(v)) for v in (np.asarray(xy) * clip.scale - (x0, y0)) * zoom)
-                 for name, xy in points.items()}
+        at = {name: tuple(int(round(v)) for v in (np.asarray(xy) * clip.scale - (x0, y0)) * zoom) for name, xy in points.items()}
         hip, knee, ankle, _ = (lm.name for lm in correctable(leg))
         for a, b in ((hip, knee), (knee, ankle)):
             cv2.line(image, at[a], at[b], PLACED, 2, cv2.LINE_AA)
@@ -205,11 +204,18 @@ def rep_check(session_id: int, analysis: Analysis, rep: Rep, reviewer: str, db_u
 
     picture, numbers = st.columns([3, 2])
     with picture:
-        streamlit_image_coordinates(_picture(clip, position, drawn, check.leg, box),
-                                    key=f"{check.base}-click", on_click=place_clicked, image_format="JPEG",
-                                    jpeg_quality=92, cursor="crosshair")
-        st.caption("The landmarks as measured are drawn in the clip; the points placed by hand are ringed in yellow. "
-                   f"Frame {frame + 1} of the video, {float(clip.t[position]):.2f} s.")
+        streamlit_image_coordinates(
+            _picture(clip, position, drawn, check.leg, box),
+            key=f"{check.base}-click",
+            on_click=place_clicked,
+            image_format="JPEG",
+            jpeg_quality=92,
+            cursor="crosshair",
+        )
+        st.caption(
+            "The landmarks as measured are drawn in the clip; the points placed by hand are ringed in yellow. "
+            f"Frame {frame + 1} of the video, {float(clip.t[position]):.2f} s."
+        )
     with numbers:
         _numbers(check, tool, frame, drafts, bool(drawn))
 
@@ -229,25 +235,38 @@ def _stepper(check: _Check) -> int:
     back.button("◀ Previous frame", key=f"{check.base}-back", on_click=step, args=(-1,), width="stretch")
     ahead.button("Next frame ▶", key=f"{check.base}-ahead", on_click=step, args=(1,), width="stretch")
     times = dict(zip(frames, check.clip.t))
-    return int(st.select_slider(
-        "Frame", frames, key=key,
-        format_func=lambda f: f"{f + 1} ({times[f]:.2f} s{', deepest' if f == check.rep.bottom_frame else ''})"))
+    return int(
+        st.select_slider(
+            "Frame",
+            frames,
+            key=key,
+            format_func=lambda f: f"{f + 1} ({times[f]:.2f} s{', deepest' if f == check.rep.bottom_frame else ''})",
+        )
+    )
 
 
 def _target(check: _Check, tool: str, placed: Mapping[str, tuple[float, float]]) -> Landmark:
     """The point the next click places: chosen by the clinician, or the three-click angle's next one (said)."""
     choices = list(correctable(check.leg))
     if tool != "angle":
-        return st.radio("Click on the picture to place the", choices, index=1, key=f"{check.base}-point",
-                        horizontal=True, format_func=point_name)
+        return st.radio(
+            "Click on the picture to place the",
+            choices,
+            index=1,
+            key=f"{check.base}-point",
+            horizontal=True,
+            format_func=point_name,
+        )
     target, done = next_angle_point(check.leg, placed)
-    st.caption("Hip, knee and ankle clicked; a fourth click starts a new angle." if done else
-               f"Click the {point_name(target).lower()} ({choices.index(target) + 1} of 3), on any frame.")
+    st.caption(
+        "Hip, knee and ankle clicked; a fourth click starts a new angle."
+        if done
+        else f"Click the {point_name(target).lower()} ({choices.index(target) + 1} of 3), on any frame."
+    )
     return target
 
 
-def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, tuple[float, float]]],
-             drawn: bool) -> None:
+def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, tuple[float, float]]], drawn: bool) -> None:
     """FPPA on the frame, automatic and from the placed points, with the buttons to save or clear them."""
     rep, clip = check.rep, check.clip
     position = [int(f) for f in clip.frames].index(frame)
@@ -255,8 +274,11 @@ def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, t
     automatic, _ = clip_angles(check.analysis, rep, clip, {lm: tuple(clip.xy[position, lm]) for lm in correctable(check.leg)})
     st.metric("FPPA on this frame, automatic", signed_angle(automatic), help="Positive = valgus (knee inward).")
     if not placed:
-        st.caption("Ringed: the saved measurement's points. Place a point to measure again." if drawn else
-                   "Place a point to measure this frame by hand.")
+        st.caption(
+            "Ringed: the saved measurement's points. Place a point to measure again."
+            if drawn
+            else "Place a point to measure this frame by hand."
+        )
         return
     if tool == "angle" and not next_angle_point(check.leg, placed)[1]:
         st.caption(f"{len([lm for lm in correctable(check.leg)[:3] if lm.name in placed])} of 3 points clicked.")
@@ -270,8 +292,9 @@ def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, t
         if not check.reviewer:
             st.error("Enter your name in the sidebar first: it is recorded with the measurement.")
             return
-        measurements.add_measurement(check.session_id, rep.index, frame=frame, points=points,
-                                     measured_by=check.reviewer, db_url=check.db_url)
+        measurements.add_measurement(
+            check.session_id, rep.index, frame=frame, points=points, measured_by=check.reviewer, db_url=check.db_url
+        )
         drafts.pop(frame, None)
         st.toast(f"Measured rep {rep_number(rep)}: FPPA {signed_angle(fppa)}.")
         st.rerun()
@@ -283,10 +306,14 @@ def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, t
 def _standing(info: measurements.MeasurementInfo, rep: Rep, reviewer: str, db_url: str, base: str) -> None:
     """The rep's reported measurement, with its undo."""
     measured = info.measured()
-    st.info(escaped(f"FPPA {signed_angle(measured.fppa_deg)}, pelvic drop {signed_angle(measured.pelvic_drop_deg)}: "
-                    f"{measured.source}, {info.created_at:%Y-%m-%d %H:%M} UTC (automatic: FPPA "
-                    f"{signed_angle(info.auto_fppa_deg)}, pelvic drop {signed_angle(info.auto_pelvic_drop_deg)})."),
-            icon=":material/straighten:")
+    st.info(
+        escaped(
+            f"FPPA {signed_angle(measured.fppa_deg)}, pelvic drop {signed_angle(measured.pelvic_drop_deg)}: "
+            f"{measured.source}, {info.created_at:%Y-%m-%d %H:%M} UTC (automatic: FPPA "
+            f"{signed_angle(info.auto_fppa_deg)}, pelvic drop {signed_angle(info.auto_pelvic_drop_deg)})."
+        ),
+        icon=":material/straighten:",
+    )
     if st.button("Undo this measurement", key=f"{base}-undo-{info.id}"):
         if not reviewer:
             st.error("Enter your name in the sidebar first: it is recorded with the undo.")

@@ -57,7 +57,8 @@ FPPA_HELP = (
     "Frontal plane projection angle at the deepest point of each rep, averaged over the reliable reps: "
     "the angle between thigh (hip to knee) and shank (knee to ankle) in the picture. 0° = straight; "
     "positive = valgus (knee moves inward), negative = varus (knee outward). "
-    + Analysis.ACCURACY + " Read it as a screen, not a measurement to the degree."
+    + Analysis.ACCURACY
+    + " Read it as a screen, not a measurement to the degree."
 )
 PELVIC_HELP = (
     "Tilt of the line through both hips at the deepest point; positive = the free leg's side is lower. "
@@ -94,13 +95,31 @@ def summary_cards(analysis: Analysis) -> None:
         st.metric("Reps", summary.n_reps)
     for leg in sorted(summary.legs, key=lambda leg: -leg.n_reps):
         cols = st.columns(5)
-        cols[0].metric("Reps", leg.n_reps, help="Reps found on this leg; reliable ones feed the averages.",
-                       delta=f"{leg.n_reliable} reliable", delta_color="off", delta_arrow="off")
+        cols[0].metric(
+            "Reps",
+            leg.n_reps,
+            help="Reps found on this leg; reliable ones feed the averages.",
+            delta=f"{leg.n_reliable} reliable",
+            delta_color="off",
+            delta_arrow="off",
+        )
         cols[1].metric("Stance leg", leg.leg.capitalize(), help="The leg you stood on (your own left or right).")
-        cols[2].metric("Mean FPPA", signed_angle(leg.fppa_deg), help=FPPA_HELP, delta_color="off", delta_arrow="off",
-                       delta=_range(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg))
-        cols[3].metric("Pelvic drop", signed_angle(leg.pelvic_drop_deg), help=PELVIC_HELP, delta_color="off", delta_arrow="off",
-                       delta=_range(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg))
+        cols[2].metric(
+            "Mean FPPA",
+            signed_angle(leg.fppa_deg),
+            help=FPPA_HELP,
+            delta_color="off",
+            delta_arrow="off",
+            delta=_range(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg),
+        )
+        cols[3].metric(
+            "Pelvic drop",
+            signed_angle(leg.pelvic_drop_deg),
+            help=PELVIC_HELP,
+            delta_color="off",
+            delta_arrow="off",
+            delta=_range(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg),
+        )
         cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
         if leg.rating_reasons:
             st.caption("\n".join(f"- {reason}" for reason in leg.rating_reasons))
@@ -132,36 +151,45 @@ def rep_dataframe(analysis: Analysis) -> None:
         return
     table.insert(0, "rep", table["index"] + 1)
     table["reliable"] = table["reliable"].astype(bool)
-    angles = ["fppa_likely", "fppa_peak_deg", "knee_displacement_likely", "pelvic_drop_likely", "trunk_lean_deg",
-              "knee_wobble"]
+    angles = ["fppa_likely", "fppa_peak_deg", "knee_displacement_likely", "pelvic_drop_likely", "trunk_lean_deg", "knee_wobble"]
     table.loc[~table["reliable"], [name for name in WITHHELD if name in table]] = float("nan")
     for name, (value, low, high, unit, scale) in INTERVAL_COLUMNS.items():
-        table[name] = [None if not math.isfinite(row[value]) else likely(row[value], row[low], row[high], unit, scale)
-                       for _, row in table.iterrows()]
+        table[name] = [
+            None if not math.isfinite(row[value]) else likely(row[value], row[low], row[high], unit, scale)
+            for _, row in table.iterrows()
+        ]
     columns = {
         "rep": st.column_config.NumberColumn("Rep", help="Rep number, in time order."),
         "leg": st.column_config.TextColumn("Stance leg"),
         "t_bottom": st.column_config.NumberColumn("Deepest at", format="%.1f s"),
         "fppa_likely": st.column_config.TextColumn("FPPA", help=FPPA_HELP + " " + Analysis.INTERVALS),
-        "fppa_peak_deg": st.column_config.NumberColumn("Peak FPPA", format="%+.1f°",
-                                                       help="Largest FPPA during the rep (positive = valgus)."),
+        "fppa_peak_deg": st.column_config.NumberColumn(
+            "Peak FPPA", format="%+.1f°", help="Largest FPPA during the rep (positive = valgus)."
+        ),
         "knee_displacement_likely": st.column_config.TextColumn(
-            "Knee displacement", help="The knee's distance from the hip-to-ankle line at the deepest point, as a share "
-                 "of leg length; positive = inward. It hardly moves when the knee point slides along the leg."),
+            "Knee displacement",
+            help="The knee's distance from the hip-to-ankle line at the deepest point, as a share "
+            "of leg length; positive = inward. It hardly moves when the knee point slides along the leg.",
+        ),
         "pelvic_drop_likely": st.column_config.TextColumn("Pelvic drop", help=PELVIC_HELP),
         "trunk_lean_deg": st.column_config.NumberColumn(
-            "Trunk lean", format="%+.1f°", help="Hip-to-shoulder line from the picture's vertical (keep the phone upright); "
-                 "positive = toward the stance leg."),
-        "depth": st.column_config.NumberColumn("Depth", format="%.2f",
-                                               help="Hip drop at the deepest point, as a fraction of leg length."),
+            "Trunk lean",
+            format="%+.1f°",
+            help="Hip-to-shoulder line from the picture's vertical (keep the phone upright); positive = toward the stance leg.",
+        ),
+        "depth": st.column_config.NumberColumn(
+            "Depth", format="%.2f", help="Hip drop at the deepest point, as a fraction of leg length."
+        ),
         "knee_wobble": st.column_config.NumberColumn(
-            "Knee wobble", format="%.3f", help="Spread of the knee's side-to-side offset, as a fraction of leg length."),
+            "Knee wobble", format="%.3f", help="Spread of the knee's side-to-side offset, as a fraction of leg length."
+        ),
         "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
         "reliable": st.column_config.CheckboxColumn("Reliable", help="Unreliable reps are left out of the averages."),
     }
     order = [name for name in columns if analysis.summary.measurable or name not in angles]
-    st.dataframe(table, column_config=columns, column_order=order, hide_index=True,
-                 width="stretch", placeholder="—")  # a withheld angle reads as a dash, not "None"
+    st.dataframe(
+        table, column_config=columns, column_order=order, hide_index=True, width="stretch", placeholder="—"
+    )  # a withheld angle reads as a dash, not "None"
 
 
 def rep_notes(analysis: Analysis) -> None:
@@ -170,12 +198,13 @@ def rep_notes(analysis: Analysis) -> None:
     for rep in analysis.reps:
         legs = leg_name(rep.leg)
         if not rep.reliable:
-            lines.append(f"- **{rep_label(rep, with_leg=False)}, {legs}: unreliable**, no angles shown: "
-                         + "; ".join(rep.unreliable_reasons))
+            lines.append(
+                f"- **{rep_label(rep, with_leg=False)}, {legs}: unreliable**, no angles shown: "
+                + "; ".join(rep.unreliable_reasons)
+            )
         elif rep.flags or rep.undecided:
             flagged = {flag.criterion for flag in rep.flags}
-            unsure = [f"{name.replace('_', ' ').capitalize()}: {CANT_TELL}." for name in rep.undecided
-                      if name not in flagged]
+            unsure = [f"{name.replace('_', ' ').capitalize()}: {CANT_TELL}." for name in rep.undecided if name not in flagged]
             lines.append(f"- **{rep_label(rep, with_leg=False)}, {legs}:** " + " ".join([f.reason for f in rep.flags] + unsure))
     if lines:
         st.markdown("\n".join(lines))
@@ -194,8 +223,7 @@ def _rgba(colour: tuple[int, int, int], alpha: float) -> str:
 
 #: One colour per plotted series, whichever of them a clip has (knee_cv.palette: legs blue and green,
 #: the pelvis purple, red only for the thresholds that make a flag).
-TRACE_COLOURS = {"fppa_left": HEX["left"], "fppa_right": HEX["right"], "pelvic_drop": HEX["pelvis"],
-                 "hip_drop": HEX["both"]}
+TRACE_COLOURS = {"fppa_left": HEX["left"], "fppa_right": HEX["right"], "pelvic_drop": HEX["pelvis"], "hip_drop": HEX["both"]}
 #: The charts without Plotly's toolbar (it covered the subplot titles on a phone).
 CHART_CONFIG = {"displayModeBar": False}
 
@@ -231,37 +259,52 @@ def time_plots(analysis: Analysis) -> go.Figure:
     series = _series(analysis)
     t = series.t
     rows = [
-        ("FPPA (°)", [("fppa_left", "left leg", _stance_only(analysis, Leg.LEFT)),
-                      ("fppa_right", "right leg", _stance_only(analysis, Leg.RIGHT))], "knee_valgus"),
+        (
+            "FPPA (°)",
+            [
+                ("fppa_left", "left leg", _stance_only(analysis, Leg.LEFT)),
+                ("fppa_right", "right leg", _stance_only(analysis, Leg.RIGHT)),
+            ],
+            "knee_valgus",
+        ),
         ("Pelvic drop (°)", [("pelvic_drop", "pelvic drop", series.pelvic_drop)], "pelvic_drop"),
         ("Depth (× leg length)", [("hip_drop", "hip drop", series.hip_drop)], "shallow"),
     ]
     if not analysis.summary.measurable:
         rows = rows[-1:]
     limits = [_threshold(analysis, threshold) for _, _, threshold in rows]
-    titles = [f"{title}, threshold {value:g} dashed" if math.isfinite(value) else title
-              for (title, _, _), value in zip(rows, limits)]
+    titles = [
+        f"{title}, threshold {value:g} dashed" if math.isfinite(value) else title for (title, _, _), value in zip(rows, limits)
+    ]
     fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=titles)
     for row, ((title, traces, _), value) in enumerate(zip(rows, limits), start=1):
         for key, label, y in traces:
             if np.isfinite(y).any():
-                fig.add_trace(go.Scatter(x=t, y=y, name=label, mode="lines", line_color=TRACE_COLOURS[key]),
-                              row=row, col=1)
+                fig.add_trace(go.Scatter(x=t, y=y, name=label, mode="lines", line_color=TRACE_COLOURS[key]), row=row, col=1)
         if math.isfinite(value):
             fig.add_hline(y=value, line_dash="dash", line_color=HEX["flag"], row=row, col=1)
         fig.update_yaxes(title_text=title, row=row, col=1)
     for rep in analysis.reps:
-        fig.add_vrect(x0=rep.t_start, x1=rep.t_end, fillcolor=_rgba(rep_colour(rep), 0.18), line_width=0,
-                      annotation_text=rep_label(rep, with_leg=False), annotation_position="top left",
-                      row="all", col=1)
+        fig.add_vrect(
+            x0=rep.t_start,
+            x1=rep.t_end,
+            fillcolor=_rgba(rep_colour(rep), 0.18),
+            line_width=0,
+            annotation_text=rep_label(rep, with_leg=False),
+            annotation_position="top left",
+            row="all",
+            col=1,
+        )
     fig.update_xaxes(title_text="time (s)", row=len(rows), col=1)
     fig.update_layout(height=220 + 200 * len(rows), margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.08))
     return fig
 
 
 def _alt(rep: Rep, legs: str) -> str:
-    return (f"{rep_label(rep, with_leg=False)} at its deepest point, standing on the {legs}, with lines drawn along the "
-            "thigh and shin of the standing leg")
+    return (
+        f"{rep_label(rep, with_leg=False)} at its deepest point, standing on the {legs}, with lines drawn along the "
+        "thigh and shin of the standing leg"
+    )
 
 
 def thumbnails(processed: Processed) -> None:
@@ -272,12 +315,16 @@ def thumbnails(processed: Processed) -> None:
     per_row = 4
     for start in range(0, len(reps), per_row):
         cols = st.columns(per_row)
-        for col, rep in zip(cols, reps[start:start + per_row]):
-            angle = f"FPPA {likely(rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg, '°')}" if rep.reliable \
+        for col, rep in zip(cols, reps[start : start + per_row]):
+            angle = (
+                f"FPPA {likely(rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg, '°')}"
+                if rep.reliable
                 else "not measurable"
+            )
             legs = leg_name(rep.leg)
-            col.image(processed.thumbnails[rep.index], caption=f"{rep_label(rep, with_leg=False)}, {legs}: {angle}",
-                      alt=_alt(rep, legs))
+            col.image(
+                processed.thumbnails[rep.index], caption=f"{rep_label(rep, with_leg=False)}, {legs}: {angle}", alt=_alt(rep, legs)
+            )
 
 
 #: Width of a squat's picture in the runner's section, px: several side by side, also on a phone.
@@ -291,8 +338,12 @@ def squat_pictures(processed: Processed) -> None:
         return
     st.subheader("The deepest moment of each squat")
     captions = [f"Squat {rep.index + 1}, {leg_name(rep.leg)}: {rep_in_words(rep)}" for rep in reps]
-    st.image([processed.thumbnails[rep.index] for rep in reps], caption=captions, width=SQUAT_PICTURE_PX,
-             alt=[_alt(rep, leg_name(rep.leg)) for rep in reps])
+    st.image(
+        [processed.thumbnails[rep.index] for rep in reps],
+        caption=captions,
+        width=SQUAT_PICTURE_PX,
+        alt=[_alt(rep, leg_name(rep.leg)) for rep in reps],
+    )
 
 
 def exercises(analysis: Analysis) -> None:
@@ -311,10 +362,17 @@ def downloads(processed: Processed, key: str, context: SessionContext | None = N
     cols = st.columns(3)
     # the same table as `knee-cv analyze --csv` and a batch's reps.csv: reps from 1, unreliable measures blank
     table = report_tables.rep_table(analysis, context.columns() if context else None)
-    cols[0].download_button("Per-rep CSV", table.to_csv(index=False), f"{stem}_reps.csv",
-                            "text/csv", key=f"{key}_csv", width="stretch")
-    cols[1].download_button("Full result (JSON)", exports.analysis_json(analysis, context), f"{stem}_analysis.json",
-                            "application/json", key=f"{key}_json", width="stretch")
+    cols[0].download_button(
+        "Per-rep CSV", table.to_csv(index=False), f"{stem}_reps.csv", "text/csv", key=f"{key}_csv", width="stretch"
+    )
+    cols[1].download_button(
+        "Full result (JSON)",
+        exports.analysis_json(analysis, context),
+        f"{stem}_analysis.json",
+        "application/json",
+        key=f"{key}_json",
+        width="stretch",
+    )
     return cols[2].empty()
 
 
@@ -322,12 +380,12 @@ def video_button(place: DeltaGenerator, processed: Processed, key: str) -> None:
     """The annotated video's download button in ``place``, when there is a video."""
     if processed.video is not None:
         stem = Path(processed.analysis.source or "knee_cv").stem
-        place.download_button("Annotated video (MP4)", processed.video, f"{stem}_annotated.mp4", "video/mp4",
-                              key=f"{key}_mp4", width="stretch")
+        place.download_button(
+            "Annotated video (MP4)", processed.video, f"{stem}_annotated.mp4", "video/mp4", key=f"{key}_mp4", width="stretch"
+        )
 
 
-def save_form(processed: Processed, key: str, context: SessionContext | None = None,
-              filmed_at: datetime | None = None) -> None:
+def save_form(processed: Processed, key: str, context: SessionContext | None = None, filmed_at: datetime | None = None) -> None:
     """Save the analysis to a subject in the clinic's store, for a clinician (nothing is stored otherwise).
 
     Beyond this computer the clinician logs in first (:func:`knee_cv.app.auth.clinician`); the
@@ -347,20 +405,32 @@ def save_form(processed: Processed, key: str, context: SessionContext | None = N
             _save(processed, subject, saver, keep_clips, context, filmed_at)
 
 
-def _save(processed: Processed, subject: str, saver: str, keep_clips: bool = False,
-          context: SessionContext | None = None, filmed_at: datetime | None = None) -> None:
+def _save(
+    processed: Processed,
+    subject: str,
+    saver: str,
+    keep_clips: bool = False,
+    context: SessionContext | None = None,
+    filmed_at: datetime | None = None,
+) -> None:
     """One save of ``processed`` to ``subject`` by ``saver`` (with rep clips when agreed), and what happened, in one sentence.
 
     ``context`` is kept with the session; ``filmed_at`` (the file's creation
     time, when its day is the filming date given) is its recording time.
     """
     try:
-        saved = store.save_analysis(processed.analysis, subject, saved_by=saver, key_frames=processed.thumbnails,
-                                    rep_clips=clips_of(processed) if keep_clips else None,
-                                    video_hash=processed.sha256 or None,
-                                    content_id=processed.sha256 or processed.recording_id,
-                                    settings={"mirrored": processed.track.orientation.mirrored},
-                                    context=context, recorded_at=filmed_at)
+        saved = store.save_analysis(
+            processed.analysis,
+            subject,
+            saved_by=saver,
+            key_frames=processed.thumbnails,
+            rep_clips=clips_of(processed) if keep_clips else None,
+            video_hash=processed.sha256 or None,
+            content_id=processed.sha256 or processed.recording_id,
+            settings={"mirrored": processed.track.orientation.mirrored},
+            context=context,
+            recorded_at=filmed_at,
+        )
     except KneeCvError as error:
         st.error(escaped(str(error)))
         return
@@ -379,8 +449,13 @@ def cannot_measure(analysis: Analysis) -> None:
     st.markdown("**What to change**\n" + "\n".join(f"- {tip}" for tip in FILMING_TIPS))
 
 
-def show_results(processed: Processed, key: str = "results", video: PendingVideo | None = None,
-                 context: SessionContext | None = None, filmed_at: datetime | None = None) -> Processed:
+def show_results(
+    processed: Processed,
+    key: str = "results",
+    video: PendingVideo | None = None,
+    context: SessionContext | None = None,
+    filmed_at: datetime | None = None,
+) -> Processed:
     """The whole results section for one processed video or live session.
 
     With ``context`` (the upload page) the runner's answer comes first
@@ -433,15 +508,19 @@ def show_results(processed: Processed, key: str = "results", video: PendingVideo
 #: Places filled once the annotated video is drawn: the video's, its download button's, the timings'.
 _Places = tuple[DeltaGenerator | None, DeltaGenerator | None, DeltaGenerator | None]
 
-VIDEO_ALT = ("Your video with the body's points and lines drawn on it; the standing leg's thigh and shin are "
-             "coloured by what each squat showed")
+VIDEO_ALT = (
+    "Your video with the body's points and lines drawn on it; the standing leg's thigh and shin are "
+    "coloured by what each squat showed"
+)
 
 #: What the annotated video's colours mean (knee_cv.palette; media/render draws them).
-VIDEO_KEY = ("The standing leg is drawn in **:red[red]** on a squat where the knee moved inward or the hip "
-             "dropped, **:orange[orange]** for a smaller point (upper body leaning, knee wobbling, a shallow "
-             "squat), **sky blue** when nothing stood out, and **grey** when the squat could not be measured. "
-             "The box in the corner counts the squats, names the leg you stand on (stance) and shows, in "
-             "degrees, how far the knee moved inward (FPPA) and the hip dropped (pelvic drop).")
+VIDEO_KEY = (
+    "The standing leg is drawn in **:red[red]** on a squat where the knee moved inward or the hip "
+    "dropped, **:orange[orange]** for a smaller point (upper body leaning, knee wobbling, a shallow "
+    "squat), **sky blue** when nothing stood out, and **grey** when the squat could not be measured. "
+    "The box in the corner counts the squats, names the leg you stand on (stance) and shows, in "
+    "degrees, how far the knee moved inward (FPPA) and the hip dropped (pelvic drop)."
+)
 
 
 def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Places:
@@ -465,8 +544,7 @@ def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Plac
         left, plot_area = st.columns([2, 3])
         video_place = left.empty()
     if analysis.series is not None:
-        plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot", config=CHART_CONFIG,
-                               alt=CHART_ALT)
+        plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot", config=CHART_CONFIG, alt=CHART_ALT)
     st.subheader("Every rep")
     rep_dataframe(analysis)
     rep_notes(analysis)
@@ -478,7 +556,7 @@ def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Plac
     return video_place, button_place, st.empty()
 
 
-CHART_ALT = ("Chart of the knee angle, pelvic drop and depth over time, each squat shaded, the thresholds dashed")
+CHART_ALT = "Chart of the knee angle, pelvic drop and depth over time, each squat shaded, the thresholds dashed"
 
 
 def _video_place(processed: Processed) -> DeltaGenerator:
@@ -492,8 +570,9 @@ def _video_place(processed: Processed) -> DeltaGenerator:
     return video.empty()
 
 
-def _runner_sections(processed: Processed, key: str, has_video: bool, context: SessionContext,
-                     filmed_at: datetime | None) -> _Places:
+def _runner_sections(
+    processed: Processed, key: str, has_video: bool, context: SessionContext, filmed_at: datetime | None
+) -> _Places:
     """The runner's answer first (verdict, next step, her video, her squats), then the details for her physio."""
     analysis = processed.analysis
     verdict_section(analysis, context)
@@ -534,8 +613,9 @@ GLOSSARY = (
 
 def details(analysis: Analysis, key: str, context: SessionContext) -> None:
     """The numbers for a physiotherapist: cards, the cut-offs used and their sources, the chart, every rep."""
-    st.caption("The measurements behind the result, with the cut-offs and their sources, for a physiotherapist. "
-               + Analysis.ACCURACY)
+    st.caption(
+        "The measurements behind the result, with the cut-offs and their sources, for a physiotherapist. " + Analysis.ACCURACY
+    )
     st.markdown(GLOSSARY)
     if analysis.summary.measurable:
         for message in analysis.summary.messages:
@@ -544,8 +624,10 @@ def details(analysis: Analysis, key: str, context: SessionContext) -> None:
     knee = analysis.thresholds.get("knee_valgus", {})
     if isinstance(knee, dict) and "value" in knee:
         given = context.sex or "not given, so the sex-neutral default"
-        st.caption(f"Knee valgus cut-off used: FPPA {knee['value']:g}° (sex {given}; {knee.get('source', '')}). "
-                   "Each finding's threshold and source are in the rep notes below.")
+        st.caption(
+            f"Knee valgus cut-off used: FPPA {knee['value']:g}° (sex {given}; {knee.get('source', '')}). "
+            "Each finding's threshold and source are in the rep notes below."
+        )
     if analysis.series is not None:
         st.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot", config=CHART_CONFIG, alt=CHART_ALT)
     st.markdown("**Every rep**")
@@ -573,8 +655,9 @@ def _timings(place: DeltaGenerator, processed: Processed) -> None:
         place.caption(f"Processed on this computer in {sum(processed.timings.values()):.1f} s ({parts}).")
 
 
-def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False, context: SessionContext | None = None,
-                  filmed_at: datetime | None = None) -> Processed | None:
+def analyze_bytes(
+    data: bytes, name: str, *, blur_face: bool = False, context: SessionContext | None = None, filmed_at: datetime | None = None
+) -> Processed | None:
     """Process an uploaded file and show its results, then its annotated video, or the error a person can act on.
 
     Parameters
@@ -597,8 +680,7 @@ def analyze_bytes(data: bytes, name: str, *, blur_face: bool = False, context: S
     """
     context = context or SessionContext()
     try:
-        processed, video = process_with_progress(data, name, blur_face=blur_face, mirrored=context.mirrored,
-                                                 sex=context.sex)
+        processed, video = process_with_progress(data, name, blur_face=blur_face, mirrored=context.mirrored, sex=context.sex)
     except KneeCvError as error:
         st.error(escaped(str(error)), icon=":material/block:")
         return None

@@ -22,8 +22,9 @@ HEADING = "Your result"
 
 def _leg_card(leg: LegVerdict) -> None:
     """One leg: a flag or a tick by its title, the sentences, and how sure."""
-    icon = ":red[:material/flag:]" if leg.flagged else (
-        ":material/check_circle:" if leg.measured else ":material/help:")  # red for flags only (knee_cv.palette)
+    icon = (
+        ":red[:material/flag:]" if leg.flagged else (":material/check_circle:" if leg.measured else ":material/help:")
+    )  # red for flags only (knee_cv.palette)
     with st.container(border=True):
         st.markdown(f"#### {icon} {leg.title}")
         if leg.seen:
@@ -38,7 +39,7 @@ def verdict_section(analysis: Analysis, context: SessionContext) -> None:
     st.markdown(f"**{result.headline}**")
     legs = list(result.legs)
     for start in range(0, len(legs), 2):
-        for column, leg in zip(st.columns(2), legs[start:start + 2]):
+        for column, leg in zip(st.columns(2), legs[start : start + 2]):
             with column:
                 _leg_card(leg)
     if result.comparison:

@@ -43,8 +43,14 @@ from knee_cv.errors import TrackError
 #: The landmarks the analysis measures (only these are cleaned); they must be inside the
 #: frame for the body to count as fully in view.
 BODY_LANDMARKS = (
-    Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
-    Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE,
+    Landmark.LEFT_SHOULDER,
+    Landmark.RIGHT_SHOULDER,
+    Landmark.LEFT_HIP,
+    Landmark.RIGHT_HIP,
+    Landmark.LEFT_KNEE,
+    Landmark.RIGHT_KNEE,
+    Landmark.LEFT_ANKLE,
+    Landmark.RIGHT_ANKLE,
 )
 
 
@@ -94,19 +100,25 @@ def _hip_above_knee(xy: np.ndarray, leg: str, standing: np.ndarray) -> np.ndarra
 
 def _slow_frames_message(interval_s: float) -> str:
     """What to change when a video's frames are ``interval_s`` seconds apart, too far for a squat."""
-    return (f"The video has only one frame every {interval_s:.2g} s, too few to follow a squat: the deepest "
-            "point of a rep falls between frames. Film in the camera's normal video mode (25-30 frames a "
-            "second), not time-lapse.")
+    return (
+        f"The video has only one frame every {interval_s:.2g} s, too few to follow a squat: the deepest "
+        "point of a rep falls between frames. Film in the camera's normal video mode (25-30 frames a "
+        "second), not time-lapse."
+    )
 
 
 def _gap_message(track: PoseTrack, start: float, end: float) -> str:
     """What a stretch from ``start`` to ``end`` (s) without frames means, for a file or a live webcam."""
     if track.source == LIVE_SOURCE:
-        return (f"No camera frame was measured from {start:.1f} s to {end:.1f} s (the camera paused, or the "
-                "computer was too busy to keep up). The results cover the rest.")
-    return (f"The video could not be read from {start:.1f} s to {end:.1f} s: the file is damaged or cut off "
-            "there (an interrupted upload or copy?). The results cover the rest; export the clip again "
-            "from the phone's gallery for a full analysis.")
+        return (
+            f"No camera frame was measured from {start:.1f} s to {end:.1f} s (the camera paused, or the "
+            "computer was too busy to keep up). The results cover the rest."
+        )
+    return (
+        f"The video could not be read from {start:.1f} s to {end:.1f} s: the file is damaged or cut off "
+        "there (an interrupted upload or copy?). The results cover the rest; export the clip again "
+        "from the phone's gallery for a full analysis."
+    )
 
 
 def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[list[str], bool]:
@@ -127,15 +139,17 @@ def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[l
         blocking = True
     if track.detection_rate < session["min_detection"]:
         messages.append(
-            f"A person was found in only {100 * track.detection_rate:.0f} % of the frames. "
-            f"{FILMING_ADVICE} Use good light.")
+            f"A person was found in only {100 * track.detection_rate:.0f} % of the frames. {FILMING_ADVICE} Use good light."
+        )
         blocking = True
     interval = frame_interval_s(track.t)
     slow = interval > thresholds["frame_rate"]["max_interval_s"]
     if n_pose < session["min_frames"]:
-        messages.append(_slow_frames_message(interval) if slow else
-                        f"The recording is too short ({n_pose} frames with a person). "
-                        "Record 3-5 slow single-leg squats on each leg.")
+        messages.append(
+            _slow_frames_message(interval)
+            if slow
+            else f"The recording is too short ({n_pose} frames with a person). Record 3-5 slow single-leg squats on each leg."
+        )
         blocking = True
     elif slow:
         messages.append(_slow_frames_message(interval))
@@ -143,9 +157,7 @@ def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[l
     size = np.array([track.width, track.height], dtype=float)
     cut_off = ((body < 0) | (body > size)).any(axis=(1, 2)).mean()
     if cut_off > session["cut_off_share"]:
-        messages.append(
-            f"Part of the body was outside the picture in {100 * cut_off:.0f} % of the frames. "
-            f"{FILMING_ADVICE}")
+        messages.append(f"Part of the body was outside the picture in {100 * cut_off:.0f} % of the frames. {FILMING_ADVICE}")
         blocking = blocking or cut_off > session["cut_off_blocking"]
     for start, end in track.unread_stretches(session["max_unread_s"]):
         messages.append(_gap_message(track, start, end))
@@ -153,7 +165,8 @@ def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[l
     if crowded > session["two_people_share"]:
         messages.append(
             f"More than one person was in view in {100 * crowded:.0f} % of the frames, so the analysis "
-            "may have followed the wrong person. Film with only the person doing the squats in view.")
+            "may have followed the wrong person. Film with only the person doing the squats in view."
+        )
     return messages, blocking
 
 
@@ -197,8 +210,10 @@ def analyze(
     """
     problem = track.problem()
     if problem is not None:
-        raise TrackError(f"This pose track cannot be analysed: {problem}. Make the track again from the video "
-                         "(knee-cv pose VIDEO -o track.csv).")
+        raise TrackError(
+            f"This pose track cannot be analysed: {problem}. Make the track again from the video "
+            "(knee-cv pose VIDEO -o track.csv)."
+        )
     thresholds = thresholds if thresholds is not None else load_thresholds(sex=sex)
     n = len(track)
     messages, blocking = _recording_problems(track, thresholds)
@@ -212,34 +227,50 @@ def analyze(
     leg_px = standing_leg_length(xy)
     drop = kin.hip_drop(xy, leg_px)
     feet = kin.ankle_height_difference(xy)
-    per_leg = {leg: LegSeries(fppa=kin.fppa(xy, leg), knee_offset=kin.knee_offset(xy, leg),
-                              knee_flexion=kin.knee_flexion(xy, leg)) for leg in SIDES}
+    per_leg = {
+        leg: LegSeries(fppa=kin.fppa(xy, leg), knee_offset=kin.knee_offset(xy, leg), knee_flexion=kin.knee_flexion(xy, leg))
+        for leg in SIDES
+    }
 
     rep_params = {k: v for k, v in thresholds["reps"].items() if k != "source"}
     segments, shallow = find_dips(track.t, drop, **rep_params) if measure else ([], [])
     # Where a knee was gated out (the far leg in a side view) its raw position still tells
     # how much it bends, which is all the stance-leg decision needs.
-    flexion = {leg: np.where(np.isnan(per_leg[leg].knee_flexion), kin.knee_flexion(track.xy, leg),
-                             per_leg[leg].knee_flexion) for leg in SIDES}
+    flexion = {
+        leg: np.where(np.isnan(per_leg[leg].knee_flexion), kin.knee_flexion(track.xy, leg), per_leg[leg].knee_flexion)
+        for leg in SIDES
+    }
     legs = stance_legs(
-        segments, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
-        leg_length_px=leg_px, ankle_height_difference=feet,
-        knee_flexion_left=flexion[Leg.LEFT], knee_flexion_right=flexion[Leg.RIGHT], frontal=is_frontal(views),
-        oblique=views == View.OBLIQUE, params=thresholds["stance"],
+        segments,
+        ankle_left=xy[:, Landmark.LEFT_ANKLE],
+        ankle_right=xy[:, Landmark.RIGHT_ANKLE],
+        leg_length_px=leg_px,
+        ankle_height_difference=feet,
+        knee_flexion_left=flexion[Leg.LEFT],
+        knee_flexion_right=flexion[Leg.RIGHT],
+        frontal=is_frontal(views),
+        oblique=views == View.OBLIQUE,
+        params=thresholds["stance"],
     )
     stance = np.full(n, "", dtype=object)
     for seg, leg in zip(segments, legs):
-        stance[seg.start:seg.end + 1] = leg
+        stance[seg.start : seg.end + 1] = leg
     stance = stance.astype(str)
     standing = (drop < thresholds["standing"]["max_hip_drop"]) & (np.abs(feet) < thresholds["standing"]["max_feet"])
     roll, roll_sd, roll_source, pelvic_reference = _camera_roll(xy, track.t, standing, segments, thresholds)
     series = FrameSeries(
-        t=track.t, left=per_leg[Leg.LEFT], right=per_leg[Leg.RIGHT],
+        t=track.t,
+        left=per_leg[Leg.LEFT],
+        right=per_leg[Leg.RIGHT],
         # The hip-line reference is the pelvis's, not the camera's (on real clips the two-foot hip line
         # tilts 7-12 deg while the scene's verticals are within 1.5 deg): the trunk is read against the
         # image vertical, as the filming advice (phone upright) makes it the true one.
-        pelvic_drop=kin.pelvic_drop(xy, stance, roll), trunk_lean=kin.trunk_lean(xy, stance),
-        hip_drop=drop, hip_height=kin.hip_height(xy), view=views, view_confidence=view_conf,
+        pelvic_drop=kin.pelvic_drop(xy, stance, roll),
+        trunk_lean=kin.trunk_lean(xy, stance),
+        hip_drop=drop,
+        hip_height=kin.hip_height(xy),
+        view=views,
+        view_confidence=view_conf,
         stance_leg=stance,
     )
     size = np.array([track.width, track.height], dtype=float)
@@ -249,31 +280,48 @@ def analyze(
         raw = track.xy[:, points]
         inside = ((raw >= 0) & (raw <= size)).all(axis=(1, 2))
         confident = (track.visibility[:, points] >= thresholds["confidence"]["min_visibility"]).all(axis=1)
-        leg_quality[leg] = LegQuality(visible=inside & confident, hip_above_knee=_hip_above_knee(xy, leg, standing),
-                                      fppa_raw=kin.fppa(track.xy, leg))
+        leg_quality[leg] = LegQuality(
+            visible=inside & confident, hip_above_knee=_hip_above_knee(xy, leg, standing), fppa_raw=kin.fppa(track.xy, leg)
+        )
     quality = FrameQuality(pose=track.has_pose, left=leg_quality[Leg.LEFT], right=leg_quality[Leg.RIGHT])
 
-    geometry = Geometry(xy=xy, leg_px=leg_px, roll_deg=roll, roll_sd_deg=roll_sd,
-                        model=PlacementError.from_table(thresholds["placement_error"]))
-    reps = [assess_rep(i, seg, leg, series, quality, thresholds, pelvic_reference, geometry)
-            for i, (seg, leg) in enumerate(zip(segments, legs))]
+    geometry = Geometry(
+        xy=xy, leg_px=leg_px, roll_deg=roll, roll_sd_deg=roll_sd, model=PlacementError.from_table(thresholds["placement_error"])
+    )
+    reps = [
+        assess_rep(i, seg, leg, series, quality, thresholds, pelvic_reference, geometry)
+        for i, (seg, leg) in enumerate(zip(segments, legs))
+    ]
     if n and not reps and not blocking:
         messages.append(
             f"No squat was found: the hips never went down by {100 * thresholds['reps']['min_depth']:.0f} % "
-            "of leg length. Do 3-5 slow single-leg squats on each leg, standing tall between them.")
+            "of leg length. Do 3-5 slow single-leg squats on each leg, standing tall between them."
+        )
     in_reps = stance != ""
     view, view_confidence = dominant_view(views, view_conf, in_reps if in_reps.any() else track.has_pose)
     exercise = _exercise(legs)
-    summary = summarize(reps, view=view, view_confidence=view_confidence, exercise=exercise,
-                        messages=messages, thresholds=thresholds, blocking=blocking)
+    summary = summarize(
+        reps,
+        view=view,
+        view_confidence=view_confidence,
+        exercise=exercise,
+        messages=messages,
+        thresholds=thresholds,
+        blocking=blocking,
+    )
     summary.camera_roll_deg = float(roll) if np.ndim(roll) == 0 else float("nan")  # a per-frame roll has no one value
     summary.camera_roll_source = roll_source
     t = track.t
     return Analysis(
-        series=_frontal_only(series), reps=reps,
+        series=_frontal_only(series),
+        reps=reps,
         shallow_dips=[(float(t[s.start]), float(t[s.bottom]), float(t[s.end])) for s in shallow],
-        summary=summary, recommendations=_recommendations(reps), safety_note=safety_note(),
-        thresholds=thresholds, model=track.model, source=track.source,
+        summary=summary,
+        recommendations=_recommendations(reps),
+        safety_note=safety_note(),
+        thresholds=thresholds,
+        model=track.model,
+        source=track.source,
     )
 
 
@@ -284,7 +332,11 @@ def _robust_sd(values: np.ndarray) -> float:
 
 
 def _camera_roll(
-    xy: np.ndarray, t: np.ndarray, standing: np.ndarray, segments: list, thresholds: dict[str, Any],
+    xy: np.ndarray,
+    t: np.ndarray,
+    standing: np.ndarray,
+    segments: list,
+    thresholds: dict[str, Any],
 ) -> tuple[float | np.ndarray, float | np.ndarray, str, str]:
     """Camera roll to remove from pelvic drop, where it came from, and the reference.
 
@@ -318,8 +370,8 @@ def _camera_roll(
     for seg in segments:
         before = (t >= t[seg.start] - lead) & (t <= t[seg.start])
         values = tilt[before & np.isfinite(tilt)]
-        per_frame[seg.start:seg.end + 1] = np.median(values) if values.size else np.nan
-        spread[seg.start:seg.end + 1] = _robust_sd(values)
+        per_frame[seg.start : seg.end + 1] = np.median(values) if values.size else np.nan
+        spread[seg.start : seg.end + 1] = _robust_sd(values)
     return per_frame, spread, "each rep's start (no frames on both feet)", "rep start"
 
 
@@ -338,10 +390,19 @@ def _frontal_only(series: FrameSeries) -> FrameSeries:
     def in_sagittal(values: np.ndarray) -> np.ndarray:
         return np.where(frontal, np.nan, values)
 
-    legs = {side: replace(series.leg(side), fppa=in_frontal(series.leg(side).fppa),
-                          knee_flexion=in_sagittal(series.leg(side).knee_flexion)) for side in SIDES}
-    return replace(series, left=legs[Leg.LEFT], right=legs[Leg.RIGHT],
-                   pelvic_drop=in_frontal(series.pelvic_drop), trunk_lean=in_frontal(series.trunk_lean))
+    legs = {
+        side: replace(
+            series.leg(side), fppa=in_frontal(series.leg(side).fppa), knee_flexion=in_sagittal(series.leg(side).knee_flexion)
+        )
+        for side in SIDES
+    }
+    return replace(
+        series,
+        left=legs[Leg.LEFT],
+        right=legs[Leg.RIGHT],
+        pelvic_drop=in_frontal(series.pelvic_drop),
+        trunk_lean=in_frontal(series.trunk_lean),
+    )
 
 
 def _exercise(legs: list[Leg]) -> Exercise:
@@ -373,11 +434,16 @@ def format_text(analysis: Analysis) -> str:
         recommendations and the safety note.
     """
     s = analysis.summary
-    lines = [f"knee_cv analysis of {analysis.source or 'a pose track'}",
-             f"View: {s.view} (confidence {s.view_confidence:.2f}); exercise: {s.exercise}; "
-             f"reps: {s.n_reps} ({s.n_reliable} reliable); shallow dips: {len(analysis.shallow_dips)}", ""]
-    header = (f"{'#':>2} {'leg':5} {'bottom s':>8} {'depth%':>6} {'FPPA deg':<20} {'peak':>6} {'knee displ. %':<19} "
-              f"{'pelvis deg':<19} {'trunk':>6} {'wobble':>6} {'conf':>5}  notes")
+    lines = [
+        f"knee_cv analysis of {analysis.source or 'a pose track'}",
+        f"View: {s.view} (confidence {s.view_confidence:.2f}); exercise: {s.exercise}; "
+        f"reps: {s.n_reps} ({s.n_reliable} reliable); shallow dips: {len(analysis.shallow_dips)}",
+        "",
+    ]
+    header = (
+        f"{'#':>2} {'leg':5} {'bottom s':>8} {'depth%':>6} {'FPPA deg':<20} {'peak':>6} {'knee displ. %':<19} "
+        f"{'pelvis deg':<19} {'trunk':>6} {'wobble':>6} {'conf':>5}  notes"
+    )
     lines += [header, "-" * len(header)]
     for r in analysis.reps:
         v = shown(r)
@@ -390,7 +456,8 @@ def format_text(analysis: Analysis) -> str:
             f"{likely(v.knee_displacement, v.knee_displacement_low, v.knee_displacement_high, '', 100):<19} "
             f"{likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg, ''):<19} "
             f"{number(v.trunk_lean_deg):>6} {number(v.knee_wobble, 3):>6} {r.confidence:5.2f}  "
-            f"{notes or 'ok'}")
+            f"{notes or 'ok'}"
+        )
     lines += ["", "Angles in degrees. " + Analysis.CONVENTIONS + " " + Analysis.INTERVALS]
     if level := analysis.level_note():
         lines.append(level.replace("°", " deg"))
@@ -402,7 +469,8 @@ def format_text(analysis: Analysis) -> str:
             f"{likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg)}, "
             f"trunk lean {number(leg.trunk_lean_deg)}, "
             f"wobble {number(leg.knee_wobble, 3)}, depth {number(leg.depth, 0, scale=100)} %; "
-            f"rating: {leg.rating or 'not rated'}")
+            f"rating: {leg.rating or 'not rated'}"
+        )
     lines.append(f"Overall rating: {s.rating or 'not rated'} (in the spirit of Crossley 2011)")
     lines += [f"  - {reason}" for reason in s.rating_reasons]
     lines += [f"Note: {message}" for message in s.messages]

@@ -35,7 +35,6 @@ FILMING_ADVICE = "Film from the front at hip height, 2-3 m away, whole body in v
 SIDE_VIEW_REASON = "FPPA needs a front view; this was filmed from the side"
 
 
-
 class ReasonCode(str, Enum):
     """What a reason a rep is unreliable is about, where a decision depends on it."""
 
@@ -61,13 +60,17 @@ class Reason(str):
 
 
 #: Why a rep's FPPA is not read when the hip sinks to knee height.
-HIP_NEAR_KNEE_REASON = Reason("the hip came close to knee height (thigh pointing at the camera), where the "
-                              "projected angle is inflated", ReasonCode.HIP_NEAR_KNEE)
+HIP_NEAR_KNEE_REASON = Reason(
+    "the hip came close to knee height (thigh pointing at the camera), where the projected angle is inflated",
+    ReasonCode.HIP_NEAR_KNEE,
+)
 
 #: What to do when most reps were too deep to measure from the front.
-DEPTH_ADVICE = ("Most reps went so deep that the thigh pointed at the camera. Squat only until the hip is "
-                "still clearly above the knee (about 60 deg of knee bend, the depth of the clinical single-leg "
-                "squat): a deeper, pistol-style squat hides the thigh's angle from a front camera.")
+DEPTH_ADVICE = (
+    "Most reps went so deep that the thigh pointed at the camera. Squat only until the hip is "
+    "still clearly above the knee (about 60 deg of knee bend, the depth of the clinical single-leg "
+    "squat): a deeper, pistol-style squat hides the thigh's angle from a front camera."
+)
 
 
 @dataclass
@@ -126,8 +129,7 @@ def _largest_magnitude(values: np.ndarray) -> float:
     return float(finite[np.argmax(np.abs(finite))]) if finite.size else float("nan")
 
 
-def bottom_frames(seg: Segment, hip_drop: np.ndarray, t: np.ndarray, depth_fraction: float,
-                  max_s: float) -> np.ndarray:
+def bottom_frames(seg: Segment, hip_drop: np.ndarray, t: np.ndarray, depth_fraction: float, max_s: float) -> np.ndarray:
     """Frame indices around a rep's deepest frame: the frames its bottom values are taken over.
 
     Parameters
@@ -184,8 +186,14 @@ def _jitter_reason(spread: float) -> str:
 
 
 def _confidence(
-    seg: Segment, leg: str, window: np.ndarray, fppa_bottom: dict[Leg, float], spread: float,
-    series: FrameSeries, quality: FrameQuality, thresholds: dict[str, Any],
+    seg: Segment,
+    leg: str,
+    window: np.ndarray,
+    fppa_bottom: dict[Leg, float],
+    spread: float,
+    series: FrameSeries,
+    quality: FrameQuality,
+    thresholds: dict[str, Any],
 ) -> tuple[float, list[str]]:
     """Confidence in [0, 1] of a rep's frontal measures, and the reasons it is low.
 
@@ -238,19 +246,33 @@ def _confidence(
         confidence = min(confidence, conf["cap_factor"] * conf["min"])
     reasons += limits
     if confidence < conf["min"] and not reasons:
-        reasons.append(min([
-            (1.0 - gaps, f"no pose found in {100 * gaps:.0f} % of the rep's frames"),
-            (visible, f"the leg was hidden or out of the frame in {100 * (1 - visible):.0f} % of the rep"),
-            (view_factor, f"only {100 * frontal_share:.0f} % of the rep's frames were seen from the front "
-                          f"(view confidence {view_conf:.2f} at the deepest point)"),
-            (spread_factor, _jitter_reason(spread)),
-        ])[1])
+        reasons.append(
+            min(
+                [
+                    (1.0 - gaps, f"no pose found in {100 * gaps:.0f} % of the rep's frames"),
+                    (visible, f"the leg was hidden or out of the frame in {100 * (1 - visible):.0f} % of the rep"),
+                    (
+                        view_factor,
+                        f"only {100 * frontal_share:.0f} % of the rep's frames were seen from the front "
+                        f"(view confidence {view_conf:.2f} at the deepest point)",
+                    ),
+                    (spread_factor, _jitter_reason(spread)),
+                ]
+            )[1]
+        )
     return float(np.clip(confidence, 0.0, 1.0)), list(dict.fromkeys(reasons))
 
 
 def _hard_limits(
-    seg: Segment, legs: tuple[Leg, ...], bottom_view: str, gaps: float, fppa_bottom: dict[Leg, float],
-    spread: float, t: np.ndarray, quality: FrameQuality, thresholds: dict[str, Any],
+    seg: Segment,
+    legs: tuple[Leg, ...],
+    bottom_view: str,
+    gaps: float,
+    fppa_bottom: dict[Leg, float],
+    spread: float,
+    t: np.ndarray,
+    quality: FrameQuality,
+    thresholds: dict[str, Any],
 ) -> list[str]:
     """Why a rep cannot be measured at all (empty when nothing stops it).
 
@@ -268,8 +290,10 @@ def _hard_limits(
         limits.append(f"no pose found in {100 * gaps:.0f} % of the rep's frames")
     interval = frame_interval_s(t)
     if interval > thresholds["frame_rate"]["max_interval_s"]:
-        limits.append(f"the video has only one frame every {interval:.2g} s here, too few to catch the deepest "
-                      "point (film at 25-30 frames a second)")
+        limits.append(
+            f"the video has only one frame every {interval:.2g} s here, too few to catch the deepest "
+            "point (film at 25-30 frames a second)"
+        )
     if np.isfinite(spread) and spread > conf["max_fppa_spread"]:
         limits.append(_jitter_reason(spread))
     for side in legs if bottom_view in FRONTAL_VIEWS else ():
@@ -391,16 +415,27 @@ def assess_rep(
     reliable = confidence >= conf["min"]
     flexion = float(knee.knee_flexion[seg.bottom])
     rep = Rep(
-        index=index, leg=leg, start_frame=seg.start, bottom_frame=seg.bottom, end_frame=seg.end,
-        t_start=float(t[seg.start]), t_bottom=float(t[seg.bottom]), t_end=float(t[seg.end]),
+        index=index,
+        leg=leg,
+        start_frame=seg.start,
+        bottom_frame=seg.bottom,
+        end_frame=seg.end,
+        t_start=float(t[seg.start]),
+        t_bottom=float(t[seg.bottom]),
+        t_end=float(t[seg.end]),
         depth=seg.depth,
-        knee_flexion_deg=float("nan") if is_frontal(series.view[seg.bottom:seg.bottom + 1])[0] else flexion,
-        fppa_bottom_deg=fppa_bottom[knee_leg], fppa_peak_deg=_peak(fppa),
-        pelvic_drop_bottom_deg=finite_median(series.pelvic_drop[frontal_window]), pelvic_drop_peak_deg=_peak(drop),
-        trunk_lean_deg=_largest_magnitude(lean), knee_wobble=_wobble(offset, series.hip_drop[frames]),
-        confidence=confidence, reliable=reliable,
+        knee_flexion_deg=float("nan") if is_frontal(series.view[seg.bottom : seg.bottom + 1])[0] else flexion,
+        fppa_bottom_deg=fppa_bottom[knee_leg],
+        fppa_peak_deg=_peak(fppa),
+        pelvic_drop_bottom_deg=finite_median(series.pelvic_drop[frontal_window]),
+        pelvic_drop_peak_deg=_peak(drop),
+        trunk_lean_deg=_largest_magnitude(lean),
+        knee_wobble=_wobble(offset, series.hip_drop[frames]),
+        confidence=confidence,
+        reliable=reliable,
         unreliable_reasons=[] if reliable else reasons,
-        fppa_spread_deg=spread, pelvic_reference=pelvic_reference if leg != Leg.BOTH else "",
+        fppa_spread_deg=spread,
+        pelvic_reference=pelvic_reference if leg != Leg.BOTH else "",
     )
     if geometry is not None and knee_leg in (Leg.LEFT, Leg.RIGHT):
         stance = str(leg) if leg != Leg.BOTH else ""
@@ -429,8 +464,7 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[Rating | None, l
         if not np.isfinite(value):
             continue
         shown = abs(value) if criterion.magnitude else value
-        line = f"{criterion.rating_name}: " + criterion.rating_text.format(v=shown, t=limit, pv=100 * shown,
-                                                                          pt=100 * limit)
+        line = f"{criterion.rating_name}: " + criterion.rating_text.format(v=shown, t=limit, pv=100 * shown, pt=100 * limit)
         if criterion.crossed(value, limit):
             crossed.append(line)
         elif criterion.rate_when_passed:
@@ -439,12 +473,16 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[Rating | None, l
     rating = Rating.GOOD if not crossed else Rating.FAIR if len(crossed) == 1 and not far else Rating.POOR
     reasons = [f"above threshold: {c}" for c in crossed] + [f"within threshold: {p}" for p in passed]
     if far:
-        reasons.insert(0, "FPPA above the threshold by more than the "
-                          f"{thresholds['smallest_detectable_difference']['value']:.0f} deg smallest detectable difference")
+        reasons.insert(
+            0,
+            "FPPA above the threshold by more than the "
+            f"{thresholds['smallest_detectable_difference']['value']:.0f} deg smallest detectable difference",
+        )
     if leg.n_reliable < thresholds["rating"]["min_reps"]:
         reasons.append(
             f"based on {leg.n_reliable} reliable rep{'' if leg.n_reliable == 1 else 's'}; clinical protocols average "
-            f"{thresholds['rating']['min_reps']} or more, so record more reps on this leg")
+            f"{thresholds['rating']['min_reps']} or more, so record more reps on this leg"
+        )
     return rating, reasons
 
 
@@ -466,13 +504,17 @@ def leg_summary(leg: Leg, reps: list[Rep], thresholds: dict[str, Any]) -> LegSum
     mine = [r for r in reps if r.leg == leg]
     good = [r for r in mine if r.reliable]
     summary = LegSummary(
-        leg=leg, n_reps=len(mine), n_reliable=len(good),
+        leg=leg,
+        n_reps=len(mine),
+        n_reliable=len(good),
         fppa_deg=_mean([r.fppa_bottom_deg for r in good]),
         pelvic_drop_deg=_mean([r.pelvic_drop_bottom_deg for r in good]),
         trunk_lean_deg=_mean([r.trunk_lean_deg for r in good]),
         knee_wobble=_mean([r.knee_wobble for r in good]),
-        depth=_mean([r.depth for r in good]), rating=None,
-        fppa_low_deg=_mean([r.fppa_low_deg for r in good]), fppa_high_deg=_mean([r.fppa_high_deg for r in good]),
+        depth=_mean([r.depth for r in good]),
+        rating=None,
+        fppa_low_deg=_mean([r.fppa_low_deg for r in good]),
+        fppa_high_deg=_mean([r.fppa_high_deg for r in good]),
         pelvic_drop_low_deg=_mean([r.pelvic_drop_low_deg for r in good]),
         pelvic_drop_high_deg=_mean([r.pelvic_drop_high_deg for r in good]),
     )
@@ -499,14 +541,16 @@ def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]
     values, ranges = f"{left.fppa_deg:.1f} vs {right.fppa_deg:.1f} deg,", ""
     bounds = [left.fppa_low_deg, left.fppa_high_deg, right.fppa_low_deg, right.fppa_high_deg]
     if np.isfinite(bounds).all():
-        values = (f"left {likely(left.fppa_deg, bounds[0], bounds[1])}; "
-                  f"right {likely(right.fppa_deg, bounds[2], bounds[3])};")
+        values = f"left {likely(left.fppa_deg, bounds[0], bounds[1])}; right {likely(right.fppa_deg, bounds[2], bounds[3])};"
         overlap = max(bounds[0], bounds[2]) <= min(bounds[1], bounds[3])
-        ranges = (f" The two ranges overlap: {CANT_TELL} which knee goes further in." if overlap
-                  else " The two ranges do not overlap.")
-    return [f"Left vs right: FPPA {values} a difference of {abs(diff):.1f} deg, "
-            f"{verdict} the {sdd:.0f} deg smallest detectable difference "
-            f"({thresholds['smallest_detectable_difference']['source']}).{ranges}"]
+        ranges = (
+            f" The two ranges overlap: {CANT_TELL} which knee goes further in." if overlap else " The two ranges do not overlap."
+        )
+    return [
+        f"Left vs right: FPPA {values} a difference of {abs(diff):.1f} deg, "
+        f"{verdict} the {sdd:.0f} deg smallest detectable difference "
+        f"({thresholds['smallest_detectable_difference']['source']}).{ranges}"
+    ]
 
 
 def _overall(legs: list[LegSummary]) -> tuple[Rating | None, list[str]]:
@@ -536,8 +580,14 @@ def rerate(summary: Summary, reps: list[Rep], thresholds: dict[str, Any]) -> Sum
     rating, reasons = _overall(legs)
     before, after = _left_right(summary.legs, thresholds), _left_right(legs, thresholds)
     messages = [m for m in summary.messages if m not in before]
-    return replace(summary, n_reliable=sum(r.reliable for r in reps), legs=legs, rating=rating,
-                   rating_reasons=reasons, messages=messages + after)
+    return replace(
+        summary,
+        n_reliable=sum(r.reliable for r in reps),
+        legs=legs,
+        rating=rating,
+        rating_reasons=reasons,
+        messages=messages + after,
+    )
 
 
 def _has_reason(rep: Rep, code: ReasonCode) -> bool:
@@ -591,11 +641,19 @@ def summarize(
         messages.append("Filmed at an angle: FPPA is foreshortened and less certain. " + FILMING_ADVICE)
     if reps and not any(r.reliable for r in reps) and view in FRONTAL_VIEWS:
         too_deep = sum(_has_reason(r, ReasonCode.HIP_NEAR_KNEE) for r in reps) > len(reps) / 2
-        messages.append("No rep could be measured reliably (see each rep's reasons). "
-                        + (DEPTH_ADVICE if too_deep else FILMING_ADVICE))
+        messages.append(
+            "No rep could be measured reliably (see each rep's reasons). " + (DEPTH_ADVICE if too_deep else FILMING_ADVICE)
+        )
     messages += _left_right(legs, thresholds)
     return Summary(
-        n_reps=len(reps), n_reliable=sum(r.reliable for r in reps), view=view,
-        view_confidence=float(view_confidence), exercise=exercise, measurable=measurable,
-        legs=legs, rating=rating, rating_reasons=reasons, messages=messages,
+        n_reps=len(reps),
+        n_reliable=sum(r.reliable for r in reps),
+        view=view,
+        view_confidence=float(view_confidence),
+        exercise=exercise,
+        measurable=measurable,
+        legs=legs,
+        rating=rating,
+        rating_reasons=reasons,
+        messages=messages,
     )

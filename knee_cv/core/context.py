@@ -60,8 +60,12 @@ class SessionContext:
         >>> SessionContext("female", "right", date(2026, 5, 1)).as_dict()
         {'sex': 'female', 'painful_side': 'right', 'filmed_on': '2026-05-01', 'mirrored': False}
         """
-        return {"sex": self.sex, "painful_side": self.painful_side,
-                "filmed_on": self.filmed_on.isoformat() if self.filmed_on else None, "mirrored": self.mirrored}
+        return {
+            "sex": self.sex,
+            "painful_side": self.painful_side,
+            "filmed_on": self.filmed_on.isoformat() if self.filmed_on else None,
+            "mirrored": self.mirrored,
+        }
 
     def columns(self) -> dict[str, Any]:
         """The CSV's leading columns: blank (None) where not given, ``mirrored`` as yes/no.
@@ -72,8 +76,12 @@ class SessionContext:
         {'filmed_on': None, 'sex': None, 'painful_side': None, 'mirrored': 'no'}
         """
         plain = self.as_dict()
-        return {"filmed_on": plain["filmed_on"], "sex": self.sex, "painful_side": self.painful_side,
-                "mirrored": "yes" if self.mirrored else "no"}
+        return {
+            "filmed_on": plain["filmed_on"],
+            "sex": self.sex,
+            "painful_side": self.painful_side,
+            "mirrored": "yes" if self.mirrored else "no",
+        }
 
     def lines(self) -> list[tuple[str, str]]:
         """Label and value for a report's header ("not given" where not given)."""

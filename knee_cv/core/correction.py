@@ -42,7 +42,9 @@ def correctable(leg: str) -> tuple[Landmark, Landmark, Landmark, Landmark]:
 
 
 def angles_from_points(
-    points: Mapping[Landmark, tuple[float, float]], leg: str, roll_deg: float,
+    points: Mapping[Landmark, tuple[float, float]],
+    leg: str,
+    roll_deg: float,
 ) -> tuple[float, float]:
     """FPPA and pelvic drop of one frame from placed points.
 
@@ -110,7 +112,10 @@ def level_roll(analysis: Analysis, rep: Rep, frames: np.ndarray, xy: np.ndarray)
 
 
 def clip_angles(
-    analysis: Analysis, rep: Rep, clip: RepClip, points: Mapping[Landmark, tuple[float, float]],
+    analysis: Analysis,
+    rep: Rep,
+    clip: RepClip,
+    points: Mapping[Landmark, tuple[float, float]],
 ) -> tuple[float, float]:
     """FPPA and pelvic drop of ``rep`` from points placed on a frame of its clip, degrees.
 

@@ -106,50 +106,97 @@ class Criterion:
 
 
 def _valgus(value: float, t: dict[str, Any]) -> str:
-    return (f"Knee moved inward: FPPA {value:.1f} deg at the deepest point, above the "
-            f"{t['value']:.1f} deg threshold ({t['source']}).")
+    return (
+        f"Knee moved inward: FPPA {value:.1f} deg at the deepest point, above the {t['value']:.1f} deg threshold ({t['source']})."
+    )
 
 
 def _pelvis(value: float, t: dict[str, Any]) -> str:
-    return (f"Pelvis dropped on the free-leg side: {value:.1f} deg at the deepest "
-            f"point, above the {t['value']:.1f} deg threshold ({t['source']}).")
+    return (
+        f"Pelvis dropped on the free-leg side: {value:.1f} deg at the deepest "
+        f"point, above the {t['value']:.1f} deg threshold ({t['source']})."
+    )
 
 
 def _trunk(value: float, t: dict[str, Any]) -> str:
     side = "toward" if value > 0 else "away from"
-    return (f"Trunk leaned {side} the standing leg: {abs(value):.1f} deg from vertical, "
-            f"above the {t['value']:.1f} deg threshold ({t['source']}).")
+    return (
+        f"Trunk leaned {side} the standing leg: {abs(value):.1f} deg from vertical, "
+        f"above the {t['value']:.1f} deg threshold ({t['source']})."
+    )
 
 
 def _wobble(value: float, t: dict[str, Any]) -> str:
-    return (f"Knee wobbled from side to side: spread {100 * value:.1f} % of leg length, above "
-            f"{100 * t['value']:.1f} % ({t['source']}).")
+    return (
+        f"Knee wobbled from side to side: spread {100 * value:.1f} % of leg length, above "
+        f"{100 * t['value']:.1f} % ({t['source']})."
+    )
 
 
 def _shallow(value: float, t: dict[str, Any]) -> str:
-    return (f"Shallow squat: the hips went down {100 * value:.0f} % of leg length, less than "
-            f"{100 * t['value']:.0f} % ({t['source']}).")
+    return (
+        f"Shallow squat: the hips went down {100 * value:.0f} % of leg length, less than "
+        f"{100 * t['value']:.0f} % ({t['source']})."
+    )
 
 
 #: The criteria, in the order findings lead to recommendations.
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion(CriterionName.KNEE_VALGUS, "knee", True, "deg",
-              lambda rep: rep.fppa_bottom_deg, lambda leg: leg.fppa_deg, _valgus,
-              "FPPA {v:.1f} deg (threshold {t:.1f})",
-              rep_interval=lambda rep: (rep.fppa_low_deg, rep.fppa_high_deg)),
-    Criterion(CriterionName.PELVIC_DROP, "pelvis", True, "deg",
-              lambda rep: rep.pelvic_drop_bottom_deg, lambda leg: leg.pelvic_drop_deg, _pelvis,
-              "pelvic drop {v:.1f} deg (threshold {t:.1f})",
-              rep_interval=lambda rep: (rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg)),
-    Criterion(CriterionName.TRUNK_LEAN, "trunk", False, "deg",
-              lambda rep: rep.trunk_lean_deg, lambda leg: leg.trunk_lean_deg, _trunk,
-              "trunk lean {v:.1f} deg (threshold {t:.1f})", magnitude=True),
-    Criterion(CriterionName.KNEE_WOBBLE, "knee control", False, "ratio",
-              lambda rep: rep.knee_wobble, lambda leg: leg.knee_wobble, _wobble,
-              "knee wobble {v:.3f} (threshold {t:.3f})"),
-    Criterion(CriterionName.SHALLOW, "depth", False, "ratio",
-              lambda rep: rep.depth, lambda leg: leg.depth, _shallow,
-              "{pv:.0f} % of leg length (target {pt:.0f} %)", below=True, rate_when_passed=False),
+    Criterion(
+        CriterionName.KNEE_VALGUS,
+        "knee",
+        True,
+        "deg",
+        lambda rep: rep.fppa_bottom_deg,
+        lambda leg: leg.fppa_deg,
+        _valgus,
+        "FPPA {v:.1f} deg (threshold {t:.1f})",
+        rep_interval=lambda rep: (rep.fppa_low_deg, rep.fppa_high_deg),
+    ),
+    Criterion(
+        CriterionName.PELVIC_DROP,
+        "pelvis",
+        True,
+        "deg",
+        lambda rep: rep.pelvic_drop_bottom_deg,
+        lambda leg: leg.pelvic_drop_deg,
+        _pelvis,
+        "pelvic drop {v:.1f} deg (threshold {t:.1f})",
+        rep_interval=lambda rep: (rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg),
+    ),
+    Criterion(
+        CriterionName.TRUNK_LEAN,
+        "trunk",
+        False,
+        "deg",
+        lambda rep: rep.trunk_lean_deg,
+        lambda leg: leg.trunk_lean_deg,
+        _trunk,
+        "trunk lean {v:.1f} deg (threshold {t:.1f})",
+        magnitude=True,
+    ),
+    Criterion(
+        CriterionName.KNEE_WOBBLE,
+        "knee control",
+        False,
+        "ratio",
+        lambda rep: rep.knee_wobble,
+        lambda leg: leg.knee_wobble,
+        _wobble,
+        "knee wobble {v:.3f} (threshold {t:.3f})",
+    ),
+    Criterion(
+        CriterionName.SHALLOW,
+        "depth",
+        False,
+        "ratio",
+        lambda rep: rep.depth,
+        lambda leg: leg.depth,
+        _shallow,
+        "{pv:.0f} % of leg length (target {pt:.0f} %)",
+        below=True,
+        rate_when_passed=False,
+    ),
 )
 
 #: Criteria by name.

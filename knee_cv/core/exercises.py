@@ -44,6 +44,7 @@ def _check_exercise(key: str, exercise: dict[str, Any], blocks: int, path: str |
         if dose.get("sets", 0) < 1 or ("reps" in dose) == ("hold_s" in dose):
             raise ValueError(f"{where} has a dose without sets and exactly one of reps or hold_s: {dose}")
 
+
 @lru_cache(maxsize=4)
 def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
     """Read the exercise catalog.
@@ -123,8 +124,7 @@ def recommend(findings: Iterable[str], legs: dict[str, list[str]] | None = None)
         exercise = catalog["exercises"][key]
         why = "Suggested because " + "; and because ".join(whys) + "."
         recommendations.append(
-            Recommendation(key=key, name=exercise["name"], how=exercise["how"],
-                           dosage=exercise["dosage"], why=why)
+            Recommendation(key=key, name=exercise["name"], how=exercise["how"], dosage=exercise["dosage"], why=why)
         )
     return recommendations
 

@@ -29,8 +29,7 @@ from knee_cv.core.track import PoseTrack
 _MAD_TO_SIGMA = 1.4826
 
 
-def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02,
-         min_presence: float = 0.5) -> np.ndarray:
+def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02, min_presence: float = 0.5) -> np.ndarray:
     """Landmark positions with untrustworthy points set to NaN.
 
     A point is dropped where its visibility is below ``min_visibility``,
@@ -156,11 +155,11 @@ def _rolling(x: np.ndarray, half: int):
     """
     flat = x.reshape(len(x), -1)
     padded = np.pad(flat, [(half, half), (0, 0)], mode="constant", constant_values=np.nan)
-    slices = [padded[k:k + len(x)] for k in range(2 * half + 1)]
+    slices = [padded[k : k + len(x)] for k in range(2 * half + 1)]
     bad = ~np.isfinite(padded)
-    partial = bad[:len(x)].copy()
+    partial = bad[: len(x)].copy()
     for k in range(1, 2 * half + 1):
-        partial |= bad[k:k + len(x)]
+        partial |= bad[k : k + len(x)]
     return flat, padded, slices, partial
 
 
@@ -365,7 +364,7 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 6.0, order: int = 4
     # Columns laid end to end in one buffer, with room before and after so a
     # padded run can be read as one contiguous window of the buffer.
     buffer = np.zeros(pad + n_columns * n_frames + n_frames + 2 * pad)
-    columns = buffer[pad:pad + n_columns * n_frames].reshape(n_columns, n_frames)
+    columns = buffer[pad : pad + n_columns * n_frames].reshape(n_columns, n_frames)
     columns[:] = out.T
     finite = np.isfinite(columns)
     edges = np.diff(np.pad(finite, [(0, 0), (1, 1)]).astype(np.int8), axis=1)
@@ -404,7 +403,7 @@ def _lowpass_runs(sos, zi, pad, buffer, begins, lengths) -> None:
     span = int(ext_lengths.max())
     ext = np.lib.stride_tricks.sliding_window_view(buffer, span)[begins - pad]
     # scipy's odd_ext: 2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2:-pad-2:-1].
-    ext[:, :pad] = 2 * ext[:, pad:pad + 1] - ext[:, 2 * pad:pad:-1]
+    ext[:, :pad] = 2 * ext[:, pad : pad + 1] - ext[:, 2 * pad : pad : -1]
     lane = np.arange(n_runs)[:, None]
     end = (pad + lengths - 1)[:, None]
     step = np.arange(1, pad + 1)
@@ -412,7 +411,7 @@ def _lowpass_runs(sos, zi, pad, buffer, begins, lengths) -> None:
     forward, _ = sosfilt(sos, ext, axis=-1, zi=zi * ext[:, :1])
     # Backward pass: each row reversed from the end of its padding, aligned at column 0.
     reversed_rows = np.zeros((n_runs + 1) * span)
-    reversed_rows[:n_runs * span].reshape(n_runs, span)[:] = forward[:, ::-1]
+    reversed_rows[: n_runs * span].reshape(n_runs, span)[:] = forward[:, ::-1]
     window_starts = np.arange(n_runs) * span + span - ext_lengths
     backward = np.lib.stride_tricks.sliding_window_view(reversed_rows, span)[window_starts]
     backward, _ = sosfilt(sos, backward, axis=-1, zi=zi * backward[:, :1])
@@ -501,8 +500,9 @@ def one_euro(t: np.ndarray, x: np.ndarray, **params) -> np.ndarray:
     return np.stack([smoother(ti, xi) for ti, xi in zip(t, x)]) if len(x) else x.copy()
 
 
-def clean(track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None = None,
-          params: dict[str, Any] | None = None) -> np.ndarray:
+def clean(
+    track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None = None, params: dict[str, Any] | None = None
+) -> np.ndarray:
     """The standard clean-up of a track's landmark positions.
 
     gate -> hampel -> fill_gaps -> lowpass (offline) or One Euro (``live``).
@@ -533,8 +533,13 @@ def clean(track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None 
     xy = hampel(gated[:, chosen], window=int(p["hampel_window"]), n_sigmas=p["hampel_sigmas"])
     xy = fill_gaps(track.t, xy, max_gap_s=p["max_gap_s"])
     if live:
-        xy = one_euro(track.t, xy, min_cutoff=p["one_euro_min_cutoff"], beta=p["one_euro_beta"] / max(track.height, 1),
-                      d_cutoff=p["one_euro_d_cutoff"])
+        xy = one_euro(
+            track.t,
+            xy,
+            min_cutoff=p["one_euro_min_cutoff"],
+            beta=p["one_euro_beta"] / max(track.height, 1),
+            d_cutoff=p["one_euro_d_cutoff"],
+        )
     else:
         xy = lowpass(track.t, xy, cutoff_hz=p["lowpass_hz"], order=int(p["lowpass_order"]))
     result = np.full_like(gated, np.nan)

@@ -19,8 +19,15 @@ from knee_cv.core.landmarks import Landmark
 
 #: The points that must be in the picture: head, shoulders, hips, knees, ankles.
 BODY_POINTS = (
-    Landmark.NOSE, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
-    Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE,
+    Landmark.NOSE,
+    Landmark.LEFT_SHOULDER,
+    Landmark.RIGHT_SHOULDER,
+    Landmark.LEFT_HIP,
+    Landmark.RIGHT_HIP,
+    Landmark.LEFT_KNEE,
+    Landmark.RIGHT_KNEE,
+    Landmark.LEFT_ANKLE,
+    Landmark.RIGHT_ANKLE,
 )
 _FEET = (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE)
 
@@ -60,8 +67,10 @@ class FramingLimits:
         """The limits of a :func:`knee_cv.core.thresholds.load_thresholds` dict."""
         table = thresholds["protocol"]
         return cls(
-            min_visibility=float(table["min_visibility"]), margin=float(table["frame_margin"]),
-            min_body_height=float(table["min_body_height"]), max_body_height=float(table["max_body_height"]),
+            min_visibility=float(table["min_visibility"]),
+            margin=float(table["frame_margin"]),
+            min_body_height=float(table["min_body_height"]),
+            max_body_height=float(table["max_body_height"]),
         )
 
 

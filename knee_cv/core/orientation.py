@@ -33,8 +33,11 @@ import numpy as np
 from knee_cv.core.landmarks import Landmark
 
 #: How a video is turned, by the quarter turns of the person's head from straight up, clockwise.
-_TURNED = {1: "on its side (the person's head toward the picture's right edge)", 2: "upside down",
-           3: "on its side (the person's head toward the picture's left edge)"}
+_TURNED = {
+    1: "on its side (the person's head toward the picture's right edge)",
+    2: "upside down",
+    3: "on its side (the person's head toward the picture's left edge)",
+}
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,16 @@ class Orientation:
         """Sentences for the result saying what was done (none when nothing was)."""
         notes = []
         if self.mirrored:
-            notes.append("Filmed with the selfie camera (mirrored picture), as chosen: the picture was flipped "
-                         "back before measuring, so left and right are the person's own.")
+            notes.append(
+                "Filmed with the selfie camera (mirrored picture), as chosen: the picture was flipped "
+                "back before measuring, so left and right are the person's own."
+            )
         if self.turned_deg:
             turned = "upside down" if self.turned_deg == 180 else "on its side"
-            notes.append(f"The video was {turned}: its pixels are turned and no rotation tag sets them upright, so "
-                         f"it was turned {_turn_text(self.turned_deg)} before measuring.")
+            notes.append(
+                f"The video was {turned}: its pixels are turned and no rotation tag sets them upright, so "
+                f"it was turned {_turn_text(self.turned_deg)} before measuring."
+            )
         return notes
 
 
@@ -182,6 +189,8 @@ def not_upright_message(xy: np.ndarray, params: dict[str, Any]) -> str:
     quarter = lying_quarter(xy, params)
     if not quarter:
         return ""
-    return (f"The video is {_TURNED[quarter]}: its pixels are turned, with no rotation tag to set them upright. "
-            f"Nothing was measured. Turn the video {_turn_text(upright_turn(xy, params))} (a phone's gallery "
-            "editor can rotate it) and analyse it again.")
+    return (
+        f"The video is {_TURNED[quarter]}: its pixels are turned, with no rotation tag to set them upright. "
+        f"Nothing was measured. Turn the video {_turn_text(upright_turn(xy, params))} (a phone's gallery "
+        "editor can rotate it) and analyse it again."
+    )

@@ -172,33 +172,65 @@ def build_plan(recommendations: Iterable[Recommendation], findings: Iterable[str
     recommendations, findings = list(recommendations), [f for f in findings if f in catalog["rules"]]
     known = [r.key for r in recommendations if r.key in catalog["exercises"]]
     chosen = _chosen(known, findings, catalog["rules"], int(catalog["plan"]["max_exercises"]))
-    planned = [_planned(catalog, rec.key, rec.why, tuple(
-        catalog["rules"][f]["finding"] for f in findings if rec.key in catalog["rules"][f]["exercises"]))
-        for rec in recommendations if rec.key in chosen]
+    planned = [
+        _planned(
+            catalog,
+            rec.key,
+            rec.why,
+            tuple(catalog["rules"][f]["finding"] for f in findings if rec.key in catalog["rules"][f]["exercises"]),
+        )
+        for rec in recommendations
+        if rec.key in chosen
+    ]
     return _plan(catalog, planned, tuple(rec for rec in recommendations if rec.key not in chosen))
 
 
 def _plan(catalog: Mapping[str, Any], exercises: Iterable[PlannedExercise], also: tuple[Recommendation, ...]) -> Plan:
     """A plan of ``exercises`` with the catalog's weeks, blocks and rules."""
     general = catalog["plan"]
-    return Plan(exercises=tuple(exercises), also=also, weeks=int(general["weeks"]),
-                blocks=tuple(general["blocks"]), safety_note=safety_note(), schedule=general["schedule"],
-                progress=general["progress"], pain=general["pain"])
+    return Plan(
+        exercises=tuple(exercises),
+        also=also,
+        weeks=int(general["weeks"]),
+        blocks=tuple(general["blocks"]),
+        safety_note=safety_note(),
+        schedule=general["schedule"],
+        progress=general["progress"],
+        pain=general["pain"],
+    )
 
 
-def _planned(catalog: Mapping[str, Any], key: str, why: str, findings: tuple[str, ...],
-             days_per_week: int | None = None, doses: tuple[Dose, ...] | None = None, note: str = "") -> PlannedExercise:
+def _planned(
+    catalog: Mapping[str, Any],
+    key: str,
+    why: str,
+    findings: tuple[str, ...],
+    days_per_week: int | None = None,
+    doses: tuple[Dose, ...] | None = None,
+    note: str = "",
+) -> PlannedExercise:
     """The catalog's exercise ``key`` in a plan; its own days and doses unless others are given."""
     entry = catalog["exercises"][key]
     plan = entry["plan"]
     if doses is None:
-        doses = tuple(Dose(weeks, int(d["sets"]), d.get("reps"), d.get("hold_s"), plan["each"], d.get("add", ""))
-                      for weeks, d in zip(catalog["plan"]["blocks"], plan["doses"]))
+        doses = tuple(
+            Dose(weeks, int(d["sets"]), d.get("reps"), d.get("hold_s"), plan["each"], d.get("add", ""))
+            for weeks, d in zip(catalog["plan"]["blocks"], plan["doses"])
+        )
     return PlannedExercise(
-        key=key, name=entry["name"], why=why, findings=findings, steps=tuple(entry["steps"]), feel=entry["feel"],
-        avoid=entry["avoid"], stop=entry["stop"], days_per_week=int(plan["days_per_week"] if days_per_week is None
-                                                                     else days_per_week),
-        doses=doses, progress=plan["progress"], note=note)
+        key=key,
+        name=entry["name"],
+        why=why,
+        findings=findings,
+        steps=tuple(entry["steps"]),
+        feel=entry["feel"],
+        avoid=entry["avoid"],
+        stop=entry["stop"],
+        days_per_week=int(plan["days_per_week"] if days_per_week is None else days_per_week),
+        doses=doses,
+        progress=plan["progress"],
+        note=note,
+    )
 
 
 def plan_for(analysis: Analysis) -> Plan:
@@ -220,8 +252,17 @@ def plan_items(plan: Plan) -> list[dict[str, Any]]:
     ``doses`` (one dict per block: ``weeks``, ``sets``, ``reps``, ``hold_s``,
     ``each``, ``add``) and ``note``.
     """
-    return [{"key": e.key, "why": e.why, "findings": list(e.findings), "days_per_week": e.days_per_week,
-             "doses": [asdict(d) for d in e.doses], "note": e.note} for e in plan.exercises]
+    return [
+        {
+            "key": e.key,
+            "why": e.why,
+            "findings": list(e.findings),
+            "days_per_week": e.days_per_week,
+            "doses": [asdict(d) for d in e.doses],
+            "note": e.note,
+        }
+        for e in plan.exercises
+    ]
 
 
 def catalog_item(key: str) -> dict[str, Any]:
@@ -238,10 +279,8 @@ def catalog_item(key: str) -> dict[str, Any]:
 def _number(value: Any, what: str, name: str) -> int:
     """``value`` as an int within :data:`LIMITS` for ``what``, or a ValueError naming the exercise."""
     low, high = LIMITS[what]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) \
-            or not low <= value <= high:
-        raise ValueError(f"{name}: {what.replace('_', ' ')} must be a whole number from {low} to {high}, "
-                         f"not {value!r}.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or not low <= value <= high:
+        raise ValueError(f"{name}: {what.replace('_', ' ')} must be a whole number from {low} to {high}, not {value!r}.")
     return int(value)
 
 
@@ -250,9 +289,14 @@ def _dose(item: Mapping[str, Any], weeks: str, name: str) -> Dose:
     if (item.get("reps") is None) == (item.get("hold_s") is None):
         raise ValueError(f"{name}, {weeks}: give either repetitions or a hold in seconds.")
     reps, hold = item.get("reps"), item.get("hold_s")
-    return Dose(weeks, _number(item.get("sets"), "sets", name), None if reps is None else _number(reps, "reps", name),
-                None if hold is None else _number(hold, "hold_s", name), str(item.get("each", "")),
-                str(item.get("add", "")))
+    return Dose(
+        weeks,
+        _number(item.get("sets"), "sets", name),
+        None if reps is None else _number(reps, "reps", name),
+        None if hold is None else _number(hold, "hold_s", name),
+        str(item.get("each", "")),
+        str(item.get("add", "")),
+    )
 
 
 def plan_from_items(items: Iterable[Mapping[str, Any]]) -> Plan:
@@ -280,7 +324,15 @@ def plan_from_items(items: Iterable[Mapping[str, Any]]) -> Plan:
         if len(item["doses"]) != len(blocks):
             raise ValueError(f"{name} needs one dose for each of {len(blocks)} blocks.")
         doses = tuple(_dose(dose, weeks, name) for dose, weeks in zip(item["doses"], blocks))
-        planned.append(_planned(catalog, item["key"], str(item.get("why", "")), tuple(item.get("findings", ())),
-                                _number(item.get("days_per_week"), "days_per_week", name), doses,
-                                str(item.get("note", ""))))
+        planned.append(
+            _planned(
+                catalog,
+                item["key"],
+                str(item.get("why", "")),
+                tuple(item.get("findings", ())),
+                _number(item.get("days_per_week"), "days_per_week", name),
+                doses,
+                str(item.get("note", "")),
+            )
+        )
     return _plan(catalog, planned, ())

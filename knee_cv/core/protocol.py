@@ -121,8 +121,11 @@ class ProtocolSettings:
         table = thresholds["protocol"]
         return cls(
             reps_per_leg=int(reps_per_leg if reps_per_leg is not None else table["reps_per_leg"]),
-            framing_hold_s=float(table["framing_hold_s"]), countdown_s=float(table["countdown_s"]),
-            standing_s=float(table["standing_s"]), switch_s=float(table["switch_s"]), cue_s=float(table["cue_s"]),
+            framing_hold_s=float(table["framing_hold_s"]),
+            countdown_s=float(table["countdown_s"]),
+            standing_s=float(table["standing_s"]),
+            switch_s=float(table["switch_s"]),
+            cue_s=float(table["cue_s"]),
             settle_s=float(table["settle_s"]),
         )
 
@@ -208,8 +211,7 @@ class Protocol:
     _prompt: str = ""
     _now: float = 0.0
 
-    def update(self, t: float, framing: Framing, both_feet: bool, reps: Sequence[Rep],
-               analysed_to: float = float("inf")) -> None:
+    def update(self, t: float, framing: Framing, both_feet: bool, reps: Sequence[Rep], analysed_to: float = float("inf")) -> None:
         """Advance to time ``t`` (s, increasing).
 
         Parameters
@@ -262,10 +264,16 @@ class Protocol:
             held = now - self._held_since if self._held_since is not None else 0.0
             seconds_left = max(1, math.ceil(self.settings.standing_s - held))
         cue = self._cue if self._cue is not None and now - self._cue.t <= self.settings.cue_s else None
-        return Display(step=step, prompt=self._prompt_of(step), counts=dict(self._counts),
-                       target=self.settings.reps_per_leg, seconds_left=seconds_left,
-                       standing_done=step not in (Step.FRAMING, Step.COUNTDOWN, Step.STANDING),
-                       cue=cue, warning=self._warning)
+        return Display(
+            step=step,
+            prompt=self._prompt_of(step),
+            counts=dict(self._counts),
+            target=self.settings.reps_per_leg,
+            seconds_left=seconds_left,
+            standing_done=step not in (Step.FRAMING, Step.COUNTDOWN, Step.STANDING),
+            cue=cue,
+            warning=self._warning,
+        )
 
     # ------------------------------------------------------------ internals
     def _prompt_of(self, step: Step) -> str:

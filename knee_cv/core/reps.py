@@ -121,13 +121,12 @@ def find_dips(
     # (the hip already or still low at the edge) shows as a peak at the edge.
     low = drop.min()
     padded = np.concatenate([[low], drop, [low]])
-    peaks, _ = find_peaks(padded, prominence=min_prominence,
-                          distance=max(1, int(round(min_interval_s / step))))
+    peaks, _ = find_peaks(padded, prominence=min_prominence, distance=max(1, int(round(min_interval_s / step))))
     peaks = peaks - 1
     peaks = _merge_bobs(drop, peaks, merge_fraction)
     # Standing base between neighbouring bottoms: the lowest hip drop between them.
     bounds = np.concatenate([[0], peaks, [len(drop) - 1]])
-    bases = [int(a + np.argmin(drop[a:b + 1])) for a, b in zip(bounds[:-1], bounds[1:])]
+    bases = [int(a + np.argmin(drop[a : b + 1])) for a, b in zip(bounds[:-1], bounds[1:])]
     # Fastest hip movement within +-rest_s/2 of each grid point (leg lengths per second).
     speed = np.gradient(drop, step) if len(drop) > 1 else np.zeros_like(drop)
     speed = maximum_filter1d(np.abs(speed), size=max(1, int(round(rest_s / step))), mode="nearest")
@@ -139,18 +138,17 @@ def find_dips(
         # A side is cut off by the recording when it starts (ends) with the hip still most of
         # the way down: that side has no standing base, so the other side's is used.
         cut_l = bases[k] == 0 and drop[0] - drop[bases[k + 1]] > merge_fraction * (drop[peak] - drop[bases[k + 1]])
-        cut_r = bases[k + 1] == len(drop) - 1 and \
-            drop[-1] - drop[bases[k]] > merge_fraction * (drop[peak] - drop[bases[k]])
+        cut_r = bases[k + 1] == len(drop) - 1 and drop[-1] - drop[bases[k]] > merge_fraction * (drop[peak] - drop[bases[k]])
         partial = peak in (0, len(drop) - 1) or cut_l or cut_r
         # Depth is measured from the lowest points around the dip (the standing height).
         base_l = drop[bases[k + 1]] if peak == 0 or cut_l else drop[bases[k]]
         base_r = drop[bases[k]] if peak == len(drop) - 1 or cut_r else drop[bases[k + 1]]
         level_l = drop[left] + edge_fraction * (drop[peak] - drop[left])
         level_r = drop[right] + edge_fraction * (drop[peak] - drop[right])
-        start = left + int(np.flatnonzero(drop[left:peak + 1] <= level_l)[-1])
-        end = peak + int(np.flatnonzero(drop[peak:right + 1] <= level_r)[0])
+        start = left + int(np.flatnonzero(drop[left : peak + 1] <= level_l)[-1])
+        end = peak + int(np.flatnonzero(drop[peak : right + 1] <= level_r)[0])
         f_start, f_end = int(frame_of[start]), int(frame_of[end])
-        window = np.where(finite[f_start:f_end + 1], hip_drop[f_start:f_end + 1], -np.inf)
+        window = np.where(finite[f_start : f_end + 1], hip_drop[f_start : f_end + 1], -np.inf)
         bottom = f_start + int(np.argmax(window))
         depth = float(hip_drop[bottom] - max(base_l, base_r))
         segments.append(Segment(start=f_start, bottom=bottom, end=f_end, depth=depth, partial=partial))
@@ -161,8 +159,7 @@ def find_dips(
     return reps, shallow
 
 
-def _local_base(drop: np.ndarray, speed: np.ndarray, base: int, peak: int, merge_fraction: float,
-                rest_speed: float) -> int:
+def _local_base(drop: np.ndarray, speed: np.ndarray, base: int, peak: int, merge_fraction: float, rest_speed: float) -> int:
     """The standing base of a dip on one side: where the hip came to rest after (before) the bottom.
 
     The lowest point between two bottoms is the standing base unless the hip
@@ -193,12 +190,12 @@ def _merge_bobs(drop: np.ndarray, peaks: np.ndarray, merge_fraction: float) -> n
     k = 0
     while k + 1 < len(kept):
         p1, p2 = kept[k], kept[k + 1]
-        before = drop[kept[k - 1] if k else 0:p1 + 1].min()
-        after = drop[p2:kept[k + 2] + 1 if k + 2 < len(kept) else len(drop)].min()
-        saddle = drop[p1:p2 + 1].min()
+        before = drop[kept[k - 1] if k else 0 : p1 + 1].min()
+        after = drop[p2 : kept[k + 2] + 1 if k + 2 < len(kept) else len(drop)].min()
+        saddle = drop[p1 : p2 + 1].min()
         lower = min(drop[p1], drop[p2])
         if lower - saddle < merge_fraction * (lower - max(before, after)):
-            kept[k:k + 2] = [p1 if drop[p1] >= drop[p2] else p2]
+            kept[k : k + 2] = [p1 if drop[p1] >= drop[p2] else p2]
         else:
             k += 1
     return np.asarray(kept, dtype=int)
@@ -234,8 +231,8 @@ def _segment_spread(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -
     count = reduce_segments(np.add, seen.astype(float), starts, stops)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = reduce_segments(np.add, filled, starts, stops) / count
-        mean_sq = reduce_segments(np.add, filled ** 2, starts, stops) / count
-        return np.sqrt(np.clip(mean_sq - mean ** 2, 0.0, None).sum(axis=1))
+        mean_sq = reduce_segments(np.add, filled**2, starts, stops) / count
+        return np.sqrt(np.clip(mean_sq - mean**2, 0.0, None).sum(axis=1))
 
 
 def lifted_foot_stance(ankle_height_difference: np.ndarray, planted_tolerance: float) -> Leg | None:
@@ -342,17 +339,18 @@ def stance_legs(
     starts = np.array([seg.start for seg in segments])
     stops = np.array([seg.end + 1 for seg in segments])
     bottoms = np.array([seg.bottom for seg in segments])
-    moves = np.stack([_segment_spread(ankle_left, starts, stops),
-                      _segment_spread(ankle_right, starts, stops)]) / leg_length_px
+    moves = np.stack([_segment_spread(ankle_left, starts, stops), _segment_spread(ankle_right, starts, stops)]) / leg_length_px
     # + = the left foot is the stiller one
     still = np.nan_to_num((moves[1] - moves[0]) / np.fmax(np.nansum(moves, axis=0), planted_tolerance))
     lower = -np.asarray(ankle_height_difference, dtype=float)  # + = left foot lower
     seen = np.isfinite(lower)
     with np.errstate(invalid="ignore", divide="ignore"):
-        height = np.nan_to_num(reduce_segments(np.add, np.where(seen, lower, 0.0), starts, stops)
-                               / reduce_segments(np.add, seen.astype(float), starts, stops))
+        height = np.nan_to_num(
+            reduce_segments(np.add, np.where(seen, lower, 0.0), starts, stops)
+            / reduce_segments(np.add, seen.astype(float), starts, stops)
+        )
     flex_left, flex_right = rolling_median(knee_flexion_left, 5), rolling_median(knee_flexion_right, 5)
-    flex_change = ((flex_left[bottoms] - flex_left[starts]) - (flex_right[bottoms] - flex_right[starts]))
+    flex_change = (flex_left[bottoms] - flex_left[starts]) - (flex_right[bottoms] - flex_right[starts])
     flex = np.nan_to_num(flex_change)  # + = left bends more
     is_frontal = reduce_segments(np.add, np.asarray(frontal, dtype=float), starts, stops) / (stops - starts) >= 0.5
     # Frontal: 2D flexion hardly shows, so both feet still and level mark a two-leg squat.
@@ -367,5 +365,6 @@ def stance_legs(
     score = np.where(
         is_frontal,
         p["frontal_still_weight"] * still + p["frontal_flexion_weight"] * np.clip(flex / flexion_tolerance_deg, -1, 1),
-        still + np.clip(height / planted_tolerance, -limit, limit) + np.clip(flex / flexion_tolerance_deg, -limit, limit))
+        still + np.clip(height / planted_tolerance, -limit, limit) + np.clip(flex / flexion_tolerance_deg, -limit, limit),
+    )
     return [Leg.BOTH if b else Leg.LEFT if sc >= 0 else Leg.RIGHT for b, sc in zip(both, score)]

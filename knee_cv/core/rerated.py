@@ -51,9 +51,15 @@ def measured_rep(rep: Rep, measured: Measured, thresholds: dict[str, Any]) -> Re
         pose model's points, not the clinician's, so the value alone decides
         the flags.
     """
-    out = replace(blanked(visible(rep), AUTOMATIC_ONLY), fppa_bottom_deg=measured.fppa_deg,
-                  pelvic_drop_bottom_deg=measured.pelvic_drop_deg, fppa_peak_deg=math.nan, reliable=True,
-                  unreliable_reasons=[], undecided=[])
+    out = replace(
+        blanked(visible(rep), AUTOMATIC_ONLY),
+        fppa_bottom_deg=measured.fppa_deg,
+        pelvic_drop_bottom_deg=measured.pelvic_drop_deg,
+        fppa_peak_deg=math.nan,
+        reliable=True,
+        unreliable_reasons=[],
+        undecided=[],
+    )
     out.flags = rep_flags(out, thresholds)
     return out
 

@@ -284,15 +284,20 @@ class Analysis:
             return ""
         if not math.isfinite(s.camera_roll_deg):
             return f"Pelvic drop is measured from the hip line at {s.camera_roll_source}, taken as level."
-        return (f"Pelvic drop is measured from the hip line in {s.camera_roll_source}, taken as level "
-                f"(it was {s.camera_roll_deg:+.1f}° from level in the picture: a tilted camera or the standing posture).")
+        return (
+            f"Pelvic drop is measured from the hip line in {s.camera_roll_source}, taken as level "
+            f"(it was {s.camera_roll_deg:+.1f}° from level in the picture: a tilted camera or the standing posture)."
+        )
 
     def rep_rows(self) -> list[dict[str, Any]]:
         """One flat dict per rep (for tables and CSV), flags joined as text."""
         rows = []
         for rep in self.reps:
-            row = {k: str(v) if isinstance(v, Enum) else v
-                   for k, v in asdict(rep).items() if k not in ("flags", "unreliable_reasons", "undecided")}
+            row = {
+                k: str(v) if isinstance(v, Enum) else v
+                for k, v in asdict(rep).items()
+                if k not in ("flags", "unreliable_reasons", "undecided")
+            }
             row["duration_s"] = rep.duration_s
             row["flags"] = "; ".join(f.reason for f in rep.flags)
             row["undecided"] = "; ".join(rep.undecided)

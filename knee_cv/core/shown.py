@@ -34,14 +34,27 @@ from knee_cv.core.result import Rep
 #: The fields of :class:`~knee_cv.core.result.Rep` that hold the automatic values' intervals and the
 #: knee displacement: blank for a clinician's measurement too.
 AUTOMATIC_ONLY = (
-    "fppa_low_deg", "fppa_high_deg", "pelvic_drop_low_deg", "pelvic_drop_high_deg", "knee_displacement",
-    "knee_displacement_low", "knee_displacement_high",
+    "fppa_low_deg",
+    "fppa_high_deg",
+    "pelvic_drop_low_deg",
+    "pelvic_drop_high_deg",
+    "knee_displacement",
+    "knee_displacement_low",
+    "knee_displacement_high",
 )
 
 #: The fields of :class:`~knee_cv.core.result.Rep` that are blank when the rep is not reliable.
 WITHHELD = (
-    "depth", "knee_flexion_deg", "fppa_bottom_deg", "fppa_peak_deg", "fppa_spread_deg", "pelvic_drop_bottom_deg",
-    "pelvic_drop_peak_deg", "trunk_lean_deg", "knee_wobble", *AUTOMATIC_ONLY,
+    "depth",
+    "knee_flexion_deg",
+    "fppa_bottom_deg",
+    "fppa_peak_deg",
+    "fppa_spread_deg",
+    "pelvic_drop_bottom_deg",
+    "pelvic_drop_peak_deg",
+    "trunk_lean_deg",
+    "knee_wobble",
+    *AUTOMATIC_ONLY,
 )
 
 #: The source of a value the analysis measured by itself.
@@ -136,7 +149,12 @@ class Shown:
 
 
 def number(
-    value: float | None, digits: int = 1, *, unit: str = "", signed: bool = False, scale: float = 1.0,
+    value: float | None,
+    digits: int = 1,
+    *,
+    unit: str = "",
+    signed: bool = False,
+    scale: float = 1.0,
     missing: str = "-",
 ) -> str:
     """A measured number as the outputs write it: ``digits`` decimals, then ``unit``.
@@ -266,12 +284,23 @@ def shown(rep: Rep, measured: Measured | None = None) -> Shown:
         fppa, peak, drop, source = measured.fppa_deg, math.nan, measured.pelvic_drop_deg, measured.source
         seen = blanked(seen, AUTOMATIC_ONLY)
     return Shown(
-        number=rep_number(rep), leg=str(rep.leg), depth=seen.depth, knee_flexion_deg=seen.knee_flexion_deg,
-        fppa_deg=fppa, fppa_peak_deg=peak, pelvic_drop_deg=drop, trunk_lean_deg=seen.trunk_lean_deg,
-        knee_wobble=seen.knee_wobble, source=source, withheld=withheld_reason(rep),
-        fppa_low_deg=seen.fppa_low_deg, fppa_high_deg=seen.fppa_high_deg,
-        pelvic_drop_low_deg=seen.pelvic_drop_low_deg, pelvic_drop_high_deg=seen.pelvic_drop_high_deg,
-        knee_displacement=seen.knee_displacement, knee_displacement_low=seen.knee_displacement_low,
+        number=rep_number(rep),
+        leg=str(rep.leg),
+        depth=seen.depth,
+        knee_flexion_deg=seen.knee_flexion_deg,
+        fppa_deg=fppa,
+        fppa_peak_deg=peak,
+        pelvic_drop_deg=drop,
+        trunk_lean_deg=seen.trunk_lean_deg,
+        knee_wobble=seen.knee_wobble,
+        source=source,
+        withheld=withheld_reason(rep),
+        fppa_low_deg=seen.fppa_low_deg,
+        fppa_high_deg=seen.fppa_high_deg,
+        pelvic_drop_low_deg=seen.pelvic_drop_low_deg,
+        pelvic_drop_high_deg=seen.pelvic_drop_high_deg,
+        knee_displacement=seen.knee_displacement,
+        knee_displacement_low=seen.knee_displacement_low,
         knee_displacement_high=seen.knee_displacement_high,
     )
 

@@ -148,19 +148,22 @@ class PoseTrack:
             0.0001 s)"``.
         """
         if not (1 <= self.width <= MAX_FRAME_SIDE_PX and 1 <= self.height <= MAX_FRAME_SIDE_PX):
-            return (f"its frame size is {self.width} x {self.height} pixels (each side must be 1 to "
-                    f"{MAX_FRAME_SIDE_PX} pixels)")
+            return f"its frame size is {self.width} x {self.height} pixels (each side must be 1 to {MAX_FRAME_SIDE_PX} pixels)"
         bad = np.flatnonzero(~np.isfinite(self.t))
         if bad.size:
             return f"the time of frame {bad[0]} is {self.t[bad[0]]} s"
         steps = np.diff(self.t)
         close = np.flatnonzero(steps < MIN_FRAME_STEP_S)
         if close.size:
-            return (f"frame {close[0] + 1} comes {steps[close[0]]:.6g} s after the one before it (frame times "
-                    f"must increase by at least {MIN_FRAME_STEP_S:g} s)")
+            return (
+                f"frame {close[0] + 1} comes {steps[close[0]]:.6g} s after the one before it (frame times "
+                f"must increase by at least {MIN_FRAME_STEP_S:g} s)"
+            )
         if len(steps) and self.t[-1] - self.t[0] > MAX_EVEN_FRAMES * np.median(steps):
-            return (f"its frames span {self.t[-1] - self.t[0]:.6g} s, more than {MAX_EVEN_FRAMES} times their usual "
-                    f"step of {np.median(steps):.6g} s, so a frame time is far off")
+            return (
+                f"its frames span {self.t[-1] - self.t[0]:.6g} s, more than {MAX_EVEN_FRAMES} times their usual "
+                f"step of {np.median(steps):.6g} s, so a frame time is far off"
+            )
         return None
 
     def unread_stretches(self, min_s: float) -> list[tuple[float, float]]:
@@ -185,18 +188,24 @@ class PoseTrack:
         """The frames ``start:stop`` as a new track (times are kept as they are)."""
         part = slice(start, stop)
         return PoseTrack(
-            t=self.t[part], xy=self.xy[part], visibility=self.visibility[part],
-            presence=self.presence[part], world=self.world[part], width=self.width,
-            height=self.height, fps=self.fps, model=self.model, people=self.people[part],
-            source=self.source, duration_s=self.duration_s, orientation=self.orientation,
+            t=self.t[part],
+            xy=self.xy[part],
+            visibility=self.visibility[part],
+            presence=self.presence[part],
+            world=self.world[part],
+            width=self.width,
+            height=self.height,
+            fps=self.fps,
+            model=self.model,
+            people=self.people[part],
+            source=self.source,
+            duration_s=self.duration_s,
+            orientation=self.orientation,
         )
 
     def equals(self, other: PoseTrack) -> bool:
         """True when every array and field is identical (NaN equal to NaN)."""
         arrays = ("t", "xy", "visibility", "presence", "world", "people", "duration_s")
-        same_arrays = all(
-            np.array_equal(getattr(self, a), getattr(other, a), equal_nan=a != "people")
-            for a in arrays
-        )
+        same_arrays = all(np.array_equal(getattr(self, a), getattr(other, a), equal_nan=a != "people") for a in arrays)
         scalars = ("width", "height", "fps", "model", "source", "orientation")
         return same_arrays and all(getattr(self, s) == getattr(other, s) for s in scalars)

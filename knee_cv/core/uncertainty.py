@@ -82,8 +82,12 @@ class PlacementError:
     @classmethod
     def from_table(cls, table: dict[str, Any]) -> PlacementError:
         """The model from ``thresholds["placement_error"]``."""
-        return cls(bias=np.asarray(table["bias"], float), sd=np.asarray(table["sd"], float),
-                   n_frames=int(table["n_frames"]), coverage=float(table["coverage"]))
+        return cls(
+            bias=np.asarray(table["bias"], float),
+            sd=np.asarray(table["sd"], float),
+            n_frames=int(table["n_frames"]),
+            coverage=float(table["coverage"]),
+        )
 
     def widening(self) -> float:
         """Factor on :attr:`sd` that makes a normal interval a prediction interval from ``n_frames`` frames.
@@ -102,8 +106,7 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / np.linalg.norm(vector, axis=-1, keepdims=True)
 
 
-def body_axes(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray,
-              other_hip: np.ndarray) -> np.ndarray:
+def body_axes(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, other_hip: np.ndarray) -> np.ndarray:
     """Unit vectors along and across each joint's body direction, shape (..., 3, 2, 2).
 
     Parameters
@@ -153,8 +156,7 @@ def fit(errors: np.ndarray, coverage: float = 0.8) -> PlacementError:
     """
     errors = np.asarray(errors, float)
     errors = errors[np.isfinite(errors).all(axis=(1, 2))]
-    return PlacementError(bias=errors.mean(axis=0), sd=errors.std(axis=0, ddof=1), n_frames=len(errors),
-                          coverage=coverage)
+    return PlacementError(bias=errors.mean(axis=0), sd=errors.std(axis=0, ddof=1), n_frames=len(errors), coverage=coverage)
 
 
 def _true_samples(points: np.ndarray, leg_px: float, model: PlacementError) -> np.ndarray:
@@ -163,9 +165,9 @@ def _true_samples(points: np.ndarray, leg_px: float, model: PlacementError) -> n
     The other hip gets the hip's error with its own draw, mirrored across
     (its medial is the other way).
     """
-    axes = body_axes(*points)                                   # (3, 2, 2)
+    axes = body_axes(*points)  # (3, 2, 2)
     scale = model.sd * model.widening()
-    errors = model.bias[None] + scale[None] * _DRAWS[:, :3]     # (N, 3, 2) leg lengths
+    errors = model.bias[None] + scale[None] * _DRAWS[:, :3]  # (N, 3, 2) leg lengths
     shift = np.einsum("njc,jcd->njd", errors, axes) * leg_px
     other = model.bias[0] + scale[0] * _DRAWS[:, 3]
     other_axes = axes[0] * np.array([[1.0], [-1.0]])
@@ -239,9 +241,17 @@ class Intervals:
 NO_INTERVALS = Intervals((math.nan,) * 2, (math.nan,) * 2, (math.nan,) * 2)
 
 
-def rep_intervals(points: np.ndarray, leg: str, leg_px: float, model: PlacementError, *,
-                  fppa_jitter_deg: float = 0.0, stance: str = "", roll_deg: float = 0.0,
-                  roll_sd_deg: float = 0.0) -> Intervals:
+def rep_intervals(
+    points: np.ndarray,
+    leg: str,
+    leg_px: float,
+    model: PlacementError,
+    *,
+    fppa_jitter_deg: float = 0.0,
+    stance: str = "",
+    roll_deg: float = 0.0,
+    roll_sd_deg: float = 0.0,
+) -> Intervals:
     """The intervals of a rep's FPPA, knee displacement and pelvic drop at its deepest point.
 
     Parameters
@@ -290,9 +300,11 @@ def rep_intervals(points: np.ndarray, leg: str, leg_px: float, model: PlacementE
         hips[:, [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]] += spread * _DRAWS[:, 2:4]
         roll = roll_deg + (roll_sd_deg if np.isfinite(roll_sd_deg) else 0.0) * _EXTRA[:, 1]
         drop = _central(kin.pelvic_drop(hips, stance, roll), model.coverage)
-    return Intervals(fppa_deg=_central(fppa, model.coverage),
-                     knee_displacement=_central(knee_displacement(body, leg, leg_px), model.coverage),
-                     pelvic_drop_deg=drop)
+    return Intervals(
+        fppa_deg=_central(fppa, model.coverage),
+        knee_displacement=_central(knee_displacement(body, leg, leg_px), model.coverage),
+        pelvic_drop_deg=drop,
+    )
 
 
 @dataclass(frozen=True)
@@ -325,8 +337,9 @@ def _at(values: float | np.ndarray, frames: np.ndarray) -> float:
     return finite_median(np.asarray(values)[frames])
 
 
-def bottom_measures(geometry: Geometry, leg: str, stance: str, frames: np.ndarray,
-                    fppa_jitter_deg: float) -> tuple[float, Intervals]:
+def bottom_measures(
+    geometry: Geometry, leg: str, stance: str, frames: np.ndarray, fppa_jitter_deg: float
+) -> tuple[float, Intervals]:
     """A rep's knee displacement and its intervals, from its bottom frames.
 
     Parameters
@@ -357,7 +370,14 @@ def bottom_measures(geometry: Geometry, leg: str, stance: str, frames: np.ndarra
     with warnings.catch_warnings():  # a point missing on every bottom frame: NaN, and no interval
         warnings.simplefilter("ignore", RuntimeWarning)
         points = np.nanmedian(xy[:, [*kin.LEG_LANDMARKS[leg], other]], axis=0)
-    intervals = rep_intervals(points, leg, geometry.leg_px, geometry.model, fppa_jitter_deg=fppa_jitter_deg,
-                              stance=stance, roll_deg=_at(geometry.roll_deg, frames),
-                              roll_sd_deg=_at(geometry.roll_sd_deg, frames))
+    intervals = rep_intervals(
+        points,
+        leg,
+        geometry.leg_px,
+        geometry.model,
+        fppa_jitter_deg=fppa_jitter_deg,
+        stance=stance,
+        roll_deg=_at(geometry.roll_deg, frames),
+        roll_sd_deg=_at(geometry.roll_sd_deg, frames),
+    )
     return displacement, intervals

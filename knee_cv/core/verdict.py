@@ -53,8 +53,7 @@ PLAIN: dict[str, str] = {
 #: The source article's exercises, suggested when nothing was flagged.
 GENERAL_EXERCISES = ("calf_step_stretch", "fire_hydrants", "foam_rolling")
 
-SCREEN_NOTE = ("A phone video is a screen, not a diagnosis: it can miss things and it can see things that are "
-               "not there.")
+SCREEN_NOTE = "A phone video is a screen, not a diagnosis: it can miss things and it can see things that are not there."
 
 
 @dataclass(frozen=True)
@@ -177,8 +176,10 @@ def _seen(reps: list[Rep], sex: str | None) -> tuple[tuple[str, ...], bool]:
             elif not sure:
                 text += "; the video cannot tell for sure"
         else:
-            text = (f"The video cannot tell for sure whether your {PLAIN[criterion].split(' (')[0]} more than "
-                    f"usual {_in(unsure, len(reps))}")
+            text = (
+                f"The video cannot tell for sure whether your {PLAIN[criterion].split(' (')[0]} more than "
+                f"usual {_in(unsure, len(reps))}"
+            )
         sentences.append(text + ".")
     return tuple(sentences), flagged
 
@@ -206,17 +207,19 @@ def rep_in_words(rep: Rep) -> str:
 def _sureness(n_reliable: int, n_reps: int) -> str:
     of = f" (of {_squats(n_reps)} found)" if n_reps > n_reliable else ""
     if n_reliable == 0:
-        return (f"None of the {_squats(n_reps)} on this leg could be measured clearly, so there is no answer "
-                "for it. See the tips on filming below.")
+        return (
+            f"None of the {_squats(n_reps)} on this leg could be measured clearly, so there is no answer "
+            "for it. See the tips on filming below."
+        )
     rests = f"This rests on {_squats(n_reliable)} that could be measured clearly{of}."
     if n_reliable < MIN_REPS_TO_COMPARE:
-        return rests + (f" That is few: physiotherapists look at {MIN_REPS_TO_COMPARE} or more, so film 5 on "
-                        "each leg for a surer answer.")
+        return rests + (
+            f" That is few: physiotherapists look at {MIN_REPS_TO_COMPARE} or more, so film 5 on each leg for a surer answer."
+        )
     return rests
 
 
-def leg_verdict(analysis: Analysis, leg: LegSummary, sex: str | None = None,
-                painful_side: str | None = None) -> LegVerdict:
+def leg_verdict(analysis: Analysis, leg: LegSummary, sex: str | None = None, painful_side: str | None = None) -> LegVerdict:
     """The verdict for one leg's summary of ``analysis``.
 
     Parameters
@@ -262,8 +265,7 @@ def compare_sides(analysis: Analysis) -> str | None:
     """
     angles = {}
     for side in (Leg.LEFT, Leg.RIGHT):
-        values = np.array([rep.fppa_bottom_deg for rep in analysis.reps if rep.leg == side and rep.reliable],
-                          dtype=float)
+        values = np.array([rep.fppa_bottom_deg for rep in analysis.reps if rep.leg == side and rep.reliable], dtype=float)
         values = values[np.isfinite(values)]
         if values.size < MIN_REPS_TO_COMPARE:
             return None
@@ -272,11 +274,15 @@ def compare_sides(analysis: Analysis) -> str | None:
     difference = float(left.mean() - right.mean())
     error = math.sqrt(left.var(ddof=1) / left.size + right.var(ddof=1) / right.size)
     if abs(difference) <= 2 * error:
-        return ("Your left and right knees moved about the same: the difference between them is smaller than "
-                "the difference between your own squats on one leg.")
+        return (
+            "Your left and right knees moved about the same: the difference between them is smaller than "
+            "the difference between your own squats on one leg."
+        )
     more, less = (Leg.LEFT, Leg.RIGHT) if difference > 0 else (Leg.RIGHT, Leg.LEFT)
-    return (f"Your {more} knee moved further inward than your {less} knee, and it did so consistently across "
-            "your squats. Part of such a difference can come from the phone standing a little to one side.")
+    return (
+        f"Your {more} knee moved further inward than your {less} knee, and it did so consistently across "
+        "your squats. Part of such a difference can come from the phone standing a little to one side."
+    )
 
 
 def next_step(analysis: Analysis) -> NextStep:
@@ -292,18 +298,25 @@ def next_step(analysis: Analysis) -> NextStep:
     """
     gate = safety_note()
     if not analysis.summary.measurable:
-        lead = ("Film again following the tips below. Meanwhile, if your knee hurts when you run, or you feel it "
-                "wobble or roll inward, these may help:")
+        lead = (
+            "Film again following the tips below. Meanwhile, if your knee hurts when you run, or you feel it "
+            "wobble or roll inward, these may help:"
+        )
     else:
-        lead = ("Nothing here calls for specific exercises. If your knee hurts when you run, or you feel it "
-                "wobble or roll inward, these may help:")
+        lead = (
+            "Nothing here calls for specific exercises. If your knee hurts when you run, or you feel it "
+            "wobble or roll inward, these may help:"
+        )
     plan = plan_for(analysis) if analysis.summary.measurable else None
     if plan is not None and plan.exercises:
-        items = tuple(f"{exercise.name}: {exercise.doses[0].text()}, "
-                      f"{'every day' if exercise.days_per_week == 7 else f'{exercise.days_per_week} days a week'}"
-                      for exercise in plan.exercises)
-        return NextStep("Try the home exercises below for six weeks; they target what was seen. "
-                        "The first two weeks:", items, gate)
+        items = tuple(
+            f"{exercise.name}: {exercise.doses[0].text()}, "
+            f"{'every day' if exercise.days_per_week == 7 else f'{exercise.days_per_week} days a week'}"
+            for exercise in plan.exercises
+        )
+        return NextStep(
+            "Try the home exercises below for six weeks; they target what was seen. The first two weeks:", items, gate
+        )
     catalog = load_catalog()["exercises"]
     items = tuple(f"{catalog[key]['name']}: {catalog[key]['dosage']}" for key in GENERAL_EXERCISES if key in catalog)
     return NextStep(lead, items, gate)
@@ -337,6 +350,8 @@ def verdict(analysis: Analysis, sex: str | None = None, painful_side: str | None
         headline = "Nothing stood out in the squats that could be measured."
     cutoff = ""
     if sex is None:
-        cutoff = ("You did not give your sex, so your knees were compared with women without knee pain (the "
-                  "cut-off for men is a little stricter).")
+        cutoff = (
+            "You did not give your sex, so your knees were compared with women without knee pain (the "
+            "cut-off for men is a little stricter)."
+        )
     return Verdict(headline, tuple(legs), compare_sides(analysis), next_step(analysis), cutoff_note=cutoff)

@@ -55,8 +55,9 @@ def width_ratio(xy: np.ndarray) -> np.ndarray:
     return np.where(trunk > 0, ratio, np.nan)
 
 
-def classify_view(xy: np.ndarray, visibility: np.ndarray | None = None,
-                  t: np.ndarray | None = None, params: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def classify_view(
+    xy: np.ndarray, visibility: np.ndarray | None = None, t: np.ndarray | None = None, params: dict[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Label each frame "frontal", "oblique", "side" or "none".
 
     Parameters

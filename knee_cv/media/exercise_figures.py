@@ -105,8 +105,14 @@ def _box_faces(low, high) -> list[tuple[np.ndarray, np.ndarray]]:
     """The six faces of a box as (corners (4, 3), outward normal)."""
     (x0, y0, z0), (x1, y1, z1) = low, high
     c = np.array([[x, y, z] for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)])
-    quads = {(-1, 0, 0): (0, 1, 3, 2), (1, 0, 0): (4, 6, 7, 5), (0, -1, 0): (0, 4, 5, 1),
-             (0, 1, 0): (2, 3, 7, 6), (0, 0, -1): (0, 2, 6, 4), (0, 0, 1): (1, 5, 7, 3)}
+    quads = {
+        (-1, 0, 0): (0, 1, 3, 2),
+        (1, 0, 0): (4, 6, 7, 5),
+        (0, -1, 0): (0, 4, 5, 1),
+        (0, 1, 0): (2, 3, 7, 6),
+        (0, 0, -1): (0, 2, 6, 4),
+        (0, 0, 1): (1, 5, 7, 3),
+    }
     return [(c[list(q)], np.array(n, dtype=float)) for n, q in quads.items()]
 
 
@@ -121,8 +127,7 @@ def _props(img: np.ndarray, scene: Scene, cam: _Camera) -> None:
         ends = [centre - axis * roller.length / 2, centre + axis * roller.length / 2]
         far, near = sorted(ends, key=cam.depth)
         _capsule(img, cam.px(far), cam.px(near), roller.radius * cam.scale, _PROP, _PROP_EDGE)
-        cv2.circle(img, _ipt(cam.px(near)), int(roller.radius * cam.scale * _SCALE), _bgr(_PROP_EDGE), _SCALE,
-                   cv2.LINE_AA)
+        cv2.circle(img, _ipt(cam.px(near)), int(roller.radius * cam.scale * _SCALE), _bgr(_PROP_EDGE), _SCALE, cv2.LINE_AA)
 
 
 def _side_depths(joints: dict[str, np.ndarray], cam: _Camera) -> dict[str, bool]:
@@ -151,12 +156,10 @@ def _head(img: np.ndarray, joints: dict[str, np.ndarray], cam: _Camera) -> None:
     cv2.circle(img, _ipt(centre), int(r * _SCALE), _bgr(_NEAR), -1, cv2.LINE_AA)
     if cam.depth(joints["nose"]) >= cam.depth(joints["head"]) - 0.05:
         nose = cam.px(joints["nose"])
-        cv2.circle(img, _ipt(centre + 0.7 * (nose - centre)), int(0.018 * cam.scale * _SCALE), _bgr(_OUTLINE), -1,
-                   cv2.LINE_AA)
+        cv2.circle(img, _ipt(centre + 0.7 * (nose - centre)), int(0.018 * cam.scale * _SCALE), _bgr(_OUTLINE), -1, cv2.LINE_AA)
 
 
-def _body(img: np.ndarray, joints: dict[str, np.ndarray], cam: _Camera, moving: tuple[str, ...],
-          ghost: bool = False) -> None:
+def _body(img: np.ndarray, joints: dict[str, np.ndarray], cam: _Camera, moving: tuple[str, ...], ghost: bool = False) -> None:
     """The figure's parts from the farthest to the nearest; ``ghost``: only the moving parts, pale, no outline."""
     far = _side_depths(joints, cam)
     outline = _GHOST if ghost else _OUTLINE
@@ -292,5 +295,5 @@ def contact_sheet(keys: list[str] | None = None, columns: int = 2) -> np.ndarray
         tiles.append(np.concatenate([caption, picture], axis=0))
     blank = np.full_like(tiles[0], 255)
     tiles += [blank] * (-len(tiles) % columns)
-    rows = [np.concatenate(tiles[i:i + columns], axis=1) for i in range(0, len(tiles), columns)]
+    rows = [np.concatenate(tiles[i : i + columns], axis=1) for i in range(0, len(tiles), columns)]
     return np.concatenate(rows, axis=0)

@@ -84,32 +84,46 @@ def _along(joints: dict[str, np.ndarray], a: str, b: str) -> Point:
 
 def _limbs(turn: Point, trunk: tuple[float, float] = (0.0, 0.0), **world: Point) -> dict[str, tuple[float, float]]:
     """Limb angles (see :attr:`Pose.limbs`) from world directions, e.g. ``thigh_l=DOWN``, in a body turned by ``turn``."""
-    return {name: angles_toward(direction, turn, name[-1], trunk if "arm" in name else None)
-            for name, direction in world.items()}
+    return {name: angles_toward(direction, turn, name[-1], trunk if "arm" in name else None) for name, direction in world.items()}
 
 
 def _calf_step_stretch() -> Scene:
     step = Box((-0.35, 0.0, 0.0), (0.35, 0.18, 0.55))
-    pose = Pose(limbs={"arm_l": (5.0, 8.0), "arm_r": (5.0, 8.0), "forearm_l": (25.0, 8.0),
-                       "forearm_r": (25.0, 8.0)},
-                feet={"l": 0.0}, anchor="ball_l", at=(0.09, 0.18, 0.0),
-                plant={"leg_r": (-0.09, 0.18 + LENGTH["ankle"], -0.1)})
-    return Scene(start=pose, end=replace(pose, feet={"l": -30.0}), azimuth=90.0, elevation=4.0,
-                 moving=("foot_l",), follow="heel_l", boxes=(step,), focus=1.0)
+    pose = Pose(
+        limbs={"arm_l": (5.0, 8.0), "arm_r": (5.0, 8.0), "forearm_l": (25.0, 8.0), "forearm_r": (25.0, 8.0)},
+        feet={"l": 0.0},
+        anchor="ball_l",
+        at=(0.09, 0.18, 0.0),
+        plant={"leg_r": (-0.09, 0.18 + LENGTH["ankle"], -0.1)},
+    )
+    return Scene(
+        start=pose,
+        end=replace(pose, feet={"l": -30.0}),
+        azimuth=90.0,
+        elevation=4.0,
+        moving=("foot_l",),
+        follow="heel_l",
+        boxes=(step,),
+        focus=1.0,
+    )
 
 
 def _fire_hydrants() -> Scene:
     turn = (80.0, 0.0, 0.0)  # on hands and knees, the shoulders a little above the hips
-    start = Pose(limbs=_limbs(turn, thigh_l=DOWN, shank_l=BACK, shank_r=BACK, thigh_r=DOWN),
-                 feet={"l": 90.0, "r": 90.0}, head=(-10.0, 0.0),
-                 turn=turn, anchor="knee_r", at=(-0.09, 0.06, 0.0))
+    start = Pose(
+        limbs=_limbs(turn, thigh_l=DOWN, shank_l=BACK, shank_r=BACK, thigh_r=DOWN),
+        feet={"l": 90.0, "r": 90.0},
+        head=(-10.0, 0.0),
+        turn=turn,
+        anchor="knee_r",
+        at=(-0.09, 0.06, 0.0),
+    )
     joints = skeleton(start)
     hands = {f"arm_{s}": (float(joints[f"shoulder_{s}"][0]), 0.03, float(joints[f"shoulder_{s}"][2])) for s in "lr"}
     start = replace(start, plant=hands)
     lifted = (float(np.sin(np.radians(75))), -float(np.cos(np.radians(75))), 0.0)
     end = replace(start, limbs=_limbs(turn, thigh_l=lifted, shank_l=BACK, shank_r=BACK, thigh_r=DOWN))
-    return Scene(start=start, end=end, azimuth=160.0, elevation=20.0, moving=("thigh_l", "shank_l", "foot_l"),
-                 follow="knee_l")
+    return Scene(start=start, end=end, azimuth=160.0, elevation=20.0, moving=("thigh_l", "shank_l", "foot_l"), follow="knee_l")
 
 
 def _foam_rolling() -> Scene:
@@ -118,20 +132,25 @@ def _foam_rolling() -> Scene:
     def sitting(z: float) -> Pose:
         """Calves on the roller, hips off the floor at ``z``, hands on the floor behind."""
         hands = {"arm_l": (0.2, 0.03, z - 0.62), "arm_r": (-0.2, 0.03, z - 0.62)}
-        return Pose(limbs=legs, feet={"l": 20.0, "r": 20.0}, trunk=(-55.0, 0.0), head=(30.0, 0.0),
-                    at=(0.0, 0.21, z), plant=hands)
+        return Pose(limbs=legs, feet={"l": 20.0, "r": 20.0}, trunk=(-55.0, 0.0), head=(30.0, 0.0), at=(0.0, 0.21, z), plant=hands)
 
     roller = Roller(centre=(0.0, 0.075, 0.58), axis=(1.0, 0.0, 0.0), radius=0.075, length=0.45)
-    return Scene(start=sitting(0.0), end=sitting(-0.24), azimuth=90.0, elevation=4.0,
-                 moving=("shank_l", "shank_r"), follow="knee_l", rollers=(roller,))
+    return Scene(
+        start=sitting(0.0),
+        end=sitting(-0.24),
+        azimuth=90.0,
+        elevation=4.0,
+        moving=("shank_l", "shank_r"),
+        follow="knee_l",
+        rollers=(roller,),
+    )
 
 
 def _lying_on_right_side(**limbs: tuple[float, float]) -> Pose:
     """On the right side, head on the lower arm, the upper hand on the floor in front of the chest."""
     turn = (0.0, 90.0, 0.0)
     arms = {"arm_r": (170.0, 0.0), "forearm_r": (170.0, 0.0), "arm_l": (5.0, -12.0), "forearm_l": (20.0, -12.0)}
-    return Pose(limbs=arms | limbs, trunk=(0.0, 6.0), head=(0.0, -12.0), turn=turn, anchor="hip_r",
-                at=(0.0, 0.08, 0.0))
+    return Pose(limbs=arms | limbs, trunk=(0.0, 6.0), head=(0.0, -12.0), turn=turn, anchor="hip_r", at=(0.0, 0.08, 0.0))
 
 
 def _clamshells() -> Scene:
@@ -142,31 +161,36 @@ def _clamshells() -> Scene:
     axis = (j["ankle_l"] - j["hip_l"]) / np.linalg.norm(j["ankle_l"] - j["hip_l"])
     thigh = j["knee_l"] - j["hip_l"]
     turn = np.radians(-40.0)
-    thigh = (thigh * np.cos(turn) + np.cross(axis, thigh) * np.sin(turn)
-             + axis * (axis @ thigh) * (1 - np.cos(turn)))
+    thigh = thigh * np.cos(turn) + np.cross(axis, thigh) * np.sin(turn) + axis * (axis @ thigh) * (1 - np.cos(turn))
     knee = j["hip_l"] + thigh
     opened = _limbs(start.turn, thigh_l=_unit(thigh), shank_l=_unit(j["ankle_l"] - knee))
     end = replace(start, limbs=start.limbs | opened)
-    return Scene(start=start, end=end, azimuth=0.0, elevation=15.0, moving=("thigh_l", "shank_l", "foot_l"),
-                 follow="knee_l")
+    return Scene(start=start, end=end, azimuth=0.0, elevation=15.0, moving=("thigh_l", "shank_l", "foot_l"), follow="knee_l")
 
 
 def _side_lying_hip_abduction() -> Scene:
     legs = {"thigh_r": (45.0, 0.0), "shank_r": (-45.0, 0.0), "thigh_l": (-12.0, -4.0), "shank_l": (-12.0, -4.0)}
     start = _lying_on_right_side(**legs)
     end = replace(start, limbs=start.limbs | {"thigh_l": (-12.0, 35.0), "shank_l": (-12.0, 35.0)})
-    return Scene(start=start, end=end, azimuth=0.0, elevation=10.0, moving=("thigh_l", "shank_l", "foot_l"),
-                 follow="ankle_l")
+    return Scene(start=start, end=end, azimuth=0.0, elevation=10.0, moving=("thigh_l", "shank_l", "foot_l"), follow="ankle_l")
 
 
 def _lateral_band_walks() -> Scene:
     arms = {"arm_l": (-20.0, 35.0), "arm_r": (-20.0, 35.0), "forearm_l": (40.0, -30.0), "forearm_r": (40.0, -30.0)}
     ankle = 0.06
-    start = Pose(limbs=arms, trunk=(18.0, 0.0), at=(0.0, 0.83, -0.08),
-                 plant={"leg_l": (0.13, ankle, 0.0), "leg_r": (-0.13, ankle, 0.0)})
+    start = Pose(
+        limbs=arms, trunk=(18.0, 0.0), at=(0.0, 0.83, -0.08), plant={"leg_l": (0.13, ankle, 0.0), "leg_r": (-0.13, ankle, 0.0)}
+    )
     end = replace(start, at=(0.14, 0.83, -0.08), plant={"leg_l": (0.43, ankle, 0.0), "leg_r": (-0.13, ankle, 0.0)})
-    return Scene(start=start, end=end, azimuth=20.0, elevation=6.0, moving=("thigh_l", "shank_l", "foot_l"),
-                 follow="ankle_l", band=("ankle_l", "ankle_r"))
+    return Scene(
+        start=start,
+        end=end,
+        azimuth=20.0,
+        elevation=6.0,
+        moving=("thigh_l", "shank_l", "foot_l"),
+        follow="ankle_l",
+        band=("ankle_l", "ankle_r"),
+    )
 
 
 def _single_leg_glute_bridge() -> Scene:
@@ -175,50 +199,56 @@ def _single_leg_glute_bridge() -> Scene:
 
     def lying(pitch: float, head: float) -> Pose:
         turn = (pitch, 0.0, 0.0)
-        arms = _limbs(turn, arm_l=(0.15, -0.2, 0.97), arm_r=(-0.15, -0.2, 0.97),
-                      forearm_l=(0.0, -0.1, 1.0), forearm_r=(0.0, -0.1, 1.0))
+        arms = _limbs(
+            turn, arm_l=(0.15, -0.2, 0.97), arm_r=(-0.15, -0.2, 0.97), forearm_l=(0.0, -0.1, 1.0), forearm_r=(0.0, -0.1, 1.0)
+        )
         pose = Pose(limbs=arms, head=(head, 0.0), turn=turn, anchor="neck", at=neck, plant=foot)
         thigh = _along(skeleton(pose), "hip_l", "knee_l")  # the straight leg in line with the bent one's thigh
         return replace(pose, limbs=arms | _limbs(turn, thigh_r=thigh, shank_r=thigh), feet={"r": 30.0})
 
-    return Scene(start=lying(-90.0, 0.0), end=lying(-113.0, 23.0), azimuth=90.0, elevation=4.0,
-                 moving=("trunk",), follow="pelvis")
+    return Scene(
+        start=lying(-90.0, 0.0), end=lying(-113.0, 23.0), azimuth=90.0, elevation=4.0, moving=("trunk",), follow="pelvis"
+    )
 
 
 def _side_plank() -> Scene:
     def on_forearm(roll: float, bend: float) -> Pose:
         turn = (0.0, roll, 0.0)
-        pose = Pose(limbs={"arm_l": (0.0, 8.0), "forearm_l": (0.0, 8.0), "thigh_l": (0.0, -2.0),
-                           "shank_l": (0.0, -2.0)}, feet={"l": 20.0, "r": 20.0}, trunk=(0.0, bend),
-                    turn=turn, anchor="ankle_r", at=(0.6, 0.06, 0.0))
+        pose = Pose(
+            limbs={"arm_l": (0.0, 8.0), "forearm_l": (0.0, 8.0), "thigh_l": (0.0, -2.0), "shank_l": (0.0, -2.0)},
+            feet={"l": 20.0, "r": 20.0},
+            trunk=(0.0, bend),
+            turn=turn,
+            anchor="ankle_r",
+            at=(0.6, 0.06, 0.0),
+        )
         shoulder = skeleton(pose)["shoulder_r"]
         return replace(pose, plant={"arm_r": (float(shoulder[0]) - 0.02, 0.03, LENGTH["forearm"])})
 
-    return Scene(start=on_forearm(90.0, 38.0), end=on_forearm(76.0, 0.0), azimuth=-25.0, elevation=15.0,
-                 moving=("trunk",), follow="pelvis")
+    return Scene(
+        start=on_forearm(90.0, 38.0), end=on_forearm(76.0, 0.0), azimuth=-25.0, elevation=15.0, moving=("trunk",), follow="pelvis"
+    )
 
 
 def _single_leg_balance() -> Scene:
     arms = {"arm_l": (5.0, 22.0), "arm_r": (5.0, 22.0), "forearm_l": (20.0, 30.0), "forearm_r": (20.0, 30.0)}
     stand = {"leg_l": (0.09, LENGTH["ankle"], 0.0)}
-    start = Pose(limbs=arms | {"thigh_r": (0.0, 0.0), "shank_r": (0.0, 0.0)}, feet={"r": 0.0}, at=(0.0, 0.93, 0.0),
-                 plant=stand)
-    end = replace(start, limbs=arms | {"thigh_r": (45.0, 0.0), "shank_r": (-40.0, 0.0)}, feet={"r": 0.0},
-                  at=(0.05, 0.915, 0.0))
-    return Scene(start=start, end=end, azimuth=-35.0, elevation=6.0, moving=("thigh_r", "shank_r", "foot_r"),
-                 follow="ankle_r")
+    start = Pose(limbs=arms | {"thigh_r": (0.0, 0.0), "shank_r": (0.0, 0.0)}, feet={"r": 0.0}, at=(0.0, 0.93, 0.0), plant=stand)
+    end = replace(start, limbs=arms | {"thigh_r": (45.0, 0.0), "shank_r": (-40.0, 0.0)}, feet={"r": 0.0}, at=(0.05, 0.915, 0.0))
+    return Scene(start=start, end=end, azimuth=-35.0, elevation=6.0, moving=("thigh_r", "shank_r", "foot_r"), follow="ankle_r")
 
 
 def _slow_step_downs() -> Scene:
     step = Box((-0.1, 0.0, -0.3), (0.3, 0.2, 0.1))
     arms = {"arm_l": (0.0, 18.0), "arm_r": (0.0, 18.0), "forearm_l": (15.0, 25.0), "forearm_r": (15.0, 25.0)}
     stand = {"leg_l": (0.09, 0.2 + LENGTH["ankle"], -0.02)}
-    start = Pose(limbs=arms | {"thigh_r": (22.0, 0.0), "shank_r": (22.0, 0.0)}, feet={"r": 5.0},
-                 at=(0.03, 1.11, -0.05), plant=stand)
-    end = replace(start, limbs=start.limbs | {"thigh_r": (27.0, 0.0), "shank_r": (27.0, 0.0)}, trunk=(18.0, 0.0),
-                  at=(0.03, 0.85, -0.16))
-    return Scene(start=start, end=end, azimuth=55.0, elevation=8.0, moving=("thigh_l", "shank_l"),
-                 follow="heel_r", boxes=(step,))
+    start = Pose(
+        limbs=arms | {"thigh_r": (22.0, 0.0), "shank_r": (22.0, 0.0)}, feet={"r": 5.0}, at=(0.03, 1.11, -0.05), plant=stand
+    )
+    end = replace(
+        start, limbs=start.limbs | {"thigh_r": (27.0, 0.0), "shank_r": (27.0, 0.0)}, trunk=(18.0, 0.0), at=(0.03, 0.85, -0.16)
+    )
+    return Scene(start=start, end=end, azimuth=55.0, elevation=8.0, moving=("thigh_l", "shank_l"), follow="heel_r", boxes=(step,))
 
 
 def _knee_to_wall() -> Scene:
@@ -227,8 +257,7 @@ def _knee_to_wall() -> Scene:
     feet = {"leg_l": (0.09, LENGTH["ankle"], 0.38), "leg_r": (-0.09, LENGTH["ankle"], -0.08)}
     start = Pose(at=(0.0, 0.9, 0.15), plant=feet | hands)
     end = replace(start, trunk=(-4.0, 0.0), at=(0.0, 0.83, 0.33))
-    return Scene(start=start, end=end, azimuth=90.0, elevation=4.0, moving=("thigh_l", "shank_l"),
-                 follow="knee_l", boxes=(wall,))
+    return Scene(start=start, end=end, azimuth=90.0, elevation=4.0, moving=("thigh_l", "shank_l"), follow="knee_l", boxes=(wall,))
 
 
 #: Every catalog exercise's scene, by exercise key.

@@ -21,9 +21,20 @@ import numpy as np
 
 #: Segment lengths and sizes in metres (a 1.70 m adult, rounded).
 LENGTH = {
-    "trunk": 0.50, "neck": 0.09, "head": 0.11, "hip": 0.09, "shoulder": 0.18,
-    "thigh": 0.44, "shank": 0.43, "arm": 0.29, "forearm": 0.26, "hand": 0.08,
-    "ankle": 0.06, "heel": 0.05, "ball": 0.10, "toe": 0.16,
+    "trunk": 0.50,
+    "neck": 0.09,
+    "head": 0.11,
+    "hip": 0.09,
+    "shoulder": 0.18,
+    "thigh": 0.44,
+    "shank": 0.43,
+    "arm": 0.29,
+    "forearm": 0.26,
+    "hand": 0.08,
+    "ankle": 0.06,
+    "heel": 0.05,
+    "ball": 0.10,
+    "toe": 0.16,
 }
 
 #: The two-segment limbs: root joint, middle joint, end joint, segment names.
@@ -37,10 +48,16 @@ LIMBS = {
 #: Drawn segments besides the trunk and the head: name, from joint, to joint.
 SEGMENTS = (
     ("neck", "neck", "head"),
-    ("thigh_l", "hip_l", "knee_l"), ("shank_l", "knee_l", "ankle_l"), ("foot_l", "heel_l", "toe_l"),
-    ("thigh_r", "hip_r", "knee_r"), ("shank_r", "knee_r", "ankle_r"), ("foot_r", "heel_r", "toe_r"),
-    ("arm_l", "shoulder_l", "elbow_l"), ("forearm_l", "elbow_l", "hand_l"),
-    ("arm_r", "shoulder_r", "elbow_r"), ("forearm_r", "elbow_r", "hand_r"),
+    ("thigh_l", "hip_l", "knee_l"),
+    ("shank_l", "knee_l", "ankle_l"),
+    ("foot_l", "heel_l", "toe_l"),
+    ("thigh_r", "hip_r", "knee_r"),
+    ("shank_r", "knee_r", "ankle_r"),
+    ("foot_r", "heel_r", "toe_r"),
+    ("arm_l", "shoulder_l", "elbow_l"),
+    ("forearm_l", "elbow_l", "hand_l"),
+    ("arm_r", "shoulder_r", "elbow_r"),
+    ("forearm_r", "elbow_r", "hand_r"),
 )
 
 Angles = tuple[float, float]
@@ -158,8 +175,7 @@ def _foot(ankle: np.ndarray, toward: np.ndarray, sole_down: np.ndarray, joints: 
     joints[f"toe_{side}"] = sole + LENGTH["toe"] * toward
 
 
-def _reach(root: np.ndarray, target: np.ndarray, upper: float, lower: float,
-           bend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _reach(root: np.ndarray, target: np.ndarray, upper: float, lower: float, bend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The middle and end joint of a two-segment limb from ``root`` to ``target``, bending toward ``bend``.
 
     Out of reach, the limb points straight at the target and ends short of it.
@@ -199,8 +215,13 @@ def _body_frame(pose: Pose) -> dict[str, np.ndarray]:
         shank = direction(*pose.limbs.get(f"shank_{side}", (0.0, 0.0)), side)
         # The foot turns with the shank's flexion: at pitch 0 it stands at right angles to it.
         flex = _rx(-np.degrees(np.arctan2(shank[2], -shank[1])))
-        _foot(joints[f"ankle_{side}"], flex @ pitch @ np.array([0.0, 0.0, 1.0]),
-              flex @ pitch @ np.array([0.0, -1.0, 0.0]), joints, side)
+        _foot(
+            joints[f"ankle_{side}"],
+            flex @ pitch @ np.array([0.0, 0.0, 1.0]),
+            flex @ pitch @ np.array([0.0, -1.0, 0.0]),
+            joints,
+            side,
+        )
     return joints
 
 
@@ -221,8 +242,9 @@ def skeleton(pose: Pose) -> dict[str, np.ndarray]:
     rotation = turn_matrix(pose.turn)
     body = _body_frame(pose)
     planted = {LIMBS[limb][k] for limb in pose.plant for k in (1, 2)}
-    planted |= {f"{j}_{limb[-1]}" for limb in pose.plant
-                for j in (("heel", "ball", "toe") if limb.startswith("leg") else ("hand",))}
+    planted |= {
+        f"{j}_{limb[-1]}" for limb in pose.plant for j in (("heel", "ball", "toe") if limb.startswith("leg") else ("hand",))
+    }
     if pose.anchor in planted:
         raise ValueError(f"the anchor {pose.anchor!r} moves with a planted limb")
     shift = np.asarray(pose.at, dtype=float) - rotation @ body[pose.anchor]
@@ -232,8 +254,7 @@ def skeleton(pose: Pose) -> dict[str, np.ndarray]:
         root, middle, end, upper, lower = LIMBS[limb]
         side = limb[-1]
         bend = front if limb.startswith("leg") else -front
-        joints[middle], target = _reach(joints[root], np.asarray(planted_at, dtype=float), LENGTH[upper], LENGTH[lower],
-                                        bend)
+        joints[middle], target = _reach(joints[root], np.asarray(planted_at, dtype=float), LENGTH[upper], LENGTH[lower], bend)
         joints[end] = target
         if limb.startswith("leg"):
             toward = front * [1.0, 0.0, 1.0]

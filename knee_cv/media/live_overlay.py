@@ -25,8 +25,15 @@ WHITE, YELLOW, DARK = (255, 255, 255), (255, 214, 0), (20, 20, 20)
 #: Colour of each cue.
 CUE_COLOURS = {Cue.FINE: OK, Cue.KNEE_INWARD: FLAGGED, Cue.HIP_DROPPED: CAUTION, Cue.NOT_MEASURED: UNRELIABLE}
 #: Colour of the banner's edge per step.
-STEP_COLOURS = {Step.FRAMING: CAUTION, Step.COUNTDOWN: NEUTRAL, Step.STANDING: NEUTRAL, Step.LEFT: NEUTRAL,
-                Step.SWITCH: CAUTION, Step.RIGHT: NEUTRAL, Step.DONE: OK}
+STEP_COLOURS = {
+    Step.FRAMING: CAUTION,
+    Step.COUNTDOWN: NEUTRAL,
+    Step.STANDING: NEUTRAL,
+    Step.LEFT: NEUTRAL,
+    Step.SWITCH: CAUTION,
+    Step.RIGHT: NEUTRAL,
+    Step.DONE: OK,
+}
 
 
 def _fit(text: str, height_px: float, max_width_px: float) -> tuple[float, int]:
@@ -38,9 +45,18 @@ def _fit(text: str, height_px: float, max_width_px: float) -> tuple[float, int]:
     return scale, max(2, round(scale * 2))
 
 
-def _text(frame: np.ndarray, text: str, centre_x: float, top: float, height_px: float, max_width_px: float,
-          colour: tuple[int, int, int], box: tuple[int, int, int] | None = DARK, edge: tuple | None = None,
-          opacity: float = 0.75) -> int:
+def _text(
+    frame: np.ndarray,
+    text: str,
+    centre_x: float,
+    top: float,
+    height_px: float,
+    max_width_px: float,
+    colour: tuple[int, int, int],
+    box: tuple[int, int, int] | None = DARK,
+    edge: tuple | None = None,
+    opacity: float = 0.75,
+) -> int:
     """Write ``text`` centred on ``centre_x`` below ``top`` in a box filled with ``opacity``; the box's bottom (px)."""
     scale, weight = _fit(text, height_px, max_width_px)
     (width, height), _ = cv2.getTextSize(text, FONT, scale, weight)
@@ -48,7 +64,7 @@ def _text(frame: np.ndarray, text: str, centre_x: float, top: float, height_px: 
     x0, y0 = int(centre_x - width / 2 - pad), int(top)
     x1, y1 = int(centre_x + width / 2 + pad), int(top + height + 2 * pad)
     if box is not None:
-        region = frame[max(0, y0):y1, max(0, x0):x1]
+        region = frame[max(0, y0) : y1, max(0, x0) : x1]
         region[:] = (region * (1 - opacity) + np.array(box) * opacity).astype(np.uint8)
     if edge is not None:
         cv2.rectangle(frame, (x0, y0), (x1, y1), edge, max(2, pad // 2))
@@ -62,8 +78,16 @@ def _counter(frame: np.ndarray, leg: Leg, count: int, target: int, active: bool,
     done = count >= target
     colour = OK if done else WHITE if active else (170, 170, 170)
     bottom = _text(frame, str(leg).upper(), centre_x, top, height * 0.045, width * 0.22, colour)
-    _text(frame, f"{count}/{target}", centre_x, bottom - 1, height * 0.11, width * 0.22, colour,
-          edge=colour if active and not done else None)
+    _text(
+        frame,
+        f"{count}/{target}",
+        centre_x,
+        bottom - 1,
+        height * 0.11,
+        width * 0.22,
+        colour,
+        edge=colour if active and not done else None,
+    )
 
 
 def _check(frame: np.ndarray, x: int, y: int, size: int) -> None:
@@ -72,8 +96,9 @@ def _check(frame: np.ndarray, x: int, y: int, size: int) -> None:
     cv2.polylines(frame, [points], False, OK, max(2, size // 5), cv2.LINE_AA)
 
 
-def draw_protocol(frame: np.ndarray, shown: Display, fppa_deg: float = float("nan"),
-                  pelvic_drop_deg: float = float("nan")) -> np.ndarray:
+def draw_protocol(
+    frame: np.ndarray, shown: Display, fppa_deg: float = float("nan"), pelvic_drop_deg: float = float("nan")
+) -> np.ndarray:
     """Draw the guided protocol's state on one RGB frame, in place.
 
     Parameters
@@ -116,10 +141,20 @@ def draw_protocol(frame: np.ndarray, shown: Display, fppa_deg: float = float("na
         size = int(height * 0.04)
         y = int(height * 0.93)
         _check(frame, int(width * 0.02), y, size)
-        cv2.putText(frame, "standing reference", (int(width * 0.02) + size + 6, y), FONT,
-                    _fit("X", height * 0.035, width)[0], OK, 2, cv2.LINE_AA)
-    readouts = [f"FPPA {fppa_deg:+.0f} deg" if np.isfinite(fppa_deg) else "",
-                f"pelvic drop {pelvic_drop_deg:+.0f} deg" if np.isfinite(pelvic_drop_deg) else ""]
+        cv2.putText(
+            frame,
+            "standing reference",
+            (int(width * 0.02) + size + 6, y),
+            FONT,
+            _fit("X", height * 0.035, width)[0],
+            OK,
+            2,
+            cv2.LINE_AA,
+        )
+    readouts = [
+        f"FPPA {fppa_deg:+.0f} deg" if np.isfinite(fppa_deg) else "",
+        f"pelvic drop {pelvic_drop_deg:+.0f} deg" if np.isfinite(pelvic_drop_deg) else "",
+    ]
     y = int(height * 0.93)
     for line in (line for line in reversed(readouts) if line):
         scale = _fit(line, height * 0.04, width * 0.3)[0]
@@ -128,6 +163,15 @@ def draw_protocol(frame: np.ndarray, shown: Display, fppa_deg: float = float("na
         y -= int(height * 0.06)
     if shown.cue is not None:
         cue = shown.cue
-        _text(frame, f"{cue.number}: {cue.cue}", width / 2, height * 0.42, height * 0.09, width * 0.6,
-              DARK, box=CUE_COLOURS[cue.cue], opacity=1.0)
+        _text(
+            frame,
+            f"{cue.number}: {cue.cue}",
+            width / 2,
+            height * 0.42,
+            height * 0.09,
+            width * 0.6,
+            DARK,
+            box=CUE_COLOURS[cue.cue],
+            opacity=1.0,
+        )
     return frame

@@ -120,9 +120,11 @@ def _check_bundle(path: Path) -> None:
     except (zipfile.BadZipFile, OSError):
         missing = list(BUNDLE_ENTRIES)
     if missing:
-        raise ModelError(f"{path} is not a MediaPipe pose landmarker (.task) file: it lacks "
-                         f"{' and '.join(missing)}. Point --model or KNEE_CV_MODEL at a pose_landmarker "
-                         "*.task file, or leave both unset to use the built-in model.")
+        raise ModelError(
+            f"{path} is not a MediaPipe pose landmarker (.task) file: it lacks "
+            f"{' and '.join(missing)}. Point --model or KNEE_CV_MODEL at a pose_landmarker "
+            "*.task file, or leave both unset to use the built-in model."
+        )
 
 
 def ensure_model(variant: str = "full", path: str | os.PathLike | None = None) -> ModelInfo:
@@ -148,8 +150,10 @@ def ensure_model(variant: str = "full", path: str | os.PathLike | None = None) -
     if explicit:
         explicit = Path(explicit)
         if not explicit.is_file():
-            raise ModelError(f"The pose model file {explicit} does not exist. Check the path "
-                             "(argument or KNEE_CV_MODEL), or leave it unset to use the built-in model.")
+            raise ModelError(
+                f"The pose model file {explicit} does not exist. Check the path "
+                "(argument or KNEE_CV_MODEL), or leave it unset to use the built-in model."
+            )
         _check_bundle(explicit)
         digest = sha256_of(explicit)
         return ModelInfo("full" if digest == FULL_TASK_SHA256 else "custom", explicit, digest)
@@ -188,14 +192,18 @@ def build_full_model(wheel: str | os.PathLike | None = None) -> bytes:
     with tempfile.TemporaryDirectory() as scratch:
         wheel_path = Path(wheel) if wheel else _download_wheel(Path(scratch))
         detector, landmarks = _read_wheel_models(wheel_path)
-    bundle = _task_bundle({
-        "pose_detector.tflite": detector,
-        "pose_landmarks_detector.tflite": _with_landmark_metadata(landmarks),
-    })
+    bundle = _task_bundle(
+        {
+            "pose_detector.tflite": detector,
+            "pose_landmarks_detector.tflite": _with_landmark_metadata(landmarks),
+        }
+    )
     digest = hashlib.sha256(bundle).hexdigest()
     if digest != FULL_TASK_SHA256:
-        raise ModelError(f"The built pose model has SHA-256 {digest}, expected {FULL_TASK_SHA256}. "
-                         "Please report this as a bug, with your mediapipe and flatbuffers versions.")
+        raise ModelError(
+            f"The built pose model has SHA-256 {digest}, expected {FULL_TASK_SHA256}. "
+            "Please report this as a bug, with your mediapipe and flatbuffers versions."
+        )
     return bundle
 
 
@@ -223,16 +231,25 @@ def download_official_model(variant: str) -> bytes:
             f"which needs only PyPI."
         ) from error
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ModelError(f"The file downloaded from {url} is not a MediaPipe .task bundle. "
-                         "Try again later or pass a model path.")
+        raise ModelError(f"The file downloaded from {url} is not a MediaPipe .task bundle. Try again later or pass a model path.")
     return data
 
 
 def _download_wheel(folder: Path) -> Path:
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--platform", WHEEL_PLATFORM, "--python-version", WHEEL_PYTHON,
-        "--dest", str(folder), WHEEL_REQUIREMENT,
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--platform",
+        WHEEL_PLATFORM,
+        "--python-version",
+        WHEEL_PYTHON,
+        "--dest",
+        str(folder),
+        WHEEL_REQUIREMENT,
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     wheel = folder / WHEEL_NAME
@@ -249,13 +266,14 @@ def _read_wheel_models(wheel: Path) -> tuple[bytes, bytes]:
     if not wheel.is_file():
         raise ModelError(f"The mediapipe wheel {wheel} does not exist (KNEE_CV_MEDIAPIPE_WHEEL?).")
     if sha256_of(wheel) != WHEEL_SHA256:
-        raise ModelError(f"{wheel} is not the expected {WHEEL_NAME} (SHA-256 differs). "
-                         "Download it again, or unset KNEE_CV_MEDIAPIPE_WHEEL to let knee_cv fetch it.")
+        raise ModelError(
+            f"{wheel} is not the expected {WHEEL_NAME} (SHA-256 differs). "
+            "Download it again, or unset KNEE_CV_MEDIAPIPE_WHEEL to let knee_cv fetch it."
+        )
     with zipfile.ZipFile(wheel) as archive:
         detector = archive.read(DETECTOR_MEMBER)
         landmarks = archive.read(LANDMARKS_MEMBER)
-    for name, data, expected in ((DETECTOR_MEMBER, detector, DETECTOR_SHA256),
-                                 (LANDMARKS_MEMBER, landmarks, LANDMARKS_SHA256)):
+    for name, data, expected in ((DETECTOR_MEMBER, detector, DETECTOR_SHA256), (LANDMARKS_MEMBER, landmarks, LANDMARKS_SHA256)):
         if hashlib.sha256(data).hexdigest() != expected:
             raise ModelError(f"{name} inside {wheel} has an unexpected SHA-256; the wheel is damaged.")
     return detector, landmarks

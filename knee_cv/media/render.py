@@ -48,9 +48,17 @@ SKELETON = (235, 235, 235)
 
 #: Face landmarks used to place the blur.
 FACE = (
-    Landmark.NOSE, Landmark.LEFT_EYE_INNER, Landmark.LEFT_EYE, Landmark.LEFT_EYE_OUTER,
-    Landmark.RIGHT_EYE_INNER, Landmark.RIGHT_EYE, Landmark.RIGHT_EYE_OUTER,
-    Landmark.LEFT_EAR, Landmark.RIGHT_EAR, Landmark.MOUTH_LEFT, Landmark.MOUTH_RIGHT,
+    Landmark.NOSE,
+    Landmark.LEFT_EYE_INNER,
+    Landmark.LEFT_EYE,
+    Landmark.LEFT_EYE_OUTER,
+    Landmark.RIGHT_EYE_INNER,
+    Landmark.RIGHT_EYE,
+    Landmark.RIGHT_EYE_OUTER,
+    Landmark.LEFT_EAR,
+    Landmark.RIGHT_EAR,
+    Landmark.MOUTH_LEFT,
+    Landmark.MOUTH_RIGHT,
 )
 
 #: x264 speed preset of the annotated video: "ultrafast" encodes a 1280x674 frame in
@@ -185,9 +193,7 @@ def draw_leg(frame: np.ndarray, xy: np.ndarray, leg: str, colour: tuple[int, int
     return frame
 
 
-def draw_readouts(
-    frame: np.ndarray, lines: Sequence[str], colour: tuple[int, int, int] = (255, 255, 255)
-) -> np.ndarray:
+def draw_readouts(frame: np.ndarray, lines: Sequence[str], colour: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
     """Write text lines in a dark box at the frame's top-left corner.
 
     Parameters
@@ -320,8 +326,10 @@ def annotate_frame(
     if leg and len(legs) == 1:
         lines += [f"Stance: {leg}", f"FPPA {_readout(fppa_deg.get(leg, np.nan))}"]
     elif legs:
-        lines += ["Stance: both legs",
-                  f"FPPA L {_readout(fppa_deg.get('left', np.nan))} R {_readout(fppa_deg.get('right', np.nan))}"]
+        lines += [
+            "Stance: both legs",
+            f"FPPA L {_readout(fppa_deg.get('left', np.nan))} R {_readout(fppa_deg.get('right', np.nan))}",
+        ]
     lines.append(f"Pelvic drop {_readout(pelvic_drop_deg)}")
     return draw_readouts(frame, lines, colour)
 
@@ -358,8 +366,13 @@ def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict:
         fppa, drop = {side: float(series.leg(side).fppa[index]) for side in SIDES}, float(series.pelvic_drop[index])
     if rep is not None:
         note = "" if rep.reliable else " (unreliable)"
-        return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop,
-                    rep_label=f"{rep_label(rep, with_leg=False)} of {len(analysis.reps)}{note}", colour=rep_colour(rep))
+        return dict(
+            leg=leg,
+            fppa_deg=fppa,
+            pelvic_drop_deg=drop,
+            rep_label=f"{rep_label(rep, with_leg=False)} of {len(analysis.reps)}{note}",
+            colour=rep_colour(rep),
+        )
     n_reps = len(analysis.reps)
     label = f"{n_reps} rep{'s' if n_reps > 1 else ''}" if n_reps else "No rep found"
     return dict(leg=leg, fppa_deg=fppa, pelvic_drop_deg=drop, rep_label=label, colour=NEUTRAL)
@@ -430,8 +443,11 @@ def annotate_video(
             index = int(np.argmin(np.abs(track.t - t))) if len(track) else -1
             if index >= 0 and abs(track.t[index] - t) <= step / 2:
                 annotate_frame(
-                    frame, drawn[index] * factor, track.visibility[index],
-                    face_blur=blur_face, **_frame_overlay(analysis, index, t),
+                    frame,
+                    drawn[index] * factor,
+                    track.visibility[index],
+                    face_blur=blur_face,
+                    **_frame_overlay(analysis, index, t),
                 )
             yuv = np.asarray(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)  # uint8 already: no copy
             out.write(av.VideoFrame.from_ndarray(yuv, format="yuv420p"), t)
@@ -554,8 +570,12 @@ def rep_key_frames(
                 if gap <= half and (index not in best or gap < best[index][0]):
                     best[index] = (gap, rgb)
     reps = {rep.index: rep for rep in analysis.reps}
-    return {index: rep_thumbnail(track.orientation.apply(rgb), drawn[reps[index].bottom_frame], reps[index],
-                                 blur_face=blur_face, max_side=max_side) for index, (_, rgb) in sorted(best.items())}
+    return {
+        index: rep_thumbnail(
+            track.orientation.apply(rgb), drawn[reps[index].bottom_frame], reps[index], blur_face=blur_face, max_side=max_side
+        )
+        for index, (_, rgb) in sorted(best.items())
+    }
 
 
 def _keyframe_times(video_path: str | Path) -> list[float]:
@@ -568,8 +588,11 @@ def _keyframe_times(video_path: str | Path) -> list[float]:
         with av.open(str(video_path), metadata_errors="replace") as container:
             stream = container.streams.video[0]
             tick = stream.time_base or Fraction(1, 1000)  # probe() refused a stream without one
-            return sorted(float(packet.pts * tick) - start for packet in container.demux(stream)
-                          if packet.is_keyframe and packet.pts is not None)
+            return sorted(
+                float(packet.pts * tick) - start
+                for packet in container.demux(stream)
+                if packet.is_keyframe and packet.pts is not None
+            )
     except av.error.FFmpegError:
         return []
 

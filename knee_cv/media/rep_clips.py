@@ -93,7 +93,12 @@ def _encode(frames: list[np.ndarray], t: np.ndarray, size: tuple[int, int], crf:
 
 
 def rep_clips(
-    video: bytes, track: PoseTrack, analysis: Analysis, *, max_clip_bytes: int, max_total_bytes: int,
+    video: bytes,
+    track: PoseTrack,
+    analysis: Analysis,
+    *,
+    max_clip_bytes: int,
+    max_total_bytes: int,
 ) -> dict[int, RepClip]:
     """One clip per rep (by ``Rep.index``), cut from the annotated video.
 
@@ -145,9 +150,13 @@ def rep_clips(
                 size = _fit(info.width, info.height, factor)  # the annotated video has no rotation tag
                 mp4 = _encode(frames, track.t[rows], size, crf, track.fps, Path(folder) / "clip.mp4")
                 if len(mp4) <= max_clip_bytes:
-                    clip = RepClip(mp4=mp4, frames=rows.astype(np.int64), t=track.t[rows].astype(float),
-                                   xy=measured[rows],
-                                   scale=shrink * np.array([size[0] / info.width, size[1] / info.height]))
+                    clip = RepClip(
+                        mp4=mp4,
+                        frames=rows.astype(np.int64),
+                        t=track.t[rows].astype(float),
+                        xy=measured[rows],
+                        scale=shrink * np.array([size[0] / info.width, size[1] / info.height]),
+                    )
                     break
             if clip is None or total + len(clip.mp4) > max_total_bytes:
                 continue
@@ -169,4 +178,3 @@ def clip_frame(mp4: bytes, position: int) -> np.ndarray:
             if i == position:
                 return frame.to_ndarray(format="rgb24")
     raise IndexError(f"the clip has no frame {position}")
-

@@ -102,8 +102,12 @@ _MAX_LINE_CHARS = 65_536
 _MAX_HEADER_LINES = 64
 #: The arrays of a knee_cv ``.npz`` that have a row per frame, with their shape after the frame axis.
 _NPZ_FRAME_ARRAYS = {
-    "t": (), "xy": (NUM_LANDMARKS, 2), "visibility": (NUM_LANDMARKS,), "presence": (NUM_LANDMARKS,),
-    "world": (NUM_LANDMARKS, 3), "people": (),
+    "t": (),
+    "xy": (NUM_LANDMARKS, 2),
+    "visibility": (NUM_LANDMARKS,),
+    "presence": (NUM_LANDMARKS,),
+    "world": (NUM_LANDMARKS, 3),
+    "people": (),
 }
 #: Its single numbers and texts (``duration_s`` is absent from files older than it).
 _NPZ_NUMBERS = ("width", "height", "fps")
@@ -167,9 +171,7 @@ def csv_columns() -> list[str]:
 
 def _per_landmark_table(track: PoseTrack) -> np.ndarray:
     """The landmark fields as a (T, 33 * 7) float array in column order."""
-    stacked = np.concatenate(
-        [track.xy, track.visibility[..., None], track.presence[..., None], track.world], axis=2
-    )
+    stacked = np.concatenate([track.xy, track.visibility[..., None], track.presence[..., None], track.world], axis=2)
     return stacked.reshape(len(track), NUM_LANDMARKS * len(_FIELDS))
 
 
@@ -274,7 +276,11 @@ def _rows(handle: IO[str], path: Path, n_cells: int) -> Iterator[str]:
 
 
 def _read_table(
-    handle: IO[str], path: Path, n_cells: int, max_rows: int, usecols: list[int] | None = None,
+    handle: IO[str],
+    path: Path,
+    n_cells: int,
+    max_rows: int,
+    usecols: list[int] | None = None,
 ) -> np.ndarray:
     """The rest of ``handle`` as a float table of ``n_cells`` columns (or ``usecols``), empty cells NaN.
 
@@ -291,8 +297,15 @@ def _read_table(
     if first is None:
         return np.empty((0, n_cells if usecols is None else len(usecols)))
     try:
-        data = np.loadtxt(itertools.chain([first], rows), delimiter=",", comments=None, dtype=float, ndmin=2,
-                          usecols=usecols, max_rows=max_rows + 1)
+        data = np.loadtxt(
+            itertools.chain([first], rows),
+            delimiter=",",
+            comments=None,
+            dtype=float,
+            ndmin=2,
+            usecols=usecols,
+            max_rows=max_rows + 1,
+        )
     except UnicodeDecodeError:  # a ValueError too, but the file is not text at all: _reading says so
         raise
     except ValueError as exc:
@@ -340,8 +353,11 @@ def _csv_metadata(meta: dict[str, str], path: Path) -> dict:
     try:
         version = int(meta["format"])
         fields = dict(
-            width=int(meta["width"]), height=int(meta["height"]), fps=float(meta["fps"]),
-            model=_json_text(meta.get("model", '"unknown"')), source=_json_text(meta.get("source", '""')),
+            width=int(meta["width"]),
+            height=int(meta["height"]),
+            fps=float(meta["fps"]),
+            model=_json_text(meta.get("model", '"unknown"')),
+            source=_json_text(meta.get("source", '""')),
             duration_s=float(meta.get("duration_s", "nan")),
             orientation=_orientation(meta.get("mirrored", "false"), meta.get("turned_deg", "0")),
         )
@@ -401,10 +417,18 @@ def load_csv(path: str | Path, limits: TrackLimits = TrackLimits()) -> PoseTrack
             )
         data = _read_table(handle, path, len(csv_columns()), limits.max_rows)
     landmarks = data[:, 3:].reshape(len(data), NUM_LANDMARKS, len(_FIELDS))
-    return _checked(PoseTrack(
-        t=data[:, 1], xy=landmarks[..., 0:2], visibility=landmarks[..., 2], presence=landmarks[..., 3],
-        world=landmarks[..., 4:7], people=np.nan_to_num(data[:, 2]).astype(int), **fields,
-    ), path)
+    return _checked(
+        PoseTrack(
+            t=data[:, 1],
+            xy=landmarks[..., 0:2],
+            visibility=landmarks[..., 2],
+            presence=landmarks[..., 3],
+            world=landmarks[..., 4:7],
+            people=np.nan_to_num(data[:, 2]).astype(int),
+            **fields,
+        ),
+        path,
+    )
 
 
 def save_npz(track: PoseTrack, path: str | Path) -> None:
@@ -417,10 +441,21 @@ def save_npz(track: PoseTrack, path: str | Path) -> None:
         Destination; NumPy appends ``.npz`` if the name lacks it.
     """
     np.savez_compressed(
-        path, t=track.t, xy=track.xy, visibility=track.visibility, presence=track.presence,
-        world=track.world, people=track.people, width=track.width, height=track.height,
-        fps=track.fps, model=np.str_(track.model), source=np.str_(track.source),
-        duration_s=track.duration_s, mirrored=track.orientation.mirrored, turned_deg=track.orientation.turned_deg,
+        path,
+        t=track.t,
+        xy=track.xy,
+        visibility=track.visibility,
+        presence=track.presence,
+        world=track.world,
+        people=track.people,
+        width=track.width,
+        height=track.height,
+        fps=track.fps,
+        model=np.str_(track.model),
+        source=np.str_(track.source),
+        duration_s=track.duration_s,
+        mirrored=track.orientation.mirrored,
+        turned_deg=track.orientation.turned_deg,
         format=CSV_FORMAT_VERSION,
     )
 
@@ -442,8 +477,11 @@ def _npy_type_problem(name: str, dtype: np.dtype) -> str | None:
     if dtype.hasobject:
         return "holds Python objects (pickled data), which knee_cv never loads from a file"
     if name in _NPZ_TEXTS:
-        return None if dtype.kind == "U" and dtype.itemsize <= 4 * _MAX_LINE_CHARS else (
-            f"should hold a text of at most {_MAX_LINE_CHARS} characters")
+        return (
+            None
+            if dtype.kind == "U" and dtype.itemsize <= 4 * _MAX_LINE_CHARS
+            else (f"should hold a text of at most {_MAX_LINE_CHARS} characters")
+        )
     return None if dtype.kind in "biuf" else f"should hold numbers, not {dtype}"
 
 
@@ -545,13 +583,24 @@ def load_npz(path: str | Path, limits: TrackLimits = TrackLimits()) -> PoseTrack
     for name in _NPZ_FRAME_ARRAYS:
         if len(arrays[name]) != n:
             raise TrackFormatError(f"The '{name}' array in {path.name} has {len(arrays[name])} frames, 't' has {n}. {_REMAKE}")
-    return _checked(PoseTrack(
-        t=arrays["t"], xy=arrays["xy"], visibility=arrays["visibility"], presence=arrays["presence"],
-        world=arrays["world"], people=arrays["people"], width=_whole(arrays["width"], "width", path),
-        height=_whole(arrays["height"], "height", path), fps=float(arrays["fps"][()]),
-        model=str(arrays["model"][()]), source=str(arrays["source"][()]), duration_s=duration_s,
-        orientation=orientation,
-    ), path)
+    return _checked(
+        PoseTrack(
+            t=arrays["t"],
+            xy=arrays["xy"],
+            visibility=arrays["visibility"],
+            presence=arrays["presence"],
+            world=arrays["world"],
+            people=arrays["people"],
+            width=_whole(arrays["width"], "width", path),
+            height=_whole(arrays["height"], "height", path),
+            fps=float(arrays["fps"][()]),
+            model=str(arrays["model"][()]),
+            source=str(arrays["source"][()]),
+            duration_s=duration_s,
+            orientation=orientation,
+        ),
+        path,
+    )
 
 
 def _nominal_fps(t: np.ndarray) -> float:
@@ -561,7 +610,11 @@ def _nominal_fps(t: np.ndarray) -> float:
 
 
 def load_sharana_csv(
-    path: str | Path, width: int, height: int, fps: float | None = None, limits: TrackLimits = TrackLimits(),
+    path: str | Path,
+    width: int,
+    height: int,
+    fps: float | None = None,
+    limits: TrackLimits = TrackLimits(),
 ) -> PoseTrack:
     """Read the ``t,mode,lm0_x,lm0_y,lm0_z,lm0_v,...,lm32_v`` CSV of pose-detection1.
 
@@ -608,11 +661,21 @@ def load_sharana_csv(
     lm = data[:, 1:].reshape(len(data), NUM_LANDMARKS, 4)
     xy = lm[..., 0:2] * np.array([width, height], dtype=float)
     n = len(data)
-    return _checked(PoseTrack(
-        t=t, xy=xy, visibility=lm[..., 3], presence=np.full((n, NUM_LANDMARKS), np.nan),
-        world=np.full((n, NUM_LANDMARKS, 3), np.nan), width=width, height=height,
-        fps=_nominal_fps(t) if fps is None else fps, model="mediapipe (pose-detection1 export)", source=path.name,
-    ), path)
+    return _checked(
+        PoseTrack(
+            t=t,
+            xy=xy,
+            visibility=lm[..., 3],
+            presence=np.full((n, NUM_LANDMARKS), np.nan),
+            world=np.full((n, NUM_LANDMARKS, 3), np.nan),
+            width=width,
+            height=height,
+            fps=_nominal_fps(t) if fps is None else fps,
+            model="mediapipe (pose-detection1 export)",
+            source=path.name,
+        ),
+        path,
+    )
 
 
 def _posetrack_header(doc: object, path: Path) -> tuple[list, dict]:
@@ -622,7 +685,9 @@ def _posetrack_header(doc: object, path: Path) -> tuple[list, dict]:
         if not isinstance(frames, list):
             raise TypeError("'frames' is not a list")
         fields = dict(
-            width=int(meta["videoWidth"]), height=int(meta["videoHeight"]), fps=float(meta.get("fps", 30.0)),
+            width=int(meta["videoWidth"]),
+            height=int(meta["videoHeight"]),
+            fps=float(meta.get("fps", 30.0)),
             model=f"{meta.get('model', 'unknown')} {meta.get('modelVersion', '')}".strip(),
             source=str(meta.get("sourceVideoName", path.name)),
         )
@@ -690,10 +755,17 @@ def load_posetrack_json(path: str | Path, limits: TrackLimits = TrackLimits()) -
             raise TrackFormatError(
                 f"The time or a keypoint of frame {row} in {path.name} is missing or not a number ({exc!r}). {_REMAKE}"
             ) from exc
-    return _checked(PoseTrack(
-        t=t, xy=xy, visibility=score, presence=np.full((n, NUM_LANDMARKS), np.nan),
-        world=np.full((n, NUM_LANDMARKS, 3), np.nan), **fields,
-    ), path)
+    return _checked(
+        PoseTrack(
+            t=t,
+            xy=xy,
+            visibility=score,
+            presence=np.full((n, NUM_LANDMARKS), np.nan),
+            world=np.full((n, NUM_LANDMARKS, 3), np.nan),
+            **fields,
+        ),
+        path,
+    )
 
 
 def load_track(path: str | Path, *, limits: TrackLimits = TrackLimits(), **kw) -> PoseTrack:
@@ -730,8 +802,9 @@ def load_track(path: str | Path, *, limits: TrackLimits = TrackLimits(), **kw) -
     if not is_file:
         raise TrackFormatError(f"No pose-track file at {path}. Check the path.")
     name = path.name.lower()
-    _check_size(path, {".npz": limits.max_npz_bytes, ".json": limits.max_json_bytes}.get(path.suffix.lower(),
-                                                                                           limits.max_csv_bytes))
+    _check_size(
+        path, {".npz": limits.max_npz_bytes, ".json": limits.max_json_bytes}.get(path.suffix.lower(), limits.max_csv_bytes)
+    )
     if name.endswith(".npz"):
         return load_npz(path, limits)
     if name.endswith(".json"):
@@ -742,8 +815,9 @@ def load_track(path: str | Path, *, limits: TrackLimits = TrackLimits(), **kw) -
         return load_csv(path, limits)
     if first.startswith(_SHARANA_HEADER):
         width, height = DEFAULT_PORTRAIT_SIZE
-        return load_sharana_csv(path, width=kw.get("width", width), height=kw.get("height", height),
-                                fps=kw.get("fps"), limits=limits)
+        return load_sharana_csv(
+            path, width=kw.get("width", width), height=kw.get("height", height), fps=kw.get("fps"), limits=limits
+        )
     raise TrackFormatError(
         f"{path.name} is not a pose-track format knee_cv reads. Use a knee_cv CSV or .npz "
         "(made by knee_cv), a pose-detection1 CSV (header t,mode,lm0_x,...) or a "

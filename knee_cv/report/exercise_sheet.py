@@ -69,19 +69,20 @@ class _Sheet(FPDF):
         self.set_y(-11)
         self.set_font("Helvetica", "", 7.5)
         self.set_text_color(*_MUTED)
-        self.cell(0, 5, "A screening aid, not a diagnosis. Sudden pain, swelling, locking or giving way: see a clinician.",
-                  align="L")
+        self.cell(
+            0, 5, "A screening aid, not a diagnosis. Sudden pain, swelling, locking or giving way: see a clinician.", align="L"
+        )
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
 
-    def para(self, text: str, size: float = 8.5, style: str = "", height: float = 3.9, width: float = 0,
-             markdown: bool = False) -> None:
+    def para(
+        self, text: str, size: float = 8.5, style: str = "", height: float = 3.9, width: float = 0, markdown: bool = False
+    ) -> None:
         """``text`` wrapped from the current x over ``width`` mm (0: to the right margin); x stays where it was."""
         self.set_font("Helvetica", style, size)
         self.multi_cell(width, height, _text(text), markdown=markdown, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
 
-def _opening(pdf: _Sheet, plan: Plan, prescribed_by: str | None, prescribed_on: datetime | None,
-             source: str | None) -> None:
+def _opening(pdf: _Sheet, plan: Plan, prescribed_by: str | None, prescribed_on: datetime | None, source: str | None) -> None:
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 8, "Your home exercises", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_MUTED)
@@ -93,8 +94,13 @@ def _opening(pdf: _Sheet, plan: Plan, prescribed_by: str | None, prescribed_on: 
         when = f" on {prescribed_on.strftime('%Y-%m-%d')}" if prescribed_on else ""
         pdf.cell(0, 6, _text(f"Prescribed by {prescribed_by}{when}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     else:
-        pdf.cell(0, 7, "Checked by your physiotherapist: ______________________________    Date: ______________",
-                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(
+            0,
+            7,
+            "Checked by your physiotherapist: ______________________________    Date: ______________",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
     pdf.ln(1)
     # The safety gate first, in a box that stands out.
     top = pdf.get_y()
@@ -113,8 +119,11 @@ def _opening(pdf: _Sheet, plan: Plan, prescribed_by: str | None, prescribed_on: 
     pdf.set_draw_color(*_INK)
     pdf.set_xy(pdf.l_margin, bottom + 2.5)
     if plan.exercises:
-        pdf.para(f"**How it works:** {plan.weeks} weeks, in {len(plan.blocks)} blocks of two. {plan.schedule} "
-                 f"{plan.progress} Tick a box each day you do an exercise.", markdown=True)
+        pdf.para(
+            f"**How it works:** {plan.weeks} weeks, in {len(plan.blocks)} blocks of two. {plan.schedule} "
+            f"{plan.progress} Tick a box each day you do an exercise.",
+            markdown=True,
+        )
         pdf.ln(1.5)
 
 
@@ -200,9 +209,15 @@ def _height_guess(pdf: _Sheet, exercise: PlannedExercise) -> float:
     return 6 + max(_PICTURE_H + 8, 3.7 * lines + 1) + 1.2 + _LINE * len(exercise.doses) + 3
 
 
-def sheet_pdf(plan: Plan, *, subject: str | None = None, prescribed_by: str | None = None,
-              prescribed_on: datetime | None = None, source: str | None = None,
-              made: datetime | None = None) -> bytes:
+def sheet_pdf(
+    plan: Plan,
+    *,
+    subject: str | None = None,
+    prescribed_by: str | None = None,
+    prescribed_on: datetime | None = None,
+    source: str | None = None,
+    made: datetime | None = None,
+) -> bytes:
     """The home exercise sheet of ``plan``, as PDF bytes.
 
     Parameters

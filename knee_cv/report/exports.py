@@ -81,8 +81,20 @@ def write_history_csv(subject_id: str, path: str | Path, *, db_url: str | None =
 def history_csv(subject_id: str, *, db_url: str | None = None) -> str:
     """A subject's history as CSV text (for a download button)."""
     columns = [
-        "subject", "session_id", "recorded_at", "leg", "n_reps", "n_reliable", "fppa_deg",
-        "pelvic_drop_deg", "trunk_lean_deg", "knee_wobble", "depth", "rating", "measured", "automatic_fppa_deg",
+        "subject",
+        "session_id",
+        "recorded_at",
+        "leg",
+        "n_reps",
+        "n_reliable",
+        "fppa_deg",
+        "pelvic_drop_deg",
+        "trunk_lean_deg",
+        "knee_wobble",
+        "depth",
+        "rating",
+        "measured",
+        "automatic_fppa_deg",
         "automatic_rating",
     ]
     return pd.DataFrame(store.history_rows(subject_id, db_url=db_url), columns=columns).to_csv(index=False)

@@ -50,8 +50,9 @@ def check_height(height_m: float | None) -> float | None:
         return None
     low, high = HEIGHT_RANGE_M
     if not low <= height_m <= high:
-        raise KneeCvError(f"A height of {height_m:g} m is not a person's height; give it in metres "
-                          f"({low:g} to {high:g}, for example 1.75).")
+        raise KneeCvError(
+            f"A height of {height_m:g} m is not a person's height; give it in metres ({low:g} to {high:g}, for example 1.75)."
+        )
     return float(height_m)
 
 
@@ -105,8 +106,10 @@ def marker_positions(track: PoseTrack, height_m: float | None = None) -> tuple[n
         return positions, "px"
     scale = metres_per_pixel(track, height_m)
     if not np.isfinite(scale):
-        raise KneeCvError("No frame shows a whole leg (hip, knee and ankle), so the pixels cannot be scaled to metres; "
-                          "leave out the height to write pixels.")
+        raise KneeCvError(
+            "No frame shows a whole leg (hip, knee and ankle), so the pixels cannot be scaled to metres; "
+            "leave out the height to write pixels."
+        )
     return positions * scale, "m"
 
 

@@ -106,7 +106,8 @@ def trc_text(track: PoseTrack, name: str, height_m: float | None = None) -> str:
 MOT_COLUMNS = (
     *((f"fppa_{side}", f"fppa_{side}") for side in SIDES),
     *((f"knee_flexion_{side}", f"knee_flexion_{side}") for side in SIDES),
-    ("pelvic_drop", "pelvic_drop"), ("trunk_lean", "trunk_lean"),
+    ("pelvic_drop", "pelvic_drop"),
+    ("trunk_lean", "trunk_lean"),
 )
 
 
@@ -135,8 +136,15 @@ def mot_text(analysis: Analysis, name: str) -> str:
         raise KneeCvError("This result has no per-frame series, so there is nothing to write as MOT.")
     flat = analysis.series.to_dict()
     columns = [np.asarray(flat[series], dtype=float) for _, series in MOT_COLUMNS]
-    lines = [name, "version=1", f"nRows={len(analysis.series)}", f"nColumns={len(MOT_COLUMNS) + 1}",
-             "inDegrees=yes", "endheader", "\t".join(["time", *(column for column, _ in MOT_COLUMNS)])]
+    lines = [
+        name,
+        "version=1",
+        f"nRows={len(analysis.series)}",
+        f"nColumns={len(MOT_COLUMNS) + 1}",
+        "inDegrees=yes",
+        "endheader",
+        "\t".join(["time", *(column for column, _ in MOT_COLUMNS)]),
+    ]
     for i, t in enumerate(analysis.series.t):
         cells = (number(values[i], DIGITS["_deg"], missing="NaN") for values in columns)
         lines.append("\t".join([f"{t:.{DIGITS['_s']}f}", *cells]))

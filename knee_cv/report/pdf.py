@@ -55,10 +55,12 @@ def fppa_sdd(thresholds: dict) -> float:
 SCREENING_STATEMENT = (
     "This report is a screening aid, not a diagnosis. The angles are estimated from a single video "
     "by a pose model whose frontal-plane error against 3D motion capture is several degrees. "
-    + Analysis.ACCURACY + " A clinician interprets them together with the history and examination. "
+    + Analysis.ACCURACY
+    + " A clinician interprets them together with the history and examination. "
     "Sudden pain, swelling, locking or giving way of the knee need a clinical assessment, not exercises "
     "from a report."
 )
+
 
 def reference_note(thresholds: dict) -> str:
     """Reference values and the smallest detectable difference, for the report's summary."""
@@ -243,8 +245,7 @@ class _Report(FPDF):
         self.set_font("Helvetica", "", 8)
         self.set_text_color(*_MUTED)
         session = "unsaved" if self.context.session_id is None else f"session {self.context.session_id}"
-        self.cell(0, 5, _latin1(f"knee_cv single-leg squat screening  |  subject {self.context.subject}, {session}"),
-                  align="L")
+        self.cell(0, 5, _latin1(f"knee_cv single-leg squat screening  |  subject {self.context.subject}, {session}"), align="L")
         self.cell(0, 5, _date(self.context.recorded_at), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*_ACCENT)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
@@ -287,12 +288,19 @@ class _Report(FPDF):
         self.set_font("Helvetica", style, size)
         self.multi_cell(0, 4.6, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def _table(self, rows: list[list[str]], widths: tuple[float, ...], align: str = "CENTER",
-               highlight: set[int] | None = None) -> None:
+    def _table(
+        self, rows: list[list[str]], widths: tuple[float, ...], align: str = "CENTER", highlight: set[int] | None = None
+    ) -> None:
         headings = FontFace(emphasis="BOLD", fill_color=_HEAD_FILL)
         self.set_font("Helvetica", "", 8)
-        with self.table(col_widths=widths, text_align=align, headings_style=headings, line_height=4.4,
-                        padding=1, borders_layout="HORIZONTAL_LINES") as table:
+        with self.table(
+            col_widths=widths,
+            text_align=align,
+            headings_style=headings,
+            line_height=4.4,
+            padding=1,
+            borders_layout="HORIZONTAL_LINES",
+        ) as table:
             for i, values in enumerate(rows):
                 style = FontFace(fill_color=_FLAG_FILL) if highlight and i in highlight else None
                 row = table.row(style=style)
@@ -305,8 +313,13 @@ class _Report(FPDF):
         self.cell(0, 10, "Single-leg squat screening report", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("Helvetica", "", 9)
         self.set_text_color(*_MUTED)
-        self.cell(0, 5, _latin1("Knee valgus (FPPA), pelvic drop, trunk lean, depth and knee wobble per repetition"),
-                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(
+            0,
+            5,
+            _latin1("Knee valgus (FPPA), pelvic drop, trunk lean, depth and knee wobble per repetition"),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         self.set_text_color(*_INK)
         self.ln(2)
 
@@ -324,8 +337,14 @@ class _Report(FPDF):
             rows[2:2] = [given[:4], given[4:]]
         self.set_font("Helvetica", "", 8.5)
         label = FontFace(emphasis="BOLD", color=_MUTED)
-        with self.table(col_widths=(25, 60, 25, 70), text_align="LEFT", first_row_as_headings=False,
-                        borders_layout="NONE", line_height=4.6, padding=0.6) as table:
+        with self.table(
+            col_widths=(25, 60, 25, 70),
+            text_align="LEFT",
+            first_row_as_headings=False,
+            borders_layout="NONE",
+            line_height=4.6,
+            padding=0.6,
+        ) as table:
             for values in rows:
                 row = table.row()
                 for i, value in enumerate(values):
@@ -350,21 +369,34 @@ class _Report(FPDF):
         lines.extend(s.messages)
         self._para("\n".join(lines))
         self.ln(1)
-        rows = [["Stance leg", "Reps (reliable)", "FPPA deg", "Pelvic drop deg", "Trunk lean deg", "Depth",
-                 "Knee wobble", "Rating"]]
+        rows = [
+            ["Stance leg", "Reps (reliable)", "FPPA deg", "Pelvic drop deg", "Trunk lean deg", "Depth", "Knee wobble", "Rating"]
+        ]
         measured = self.context.measured
         for leg in s.legs:
-            rows.append([
-                leg.leg, f"{leg.n_reps} ({leg.n_reliable})", likely(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg, ""),
-                likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg, ""),
-                number(leg.trunk_lean_deg), _pct(leg.depth), number(leg.knee_wobble, 3), leg.rating or "-",
-            ])
+            rows.append(
+                [
+                    leg.leg,
+                    f"{leg.n_reps} ({leg.n_reliable})",
+                    likely(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg, ""),
+                    likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg, ""),
+                    number(leg.trunk_lean_deg),
+                    _pct(leg.depth),
+                    number(leg.knee_wobble, 3),
+                    leg.rating or "-",
+                ]
+            )
         self._table(rows, (20, 22, 30, 30, 20, 16, 18, 24))
         self.set_text_color(*_MUTED)
-        counted = (" A rep measured by hand counts with its measured FPPA and pelvic drop, and the ratings follow "
-                   "them." if measured else "")
-        self._para("Means over the reliable reps of each stance leg." + counted + " "
-                   + reference_note(self.analysis.thresholds), size=7.5)
+        counted = (
+            " A rep measured by hand counts with its measured FPPA and pelvic drop, and the ratings follow them."
+            if measured
+            else ""
+        )
+        self._para(
+            "Means over the reliable reps of each stance leg." + counted + " " + reference_note(self.analysis.thresholds),
+            size=7.5,
+        )
         self.set_text_color(*_INK)
 
     def _rep_table(self) -> None:
@@ -374,43 +406,71 @@ class _Report(FPDF):
             return
         values = [shown(rep, self.context.measured.get(rep.index)) for rep in self.analysis.reps]
         flexion = any(math.isfinite(v.knee_flexion_deg) for v in values)  # only from the side
-        rows = [["Rep", "Leg", "Time s", "Depth", *(["Knee flex deg"] if flexion else []), "FPPA deg",
-                 "Knee displ. %", "Pelvic drop deg", "Trunk lean deg", "Wobble", "Reliable", "Flags"]]
+        rows = [
+            [
+                "Rep",
+                "Leg",
+                "Time s",
+                "Depth",
+                *(["Knee flex deg"] if flexion else []),
+                "FPPA deg",
+                "Knee displ. %",
+                "Pelvic drop deg",
+                "Trunk lean deg",
+                "Wobble",
+                "Reliable",
+                "Flags",
+            ]
+        ]
         flagged = set()
         for i, (rep, v, rated) in enumerate(zip(self.analysis.reps, values, self.rated.reps), start=1):
             if rated.flags:
                 flagged.add(i)
             mark = "*" if rep.index in self.context.measured else ""
-            rows.append([
-                str(v.number), rep.leg, f"{rep.t_start:.1f}-{rep.t_end:.1f}", _pct(v.depth),
-                *([number(v.knee_flexion_deg)] if flexion else []),
-                likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg, "") + mark,
-                likely(v.knee_displacement, v.knee_displacement_low, v.knee_displacement_high, "", 100),
-                likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg, "") + mark,
-                number(v.trunk_lean_deg), number(v.knee_wobble, 3), "yes" if rep.reliable else "no",
-                _flags_cell(rated),
-            ])
-        widths = ((8, 10, 15, 10, 13, 23, 20, 22, 13, 12, 13, 31) if flexion
-                  else (8, 11, 15, 11, 24, 20, 23, 13, 14, 14, 37))
+            rows.append(
+                [
+                    str(v.number),
+                    rep.leg,
+                    f"{rep.t_start:.1f}-{rep.t_end:.1f}",
+                    _pct(v.depth),
+                    *([number(v.knee_flexion_deg)] if flexion else []),
+                    likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg, "") + mark,
+                    likely(v.knee_displacement, v.knee_displacement_low, v.knee_displacement_high, "", 100),
+                    likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg, "") + mark,
+                    number(v.trunk_lean_deg),
+                    number(v.knee_wobble, 3),
+                    "yes" if rep.reliable else "no",
+                    _flags_cell(rated),
+                ]
+            )
+        widths = (8, 10, 15, 10, 13, 23, 20, 22, 13, 12, 13, 31) if flexion else (8, 11, 15, 11, 24, 20, 23, 13, 14, 14, 37)
         self._table(rows, widths, highlight=flagged)
         self.set_text_color(*_MUTED)
-        self._para("Values at the deepest frame of each rep. " + Analysis.INTERVALS + " A criterion whose range "
-                   f"holds its threshold is marked '{CANT_TELL}'. Flagged reps are shaded. Unreliable reps are "
-                   "left out of the means and their angles are not shown: " + self._unreliable_text()
-                   + self._measured_text(), size=7.5)
+        self._para(
+            "Values at the deepest frame of each rep. " + Analysis.INTERVALS + " A criterion whose range "
+            f"holds its threshold is marked '{CANT_TELL}'. Flagged reps are shaded. Unreliable reps are "
+            "left out of the means and their angles are not shown: " + self._unreliable_text() + self._measured_text(),
+            size=7.5,
+        )
         self.set_text_color(*_INK)
 
     def _measured_text(self) -> str:
-        """" * Measured by hand: ..." naming each measured rep's source and automatic values ("" when none)."""
-        parts = [f"rep {rep.index + 1}: FPPA {number(m.fppa_deg)} deg, pelvic drop {number(m.pelvic_drop_deg)} deg, "
-                 f"{m.source} (automatic: FPPA {number(rep.fppa_bottom_deg)} deg, pelvic drop "
-                 f"{number(rep.pelvic_drop_bottom_deg)} deg)"
-                 for rep in self.analysis.reps if (m := self.context.measured.get(rep.index)) is not None]
+        """The note naming each measured rep's source and automatic values, " * Measured by hand: ..." ("" when none)."""
+        parts = [
+            f"rep {rep.index + 1}: FPPA {number(m.fppa_deg)} deg, pelvic drop {number(m.pelvic_drop_deg)} deg, "
+            f"{m.source} (automatic: FPPA {number(rep.fppa_bottom_deg)} deg, pelvic drop "
+            f"{number(rep.pelvic_drop_bottom_deg)} deg)"
+            for rep in self.analysis.reps
+            if (m := self.context.measured.get(rep.index)) is not None
+        ]
         return (" * Measured by hand: " + "; ".join(parts) + ".") if parts else ""
 
     def _unreliable_text(self) -> str:
-        parts = [f"rep {rep.index + 1}: {'; '.join(rep.unreliable_reasons) or 'low confidence'}"
-                 for rep in self.analysis.reps if not rep.reliable]
+        parts = [
+            f"rep {rep.index + 1}: {'; '.join(rep.unreliable_reasons) or 'low confidence'}"
+            for rep in self.analysis.reps
+            if not rep.reliable
+        ]
         return ("; ".join(parts) + ".") if parts else "none."
 
     def _flags(self) -> None:
@@ -420,11 +480,16 @@ class _Report(FPDF):
         one a measurement by hand does not raise is kept, marked +, with its
         latest review.
         """
-        flagged = [(rep, flag, "*" if rep.index in self.context.measured else "")
-                   for rep in self.rated.reps for flag in rep.flags]
-        withdrawn = [(rep, flag, "+") for rep, rated in zip(self.analysis.reps, self.rated.reps)
-                     if rep.index in self.context.measured
-                     for flag in rep.flags if flag.criterion not in {f.criterion for f in rated.flags}]
+        flagged = [
+            (rep, flag, "*" if rep.index in self.context.measured else "") for rep in self.rated.reps for flag in rep.flags
+        ]
+        withdrawn = [
+            (rep, flag, "+")
+            for rep, rated in zip(self.analysis.reps, self.rated.reps)
+            if rep.index in self.context.measured
+            for flag in rep.flags
+            if flag.criterion not in {f.criterion for f in rated.flags}
+        ]
         self._heading("Findings and clinician review")
         if not flagged + withdrawn:
             self._para("No rep crossed a threshold.")
@@ -433,24 +498,32 @@ class _Report(FPDF):
         for rep, flag, mark in flagged + withdrawn:
             unit = " deg" if flag.unit == "deg" else ""
             digits = 1 if flag.unit == "deg" else 3
-            rows.append([
-                f"{rep.index + 1} ({rep.leg}){mark}", flag.reason, number(flag.value, digits) + unit,
-                number(flag.threshold, digits) + unit, flag.source,
-                self.context.reviews.get((rep.index, flag.criterion), "not reviewed"),
-            ])
+            rows.append(
+                [
+                    f"{rep.index + 1} ({rep.leg}){mark}",
+                    flag.reason,
+                    number(flag.value, digits) + unit,
+                    number(flag.threshold, digits) + unit,
+                    flag.source,
+                    self.context.reviews.get((rep.index, flag.criterion), "not reviewed"),
+                ]
+            )
         self._table(rows, (16, 58, 17, 17, 30, 42), align="LEFT")
-        notes = [note for marks, note in (
-            ("*", "* Found on the values measured by hand (see Repetitions), with the same thresholds."),
-            ("+", "+ Found on the automatic value, not raised on the value measured by hand.")
-        ) if any(mark == marks for _, _, mark in flagged + withdrawn)]
+        notes = [
+            note
+            for marks, note in (
+                ("*", "* Found on the values measured by hand (see Repetitions), with the same thresholds."),
+                ("+", "+ Found on the automatic value, not raised on the value measured by hand."),
+            )
+            if any(mark == marks for _, _, mark in flagged + withdrawn)
+        ]
         if notes:
             self.set_text_color(*_MUTED)
             self._para(" ".join(notes), size=7.5)
             self.set_text_color(*_INK)
 
     def _key_frames(self) -> None:
-        frames = [(rep, self.context.key_frames[rep.index]) for rep in self.analysis.reps
-                  if rep.index in self.context.key_frames]
+        frames = [(rep, self.context.key_frames[rep.index]) for rep in self.analysis.reps if rep.index in self.context.key_frames]
         if not frames:
             return
         box_w, box_h, gap, per_row, caption_h = 42.0, 58.0, 4.0, 4, 9.0
@@ -469,16 +542,17 @@ class _Report(FPDF):
             x = self.l_margin + column * (box_w + gap)
             width, height = Image.open(io.BytesIO(jpeg)).size
             scale = min(box_w / width, box_h / height)
-            self.image(io.BytesIO(jpeg), x=x + (box_w - width * scale) / 2, y=top, w=width * scale,
-                       h=height * scale)
+            self.image(io.BytesIO(jpeg), x=x + (box_w - width * scale) / 2, y=top, w=width * scale, h=height * scale)
             self.set_xy(x, top + box_h + 1)
             self.set_font("Helvetica", "", 7.5)
             v = shown(rep, self.context.measured.get(rep.index))
             if v.source:
                 measured = " (measured by hand)" if rep.index in self.context.measured else ""
-                caption = (f"{rep_label(rep)}: FPPA {likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg)}, "
-                           f"pelvic drop {likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg)}"
-                           f"{measured}")
+                caption = (
+                    f"{rep_label(rep)}: FPPA {likely(v.fppa_deg, v.fppa_low_deg, v.fppa_high_deg)}, "
+                    f"pelvic drop {likely(v.pelvic_drop_deg, v.pelvic_drop_low_deg, v.pelvic_drop_high_deg)}"
+                    f"{measured}"
+                )
             else:
                 caption = f"{rep_label(rep)}: unreliable, angles not shown"
             self.multi_cell(box_w, 3.5, _latin1(caption), align="C")
@@ -497,8 +571,10 @@ class _Report(FPDF):
     def _conventions(self) -> None:
         self._heading("Sign conventions and method")
         self._para(Analysis.CONVENTIONS)
-        self._para("Angles are measured in the 2D image at the deepest frame of each rep. A rep is flagged "
-                   "when a value crosses its threshold:")
+        self._para(
+            "Angles are measured in the 2D image at the deepest frame of each rep. A rep is flagged "
+            "when a value crosses its threshold:"
+        )
         rows = [["Criterion", "Threshold", "Source"]]
         for name, entry in self.analysis.thresholds.items():
             if isinstance(entry, dict) and "value" in entry:

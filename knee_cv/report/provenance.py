@@ -52,7 +52,12 @@ def environment() -> dict[str, Any]:
 
 
 def manifest(
-    *, model: ModelInfo, settings: dict[str, Any], thresholds: dict[str, Any], started: str, ended: str | None,
+    *,
+    model: ModelInfo,
+    settings: dict[str, Any],
+    thresholds: dict[str, Any],
+    started: str,
+    ended: str | None,
     counts: dict[str, int],
 ) -> dict[str, Any]:
     """The provenance of a batch as a JSON-ready dict.

@@ -55,12 +55,19 @@ ID_COLUMNS = ("file", "sha256", "subject")
 #: The rep table's column of each measure of a :class:`~knee_cv.core.result.Rep` (its field name):
 #: the fields :data:`knee_cv.core.shown.WITHHELD` blanks when the rep is not reliable.
 MEASURE_FIELDS = {
-    "depth_leg_lengths": "depth", "knee_flexion_deg": "knee_flexion_deg", "fppa_bottom_deg": "fppa_bottom_deg",
-    "fppa_bottom_sd_deg": "fppa_spread_deg", "fppa_peak_deg": "fppa_peak_deg",
-    "pelvic_drop_bottom_deg": "pelvic_drop_bottom_deg", "pelvic_drop_peak_deg": "pelvic_drop_peak_deg",
-    "trunk_lean_deg": "trunk_lean_deg", "knee_wobble_leg_lengths": "knee_wobble",
-    "fppa_low_deg": "fppa_low_deg", "fppa_high_deg": "fppa_high_deg",
-    "pelvic_drop_low_deg": "pelvic_drop_low_deg", "pelvic_drop_high_deg": "pelvic_drop_high_deg",
+    "depth_leg_lengths": "depth",
+    "knee_flexion_deg": "knee_flexion_deg",
+    "fppa_bottom_deg": "fppa_bottom_deg",
+    "fppa_bottom_sd_deg": "fppa_spread_deg",
+    "fppa_peak_deg": "fppa_peak_deg",
+    "pelvic_drop_bottom_deg": "pelvic_drop_bottom_deg",
+    "pelvic_drop_peak_deg": "pelvic_drop_peak_deg",
+    "trunk_lean_deg": "trunk_lean_deg",
+    "knee_wobble_leg_lengths": "knee_wobble",
+    "fppa_low_deg": "fppa_low_deg",
+    "fppa_high_deg": "fppa_high_deg",
+    "pelvic_drop_low_deg": "pelvic_drop_low_deg",
+    "pelvic_drop_high_deg": "pelvic_drop_high_deg",
     "knee_displacement_leg_lengths": "knee_displacement",
     "knee_displacement_low_leg_lengths": "knee_displacement_low",
     "knee_displacement_high_leg_lengths": "knee_displacement_high",
@@ -69,20 +76,58 @@ MEASURE_FIELDS = {
 REP_MEASURES = tuple(MEASURE_FIELDS)
 #: The rep table's own columns, in order (after any id columns).
 REP_COLUMNS = (
-    "rep", "leg", "start_frame", "bottom_frame", "end_frame", "t_start_s", "t_bottom_s", "t_end_s",
-    "duration_s", "descent_s", "ascent_s", "depth_leg_lengths", "knee_flexion_deg", "fppa_bottom_deg",
-    "fppa_low_deg", "fppa_high_deg", "fppa_bottom_sd_deg", "fppa_peak_deg", "knee_displacement_leg_lengths",
-    "knee_displacement_low_leg_lengths", "knee_displacement_high_leg_lengths", "pelvic_drop_bottom_deg",
-    "pelvic_drop_low_deg", "pelvic_drop_high_deg", "pelvic_drop_peak_deg", "pelvic_reference",
-    "trunk_lean_deg", "knee_wobble_leg_lengths", "confidence", "reliable", "unreliable_reasons", "flags", "cant_tell",
+    "rep",
+    "leg",
+    "start_frame",
+    "bottom_frame",
+    "end_frame",
+    "t_start_s",
+    "t_bottom_s",
+    "t_end_s",
+    "duration_s",
+    "descent_s",
+    "ascent_s",
+    "depth_leg_lengths",
+    "knee_flexion_deg",
+    "fppa_bottom_deg",
+    "fppa_low_deg",
+    "fppa_high_deg",
+    "fppa_bottom_sd_deg",
+    "fppa_peak_deg",
+    "knee_displacement_leg_lengths",
+    "knee_displacement_low_leg_lengths",
+    "knee_displacement_high_leg_lengths",
+    "pelvic_drop_bottom_deg",
+    "pelvic_drop_low_deg",
+    "pelvic_drop_high_deg",
+    "pelvic_drop_peak_deg",
+    "pelvic_reference",
+    "trunk_lean_deg",
+    "knee_wobble_leg_lengths",
+    "confidence",
+    "reliable",
+    "unreliable_reasons",
+    "flags",
+    "cant_tell",
 )
 
 #: The frame table's own columns, in order (after any id columns).
 FRAME_COLUMNS = (
-    "frame", "t_s", "rep", "stance_leg", "view", "view_confidence",
-    *(f"{measure}_{side}_{unit}" for side in SIDES
-      for measure, unit in (("fppa", "deg"), ("knee_flexion", "deg"), ("knee_offset", "leg_lengths"))),
-    "pelvic_drop_deg", "trunk_lean_deg", "hip_drop_leg_lengths", "hip_height_leg_lengths",
+    "frame",
+    "t_s",
+    "rep",
+    "stance_leg",
+    "view",
+    "view_confidence",
+    *(
+        f"{measure}_{side}_{unit}"
+        for side in SIDES
+        for measure, unit in (("fppa", "deg"), ("knee_flexion", "deg"), ("knee_offset", "leg_lengths"))
+    ),
+    "pelvic_drop_deg",
+    "trunk_lean_deg",
+    "hip_drop_leg_lengths",
+    "hip_height_leg_lengths",
 )
 
 
@@ -161,18 +206,30 @@ def rep_table(analysis: Analysis, ids: Mapping[str, Any] | None = None) -> pd.Da
     squat_side_01.mp4    2 both       2.900                NaN     False
     squat_side_01.mp4    3 both       5.233                NaN     False
     """
-    rows = [{
-        "rep": rep.index + 1, "leg": str(rep.leg),
-        "start_frame": rep.start_frame, "bottom_frame": rep.bottom_frame, "end_frame": rep.end_frame,
-        "t_start_s": rep.t_start, "t_bottom_s": rep.t_bottom, "t_end_s": rep.t_end,
-        "duration_s": rep.duration_s, "descent_s": rep.descent_s, "ascent_s": rep.ascent_s,
-        **{column: float(getattr(seen, name)) for column, name in MEASURE_FIELDS.items()},
-        "pelvic_reference": rep.pelvic_reference, "confidence": rep.confidence, "reliable": bool(rep.reliable),
-        "unreliable_reasons": "; ".join(rep.unreliable_reasons), "flags": "; ".join(f.reason for f in rep.flags),
-        "cant_tell": "; ".join(rep.undecided) if rep.reliable else "",
-    } for rep, seen in ((rep, visible(rep)) for rep in analysis.reps)]
+    rows = [
+        {
+            "rep": rep.index + 1,
+            "leg": str(rep.leg),
+            "start_frame": rep.start_frame,
+            "bottom_frame": rep.bottom_frame,
+            "end_frame": rep.end_frame,
+            "t_start_s": rep.t_start,
+            "t_bottom_s": rep.t_bottom,
+            "t_end_s": rep.t_end,
+            "duration_s": rep.duration_s,
+            "descent_s": rep.descent_s,
+            "ascent_s": rep.ascent_s,
+            **{column: float(getattr(seen, name)) for column, name in MEASURE_FIELDS.items()},
+            "pelvic_reference": rep.pelvic_reference,
+            "confidence": rep.confidence,
+            "reliable": bool(rep.reliable),
+            "unreliable_reasons": "; ".join(rep.unreliable_reasons),
+            "flags": "; ".join(f.reason for f in rep.flags),
+            "cant_tell": "; ".join(rep.undecided) if rep.reliable else "",
+        }
+        for rep, seen in ((rep, visible(rep)) for rep in analysis.reps)
+    ]
     return _with_ids(rounded(pd.DataFrame(rows, columns=list(REP_COLUMNS))), ids)
-
 
 
 def frame_table(analysis: Analysis, ids: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -210,25 +267,55 @@ def frame_table(analysis: Analysis, ids: Mapping[str, Any] | None = None) -> pd.
         return _with_ids(pd.DataFrame(columns=list(FRAME_COLUMNS)), ids)
     rep_of = np.full(len(series), np.nan)
     for rep in analysis.reps:
-        rep_of[rep.start_frame:rep.end_frame + 1] = rep.index + 1
+        rep_of[rep.start_frame : rep.end_frame + 1] = rep.index + 1
     columns: dict[str, Any] = {
-        "frame": np.arange(len(series)), "t_s": series.t, "rep": pd.array(rep_of, dtype="Int64"),
-        "stance_leg": series.stance_leg, "view": series.view, "view_confidence": series.view_confidence,
+        "frame": np.arange(len(series)),
+        "t_s": series.t,
+        "rep": pd.array(rep_of, dtype="Int64"),
+        "stance_leg": series.stance_leg,
+        "view": series.view,
+        "view_confidence": series.view_confidence,
     }
     for side in SIDES:
         leg = series.leg(side)
-        columns |= {f"fppa_{side}_deg": leg.fppa, f"knee_flexion_{side}_deg": leg.knee_flexion,
-                    f"knee_offset_{side}_leg_lengths": leg.knee_offset}
-    columns |= {"pelvic_drop_deg": series.pelvic_drop, "trunk_lean_deg": series.trunk_lean,
-                "hip_drop_leg_lengths": series.hip_drop, "hip_height_leg_lengths": series.hip_height}
+        columns |= {
+            f"fppa_{side}_deg": leg.fppa,
+            f"knee_flexion_{side}_deg": leg.knee_flexion,
+            f"knee_offset_{side}_leg_lengths": leg.knee_offset,
+        }
+    columns |= {
+        "pelvic_drop_deg": series.pelvic_drop,
+        "trunk_lean_deg": series.trunk_lean,
+        "hip_drop_leg_lengths": series.hip_drop,
+        "hip_height_leg_lengths": series.hip_height,
+    }
     return _with_ids(rounded(pd.DataFrame(columns)[list(FRAME_COLUMNS)]), ids)
 
 
 #: Columns of a video's row (``videos.csv``): what was analysed, how it went, and the clip itself.
 VIDEO_COLUMNS = (
-    *ID_COLUMNS, "status", "message", "fps_hz", "width_px", "height_px", "duration_s", "frames_analysed",
-    "analysed_rate_hz", "detection_share", "people_max", "mirrored", "turned_deg", "view", "view_confidence",
-    "exercise", "reps", "reliable_reps", "rating", "camera_roll_deg", "camera_roll_source", "processing_s",
+    *ID_COLUMNS,
+    "status",
+    "message",
+    "fps_hz",
+    "width_px",
+    "height_px",
+    "duration_s",
+    "frames_analysed",
+    "analysed_rate_hz",
+    "detection_share",
+    "people_max",
+    "mirrored",
+    "turned_deg",
+    "view",
+    "view_confidence",
+    "exercise",
+    "reps",
+    "reliable_reps",
+    "rating",
+    "camera_roll_deg",
+    "camera_roll_source",
+    "processing_s",
     "resumed",
 )
 
@@ -271,11 +358,16 @@ def clip_fields(track: PoseTrack) -> dict[str, Any]:
     """
     steps = np.diff(track.t)
     return {
-        "fps_hz": round(track.fps, DIGITS["_hz"]), "width_px": track.width, "height_px": track.height,
-        "duration_s": round(track.duration_s, DIGITS["_s"]), "frames_analysed": len(track),
+        "fps_hz": round(track.fps, DIGITS["_hz"]),
+        "width_px": track.width,
+        "height_px": track.height,
+        "duration_s": round(track.duration_s, DIGITS["_s"]),
+        "frames_analysed": len(track),
         "analysed_rate_hz": round(1.0 / float(np.median(steps)), DIGITS["_hz"]) if steps.size else np.nan,
-        "detection_share": round(track.detection_rate, DIGITS["_share"]), "people_max": track.max_people,
-        "mirrored": track.orientation.mirrored, "turned_deg": track.orientation.turned_deg,
+        "detection_share": round(track.detection_rate, DIGITS["_share"]),
+        "people_max": track.max_people,
+        "mirrored": track.orientation.mirrored,
+        "turned_deg": track.orientation.turned_deg,
     }
 
 
@@ -283,8 +375,12 @@ def analysis_fields(analysis: Analysis) -> dict[str, Any]:
     """What an analysis says of the whole clip, for :data:`VIDEO_COLUMNS` (view, reps, rating, camera roll)."""
     summary = analysis.summary
     return {
-        "view": str(summary.view), "view_confidence": round(summary.view_confidence, 2),
-        "exercise": summary.exercise, "reps": summary.n_reps, "reliable_reps": summary.n_reliable,
-        "rating": summary.rating or "", "camera_roll_deg": round(summary.camera_roll_deg, DIGITS["_deg"]),
+        "view": str(summary.view),
+        "view_confidence": round(summary.view_confidence, 2),
+        "exercise": summary.exercise,
+        "reps": summary.n_reps,
+        "reliable_reps": summary.n_reliable,
+        "rating": summary.rating or "",
+        "camera_roll_deg": round(summary.camera_roll_deg, DIGITS["_deg"]),
         "camera_roll_source": summary.camera_roll_source,
     }

@@ -47,19 +47,28 @@ def clip_rows(clips: Mapping[int, RepClip], rep_indices: Iterable[int]) -> list[
         raise StoreError(f"Rep clips were given for reps {unknown} that the analysis does not have.")
     total = sum(len(clip.mp4) for clip in clips.values())
     if total > MAX_SESSION_CLIP_BYTES:
-        raise StoreError(f"The rep clips come to {total / 1e6:.1f} MB, over the {MAX_SESSION_CLIP_BYTES / 1e6:.0f} MB "
-                         "a session may keep; save without clips, or film fewer reps in one video.")
+        raise StoreError(
+            f"The rep clips come to {total / 1e6:.1f} MB, over the {MAX_SESSION_CLIP_BYTES / 1e6:.0f} MB "
+            "a session may keep; save without clips, or film fewer reps in one video."
+        )
     rows = []
     for rep_index, clip in sorted(clips.items()):
         n = len(clip.frames)
         if not n or clip.t.shape != (n,) or clip.xy.shape != (n, 33, 2) or clip.scale.shape != (2,):
             raise StoreError(f"The clip of rep {rep_index + 1} does not match its landmarks; nothing was saved.")
         if len(clip.mp4) > MAX_CLIP_BYTES:
-            raise StoreError(f"The clip of rep {rep_index + 1} is {len(clip.mp4) / 1e6:.1f} MB, over the "
-                             f"{MAX_CLIP_BYTES / 1e6:.0f} MB a rep's clip may be; save without clips.")
+            raise StoreError(
+                f"The clip of rep {rep_index + 1} is {len(clip.mp4) / 1e6:.1f} MB, over the "
+                f"{MAX_CLIP_BYTES / 1e6:.0f} MB a rep's clip may be; save without clips."
+            )
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, frames=np.asarray(clip.frames, dtype=np.int64), t=np.asarray(clip.t, dtype=float),
-                            xy=np.asarray(clip.xy, dtype=float), scale=np.asarray(clip.scale, dtype=float))
+        np.savez_compressed(
+            buffer,
+            frames=np.asarray(clip.frames, dtype=np.int64),
+            t=np.asarray(clip.t, dtype=float),
+            xy=np.asarray(clip.xy, dtype=float),
+            scale=np.asarray(clip.scale, dtype=float),
+        )
         rows.append(RepClipRow(rep_index=int(rep_index), mp4=bytes(clip.mp4), landmarks_npz=buffer.getvalue()))
     return rows
 
@@ -115,8 +124,9 @@ class MeasurementInfo:
 
     def measured(self) -> Measured:
         """What the display rule (:func:`knee_cv.core.shown.shown`) needs of it."""
-        return Measured(fppa_deg=self.fppa_deg, pelvic_drop_deg=self.pelvic_drop_deg, by=self.measured_by,
-                        frame=self.frame, t_s=self.t_s)
+        return Measured(
+            fppa_deg=self.fppa_deg, pelvic_drop_deg=self.pelvic_drop_deg, by=self.measured_by, frame=self.frame, t_s=self.t_s
+        )
 
 
 def measurement_infos(rows: Iterable[MeasurementRow]) -> list[MeasurementInfo]:
@@ -129,14 +139,24 @@ def measurement_infos(rows: Iterable[MeasurementRow]) -> list[MeasurementInfo]:
             continue
         undo = undos.get(row.id)
         assert row.frame is not None and row.points_json is not None, "a measurement is saved with its frame and points"
-        infos.append(MeasurementInfo(
-            id=row.id, session_id=row.session_id, rep_index=row.rep_index, measured_by=row.measured_by,
-            created_at=row.created_at, frame=int(row.frame), t_s=_nan(row.t_s),
-            points={name: (float(x), float(y)) for name, (x, y) in json.loads(row.points_json).items()},
-            fppa_deg=_nan(row.fppa_deg), pelvic_drop_deg=_nan(row.pelvic_drop_deg),
-            auto_fppa_deg=_nan(row.auto_fppa_deg), auto_pelvic_drop_deg=_nan(row.auto_pelvic_drop_deg),
-            undone_by=undo.measured_by if undo else None, undone_at=undo.created_at if undo else None,
-        ))
+        infos.append(
+            MeasurementInfo(
+                id=row.id,
+                session_id=row.session_id,
+                rep_index=row.rep_index,
+                measured_by=row.measured_by,
+                created_at=row.created_at,
+                frame=int(row.frame),
+                t_s=_nan(row.t_s),
+                points={name: (float(x), float(y)) for name, (x, y) in json.loads(row.points_json).items()},
+                fppa_deg=_nan(row.fppa_deg),
+                pelvic_drop_deg=_nan(row.pelvic_drop_deg),
+                auto_fppa_deg=_nan(row.auto_fppa_deg),
+                auto_pelvic_drop_deg=_nan(row.auto_pelvic_drop_deg),
+                undone_by=undo.measured_by if undo else None,
+                undone_at=undo.created_at if undo else None,
+            )
+        )
     return infos
 
 

@@ -47,8 +47,7 @@ def load_rep_clip(session_id: int, rep_index: int, *, db_url: str | None = None)
     """The kept clip of one rep, or None (none was kept: no consent, or saved before clips were kept)."""
     with _session(db_url) as db:
         session = _session_row(db, session_id)
-        row = db.scalar(select(RepClipRow).where(RepClipRow.session_id == session.id,
-                                                 RepClipRow.rep_index == int(rep_index)))
+        row = db.scalar(select(RepClipRow).where(RepClipRow.session_id == session.id, RepClipRow.rep_index == int(rep_index)))
         return None if row is None else evidence.clip_of(row)
 
 
@@ -119,16 +118,23 @@ def add_measurement(
     wanted = {landmark.name for landmark in correctable(str(rep.leg))}
     placed = {name: (float(x), float(y)) for name, (x, y) in points.items()}
     if set(placed) != wanted or not all(math.isfinite(v) for xy in placed.values() for v in xy):
-        raise StoreError(f"A measurement of rep {rep.index + 1} needs exactly the points {sorted(wanted)}, each "
-                         "with a position.")
+        raise StoreError(f"A measurement of rep {rep.index + 1} needs exactly the points {sorted(wanted)}, each with a position.")
     fppa, drop = clip_angles(analysis, rep, clip, {Landmark[name]: xy for name, xy in placed.items()})
     if not math.isfinite(fppa):
         raise StoreError("These points make no knee angle (two of them are on top of each other); place them again.")
     row = MeasurementRow(
-        session_id=int(session_id), rep_index=rep.index, action="measure", measured_by=measured_by,
-        created_at=_now(), frame=int(frame), t_s=float(clip.t[where[0]]), points_json=json.dumps(placed),
-        fppa_deg=fppa, pelvic_drop_deg=drop if math.isfinite(drop) else None,
-        auto_fppa_deg=_finite(rep.fppa_bottom_deg), auto_pelvic_drop_deg=_finite(rep.pelvic_drop_bottom_deg),
+        session_id=int(session_id),
+        rep_index=rep.index,
+        action="measure",
+        measured_by=measured_by,
+        created_at=_now(),
+        frame=int(frame),
+        t_s=float(clip.t[where[0]]),
+        points_json=json.dumps(placed),
+        fppa_deg=fppa,
+        pelvic_drop_deg=drop if math.isfinite(drop) else None,
+        auto_fppa_deg=_finite(rep.fppa_bottom_deg),
+        auto_pelvic_drop_deg=_finite(rep.pelvic_drop_bottom_deg),
     )
     with _session(db_url) as db, db.begin():
         if _session_row(db, session_id).created_at != saved_at:
@@ -154,8 +160,16 @@ def undo_measurement(measurement_id: int, *, undone_by: str, db_url: str | None 
         done = db.scalar(select(MeasurementRow.id).where(MeasurementRow.undoes_id == row.id))
         if done is not None:
             raise StoreError(f"The measurement of rep {row.rep_index + 1} was undone already.")
-        db.add(MeasurementRow(session_id=row.session_id, rep_index=row.rep_index, action="undo", undoes_id=row.id,
-                              measured_by=undone_by, created_at=_now()))
+        db.add(
+            MeasurementRow(
+                session_id=row.session_id,
+                rep_index=row.rep_index,
+                action="undo",
+                undoes_id=row.id,
+                measured_by=undone_by,
+                created_at=_now(),
+            )
+        )
 
 
 def _finite(value: float) -> float | None:

@@ -59,19 +59,26 @@ def _checked(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for item in checked:
         note = text.free_text(str(item.get("note", "")).strip(), f"in the note on {known[item['key']]['name']}")
         if len(note) > MAX_NOTE:
-            raise StoreError(f"The note on {known[item['key']]['name']} is {len(note)} characters long; "
-                             f"use at most {MAX_NOTE}.")
+            raise StoreError(f"The note on {known[item['key']]['name']} is {len(note)} characters long; use at most {MAX_NOTE}.")
         item["note"] = note
     try:
         return plans.plan_items(plans.plan_from_items(checked))
     except (ValueError, TypeError, KeyError) as error:
-        raise StoreError(str(error) if isinstance(error, ValueError) else
-                         "A prescription item lacks its days or doses; start again from the plan.") from error
+        raise StoreError(
+            str(error)
+            if isinstance(error, ValueError)
+            else "A prescription item lacks its days or doses; start again from the plan."
+        ) from error
 
 
 def _info(row: PrescriptionRow) -> PrescriptionInfo:
-    return PrescriptionInfo(id=row.id, session_id=row.session_id, prescribed_by=row.prescribed_by,
-                            created_at=row.created_at, items=tuple(json.loads(row.items_json)))
+    return PrescriptionInfo(
+        id=row.id,
+        session_id=row.session_id,
+        prescribed_by=row.prescribed_by,
+        created_at=row.created_at,
+        items=tuple(json.loads(row.items_json)),
+    )
 
 
 def save_prescription(
@@ -109,8 +116,12 @@ def save_prescription(
     items = _checked(plan_items)
     with _session(db_url) as db, db.begin():
         _session_row(db, session_id)
-        row = PrescriptionRow(session_id=int(session_id), prescribed_by=prescribed_by, created_at=_now(),
-                              items_json=json.dumps(items, allow_nan=False))
+        row = PrescriptionRow(
+            session_id=int(session_id),
+            prescribed_by=prescribed_by,
+            created_at=_now(),
+            items_json=json.dumps(items, allow_nan=False),
+        )
         db.add(row)
         db.flush()
         return _info(row)
@@ -149,8 +160,11 @@ def latest_prescription(
         else:
             assert subject_code is not None  # exactly one of the two was given
             subject_id, before = _subject_row(db, subject_code).id, None
-        query = (select(PrescriptionRow).join(SessionRow, SessionRow.id == PrescriptionRow.session_id)
-                 .where(SessionRow.subject_id == subject_id))
+        query = (
+            select(PrescriptionRow)
+            .join(SessionRow, SessionRow.id == PrescriptionRow.session_id)
+            .where(SessionRow.subject_id == subject_id)
+        )
         if before is not None:
             query = query.where(SessionRow.recorded_at <= before)
         row = db.scalar(query.order_by(PrescriptionRow.created_at.desc(), PrescriptionRow.id.desc()).limit(1))

@@ -117,7 +117,6 @@ BUSY_TIMEOUT_S = 30.0
 """How long an SQLite writer waits for another one to finish, in seconds."""
 
 
-
 class Decision(str, Enum):
     """The two decisions a clinician can record on a flag (a ``str`` enum: stored as its text)."""
 
@@ -424,22 +423,33 @@ def _store_error(error: BaseException, shown: str, *, opening: bool = False) -> 
     reason = _reason(error)
     lowered = reason.lower()
     if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
-        return StoreError(f"The database {shown} is read-only ({reason}), so nothing was saved or changed. Give "
-                          f"knee_cv write access to the file and its folder, or point {DB_URL_ENV} at a writable database.")
+        return StoreError(
+            f"The database {shown} is read-only ({reason}), so nothing was saved or changed. Give "
+            f"knee_cv write access to the file and its folder, or point {DB_URL_ENV} at a writable database."
+        )
     if "disk is full" in lowered or "no space" in lowered or "disk full" in lowered:
-        return StoreError(f"The disk holding the database {shown} is full, so nothing was saved or changed. Free some "
-                          "space and try again.")
+        return StoreError(
+            f"The disk holding the database {shown} is full, so nothing was saved or changed. Free some space and try again."
+        )
     if "not a database" in lowered or "malformed" in lowered:
-        return StoreError(f"{shown} is not a knee_cv database or is damaged ({reason}). Point {DB_URL_ENV} at the "
-                          "right file, or restore it from a backup; knee_cv did not change it.")
+        return StoreError(
+            f"{shown} is not a knee_cv database or is damaged ({reason}). Point {DB_URL_ENV} at the "
+            "right file, or restore it from a backup; knee_cv did not change it."
+        )
     if "nul" in lowered and ("0x00" in lowered or "character" in lowered):
-        return StoreError("A text holds a NUL character, which the database cannot store; remove it (it often "
-                          "comes with text pasted from another program) and try again.")
+        return StoreError(
+            "A text holds a NUL character, which the database cannot store; remove it (it often "
+            "comes with text pasted from another program) and try again."
+        )
     if opening:
-        return StoreError(f"Could not open the database {shown}: {reason}. Check {DB_URL_ENV} (host, port, user, "
-                          "password, database name) and that the database server is running.")
-    return StoreError(f"The database {shown} could not carry out the request ({reason}); nothing was changed. "
-                      "Try again, and check that the database server is running and has space.")
+        return StoreError(
+            f"Could not open the database {shown}: {reason}. Check {DB_URL_ENV} (host, port, user, "
+            "password, database name) and that the database server is running."
+        )
+    return StoreError(
+        f"The database {shown} could not carry out the request ({reason}); nothing was changed. "
+        "Try again, and check that the database server is running and has space."
+    )
 
 
 def open_engine(db_url: str | None = None) -> Engine:
@@ -838,8 +848,16 @@ def delete_subject(subject_id: str, *, deleted_by: str, db_url: str | None = Non
     with _session(db_url) as db, db.begin():
         row = _subject_row(db, subject_id)
         n_sessions = len(row.sessions)
-        db.add(DeletionRow(what="subject", subject_code=row.code, session_id=None, n_sessions=n_sessions,
-                           deleted_by=deleted_by, deleted_at=_now()))
+        db.add(
+            DeletionRow(
+                what="subject",
+                subject_code=row.code,
+                session_id=None,
+                n_sessions=n_sessions,
+                deleted_by=deleted_by,
+                deleted_at=_now(),
+            )
+        )
         db.delete(row)
     return n_sessions
 
@@ -852,8 +870,16 @@ def delete_session(session_id: int, *, deleted_by: str, db_url: str | None = Non
     deleted_by = text.person_name(deleted_by, "The name of who deletes")
     with _session(db_url) as db, db.begin():
         row = _session_row(db, session_id)
-        db.add(DeletionRow(what="session", subject_code=row.subject.code, session_id=row.id, n_sessions=1,
-                           deleted_by=deleted_by, deleted_at=_now()))
+        db.add(
+            DeletionRow(
+                what="session",
+                subject_code=row.subject.code,
+                session_id=row.id,
+                n_sessions=1,
+                deleted_by=deleted_by,
+                deleted_at=_now(),
+            )
+        )
         db.delete(row)
 
 
@@ -861,8 +887,15 @@ def list_deletions(*, db_url: str | None = None) -> list[DeletionInfo]:
     """The deletion audit log, oldest first."""
     with _session(db_url) as db:
         return [
-            DeletionInfo(id=row.id, what=row.what, subject_code=row.subject_code, session_id=row.session_id,
-                         n_sessions=row.n_sessions, deleted_by=row.deleted_by, deleted_at=row.deleted_at)
+            DeletionInfo(
+                id=row.id,
+                what=row.what,
+                subject_code=row.subject_code,
+                session_id=row.session_id,
+                n_sessions=row.n_sessions,
+                deleted_by=row.deleted_by,
+                deleted_at=row.deleted_at,
+            )
             for row in db.scalars(select(DeletionRow).order_by(DeletionRow.id))
         ]
 
@@ -931,18 +964,28 @@ def patient_list(*, db_url: str | None = None) -> list[PatientInfo]:
 
     Counted in the database (no session's data is loaded), so it stays quick for a clinic's whole list.
     """
-    sessions = (select(SessionRow.subject_id, func.count(SessionRow.id),
-                       func.max(SessionRow.recorded_at, type_=UtcDateTime))
-                .group_by(SessionRow.subject_id))
-    open_flags = (select(SessionRow.subject_id, func.count(FlagRow.id))
-                  .join(RepRow, RepRow.session_id == SessionRow.id).join(FlagRow, FlagRow.rep_id == RepRow.id)
-                  .where(~FlagRow.reviews.any()).group_by(SessionRow.subject_id))
+    sessions = select(
+        SessionRow.subject_id, func.count(SessionRow.id), func.max(SessionRow.recorded_at, type_=UtcDateTime)
+    ).group_by(SessionRow.subject_id)
+    open_flags = (
+        select(SessionRow.subject_id, func.count(FlagRow.id))
+        .join(RepRow, RepRow.session_id == SessionRow.id)
+        .join(FlagRow, FlagRow.rep_id == RepRow.id)
+        .where(~FlagRow.reviews.any())
+        .group_by(SessionRow.subject_id)
+    )
     with _session(db_url) as db:
         counted = {subject: (n, last) for subject, n, last in db.execute(sessions)}
         waiting = {subject: n for subject, n in db.execute(open_flags)}
-        return [PatientInfo(code=code, n_sessions=counted.get(sid, (0, None))[0],
-                            last_session=counted.get(sid, (0, None))[1], n_open_flags=waiting.get(sid, 0))
-                for sid, code in db.execute(select(SubjectRow.id, SubjectRow.code).order_by(SubjectRow.code))]
+        return [
+            PatientInfo(
+                code=code,
+                n_sessions=counted.get(sid, (0, None))[0],
+                last_session=counted.get(sid, (0, None))[1],
+                n_open_flags=waiting.get(sid, 0),
+            )
+            for sid, code in db.execute(select(SubjectRow.id, SubjectRow.code).order_by(SubjectRow.code))
+        ]
 
 
 def _subject_info(row: SubjectRow) -> SubjectInfo:

@@ -112,7 +112,9 @@ class SubjectRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
     sessions: Mapped[list[SessionRow]] = relationship(
-        back_populates="subject", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="subject",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="SessionRow.recorded_at",
     )
 
@@ -124,9 +126,7 @@ class SessionRow(Base):
     __table_args__ = (Index("uq_sessions_subject_save_key", "subject_id", "save_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject_id: Mapped[int] = mapped_column(
-        ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False, index=True)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     source: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -149,23 +149,33 @@ class SessionRow(Base):
 
     subject: Mapped[SubjectRow] = relationship(back_populates="sessions")
     reps: Mapped[list[RepRow]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="RepRow.rep_index",
     )
     key_frames: Mapped[list[KeyFrameRow]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="KeyFrameRow.rep_index",
     )
     rep_clips: Mapped[list[RepClipRow]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="RepClipRow.rep_index",
     )
     measurements: Mapped[list[MeasurementRow]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="MeasurementRow.id",
     )
     prescriptions: Mapped[list[PrescriptionRow]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="PrescriptionRow.id",
     )
 
@@ -177,9 +187,7 @@ class RepRow(Base):
     __table_args__ = (UniqueConstraint("session_id", "rep_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True)
     rep_index: Mapped[int] = mapped_column(Integer, nullable=False)
     leg: Mapped[str] = mapped_column(String(16), nullable=False)
     reliable: Mapped[bool] = mapped_column(Boolean, nullable=False)
@@ -189,7 +197,9 @@ class RepRow(Base):
 
     session: Mapped[SessionRow] = relationship(back_populates="reps")
     flags: Mapped[list[FlagRow]] = relationship(
-        back_populates="rep", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="rep",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="FlagRow.position",
     )
 
@@ -200,9 +210,7 @@ class FlagRow(Base):
     __tablename__ = "flags"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    rep_id: Mapped[int] = mapped_column(
-        ForeignKey("reps.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id", ondelete="CASCADE"), nullable=False, index=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     criterion: Mapped[str] = mapped_column(String(32), nullable=False)
     value: Mapped[float | None] = mapped_column(Float)
@@ -213,7 +221,9 @@ class FlagRow(Base):
 
     rep: Mapped[RepRow] = relationship(back_populates="flags")
     reviews: Mapped[list[ReviewRow]] = relationship(
-        back_populates="flag", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="flag",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="ReviewRow.id",
     )
 
@@ -225,9 +235,7 @@ class ReviewRow(Base):
     __table_args__ = (CheckConstraint("decision IN ('confirm', 'dismiss')", name="ck_reviews_decision"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    flag_id: Mapped[int] = mapped_column(
-        ForeignKey("flags.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"), nullable=False, index=True)
     reviewer: Mapped[str] = mapped_column(String(128), nullable=False)
     decision: Mapped[str] = mapped_column(String(16), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -243,9 +251,7 @@ class KeyFrameRow(Base):
     __table_args__ = (UniqueConstraint("session_id", "rep_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True)
     rep_index: Mapped[int] = mapped_column(Integer, nullable=False)
     jpeg: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
@@ -259,9 +265,7 @@ class RepClipRow(Base):
     __table_args__ = (UniqueConstraint("session_id", "rep_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True)
     rep_index: Mapped[int] = mapped_column(Integer, nullable=False)
     mp4: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     landmarks_npz: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
@@ -283,9 +287,7 @@ class MeasurementRow(Base):
     __table_args__ = (CheckConstraint("action IN ('measure', 'undo')", name="ck_measurements_action"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True)
     rep_index: Mapped[int] = mapped_column(Integer, nullable=False)
     action: Mapped[str] = mapped_column(String(16), nullable=False)
     undoes_id: Mapped[int | None] = mapped_column(ForeignKey("measurements.id", ondelete="CASCADE"))
@@ -308,9 +310,7 @@ class PrescriptionRow(Base):
     __tablename__ = "prescriptions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True)
     prescribed_by: Mapped[str] = mapped_column(String(128), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     items_json: Mapped[str] = mapped_column(Text, nullable=False)

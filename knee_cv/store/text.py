@@ -73,8 +73,10 @@ def subject_code(text: str) -> str:
         raise StoreError(f"The subject code is {len(code)} characters long; use at most {MAX_SUBJECT_CODE}. {_CODE_ADVICE}")
     hidden = _hidden_character(code)
     if hidden is not None:
-        raise StoreError(f"The subject code holds an invisible or control character ({_described(hidden)}), so it "
-                         f"could look like another subject's code. Type it again by hand. {_CODE_ADVICE}")
+        raise StoreError(
+            f"The subject code holds an invisible or control character ({_described(hidden)}), so it "
+            f"could look like another subject's code. Type it again by hand. {_CODE_ADVICE}"
+        )
     return code
 
 
@@ -117,6 +119,8 @@ def free_text(text: str, where: str = "in the note") -> str:
     """
     hidden = next((char for char in text if unicodedata.category(char) == "Cc" and char not in "\n\r\t"), None)
     if hidden is not None:
-        raise StoreError(f"There is a control character ({_described(hidden)}) {where} that cannot be stored; "
-                         "remove it (it often comes with text pasted from another program).")
+        raise StoreError(
+            f"There is a control character ({_described(hidden)}) {where} that cannot be stored; "
+            "remove it (it often comes with text pasted from another program)."
+        )
     return text

@@ -44,15 +44,17 @@ def test_front_reference(shared_landmarks):
     assert text.count("\n") > 20 and "Overall rating" in text
 
 
-@pytest.mark.parametrize("name, leg", [("sls_side_left_ref_01.csv", "left"),
-                                       ("sls_side_right_ref_01.csv", "right")])
+@pytest.mark.parametrize("name, leg", [("sls_side_left_ref_01.csv", "left"), ("sls_side_right_ref_01.csv", "right")])
 def test_side_references_not_frontal(shared_landmarks, name, leg):
     analysis = _landmarks(shared_landmarks, name)
     s = analysis.summary
     assert s.view == "side" and not s.measurable
     assert len(analysis.reps) == 7 and [r.leg for r in analysis.reps] == [leg] * 7
-    assert all(math.isnan(r.fppa_bottom_deg) and SIDE_VIEW_REASON in r.unreliable_reasons
-               for r in analysis.reps if analysis.series.view[r.bottom_frame] == "side")
+    assert all(
+        math.isnan(r.fppa_bottom_deg) and SIDE_VIEW_REASON in r.unreliable_reasons
+        for r in analysis.reps
+        if analysis.series.view[r.bottom_frame] == "side"
+    )
     assert not any(r.flags for r in analysis.reps)
     assert any("Film from the front" in m for m in s.messages)
 
@@ -71,8 +73,7 @@ def test_pistol_reference(shared_landmarks):
 def test_messy_session_garbled_bottoms_unreliable(shared_landmarks):
     analysis = _landmarks(shared_landmarks, "app_session_front_messy_01.csv")
     assert len(analysis.reps) >= 7
-    garbled = [r for r in analysis.reps
-               if not (math.isfinite(r.fppa_bottom_deg) and abs(r.fppa_bottom_deg) <= 45)]
+    garbled = [r for r in analysis.reps if not (math.isfinite(r.fppa_bottom_deg) and abs(r.fppa_bottom_deg) <= 45)]
     assert garbled, "the README describes garbled bottoms in this session"
     for rep in analysis.reps:
         assert not rep.reliable and not rep.flags and rep.unreliable_reasons
@@ -83,8 +84,9 @@ def test_messy_session_garbled_bottoms_unreliable(shared_landmarks):
 # ------------------------------------------------------------------ videos
 
 
-@pytest.mark.parametrize("name, n_reps", [("squat_side_01.mp4", 3), ("squat_side_lowcam_01.mp4", 3),
-                                          ("squat_side_lowres_01.mp4", 1)])
+@pytest.mark.parametrize(
+    "name, n_reps", [("squat_side_01.mp4", 3), ("squat_side_lowcam_01.mp4", 3), ("squat_side_lowres_01.mp4", 1)]
+)
 def test_side_videos_rep_count_and_not_measurable(video_track, name, n_reps):
     analysis = analyze(video_track(name))
     assert len(analysis.reps) == n_reps

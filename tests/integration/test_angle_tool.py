@@ -78,8 +78,12 @@ def test_three_clicks_give_the_angle_by_the_fppa_function_and_it_is_saved(page, 
     at.session_state[f"{base}-placed"] = {frame: {"RIGHT_HIP": hip, "RIGHT_KNEE": knee, "RIGHT_ANKLE": ankle}}
     at.run()
     xy = np.full((1, NUM_LANDMARKS, 2), np.nan)
-    for landmark, point in ((Landmark.RIGHT_HIP, hip), (Landmark.RIGHT_KNEE, knee), (Landmark.RIGHT_ANKLE, ankle),
-                            (Landmark.LEFT_HIP, (580.0, 900.0))):  # the other hip: the clip's landmark
+    for landmark, point in (
+        (Landmark.RIGHT_HIP, hip),
+        (Landmark.RIGHT_KNEE, knee),
+        (Landmark.RIGHT_ANKLE, ankle),
+        (Landmark.LEFT_HIP, (580.0, 900.0)),
+    ):  # the other hip: the clip's landmark
         xy[0, landmark] = point
     expected = float(kin.fppa(xy, "right")[0])
     shown = next(m for m in at.metric if m.label == "Angle from your three clicks (FPPA)")

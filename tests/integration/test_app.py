@@ -34,8 +34,7 @@ def upload(video: Path, name: str | None = None, content: bytes | None = None) -
     """Open the app, upload a file on the default page, run until the results are drawn."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.file_uploader[0].upload(name or video.name, content if content is not None else video.read_bytes(),
-                               "video/mp4")
+    at.file_uploader[0].upload(name or video.name, content if content is not None else video.read_bytes(), "video/mp4")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -48,8 +47,9 @@ def unescaped(markdown: str) -> str:
 
 def texts(at: AppTest) -> str:
     """All markdown, captions, errors, warnings and infos of the page as one string."""
-    parts = [e.value for kind in ("markdown", "caption", "error", "warning", "info", "subheader", "header")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value for kind in ("markdown", "caption", "error", "warning", "info", "subheader", "header") for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -142,7 +142,8 @@ def test_a_clip_with_nobody_says_so_and_shows_no_numbers(shared_videos):
     assert "What to change" in page and "whole body in the picture" in page
     assert not at.metric and not at.dataframe
     processed = processing.cached(
-        (hashlib.sha256((shared_videos / "noperson_01.mp4").read_bytes()).hexdigest(), False, False, None))
+        (hashlib.sha256((shared_videos / "noperson_01.mp4").read_bytes()).hexdigest(), False, False, None)
+    )
     assert processed is not None and processed.video is None and not processed.analysis.summary.measurable
 
 
@@ -294,8 +295,7 @@ def test_the_runner_gets_a_plain_verdict_with_her_options_kept(shared_videos, tm
         seen = next(m.value for m in at.markdown if m.value.startswith("- Your knee moved inward"))
         assert "in the one squat that could be measured, more than in most men without knee pain" in seen
         assert not re.search(r"\d|FPPA|valgus", seen), "no numbers or jargon in the verdict"
-        assert any("This rests on 1 squat that could be measured clearly (of 2 squats found)" in c.value
-                   for c in at.caption)
+        assert any("This rests on 1 squat that could be measured clearly (of 2 squats found)" in c.value for c in at.caption)
         assert not any("compared with women" in c.value for c in at.caption), "a sex was given"
         assert any(w.value.startswith("**When to see a physiotherapist:**") for w in at.warning)
         labels = [e.label for e in at.expander]
@@ -304,7 +304,8 @@ def test_the_runner_gets_a_plain_verdict_with_her_options_kept(shared_videos, tm
         assert [img.caption for img in squat_pictures(at)] == [
             "Squat 1, right leg: could not be measured clearly",
             "Squat 2, right leg: knee moved inward (toward the other knee); upper body leaned to the side; "
-            "knee wobbled from side to side"]
+            "knee wobbled from side to side",
+        ]
 
         at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()
         next(t for t in at.text_input if t.label == "Subject code").input("RUN-019")
@@ -344,8 +345,10 @@ def test_the_filming_date_comes_from_the_file_and_goes_with_the_save(shared_vide
     before = config.get_option("server.address")
     config.set_option("server.address", "127.0.0.1")
     try:
-        at = upload(shared_videos / "sls_front_hyva2.mp4",
-                    content=_with_creation_time(shared_videos / "sls_front_hyva2.mp4", "2026-11-29T08:15:00.000000Z"))
+        at = upload(
+            shared_videos / "sls_front_hyva2.mp4",
+            content=_with_creation_time(shared_videos / "sls_front_hyva2.mp4", "2026-11-29T08:15:00.000000Z"),
+        )
         assert at.date_input[0].value == date(2026, 11, 29)
         at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()
         next(t for t in at.text_input if t.label == "Subject code").input("RUN-020")

@@ -30,10 +30,20 @@ def test_hash_and_verify():
         passwords.hash_password("short")
 
 
-@pytest.mark.parametrize("address,local", [
-    ("127.0.0.1", True), ("localhost", True), ("::1", True), ("[::1]", True),
-    ("0.0.0.0", False), ("", False), (None, False), ("192.168.1.20", False), ("::", False),
-])
+@pytest.mark.parametrize(
+    "address,local",
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("", False),
+        (None, False),
+        ("192.168.1.20", False),
+        ("::", False),
+    ],
+)
 def test_local_addresses(address, local):
     assert auth.is_local_address(address) is local
 
@@ -144,8 +154,7 @@ def test_page_refuses_on_network_without_password(filled_db, bind, address):
 def test_page_needs_a_clinician_account_on_network(filled_db, bind):
     bind("0.0.0.0")
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.secrets["clinicians"] = {"dr.wu": passwords.hash_password("s3cret-pass"),
-                                "dr.lee": passwords.hash_password("other-pass")}
+    at.secrets["clinicians"] = {"dr.wu": passwords.hash_password("s3cret-pass"), "dr.lee": passwords.hash_password("other-pass")}
     at.run()
     assert not at.tabs and "Log in" in _texts(at)
     at.text_input(key="review-account").input("dr.wu")
@@ -181,9 +190,13 @@ def test_after_too_many_failures_even_the_right_password_is_refused(filled_db, b
 def test_page_uses_oidc_when_configured(filled_db, bind):
     bind("0.0.0.0")
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.secrets["auth"] = {"redirect_uri": "http://clinic.example/oauth2callback", "cookie_secret": "x" * 32,
-                          "client_id": "id", "client_secret": "secret",
-                          "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+    at.secrets["auth"] = {
+        "redirect_uri": "http://clinic.example/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "id",
+        "client_secret": "secret",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+    }
     at.secrets["clinicians"] = {"dr.wu": passwords.hash_password("s3cret-pass")}
     at.user = {"is_logged_in": False}
     at.run()
@@ -203,8 +216,13 @@ def test_hash_password_prints_a_clinician_line_for_secrets_toml():
 
     from knee_cv.core.thresholds import tomllib
 
-    done = subprocess.run([sys.executable, "-m", "knee_cv.cli", "hash-password", 'dr "Wu"'], input="s3cret-pass\n" * 2,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "knee_cv.cli", "hash-password", 'dr "Wu"'],
+        input="s3cret-pass\n" * 2,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     line = done.stdout.strip().splitlines()[-1]
     table = tomllib.loads(f"[clinicians]\n{line}\n")

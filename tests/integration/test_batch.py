@@ -76,8 +76,9 @@ def _real_main_module():
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory, shared_videos) -> Path:
-    return _make_inputs(tmp_path_factory.mktemp("batch") / "videos", shared_videos,
-                        {CLIP: CLIP, SIDE: SIDE, NO_PERSON: NO_PERSON})
+    return _make_inputs(
+        tmp_path_factory.mktemp("batch") / "videos", shared_videos, {CLIP: CLIP, SIDE: SIDE, NO_PERSON: NO_PERSON}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +159,9 @@ def test_the_batch_tables_hold_every_rep_frame_and_video(first, inputs):
                 assert math.isnan(measured) and math.isnan(line["depth_leg_lengths"])  # unreliable: blank
         series = frames[frames["file"] == str(inputs / name)]
         assert series["t_s"].tolist() == [round(t, 3) for t in data["series"]["t"]]
-        assert np.allclose(series["hip_drop_leg_lengths"], np.array(data["series"]["hip_drop"], dtype=float),
-                           atol=5e-4, equal_nan=True)
+        assert np.allclose(
+            series["hip_drop_leg_lengths"], np.array(data["series"]["hip_drop"], dtype=float), atol=5e-4, equal_nan=True
+        )
         video = videos[videos["file"] == str(inputs / name)].iloc[0]
         assert video["status"] == "ok" and video["fps_hz"] == "30.0" and int(video["frames_analysed"]) == len(series)
         assert 0.9 <= float(video["detection_share"]) <= 1 and video["view"] == str(row["view"])
@@ -242,7 +244,8 @@ def test_a_second_batch_reanalyses_nothing_even_after_renaming(first, inputs, tm
     again = _read_summary(out)
     assert len(again) == 5 and {row["resumed"] for row in again} == {"yes"}
     assert [(row["sha256"], row["status"], row["json"]) for row in sorted(again, key=lambda r: r["sha256"])] == [
-        (row["sha256"], row["status"], row["json"]) for row in sorted(result.rows, key=lambda r: r["sha256"])]
+        (row["sha256"], row["status"], row["json"]) for row in sorted(result.rows, key=lambda r: r["sha256"])
+    ]
     assert {Path(row["file"]).name for row in again} == {f"new_{name}" for name in _by_name(result.rows)}
     after = {path: path.stat().st_mtime_ns for path in before}
     assert after == before  # no result file was written again
@@ -260,7 +263,8 @@ def test_a_missing_record_is_redone_and_only_that(first, inputs, tmp_path):
     result = run_batch(inputs, copy)
     assert result.analysed == 1
     assert {row["file"]: row["resumed"] for row in result.rows} == {
-        str(inputs / name): ("no" if name == "notes.mov" else "yes") for name in _by_name(result.rows)}
+        str(inputs / name): ("no" if name == "notes.mov" else "yes") for name in _by_name(result.rows)
+    }
     # A file asked for that is not there (a MOT deleted, or never asked for before) redoes that video.
     (mot,) = copy.glob(f"{Path(CLIP).stem}-*.mot")
     mot.unlink()
@@ -278,7 +282,8 @@ def test_ray_gives_the_same_summary(first, inputs, tmp_path, ray_module):
     finally:
         ray.shutdown()
     assert [{k: row[k] for k in RESULT_FIELDS} for row in on_ray.rows] == [
-        {k: row[k] for k in RESULT_FIELDS} for row in result.rows]
+        {k: row[k] for k in RESULT_FIELDS} for row in result.rows
+    ]
     good = _by_name(result.rows)[CLIP]
     assert (tmp_path / "out" / good["json"]).read_bytes() == (first[1] / good["json"]).read_bytes()
 
@@ -289,8 +294,7 @@ def test_save_each_video_under_its_folder_name(shared_videos, tmp_path):
     (root / "P007" / "monday.mp4").symlink_to(shared_videos / CLIP)
     db_url = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
     out = tmp_path / "out"
-    status = main(["batch", str(root), "-o", str(out), "--recursive", "--save", "--subject-from-folder",
-                   "--db", db_url])
+    status = main(["batch", str(root), "-o", str(out), "--recursive", "--save", "--subject-from-folder", "--db", db_url])
     assert status == 0
     (row,) = _read_summary(out)
     (session,) = store.list_sessions("P007", db_url=db_url)
@@ -350,8 +354,10 @@ def test_an_overrides_file_gives_one_video_its_own_sex_and_mirroring(shared_vide
     reps = pd.read_csv(out / TABLE_NAMES["reps"])
     assert set(reps.loc[reps["file"] == str(videos / OWN), "leg"]) == {"left"}
     manifest = json.loads((out / MANIFEST_NAME).read_text())
-    assert manifest["settings"]["overrides"] == {"file": str(overrides),
-                                                 "videos": {str(videos / OWN): {"sex": "male", "mirrored": True}}}
+    assert manifest["settings"]["overrides"] == {
+        "file": str(overrides),
+        "videos": {str(videos / OWN): {"sex": "male", "mirrored": True}},
+    }
     # The row is part of each video's resume key: the same rows keep both; a new row redoes that video only.
     assert run_batch(videos, out, overrides=overrides).resumed == 2
     overrides.write_text(f"file,sex,mirrored\n{OWN},male,yes\n{CLIP},male,no\n")
@@ -361,8 +367,11 @@ def test_an_overrides_file_gives_one_video_its_own_sex_and_mirroring(shared_vide
     assert redone["thresholds"]["knee_valgus"] == male
     # Two copies of one video that the rows would analyse differently: one sentence before any analysis.
     (videos / "copy.mp4").symlink_to(shared_videos / CLIP)
-    with pytest.raises(KneeCvError, match=r"^.*copy\.mp4 and .*sls_front_hyva6\.mp4 are the same video \(the same "
-                                          r"bytes\) but the overrides file gives them different settings"):
+    with pytest.raises(
+        KneeCvError,
+        match=r"^.*copy\.mp4 and .*sls_front_hyva6\.mp4 are the same video \(the same "
+        r"bytes\) but the overrides file gives them different settings",
+    ):
         run_batch(videos, tmp_path / "out2", overrides=overrides)
 
 

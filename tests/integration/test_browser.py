@@ -79,11 +79,14 @@ def video_state(page) -> dict:
     )
 
 
-@pytest.mark.parametrize(("clip_name", "measurable"), [
-    ("squat_oblique_front_01.mp4", False),  # 3/4 view: reps listed, angles withheld
-    ("squat_side_01.mp4", False),  # side view
-    ("squat_front_01.mp4", True),  # true front view
-])
+@pytest.mark.parametrize(
+    ("clip_name", "measurable"),
+    [
+        ("squat_oblique_front_01.mp4", False),  # 3/4 view: reps listed, angles withheld
+        ("squat_side_01.mp4", False),  # side view
+        ("squat_front_01.mp4", True),  # true front view
+    ],
+)
 def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip_name, measurable):
     clip = shared_videos / clip_name
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -92,13 +95,12 @@ def test_upload_shows_the_whole_result_page(server, browser, shared_videos, clip
         page.get_by_role("heading", name="Analyze a single-leg squat video").wait_for(timeout=60_000)
         start = time.monotonic()
         page.locator('input[type="file"]').set_input_files(str(clip))
-        page.get_by_text("Drawing the annotated video").or_(page.get_by_text("Finding the body")).first.wait_for(
-            timeout=60_000)
+        page.get_by_text("Drawing the annotated video").or_(page.get_by_text("Finding the body")).first.wait_for(timeout=60_000)
         screenshot(page, f"upload_progress_{clip.stem}")
         page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
         page.wait_for_function(
-            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
-            timeout=60_000)
+            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=60_000
+        )
         assert page.get_by_role("heading", name="Your result").is_visible()
         assert page.get_by_role("heading", name="What to do next").is_visible()
         open_details(page)
@@ -163,7 +165,8 @@ new MutationObserver(() => {
 
 def wait_for_video(page) -> None:
     page.wait_for_function(
-        "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=RESULT_TIMEOUT_MS)
+        "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=RESULT_TIMEOUT_MS
+    )
 
 
 @pytest.mark.shared
@@ -194,8 +197,10 @@ def test_the_results_show_while_the_annotated_video_is_drawn(server, browser, sh
         screenshot(page, "upload_results_before_video")
         wait_for_video(page)
         seen = page.evaluate("() => window.firstSeen")
-        print(f"\nPAGE TIME {clip.name}: results after {(seen['verdict'] - start) / 1000:.1f} s, "
-              f"annotated video after {(seen['video'] - start) / 1000:.1f} s")
+        print(
+            f"\nPAGE TIME {clip.name}: results after {(seen['verdict'] - start) / 1000:.1f} s, "
+            f"annotated video after {(seen['video'] - start) / 1000:.1f} s"
+        )
         assert {"verdict", "thumbnail", "drawing", "video"} <= set(seen), seen
         assert max(seen["verdict"], seen["thumbnail"]) < seen["video"], seen
         assert seen["drawing"] < seen["video"], seen
@@ -239,7 +244,8 @@ def test_frontal_single_leg_squat_shows_the_valgus_rep_and_the_partial_rep(serve
         page.locator('input[type="file"]').set_input_files(str(clip))
         page.get_by_role("heading", name="Downloads").wait_for(timeout=RESULT_TIMEOUT_MS)
         page.wait_for_function(
-            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=60_000)
+            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=60_000
+        )
         assert page.get_by_text("Squat 1, right leg: could not be measured clearly").is_visible()
         assert page.get_by_text(re.compile(r"^Squat 2, right leg: knee moved inward")).is_visible()
         open_details(page)
@@ -258,8 +264,10 @@ def test_frontal_single_leg_squat_shows_the_valgus_rep_and_the_partial_rep(serve
         shown = float(re.search(r"Knee moved inward: FPPA ([-+]?\d+\.\d) deg", valgus_note).group(1))
         cell = float(re.match(r"[-+]?\d+(\.\d+)?", valgus[column["FPPA"]]).group(0))  # "44°, likely 27 to 51"
         assert shown == pytest.approx(cell, abs=0.6) and shown > 13.5, valgus_note
-        level = re.compile(r"^Pelvic drop is measured from the hip line in frames standing on both feet, "
-                           r"taken as level \(it was -7\.5° from level")
+        level = re.compile(
+            r"^Pelvic drop is measured from the hip line in frames standing on both feet, "
+            r"taken as level \(it was -7\.5° from level"
+        )
         assert page.get_by_text(level).is_visible()
 
         with av.open(str(clip)) as container:
@@ -302,7 +310,9 @@ def test_how_to_film_page(server, browser):
         diagram.wait_for(timeout=30_000)
         page.wait_for_function(
             "() => { const i = document.querySelector('[data-testid=\"stImage\"] img');"
-            " return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)
+            " return i && i.complete && i.naturalWidth > 0; }",
+            timeout=30_000,
+        )
         assert page.get_by_text("Lens at hip height", exact=True).is_visible()
         assert page.get_by_text("Start and finish standing on both feet", exact=True).is_visible()
         assert page.get_by_text("Only as deep as keeps your hip above your knee", exact=True).is_visible()
@@ -332,11 +342,14 @@ def guided_camera(clip: Path, out: Path) -> Path:
     frames = [(t, cv2.resize(rgb, CAMERA_SIZE, interpolation=cv2.INTER_AREA)) for t, rgb in iter_frames(clip)]
     times = np.array([t for t, _ in frames])
     duration = times[-1]
-    pick = [frames[int(np.searchsorted(times, t, side="right")) - 1][1]
-            for t in np.arange(0.0, duration, 1 / CAMERA_FPS)]
+    pick = [frames[int(np.searchsorted(times, t, side="right")) - 1][1] for t in np.arange(0.0, duration, 1 / CAMERA_FPS)]
     standing = frames[int(np.searchsorted(times, STANDING_AT_S))][1]
-    sequence = ([standing] * int(STANDING_FIRST_S * CAMERA_FPS) + [rgb[:, ::-1] for rgb in pick]
-                + [standing] * int(STANDING_BETWEEN_S * CAMERA_FPS) + pick)
+    sequence = (
+        [standing] * int(STANDING_FIRST_S * CAMERA_FPS)
+        + [rgb[:, ::-1] for rgb in pick]
+        + [standing] * int(STANDING_BETWEEN_S * CAMERA_FPS)
+        + pick
+    )
     with av.open(str(out), "w", format="yuv4mpegpipe") as dst:
         stream = dst.add_stream("rawvideo", rate=CAMERA_FPS)
         stream.width, stream.height = CAMERA_SIZE
@@ -372,12 +385,13 @@ def test_live_guided_protocol_on_a_real_clip_matches_knee_cv_analyze(server, pw,
     recording the page offers (the frames the live session measured).
     """
     flags = (
-        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={fake_camera}", "--allow-loopback-in-peer-connection",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={fake_camera}",
+        "--allow-loopback-in-peer-connection",
     )
     browser = launch_chromium(pw, extra_args=flags)
-    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 900},
-                                  accept_downloads=True)
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 900}, accept_downloads=True)
     context.add_init_script(SPOKEN_JS)
     page = context.new_page()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -429,12 +443,18 @@ def test_live_guided_protocol_on_a_real_clip_matches_knee_cv_analyze(server, pw,
         context.close()
         browser.close()
     offline_json = tmp_path / "offline.json"
-    run = subprocess.run([sys.executable, "-m", "knee_cv.cli", "analyze", str(recording), "--max-rate", "0",
-                          "--json", str(offline_json)], capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "knee_cv.cli", "analyze", str(recording), "--max-rate", "0", "--json", str(offline_json)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr
     offline = json.loads(offline_json.read_text())
-    rows = [(a["leg"], b["leg"], a["reliable"], b["reliable"], a["fppa_bottom_deg"], b["fppa_bottom_deg"])
-            for a, b in zip(live["reps"], offline["reps"])]
+    rows = [
+        (a["leg"], b["leg"], a["reliable"], b["reliable"], a["fppa_bottom_deg"], b["fppa_bottom_deg"])
+        for a, b in zip(live["reps"], offline["reps"])
+    ]
     print(f"LIVE vs knee-cv analyze (leg, leg, reliable, reliable, FPPA, FPPA): {rows}")
     assert len(live["reps"]) == len(offline["reps"]), rows
     # a rep neither run could measure (cut by the camera file's loop, say) may have its leg told apart differently

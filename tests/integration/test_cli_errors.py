@@ -90,8 +90,10 @@ def test_a_full_device_is_one_sentence(tmp_path, capsys):
     (tmp_path / "result.json").symlink_to("/dev/full")  # every write there fails with ENOSPC
     assert main(["analyze", str(SAMPLE), "--json", str(tmp_path / "result.json")]) == 2
     line = _one_sentence(capsys.readouterr().err)
-    assert line == (f"knee-cv: Could not write {tmp_path / 'result.json'}: no space left on the device; "
-                    "free some space or choose another folder. Nothing was written to it.")
+    assert line == (
+        f"knee-cv: Could not write {tmp_path / 'result.json'}: no space left on the device; "
+        "free some space or choose another folder. Nothing was written to it."
+    )
 
 
 def test_a_full_disk_keeps_the_old_file_and_leaves_no_part(tmp_path):
@@ -100,12 +102,24 @@ def test_a_full_disk_keeps_the_old_file_and_leaves_no_part(tmp_path):
         pytest.skip("a tmpfs needs unshare -rm (user namespaces), which this machine does not allow")
     disk = tmp_path / "disk"
     disk.mkdir()
-    script = ('mount -t tmpfs -o size=64k tmpfs "$0" && printf old > "$0/result.json" && "$@" >/dev/null; '
-              'status=$?; ls -A "$0"; cat "$0/result.json"; exit $status')
-    run = subprocess.run(["unshare", "-rm", "sh", "-c", script, str(disk),
-                          *_command("analyze", str(SAMPLE), "--json", str(disk / "result.json"),
-                                    "--csv", str(disk / "reps.csv"))],
-                         capture_output=True, text=True, timeout=120)
+    script = (
+        'mount -t tmpfs -o size=64k tmpfs "$0" && printf old > "$0/result.json" && "$@" >/dev/null; '
+        'status=$?; ls -A "$0"; cat "$0/result.json"; exit $status'
+    )
+    run = subprocess.run(
+        [
+            "unshare",
+            "-rm",
+            "sh",
+            "-c",
+            script,
+            str(disk),
+            *_command("analyze", str(SAMPLE), "--json", str(disk / "result.json"), "--csv", str(disk / "reps.csv")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2, run.stderr
     assert "no space left on the device" in _one_sentence(run.stderr)
     assert run.stdout == "result.json\nold"  # no temporary file, no CSV, the old JSON as it was
@@ -126,8 +140,10 @@ def test_a_folder_without_write_permission_is_one_sentence(tmp_path):
     locked.mkdir(mode=0o555)
     run = _as_user("analyze", str(SAMPLE), "--json", str(locked / "result.json"))
     assert run.returncode == 2
-    assert _one_sentence(run.stderr) == (f"knee-cv: Could not write {locked / 'result.json'}: permission denied; "
-                                         "choose a folder you may write to. Nothing was written to it.")
+    assert _one_sentence(run.stderr) == (
+        f"knee-cv: Could not write {locked / 'result.json'}: permission denied; "
+        "choose a folder you may write to. Nothing was written to it."
+    )
     assert run.stdout == ""  # refused before the analysis
 
 
@@ -148,8 +164,9 @@ def _default_sigint() -> None:
 
 def _start(args: list[str], **streams) -> subprocess.Popen:
     """Start ``knee-cv`` in a process group of its own, so Ctrl-C can reach all its processes as on a terminal."""
-    return subprocess.Popen(_command(*args), stdin=subprocess.DEVNULL, start_new_session=True,
-                            preexec_fn=_default_sigint, **streams)
+    return subprocess.Popen(
+        _command(*args), stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_default_sigint, **streams
+    )
 
 
 def _ctrl_c(process: subprocess.Popen) -> None:
@@ -198,8 +215,9 @@ def test_ctrl_c_during_the_pose_run_of_analyze_is_one_line_and_status_130(shared
     controller, terminal = pty.openpty()
     # a fresh pseudo-terminal is 0 columns wide, where tqdm draws nothing
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    process = _start(["analyze", str(shared_videos / CLIP), "--json", str(tmp_path / "result.json")],
-                     stdout=subprocess.PIPE, stderr=terminal)
+    process = _start(
+        ["analyze", str(shared_videos / CLIP), "--json", str(tmp_path / "result.json")], stdout=subprocess.PIPE, stderr=terminal
+    )
     os.close(terminal)
     chunks: list[bytes] = []  # read all along: a terminal's other end cannot be read once it closed
     reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: _read(controller), b"")))
@@ -231,20 +249,26 @@ def test_ctrl_c_during_a_batch_keeps_what_was_finished_and_a_rerun_resumes(share
     videos.mkdir()
     (videos / "a.mp4").symlink_to(shared_videos / "singleleg_balance_oblique_01.mp4")  # 1.7 s, done first
     (videos / "b.mp4").symlink_to(shared_videos / "sls_front_hyva6.mp4")  # 6.7 s, interrupted
-    process = _start(["batch", str(videos), "-o", str(out), "--workers", "1"],  # one video after the other
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = _start(
+        ["batch", str(videos), "-o", str(out), "--workers", "1"],  # one video after the other
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _wait_until(lambda: (out / "summary.csv").is_file() and _summary(out))  # a.mp4 done
     _ctrl_c(process)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    assert _one_sentence(stderr) == (f"knee-cv: stopped (Ctrl-C); the videos finished so far are kept in {out}, "
-                                     "and the same command again resumes from there.")
+    assert _one_sentence(stderr) == (
+        f"knee-cv: stopped (Ctrl-C); the videos finished so far are kept in {out}, and the same command again resumes from there."
+    )
     assert stdout == ""
     assert _group_ends(process)  # the worker too
     assert [(Path(row["file"]).name, row["status"]) for row in _summary(out)] == [("a.mp4", "ok")]
     assert not [path for path in out.rglob("*") if ".part" in path.name]
 
-    rerun = subprocess.run(_command("batch", str(videos), "-o", str(out), "--workers", "1"),
-                           capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(
+        _command("batch", str(videos), "-o", str(out), "--workers", "1"), capture_output=True, text=True, timeout=300
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert "2 videos: 1 run now, 1 kept from an earlier batch, 0 failed." in rerun.stdout

@@ -34,8 +34,9 @@ TABLE_HEADER = re.compile(r"^\s*# leg\s+bottom s .*FPPA", re.MULTILINE)
 def _knee_cv(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "KNEE_CV_NATIVE_LOGS"}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "knee_cv.cli", *args], capture_output=True, text=True,
-                          env=environment, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "knee_cv.cli", *args], capture_output=True, text=True, env=environment, timeout=600
+    )
 
 
 @pytest.mark.shared
@@ -68,11 +69,9 @@ def test_progress_bar_on_a_terminal_without_native_lines(shared_videos, tmp_path
     controller, terminal = pty.openpty()
     # a fresh pseudo-terminal is 0 columns wide, where tqdm draws nothing
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    command = [sys.executable, "-m", "knee_cv.cli", "pose", str(shared_videos / CLIP),
-               "-o", str(tmp_path / "track.csv")]
+    command = [sys.executable, "-m", "knee_cv.cli", "pose", str(shared_videos / CLIP), "-o", str(tmp_path / "track.csv")]
     environment = {k: v for k, v in os.environ.items() if k != "KNEE_CV_NATIVE_LOGS"}
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal,
-                               env=environment)
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal, env=environment)
     os.close(terminal)
     chunks = []
     reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: _read(controller), b"")))
@@ -117,11 +116,13 @@ def test_silencing_keeps_python_output_and_restores_the_descriptor():
         "os.write(2, b'restored\\n')\n"
         "print('python-error', file=sys.stderr)\n"
     )
-    quiet = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           env={**os.environ, "KNEE_CV_NATIVE_LOGS": "0"})
+    quiet = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "KNEE_CV_NATIVE_LOGS": "0"}
+    )
     assert quiet.stderr == "restored\npython-error\n"
-    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           env={**os.environ, "KNEE_CV_NATIVE_LOGS": "1"})
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "KNEE_CV_NATIVE_LOGS": "1"}
+    )
     assert "native-outer" in shown.stderr and "native-in-thread" in shown.stderr
 
 

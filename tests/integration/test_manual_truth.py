@@ -93,9 +93,10 @@ def test_trunk_lean_agrees_with_the_hand_at_deepest_frames(video_track):
         hips = {(r["clip"], r["frame_index"]): r for r in csv.DictReader(f)}
     for row in shoulders:
         hip = hips[(row["clip"], row["frame_index"])]
-        point = {name: np.array([float(source[f"{name}_x"]), float(source[f"{name}_y"])])
-                 for name, source in (("left_shoulder", row), ("right_shoulder", row), ("left_hip", hip),
-                                      ("right_hip", hip))}
+        point = {
+            name: np.array([float(source[f"{name}_x"]), float(source[f"{name}_y"])])
+            for name, source in (("left_shoulder", row), ("right_shoulder", row), ("left_hip", hip), ("right_hip", hip))
+        }
         trunk = (point["left_shoulder"] + point["right_shoulder"] - point["left_hip"] - point["right_hip"]) / 2
         # Facing the camera, the person's left is the picture's right: a lean to the right side of the
         # picture is a lean to the left leg.

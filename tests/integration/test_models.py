@@ -85,8 +85,7 @@ def test_cached_model_is_used_and_corrupt_one_rebuilt(wheel, empty_cache, monkey
 def test_two_processes_fetching_at_once_both_succeed(wheel, empty_cache, monkeypatch):
     monkeypatch.setenv("KNEE_CV_MEDIAPIPE_WHEEL", str(wheel))
     fetch = "from knee_cv.media.models import ensure_model; print(ensure_model().sha256)"
-    processes = [subprocess.Popen([sys.executable, "-c", fetch], stdout=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+    processes = [subprocess.Popen([sys.executable, "-c", fetch], stdout=subprocess.PIPE, text=True) for _ in range(2)]
     digests = [process.communicate(timeout=300)[0].strip() for process in processes]
     assert [process.returncode for process in processes] == [0, 0]
     assert digests == [models.FULL_TASK_SHA256] * 2

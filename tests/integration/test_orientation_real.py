@@ -41,8 +41,16 @@ TOLERANCE_DEG = 0.01
 _RUN_MAIN = sys.modules["__main__"]
 
 
-def _reencode(source: Path, target: Path, start_s: float, stop_s: float, change=lambda rgb: rgb,
-              fps: float | None = None, long_side: int = 480, lossless: bool = True) -> Path:
+def _reencode(
+    source: Path,
+    target: Path,
+    start_s: float,
+    stop_s: float,
+    change=lambda rgb: rgb,
+    fps: float | None = None,
+    long_side: int = 480,
+    lossless: bool = True,
+) -> Path:
     """Frames ``start_s <= t < stop_s`` of ``source``, shrunk, passed through ``change``, as H.264 (at most ``fps``).
 
     ``t`` counts from the first frame, as :func:`knee_cv.media.video.iter_frames` does. ``lossless``
@@ -75,8 +83,7 @@ def _reencode(source: Path, target: Path, start_s: float, stop_s: float, change=
 
 
 def _reps(analysis):
-    return [(rep.leg, rep.reliable, rep.fppa_bottom_deg, rep.pelvic_drop_bottom_deg, rep.trunk_lean_deg)
-            for rep in analysis.reps]
+    return [(rep.leg, rep.reliable, rep.fppa_bottom_deg, rep.pelvic_drop_bottom_deg, rep.trunk_lean_deg) for rep in analysis.reps]
 
 
 @pytest.fixture(scope="module")
@@ -84,15 +91,20 @@ def valgus_clips(shared_videos, tmp_path_factory):
     """The valgus rep as filmed, and mirrored."""
     folder = tmp_path_factory.mktemp("mirrored")
     name, start, stop = VALGUS
-    return {kind: _reencode(shared_videos / name, folder / f"{kind}.mp4", start, stop, change)
-            for kind, change in (("plain", lambda rgb: rgb), ("mirror", lambda rgb: rgb[:, ::-1]))}
+    return {
+        kind: _reencode(shared_videos / name, folder / f"{kind}.mp4", start, stop, change)
+        for kind, change in (("plain", lambda rgb: rgb), ("mirror", lambda rgb: rgb[:, ::-1]))
+    }
 
 
 @pytest.fixture(scope="module")
 def valgus_results(valgus_clips):
     """(track, analysis) of the plain clip, the mirrored one as it is, and the mirrored one with ``mirrored``."""
-    runs = {"plain": (valgus_clips["plain"], False), "as is": (valgus_clips["mirror"], False),
-            "set right": (valgus_clips["mirror"], True)}
+    runs = {
+        "plain": (valgus_clips["plain"], False),
+        "as is": (valgus_clips["mirror"], False),
+        "set right": (valgus_clips["mirror"], True),
+    }
     results = {}
     for kind, (path, mirrored) in runs.items():
         track = pipeline.track_of(path, mirrored=mirrored)
@@ -125,8 +137,10 @@ def _jpeg(data: bytes) -> np.ndarray:
 
 
 def test_the_key_frame_of_a_mirrored_clip_is_the_unflipped_picture_with_its_skeleton(valgus_clips, valgus_results):
-    frames = {kind: pipeline.key_frames(valgus_clips[clip], *valgus_results[kind])
-              for kind, clip in (("plain", "plain"), ("set right", "mirror"))}
+    frames = {
+        kind: pipeline.key_frames(valgus_clips[clip], *valgus_results[kind])
+        for kind, clip in (("plain", "plain"), ("set right", "mirror"))
+    }
     index = valgus_results["plain"][1].reps[-1].index
     plain, set_right = (_jpeg(frames[kind][index]) for kind in ("plain", "set right"))
     assert set_right.shape == plain.shape
@@ -138,14 +152,17 @@ def test_the_key_frame_of_a_mirrored_clip_is_the_unflipped_picture_with_its_skel
 def upright(shared_videos, tmp_path_factory):
     """The analysis of hyva2's rep as filmed."""
     name, start, stop = SHALLOW
-    return analyze(pipeline.track_of(_reencode(shared_videos / name, tmp_path_factory.mktemp("upright") / "upright.mp4",
-                                               start, stop)))
+    return analyze(
+        pipeline.track_of(_reencode(shared_videos / name, tmp_path_factory.mktemp("upright") / "upright.mp4", start, stop))
+    )
 
 
-@pytest.mark.parametrize(("turn", "expected"), [(lambda rgb: rgb[::-1, ::-1], 180), (lambda rgb: np.rot90(rgb, -1), 270)],
-                         ids=["upside down", "on its side"])
-def test_a_turned_clip_is_turned_upright_and_measured_like_the_upright_one(shared_videos, tmp_path, upright, turn,
-                                                                           expected):
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [(lambda rgb: rgb[::-1, ::-1], 180), (lambda rgb: np.rot90(rgb, -1), 270)],
+    ids=["upside down", "on its side"],
+)
+def test_a_turned_clip_is_turned_upright_and_measured_like_the_upright_one(shared_videos, tmp_path, upright, turn, expected):
     """Turned clockwise 90 deg, the head points right: the picture is turned back by 270 deg clockwise."""
     name, start, stop = SHALLOW
     track = pipeline.track_of(_reencode(shared_videos / name, tmp_path / "turned.mp4", start, stop, turn))
@@ -165,8 +182,7 @@ def test_a_one_frame_a_second_clip_gives_every_unreliable_rep_a_reason(shared_vi
     its confidence was 0.49, under 0.5, with no hard limit to name. Now a rep whose frames are over
     0.2 s apart is unreliable for that reason; with that limit lifted, the weakest factor is named.
     """
-    track = pipeline.track_of(_reencode(shared_videos / VALGUS[0], tmp_path / "one_fps.mp4", 0.0, 9.0, fps=1.0,
-                                        lossless=False))
+    track = pipeline.track_of(_reencode(shared_videos / VALGUS[0], tmp_path / "one_fps.mp4", 0.0, 9.0, fps=1.0, lossless=False))
     analysis = analyze(track)
     assert analysis.reps
     for rep in analysis.reps:

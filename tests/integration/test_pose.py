@@ -20,10 +20,16 @@ def _largest_jump(track) -> float:
     return float(np.nanmax(steps) / height)
 
 
-@pytest.mark.parametrize("name", [
-    "squat_side_01.mp4", "squat_oblique_front_01.mp4", "squat_side_lowres_01.mp4",
-    "squat_front_01.mp4", "sls_side_02.mp4",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "squat_side_01.mp4",
+        "squat_oblique_front_01.mp4",
+        "squat_side_lowres_01.mp4",
+        "squat_front_01.mp4",
+        "sls_side_02.mp4",
+    ],
+)
 def test_squat_clips_have_a_pose_in_nearly_every_frame(video_track, name):
     track = video_track(name)
     assert track.detection_rate >= 0.95
@@ -107,8 +113,10 @@ def test_a_cut_off_phone_video_is_analysed_up_to_the_cut_and_says_so(shared_vide
     from knee_cv.media.pose import track_video
 
     whole = tmp_path / "whole.mp4"
-    with av.open(str(shared_videos / "sls_front_hyva3.mp4")) as source, \
-            av.open(str(whole), "w", options={"movflags": "faststart"}) as out:
+    with (
+        av.open(str(shared_videos / "sls_front_hyva3.mp4")) as source,
+        av.open(str(whole), "w", options={"movflags": "faststart"}) as out,
+    ):
         stream = out.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
         for frame in source.decode(video=0):

@@ -45,11 +45,25 @@ def figure(width: int, height: int, knee_in: float = 0.0) -> np.ndarray:
 def make_rep(index: int, frames: tuple[int, int, int], t: np.ndarray, *, flags=(), reliable=True) -> Rep:
     start, bottom, end = frames
     return Rep(
-        index=index, leg=Leg.RIGHT, start_frame=start, bottom_frame=bottom, end_frame=end,
-        t_start=float(t[start]), t_bottom=float(t[bottom]), t_end=float(t[end]), depth=0.2,
-        knee_flexion_deg=60.0, fppa_bottom_deg=14.0, fppa_peak_deg=15.0, pelvic_drop_bottom_deg=3.0,
-        pelvic_drop_peak_deg=4.0, trunk_lean_deg=2.0, knee_wobble=0.01, confidence=0.9,
-        reliable=reliable, flags=list(flags),
+        index=index,
+        leg=Leg.RIGHT,
+        start_frame=start,
+        bottom_frame=bottom,
+        end_frame=end,
+        t_start=float(t[start]),
+        t_bottom=float(t[bottom]),
+        t_end=float(t[end]),
+        depth=0.2,
+        knee_flexion_deg=60.0,
+        fppa_bottom_deg=14.0,
+        fppa_peak_deg=15.0,
+        pelvic_drop_bottom_deg=3.0,
+        pelvic_drop_peak_deg=4.0,
+        trunk_lean_deg=2.0,
+        knee_wobble=0.01,
+        confidence=0.9,
+        reliable=reliable,
+        flags=list(flags),
     )
 
 
@@ -60,21 +74,42 @@ LEAN = Flag("trunk_lean", 12.0, 10.0, "deg", "Trunk leans 12 deg.", "heuristic")
 def make_analysis(t: np.ndarray, reps: list[Rep]) -> Analysis:
     n = len(t)
     summary = Summary(
-        n_reps=len(reps), n_reliable=sum(r.reliable for r in reps), view=View.FRONTAL, view_confidence=1.0,
-        exercise=Exercise.SINGLE_LEG, measurable=True, legs=[], rating=None, rating_reasons=[], messages=[],
+        n_reps=len(reps),
+        n_reliable=sum(r.reliable for r in reps),
+        view=View.FRONTAL,
+        view_confidence=1.0,
+        exercise=Exercise.SINGLE_LEG,
+        measurable=True,
+        legs=[],
+        rating=None,
+        rating_reasons=[],
+        messages=[],
     )
-    series = FrameSeries.from_dict({
-        "t": t, "fppa_left": np.full(n, 2.0), "fppa_right": np.linspace(0.0, 20.0, n),
-        "pelvic_drop": np.full(n, np.nan),
-    })
-    return Analysis(series=series, reps=reps, shallow_dips=[], summary=summary, recommendations=[],
-                    safety_note="", thresholds={}, model="test", source="test")
+    series = FrameSeries.from_dict(
+        {
+            "t": t,
+            "fppa_left": np.full(n, 2.0),
+            "fppa_right": np.linspace(0.0, 20.0, n),
+            "pelvic_drop": np.full(n, np.nan),
+        }
+    )
+    return Analysis(
+        series=series,
+        reps=reps,
+        shallow_dips=[],
+        summary=summary,
+        recommendations=[],
+        safety_note="",
+        thresholds={},
+        model="test",
+        source="test",
+    )
 
 
 def colour_near(frame: np.ndarray, colour, point, radius: int = 3, tol: int = 40) -> bool:
     """True if some pixel within ``radius`` of ``point`` is within ``tol`` of ``colour`` (RGB)."""
     x, y = (int(round(v)) for v in point)
-    patch = frame[y - radius:y + radius + 1, x - radius:x + radius + 1].astype(int)
+    patch = frame[y - radius : y + radius + 1, x - radius : x + radius + 1].astype(int)
     return bool((np.abs(patch - np.array(colour)).max(axis=2) <= tol).any())
 
 
@@ -171,18 +206,27 @@ def standing_track(clip, width: int, height: int) -> PoseTrack:
     t = np.array([ts for ts, _ in iter_frames(clip)])
     n = len(t)
     return PoseTrack(
-        t=t, xy=np.repeat(figure(width, height)[None], n, axis=0), visibility=np.ones((n, NUM_LANDMARKS)),
-        presence=np.ones((n, NUM_LANDMARKS)), world=np.full((n, NUM_LANDMARKS, 3), np.nan),
-        width=width, height=height, fps=25.0, source=clip.name,
+        t=t,
+        xy=np.repeat(figure(width, height)[None], n, axis=0),
+        visibility=np.ones((n, NUM_LANDMARKS)),
+        presence=np.ones((n, NUM_LANDMARKS)),
+        world=np.full((n, NUM_LANDMARKS, 3), np.nan),
+        width=width,
+        height=height,
+        fps=25.0,
+        source=clip.name,
     )
 
 
-@pytest.mark.parametrize(("size", "codec", "expected"), [
-    ((541, 961), "ffv1", (540, 960)),  # odd: the last row and column are cut, not scaled
-    ((1920, 1080), "libx264", (1280, 720)),
-    ((1080, 1920), "libx264", (720, 1280)),
-    ((1768, 994), "libx264", (1280, 720)),
-])
+@pytest.mark.parametrize(
+    ("size", "codec", "expected"),
+    [
+        ((541, 961), "ffv1", (540, 960)),  # odd: the last row and column are cut, not scaled
+        ((1920, 1080), "libx264", (1280, 720)),
+        ((1080, 1920), "libx264", (720, 1280)),
+        ((1768, 994), "libx264", (1280, 720)),
+    ],
+)
 def test_the_annotated_video_is_at_most_720p_with_even_sides_and_the_overlay_in_place(tmp_path, size, codec, expected):
     width, height = size
     clip = write_clip(tmp_path / ("clip.mkv" if codec == "ffv1" else "clip.mp4"), width, height, [40] * 4, codec=codec)
@@ -224,14 +268,22 @@ def test_annotate_video_writes_browser_playable_h264(shared_videos, tmp_path):
     n = len(t)
     xy = np.repeat(figure(540, 960, knee_in=40)[None], n, axis=0)
     track = PoseTrack(
-        t=t, xy=xy, visibility=np.ones((n, NUM_LANDMARKS)), presence=np.ones((n, NUM_LANDMARKS)),
-        world=np.full((n, NUM_LANDMARKS, 3), np.nan), width=540, height=960, fps=30.0, source=clip.name,
+        t=t,
+        xy=xy,
+        visibility=np.ones((n, NUM_LANDMARKS)),
+        presence=np.ones((n, NUM_LANDMARKS)),
+        world=np.full((n, NUM_LANDMARKS, 3), np.nan),
+        width=540,
+        height=960,
+        fps=30.0,
+        source=clip.name,
     )
     reps = [make_rep(1, (10, 30, 50), t, flags=[VALGUS]), make_rep(2, (80, 100, 120), t)]
     calls = []
     out = tmp_path / "annotated.mp4"
-    render.annotate_video(clip, track, make_analysis(t, reps), out,
-                          blur_face=True, progress=lambda d, tot: calls.append((d, tot)))
+    render.annotate_video(
+        clip, track, make_analysis(t, reps), out, blur_face=True, progress=lambda d, tot: calls.append((d, tot))
+    )
 
     assert calls[-1] == (n, n) and [d for d, _ in calls] == list(range(1, n + 1))
     data = out.read_bytes()
@@ -269,14 +321,21 @@ def test_real_clip_through_the_real_model_gets_a_pixelated_face_and_rep_thumbnai
     marker = np.full((track.height, track.width, 3), 255, np.uint8)
     render.draw_readouts(marker, ["M" * 60] * 6)  # more and longer lines than any frame's readouts
     below_box = int((marker[:, -1, 0] < 255).sum())
-    index = [i for i in range(0, len(track), 15) if np.isfinite(track.xy[i, list(render.FACE)]).all()
-             and track.xy[i, [Landmark.LEFT_EYE, Landmark.RIGHT_EYE], 1].min() > below_box]
+    index = [
+        i
+        for i in range(0, len(track), 15)
+        if np.isfinite(track.xy[i, list(render.FACE)]).all()
+        and track.xy[i, [Landmark.LEFT_EYE, Landmark.RIGHT_EYE], 1].min() > below_box
+    ]
     assert len(index) >= 5
     wanted = {round(float(track.t[i]), 3) for i in index}
     source = {round(t, 3): rgb for t, rgb in iter_frames(clip) if round(t, 3) in wanted}
     with av.open(str(out)) as container:
-        frames = {round(float(f.pts * f.time_base), 3): f.to_ndarray(format="rgb24")
-                  for f in container.decode(video=0) if round(float(f.pts * f.time_base), 3) in wanted}
+        frames = {
+            round(float(f.pts * f.time_base), 3): f.to_ndarray(format="rgb24")
+            for f in container.decode(video=0)
+            if round(float(f.pts * f.time_base), 3) in wanted
+        }
     for i in index:
         t = float(track.t[i])
         before = source[min(source, key=lambda s: abs(s - t))]

@@ -130,8 +130,9 @@ def test_clinician_measures_a_flagged_rep_by_hand(shared_videos, tmp_path):
 
         page.get_by_role("tab", name="Subjects (1)").click()
         _settle(page)
-        report = subprocess.run(["pdftotext", "-layout", _download(page, "Download PDF report"), "-"],
-                                capture_output=True, text=True, check=True).stdout
+        report = subprocess.run(
+            ["pdftotext", "-layout", _download(page, "Download PDF report"), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert f"{measured.fppa_deg:.0f}*" in report  # the rep table, marked
         assert f"Measured by hand: rep 2: FPPA {measured.fppa_deg:.1f} deg" in " ".join(report.split())
         assert f"measured by Dr Test on frame {frame + 1}" in " ".join(report.split())

@@ -53,13 +53,22 @@ def test_clips_over_the_limits_are_made_smaller_or_left_out(annotated, made):
     index = max(full, key=lambda i: len(full[i].mp4))
     assert len(smaller[index].mp4) < largest and clips.clip_frame(smaller[index].mp4, 0).shape == (360, 640, 3)
     assert np.allclose(smaller[index].scale, 0.5)
-    first = clips.rep_clips(video, track, analysis, max_clip_bytes=3_000_000,
-                            max_total_bytes=len(full[0].mp4) + len(full[1].mp4) - 1)
+    first = clips.rep_clips(
+        video, track, analysis, max_clip_bytes=3_000_000, max_total_bytes=len(full[0].mp4) + len(full[1].mp4) - 1
+    )
     assert list(first) == [0]  # the second no longer fits the session's limit
 
 
-@pytest.mark.parametrize("size, fitted", [((1080, 1920), (720, 1280)), ((1920, 1080), (1280, 720)),
-                                          ((1280, 960), (960, 720)), ((406, 720), (406, 720)), ((641, 361), (640, 360))])
+@pytest.mark.parametrize(
+    "size, fitted",
+    [
+        ((1080, 1920), (720, 1280)),
+        ((1920, 1080), (1280, 720)),
+        ((1280, 960), (960, 720)),
+        ((406, 720), (406, 720)),
+        ((641, 361), (640, 360)),
+    ],
+)
 def test_clip_size_fits_720p_either_way_up(size, fitted):
     assert clips._fit(*size) == fitted
 

@@ -57,9 +57,14 @@ def test_clips_are_kept_with_the_session_and_deleted_with_it(db_url, tmp_path):
     assert set(measurements.clip_sizes(sid, db_url=db_url)) == {2, 3}
     other = store.save_analysis(analysis, "P002", saved_by="dr test", db_url=db_url).id
     assert measurements.clip_sizes(other, db_url=db_url) == {}  # saved without consent: nothing kept
-    measurements.add_measurement(sid, 2, frame=int(clips[2].frames[5]), measured_by="dr a", db_url=db_url,
-                                 points={"RIGHT_HIP": (500, 900), "RIGHT_KNEE": (530, 1150), "RIGHT_ANKLE": (500, 1400),
-                                         "LEFT_HIP": (580, 900)})
+    measurements.add_measurement(
+        sid,
+        2,
+        frame=int(clips[2].frames[5]),
+        measured_by="dr a",
+        db_url=db_url,
+        points={"RIGHT_HIP": (500, 900), "RIGHT_KNEE": (530, 1150), "RIGHT_ANKLE": (500, 1400), "LEFT_HIP": (580, 900)},
+    )
 
     store.delete_session(sid, deleted_by="dr test", db_url=db_url)
     assert _count(db_url, "rep_clips") == 0 and _count(db_url, "measurements") == 0
@@ -81,8 +86,9 @@ def test_clips_over_the_limits_or_for_unknown_reps_save_nothing(db_url, monkeypa
         store.save_analysis(analysis, "P001", rep_clips={7: _clip(analysis, 0)}, saved_by="dr test", db_url=db_url)
     monkeypatch.setattr(evidence, "MAX_SESSION_CLIP_BYTES", 2 * len(MARKER) - 1)
     with pytest.raises(store.StoreError, match="a session may keep"):
-        store.save_analysis(analysis, "P001", rep_clips={0: _clip(analysis, 0), 2: _clip(analysis, 2)},
-                            saved_by="dr test", db_url=db_url)
+        store.save_analysis(
+            analysis, "P001", rep_clips={0: _clip(analysis, 0), 2: _clip(analysis, 2)}, saved_by="dr test", db_url=db_url
+        )
     assert store.list_subjects(db_url=db_url) == [] and _count(db_url, "rep_clips") == 0
 
 
@@ -91,11 +97,14 @@ def test_a_measurement_is_the_reported_value_until_undone(db_url, tmp_path):
     clip = _clip(analysis, 2)
     sid = store.save_analysis(analysis, "P001", rep_clips={2: clip}, saved_by="dr test", db_url=db_url).id
     frame = int(clip.frames[10])
-    points = {"RIGHT_HIP": (500.0, 900.0), "RIGHT_KNEE": (540.0, 1150.0), "RIGHT_ANKLE": (500.0, 1400.0),
-              "LEFT_HIP": (580.0, 900.0)}
+    points = {
+        "RIGHT_HIP": (500.0, 900.0),
+        "RIGHT_KNEE": (540.0, 1150.0),
+        "RIGHT_ANKLE": (500.0, 1400.0),
+        "LEFT_HIP": (580.0, 900.0),
+    }
     with pytest.raises(store.StoreError, match="exactly the points"):
-        measurements.add_measurement(sid, 2, frame=frame, points={"RIGHT_KNEE": (1, 2)}, measured_by="dr a",
-                                     db_url=db_url)
+        measurements.add_measurement(sid, 2, frame=frame, points={"RIGHT_KNEE": (1, 2)}, measured_by="dr a", db_url=db_url)
     with pytest.raises(store.StoreError, match="not one of rep 3's frames"):
         measurements.add_measurement(sid, 2, frame=0, points=points, measured_by="dr a", db_url=db_url)
     with pytest.raises(store.StoreError, match="No clip was kept of rep 1"):
@@ -144,10 +153,13 @@ def test_flags_and_ratings_follow_a_measurement_until_it_is_undone(db_url, tmp_p
     clip = _clip(analysis, 0)
     sid = store.save_analysis(analysis, "P001", rep_clips={0: clip}, saved_by="dr test", db_url=db_url).id
     assert store.get_session(sid, db_url=db_url).rating == "poor"
-    points = {"LEFT_HIP": (580.0, 900.0), "LEFT_KNEE": (580.0, 1150.0), "LEFT_ANKLE": (580.0, 1400.0),
-              "RIGHT_HIP": (500.0, 900.0)}
-    info = measurements.add_measurement(sid, 0, frame=int(clip.frames[3]), points=points, measured_by="dr a",
-                                        db_url=db_url)
+    points = {
+        "LEFT_HIP": (580.0, 900.0),
+        "LEFT_KNEE": (580.0, 1150.0),
+        "LEFT_ANKLE": (580.0, 1400.0),
+        "RIGHT_HIP": (500.0, 900.0),
+    }
+    info = measurements.add_measurement(sid, 0, frame=int(clip.frames[3]), points=points, measured_by="dr a", db_url=db_url)
     assert info.fppa_deg == pytest.approx(0.0, abs=1e-9)
     rated = rerated(analysis, {0: info.measured()})
     assert [f.criterion for f in rated.reps[0].flags] == ["shallow"]  # no valgus, no pelvic drop: 12 % deep only

@@ -84,8 +84,13 @@ def test_the_upload_options_go_with_the_csv_and_the_json():
 
 def test_history_csv(db_url, tmp_path):
     for month, shift in ((1, 0.0), (3, -9.0)):
-        store.save_analysis(sample_analysis(shift), "P007", recorded_at=datetime(2026, month, 2, tzinfo=timezone.utc),
-                            saved_by="dr test", db_url=db_url)
+        store.save_analysis(
+            sample_analysis(shift),
+            "P007",
+            recorded_at=datetime(2026, month, 2, tzinfo=timezone.utc),
+            saved_by="dr test",
+            db_url=db_url,
+        )
     table = pd.read_csv(exports.write_history_csv("P007", tmp_path / "h.csv", db_url=db_url))
     assert list(table["leg"]) == ["left", "right", "left", "right"]
     assert list(table["fppa_deg"]) == [17.25, 5.8125, 8.25, -3.1875]
@@ -100,9 +105,16 @@ def test_pdf_of_saved_session_renders_with_its_numbers(db_url, tmp_path):
     analysis = sample_analysis()
     frames = {rep.index: _jpeg((200, 120, 30), f"rep {rep.index + 1}") for rep in analysis.reps}
     store.upsert_subject("P042", sex="female", painful_side="left", db_url=db_url)
-    sid = store.save_analysis(analysis, "P042", key_frames=frames, video_hash="c0ffee" * 10 + "abcd",
-                              recorded_at=datetime(2026, 4, 1, 10, 0, tzinfo=timezone.utc), saved_by="dr test", db_url=db_url,
-                              context=SessionContext(None, "left", date(2026, 3, 31), mirrored=True)).id
+    sid = store.save_analysis(
+        analysis,
+        "P042",
+        key_frames=frames,
+        video_hash="c0ffee" * 10 + "abcd",
+        recorded_at=datetime(2026, 4, 1, 10, 0, tzinfo=timezone.utc),
+        saved_by="dr test",
+        db_url=db_url,
+        context=SessionContext(None, "left", date(2026, 3, 31), mirrored=True),
+    ).id
     flags = store.list_flags(session_id=sid, db_url=db_url)
     store.add_review(flags[0].flag_id, "confirm", reviewer="dr wu", db_url=db_url)
     store.add_review(flags[1].flag_id, "dismiss", reviewer="dr wu", note="hip marker slipped", db_url=db_url)
@@ -112,18 +124,32 @@ def test_pdf_of_saved_session_renders_with_its_numbers(db_url, tmp_path):
     raw = subprocess.run([pdftotext, "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     text = " ".join(raw.split())  # table cells wrap: compare with single spaces
     for expected in [
-        "Single-leg squat screening report", "P042", f"session {sid}", "female", "2026-04-01 10:00 UTC",
-        "clip.mp4", "full sha256:0123abcd", "Overall: POOR",
-        "confirmed by dr wu", "dismissed by dr wu: hip marker slipped", "not reviewed",
-        "Clamshells", "3 x 15 each side", "positive = valgus", "screening aid, not a diagnosis",
+        "Single-leg squat screening report",
+        "P042",
+        f"session {sid}",
+        "female",
+        "2026-04-01 10:00 UTC",
+        "clip.mp4",
+        "full sha256:0123abcd",
+        "Overall: POOR",
+        "confirmed by dr wu",
+        "dismissed by dr wu: hip marker slipped",
+        "not reviewed",
+        "Clamshells",
+        "3 x 15 each side",
+        "positive = valgus",
+        "screening aid, not a diagnosis",
         "Reviewed by:",
-        "Filmed on 2026-03-31", "Sex given not given (the women's knee cut-off was used)",
+        "Filmed on 2026-03-31",
+        "Sex given not given (the women's knee cut-off was used)",
         "Selfie camera yes (mirrored picture, flipped back)",  # what the person gave with the clip
     ]:
         assert expected in text, expected
     for rep in (rep for rep in analysis.reps if rep.reliable):  # every reliable rep's numbers, as the table shows them
-        for value, low, high in ((rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg),
-                                 (rep.pelvic_drop_bottom_deg, rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg)):
+        for value, low, high in (
+            (rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg),
+            (rep.pelvic_drop_bottom_deg, rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg),
+        ):
             assert likely(value, low, high, "") in text  # "44, likely 27 to 51"
         if math.isfinite(rep.knee_flexion_deg):
             assert f"{rep.knee_flexion_deg:.1f}" in text
@@ -155,8 +181,9 @@ def test_pdf_of_unsaved_analysis_with_non_latin1_text(tmp_path):
     analysis.reps[0].flags[0] = replace(analysis.reps[0].flags[0], reason="FPPA 17° \u2013 above 12° \u2192 valgus")
     context = report.ReportContext(subject="U1", key_frames={0: _jpeg((0, 200, 0), "x")})
     pdf = report.write_pdf(analysis, tmp_path / "u.pdf", context=context)
-    text = " ".join(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
     assert "FPPA 17 deg - above 12 deg -> valgus" in text
     assert "unsaved" in text
 
@@ -187,11 +214,13 @@ def test_pdf_of_a_real_clip_with_real_key_frames(shared_videos, db_url, tmp_path
         if index in bottoms:
             frames[bottoms[index].index] = rep_thumbnail(rgb, track.xy[index], bottoms[index], blur_face=True)
     assert set(frames) == {rep.index for rep in analysis.reps}
-    sid = store.save_analysis(analysis, "REAL1", key_frames=frames, video_hash=sha256_of(video), saved_by="dr test",
-                              db_url=db_url).id
+    sid = store.save_analysis(
+        analysis, "REAL1", key_frames=frames, video_hash=sha256_of(video), saved_by="dr test", db_url=db_url
+    ).id
     pdf = report.write_pdf(sid, tmp_path / "real.pdf", db_url=db_url)
-    text = " ".join(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
     assert "squat_front_01.mp4" in text and sha256_of(video)[:16] in text
     for rep in analysis.reps:
         assert f"{report.rep_label(rep)}: FPPA" in text

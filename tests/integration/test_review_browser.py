@@ -48,8 +48,14 @@ def _save_two_sessions(track_path, db_url: str) -> int:
         analysis = analyze(part)
         canvas = np.full((part.height, part.width, 3), 40, np.uint8)  # no video exists for this track
         frames = {rep.index: rep_thumbnail(canvas, part.xy[rep.bottom_frame], rep) for rep in analysis.reps}
-        store.save_analysis(analysis, "SLS01", key_frames=frames,
-                            recorded_at=datetime(2026, month, 14, 9, 0, tzinfo=timezone.utc), saved_by="dr test", db_url=db_url)
+        store.save_analysis(
+            analysis,
+            "SLS01",
+            key_frames=frames,
+            recorded_at=datetime(2026, month, 14, 9, 0, tzinfo=timezone.utc),
+            saved_by="dr test",
+            db_url=db_url,
+        )
         n_flags += sum(len(rep.flags) for rep in analysis.reps)
     return n_flags
 
@@ -147,8 +153,7 @@ def test_delete_subject_needs_its_code_typed(local_page):
     assert not at.exception
     assert store.list_subjects(db_url=url) == []
     assert any("No saved sessions yet" in i.value for i in at.info)
-    assert [(d.what, d.subject_code, d.deleted_by) for d in store.list_deletions(db_url=url)] == [
-        ("subject", "P001", "Dr Test")]
+    assert [(d.what, d.subject_code, d.deleted_by) for d in store.list_deletions(db_url=url)] == [("subject", "P001", "Dr Test")]
 
 
 def test_a_deleted_session_id_used_again_shows_the_new_session(local_page):
@@ -190,8 +195,9 @@ def test_left_and_right_deepest_frames_side_by_side(local_page):
 
     url, at = local_page
     jpeg = cv2.imencode(".jpg", np.full((40, 30, 3), 128, np.uint8))[1].tobytes()
-    store.save_analysis(sample_analysis(1.0), "P001", key_frames={0: jpeg, 2: jpeg}, video_hash="d" * 64,
-                        saved_by="dr test", db_url=url)
+    store.save_analysis(
+        sample_analysis(1.0), "P001", key_frames={0: jpeg, 2: jpeg}, video_hash="d" * 64, saved_by="dr test", db_url=url
+    )
     at.run()  # the newest session is the one shown
     headings = [m.value for m in at.markdown]
     assert "#### Left and right, deepest frames" in headings and not at.exception
@@ -203,11 +209,20 @@ def test_a_measured_rep_is_flagged_and_rated_from_the_measured_values(local_page
     url, at = local_page
     analysis = sample_analysis()
     clip = _clip(analysis, 0)
-    sid = store.save_analysis(analysis, "M1", rep_clips={0: clip}, video_hash="f" * 64, saved_by="dr test",
-                              db_url=url).id
-    info = measurements.add_measurement(sid, 0, frame=int(clip.frames[3]), measured_by="dr a", db_url=url, points={
-        "LEFT_HIP": (580.0, 900.0), "LEFT_KNEE": (575.0, 1150.0), "LEFT_ANKLE": (580.0, 1400.0),
-        "RIGHT_HIP": (500.0, 900.0)})
+    sid = store.save_analysis(analysis, "M1", rep_clips={0: clip}, video_hash="f" * 64, saved_by="dr test", db_url=url).id
+    info = measurements.add_measurement(
+        sid,
+        0,
+        frame=int(clip.frames[3]),
+        measured_by="dr a",
+        db_url=url,
+        points={
+            "LEFT_HIP": (580.0, 900.0),
+            "LEFT_KNEE": (575.0, 1150.0),
+            "LEFT_ANKLE": (580.0, 1400.0),
+            "RIGHT_HIP": (500.0, 900.0),
+        },
+    )
     assert 1.0 < info.fppa_deg < 5.0  # the knee a little inside the hip-ankle line
     at.run()
     at.selectbox(key="queue_subject").select("M1").run()
@@ -227,10 +242,24 @@ def test_this_session_against_an_earlier_one_the_same_leg_side_by_side(local_pag
     url, at = local_page
     jpeg = cv2.imencode(".jpg", np.full((40, 30, 3), 128, np.uint8))[1].tobytes()
     frames = {i: jpeg for i in range(4)}
-    first = store.save_analysis(sample_analysis(), "B1", key_frames=frames, video_hash="1" * 64, saved_by="dr test",
-                                recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc), db_url=url).id
-    later = store.save_analysis(sample_analysis(-10.0), "B1", key_frames=frames, video_hash="2" * 64,
-                                saved_by="dr test", recorded_at=datetime(2026, 3, 2, tzinfo=timezone.utc), db_url=url).id
+    first = store.save_analysis(
+        sample_analysis(),
+        "B1",
+        key_frames=frames,
+        video_hash="1" * 64,
+        saved_by="dr test",
+        recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc),
+        db_url=url,
+    ).id
+    later = store.save_analysis(
+        sample_analysis(-10.0),
+        "B1",
+        key_frames=frames,
+        video_hash="2" * 64,
+        saved_by="dr test",
+        recorded_at=datetime(2026, 3, 2, tzinfo=timezone.utc),
+        db_url=url,
+    ).id
     at.run()
     at.selectbox(key="subject").select("B1").run()
     assert at.selectbox(key="session-B1").value == later and not at.exception
@@ -245,14 +274,20 @@ def test_this_session_against_an_earlier_one_the_same_leg_side_by_side(local_pag
 
     # the left leg's deepest rep with a key frame (rep 2 is unreliable), earlier session first
     assert pictures()[-2:] == ["Rep 1 (left): FPPA +17.2°, pelvic drop +7.5°", "Rep 1 (left): FPPA +7.2°, pelvic drop +7.5°"]
-    assert any("Mean FPPA changed by -10.0°, more than the 8° smallest detectable difference" in c.value
-               for c in at.caption)
+    assert any("Mean FPPA changed by -10.0°, more than the 8° smallest detectable difference" in c.value for c in at.caption)
     at.selectbox(key=f"baseline-leg-{later}").select("right").run()
     assert pictures()[-2:] == ["Rep 4 (right): FPPA +5.5°, pelvic drop +1.5°", "Rep 4 (right): FPPA -4.5°, pelvic drop +1.5°"]
     at.selectbox(key="session-B1").select(first).run()  # the first session has no earlier one
     assert "#### This session against an earlier one" not in [m.value for m in at.markdown] and not at.exception
-    filmed = store.save_analysis(sample_analysis(5.0), "B1", key_frames=frames, video_hash="3" * 64,
-                                 saved_by="dr test", context=SessionContext(filmed_on=date(2025, 12, 1)), db_url=url).id
+    filmed = store.save_analysis(
+        sample_analysis(5.0),
+        "B1",
+        key_frames=frames,
+        video_hash="3" * 64,
+        saved_by="dr test",
+        context=SessionContext(filmed_on=date(2025, 12, 1)),
+        db_url=url,
+    ).id
     at.run()
     at.selectbox(key="session-B1").select(later).run()  # saved last, filmed first: the earliest of all
     assert at.selectbox(key=f"baseline-{later}").options[0] == f"{filmed}: filmed 2025-12-01 clip.mp4"
@@ -283,13 +318,18 @@ def test_prescription_editor_adds_removes_reorders_doses_and_saves_with_a_name(l
     assert saved.prescribed_by == "Dr Test"
     assert [i["key"] for i in saved.items] == ["knee_to_wall", "clamshells"]
     clamshells = saved.items[1]
-    assert (clamshells["days_per_week"], clamshells["doses"][0]["reps"], clamshells["note"]) == (
-        4, 20, "slow, **no** band yet")
+    assert (clamshells["days_per_week"], clamshells["doses"][0]["reps"], clamshells["note"]) == (4, 20, "slow, **no** band yet")
     assert any("Prescribed by `Dr Test`" in c.value for c in at.caption)
     assert at.button(key=f"rx-{session_id}-{saved.id}-save")  # the editor now starts from what was saved
 
-    later = store.save_analysis(sample_analysis(1.0), "P001", video_hash="e" * 64, saved_by="dr test",
-                                recorded_at=datetime(2099, 1, 1, tzinfo=timezone.utc), db_url=url).id
+    later = store.save_analysis(
+        sample_analysis(1.0),
+        "P001",
+        video_hash="e" * 64,
+        saved_by="dr test",
+        recorded_at=datetime(2099, 1, 1, tzinfo=timezone.utc),
+        db_url=url,
+    ).id
     at.run()
     at.selectbox(key="session-P001").select(later).run()  # the next session starts from the prescription
     assert any(f"(session {session_id})" in c.value for c in at.caption)
@@ -349,8 +389,11 @@ def test_in_chromium_a_prescription_is_edited_saved_and_printed(tmp_path):
         finally:
             browser.close()
     assert saved.name == f"P001_session_{session_id}_home_exercises.pdf"
-    sheet = " ".join(subprocess.run([_poppler("pdftotext"), "-raw", str(saved), "-"], capture_output=True, text=True,
-                                    check=True).stdout.split())
+    sheet = " ".join(
+        subprocess.run(
+            [_poppler("pdftotext"), "-raw", str(saved), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     assert "Prescribed by Dr Test on" in sheet
     assert sheet.index("1. Knee-to-wall ankle mobility") < sheet.index("2. Clamshells")
     assert "4 days a week" in sheet and "Note from your physiotherapist: slow, no band yet" in sheet
@@ -371,15 +414,20 @@ def test_one_session_is_deleted_from_the_page_after_a_tick_and_logged(local_page
     at.button(key=f"delete-session-{gone}").click().run()
     assert not at.exception
     assert [s.id for s in store.list_sessions("P001", db_url=url)] == [keep]
-    assert [(d.what, d.session_id, d.deleted_by) for d in store.list_deletions(db_url=url)] == [
-        ("session", gone, "Dr Test")]
+    assert [(d.what, d.session_id, d.deleted_by) for d in store.list_deletions(db_url=url)] == [("session", gone, "Dr Test")]
 
 
 def test_the_session_picker_and_table_say_the_day_a_clip_was_filmed(local_page):
     """A session saved with the filming date the person gave (issue 19) is labelled by it, not by the save time."""
     url, at = local_page
-    filmed = store.save_analysis(sample_analysis(), "F1", video_hash="3" * 64, saved_by="dr test", db_url=url,
-                                 context=SessionContext("female", "left", date(2026, 11, 30))).id
+    filmed = store.save_analysis(
+        sample_analysis(),
+        "F1",
+        video_hash="3" * 64,
+        saved_by="dr test",
+        db_url=url,
+        context=SessionContext("female", "left", date(2026, 11, 30)),
+    ).id
     unknown = store.save_analysis(sample_analysis(-10.0), "F1", video_hash="4" * 64, saved_by="dr test", db_url=url).id
     at.run()
     at.selectbox(key="subject").select("F1").run()

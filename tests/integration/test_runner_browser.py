@@ -55,7 +55,7 @@ def _css(meaning: str) -> str:
 
 def _hue(css: str) -> float:
     """The hue of a CSS ``rgb(r, g, b)`` in degrees (Streamlit darkens coloured text for contrast, keeping the hue)."""
-    red, green, blue = (int(part) / 255 for part in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+    red, green, blue = (int(part) / 255 for part in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
     return colorsys.rgb_to_hsv(red, green, blue)[0] * 360
 
 
@@ -76,17 +76,20 @@ def _upload(page, server: str, clip, sex: str, painful: str) -> None:
         raise
     page.wait_for_function(
         "() => { const v = document.querySelector('[data-testid=\"stMain\"] video'); return v && v.readyState >= 2; }",
-        timeout=RESULT_TIMEOUT_MS)
+        timeout=RESULT_TIMEOUT_MS,
+    )
     page.get_by_role("heading", name="Downloads").wait_for(timeout=30_000)
 
 
 def _common_checks(page) -> None:
     """What holds on every result page: alt text, no Deploy button, the verdict before the details."""
     missing = page.evaluate(
-        "() => [...document.querySelectorAll('[data-testid=\"stMain\"] img')].filter(i => !i.alt.trim()).length")
+        "() => [...document.querySelectorAll('[data-testid=\"stMain\"] img')].filter(i => !i.alt.trim()).length"
+    )
     assert missing == 0, "every image has alt text"
     assert page.locator('[data-testid="stMain"] video').get_attribute("aria-label") or page.evaluate(
-        "() => !!document.querySelector('[data-testid=\"stMain\"] video').closest('[aria-label]')"), "the video has alt"
+        "() => !!document.querySelector('[data-testid=\"stMain\"] video').closest('[aria-label]')"
+    ), "the video has alt"
     assert page.locator('[data-testid="stAppDeployButton"]').count() == 0, "client.toolbarMode = viewer"
     order = page.evaluate("""() => { const text = document.querySelector('[data-testid="stMain"]').innerText;
         return [text.indexOf('Your result'), text.indexOf('What to do next'), text.indexOf('Details for your physio')]; }""")
@@ -101,17 +104,24 @@ def test_a_flagged_leg_is_said_plainly_first(server, browser, shared_videos, vie
         main = page.locator('[data-testid="stMain"]')
         assert main.get_by_text("Something was seen on your right leg").is_visible()
         assert main.get_by_text("Right leg (the painful side)").is_visible()
-        seen = main.get_by_text("Your knee moved inward (toward the other knee) in the one squat that could be "
-                                "measured, more than in most women without knee pain.")
+        seen = main.get_by_text(
+            "Your knee moved inward (toward the other knee) in the one squat that could be "
+            "measured, more than in most women without knee pain."
+        )
         assert seen.is_visible()
-        assert main.get_by_text("This rests on 1 squat that could be measured clearly (of 2 squats found).",
-                                exact=False).is_visible()
+        assert main.get_by_text(
+            "This rests on 1 squat that could be measured clearly (of 2 squats found).", exact=False
+        ).is_visible()
         assert main.get_by_text("When to see a physiotherapist:").is_visible()
         verdict = page.evaluate("""() => { const text = document.querySelector('[data-testid="stMain"]').innerText;
             return text.slice(text.indexOf('Your result'), text.indexOf('Your video, marked up')); }""")
         assert not re.search(r"FPPA|valgus|varus|°|\bdeg\b|threshold", verdict), "the verdict is in plain words"
-        flag = main.locator('[data-testid="stMarkdownContainer"] h4').filter(has_text="Right leg").locator(
-            ".stMarkdownColoredText").first
+        flag = (
+            main.locator('[data-testid="stMarkdownContainer"] h4')
+            .filter(has_text="Right leg")
+            .locator(".stMarkdownColoredText")
+            .first
+        )
         colour = flag.evaluate("e => getComputedStyle(e).color")
         assert _hue(colour) == pytest.approx(_hue(_css("flag")), abs=3), f"a flag is the palette's red: {colour}"
         _common_checks(page)
@@ -162,8 +172,11 @@ def _details_checks(page) -> None:
     main.get_by_text("Knee valgus cut-off used: FPPA 13.5°", exact=False).wait_for(timeout=30_000)
     main.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     assert main.locator(".modebar-container .modebar").count() == 0, "no Plotly toolbar over the titles"
-    strokes = set(page.evaluate(
-        "() => [...document.querySelectorAll('.js-plotly-plot .scatterlayer path.js-line')].map(p => p.style.stroke)"))
+    strokes = set(
+        page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot .scatterlayer path.js-line')].map(p => p.style.stroke)"
+        )
+    )
     assert strokes and strokes <= {_css(m) for m in ("left", "right", "pelvis", "both")}, strokes
     assert _css("flag") not in strokes, "no series is drawn in the flag's red"
     screenshot(page, "runner_sls_front_hyva_ja_paha_laptop_details")

@@ -61,8 +61,9 @@ def _rep(index: int, leg: str, fppa: float, drop: float, flags: list[Flag]) -> R
 
 def sample_analysis(fppa_shift: float = 0.0) -> Analysis:
     """A hand-made session: 4 reps (2 per leg), 3 flags, NaN in places, a NaN series."""
-    valgus = Flag("knee_valgus", 17.25 + fppa_shift, 12.0, "deg",
-                  f"FPPA {17.25 + fppa_shift:.1f} deg is above 12.0 deg", "Herrington 2014")
+    valgus = Flag(
+        "knee_valgus", 17.25 + fppa_shift, 12.0, "deg", f"FPPA {17.25 + fppa_shift:.1f} deg is above 12.0 deg", "Herrington 2014"
+    )
     drop = Flag("pelvic_drop", 7.5, 5.0, "deg", "Pelvic drop 7.5 deg is above 5.0 deg", "heuristic")
     wobble = Flag("knee_wobble", 0.061, 0.05, "ratio", "Knee wobble 0.061 is above 0.050", "heuristic")
     reps = [
@@ -72,13 +73,22 @@ def sample_analysis(fppa_shift: float = 0.0) -> Analysis:
         _rep(3, Leg.RIGHT, 5.5 + fppa_shift, 1.5, []),
     ]
     legs = [
-        LegSummary(Leg.LEFT, 2, 1, 17.25 + fppa_shift, 7.5, -2.25, 0.0123, 0.1234567890123, "poor",
-                   ["knee valgus above threshold"]),
+        LegSummary(
+            Leg.LEFT, 2, 1, 17.25 + fppa_shift, 7.5, -2.25, 0.0123, 0.1234567890123, "poor", ["knee valgus above threshold"]
+        ),
         LegSummary(Leg.RIGHT, 2, 2, 5.8125 + fppa_shift, 1.75, -2.25, NAN, 0.14, "good", []),
     ]
     summary = Summary(
-        n_reps=4, n_reliable=3, view=View.FRONTAL, view_confidence=0.93, exercise=Exercise.SINGLE_LEG,
-        measurable=True, legs=legs, rating="poor", rating_reasons=["left knee valgus"], messages=[],
+        n_reps=4,
+        n_reliable=3,
+        view=View.FRONTAL,
+        view_confidence=0.93,
+        exercise=Exercise.SINGLE_LEG,
+        measurable=True,
+        legs=legs,
+        rating="poor",
+        rating_reasons=["left knee valgus"],
+        messages=[],
     )
     t = np.arange(240) / 30.0
     fppa = 5 + 10 * np.sin(t)
@@ -96,8 +106,13 @@ def sample_analysis(fppa_shift: float = 0.0) -> Analysis:
         shallow_dips=[(0.1, 0.4, 0.8)],
         summary=summary,
         recommendations=[
-            Recommendation("clamshell", "Clamshells", "Lie on your side, knees bent, open the top knee.",
-                           "3 x 15 each side", "Hip abductor strength for knee valgus"),
+            Recommendation(
+                "clamshell",
+                "Clamshells",
+                "Lie on your side, knees bent, open the top knee.",
+                "3 x 15 each side",
+                "Hip abductor strength for knee valgus",
+            ),
         ],
         safety_note="Screening, not diagnosis. See a clinician for sudden pain, swelling, locking or giving way.",
         thresholds=load_thresholds(sex="female"),
@@ -132,8 +147,9 @@ def test_save_and_reload_bit_for_bit(db_url):
     analysis = sample_analysis()
     frames = {0: b"\xff\xd8jpeg-0\xff\xd9", 2: b"\xff\xd8jpeg-2\xff\xd9"}
     when = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
-    sid = store.save_analysis(analysis, "P001", key_frames=frames, video_hash="ab" * 32, recorded_at=when,
-                              saved_by="dr test", db_url=db_url).id
+    sid = store.save_analysis(
+        analysis, "P001", key_frames=frames, video_hash="ab" * 32, recorded_at=when, saved_by="dr test", db_url=db_url
+    ).id
     again = store.load_analysis(sid, db_url=db_url)
     assert_same_analysis(analysis, again)
     assert np.isnan(again.reps[1].fppa_bottom_deg) and np.isnan(again.summary.legs[1].knee_wobble)
@@ -141,7 +157,13 @@ def test_save_and_reload_bit_for_bit(db_url):
     assert store.load_key_frames(sid, db_url=db_url) == frames
     info = store.get_session(sid, db_url=db_url)
     assert (info.subject, info.recorded_at, info.video_hash, info.n_reps, info.n_flags, info.n_open_flags) == (
-        "P001", when, "ab" * 32, 4, 3, 3)
+        "P001",
+        when,
+        "ab" * 32,
+        4,
+        3,
+        3,
+    )
     assert info.rating == "poor"
     # NaN is NULL in the database, never 0
     with store.open_engine(db_url).connect() as conn:
@@ -159,8 +181,7 @@ def test_failure_mid_save_leaves_nothing(db_url):
     event.listen(KeyFrameRow, "before_insert", boom)
     try:
         with pytest.raises(RuntimeError, match="disk unplugged"):
-            store.save_analysis(sample_analysis(), "P002", key_frames={0: b"\xff\xd8x"}, saved_by="dr test",
-                                db_url=db_url)
+            store.save_analysis(sample_analysis(), "P002", key_frames={0: b"\xff\xd8x"}, saved_by="dr test", db_url=db_url)
     finally:
         event.remove(KeyFrameRow, "before_insert", boom)
     after = {t: _count(db_url, t) for t in before}
@@ -190,8 +211,9 @@ def test_two_processes_save_at_once(db_url, tmp_path):
     # new subjects S0..S7. Plain subprocesses, not multiprocessing: after an AppTest, __main__ is
     # a page script that spawn would rerun.
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
-    processes = [subprocess.Popen([sys.executable, "-c", SAVE_MANY, db_url, subject, str(tmp_path)], env=env)
-                 for subject in ("A1", "B2")]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", SAVE_MANY, db_url, subject, str(tmp_path)], env=env) for subject in ("A1", "B2")
+    ]
     while not all((tmp_path / f"ready-{s}").exists() for s in ("A1", "B2")):
         assert all(process.poll() is None for process in processes), "a writer died before the start"
         time.sleep(0.005)
@@ -213,26 +235,40 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     rep = {k: v for k, v in sample_analysis().to_dict(include_series=False)["reps"][0].items() if k != "flags"}
     summary = sample_analysis().to_dict(include_series=False)["summary"]
     with old.begin() as conn:
+
         def insert(sql: str, **params) -> int:
             statement = text(sql + " RETURNING id")
             if ":now" in sql:
                 statement = statement.bindparams(bindparam("now", when, DateTime(timezone=True)))
             return conn.execute(statement, params).scalar_one()
 
-        subject_id = insert("INSERT INTO subjects (code, sex, painful_side, notes, created_at) "
-                            "VALUES ('OLD1', 'female', 'left', 'from v0.0', :now)")
+        subject_id = insert(
+            "INSERT INTO subjects (code, sex, painful_side, notes, created_at) "
+            "VALUES ('OLD1', 'female', 'left', 'from v0.0', :now)"
+        )
         session_id = insert(
             "INSERT INTO sessions (subject_id, recorded_at, created_at, source, video_hash, model, thresholds_json, "
             "summary_json, recommendations_json, shallow_dips_json, safety_note) VALUES "
             "(:subject, :now, :now, 'old.mp4', NULL, 'lite', '{}', :summary, '[]', '[]', 'screening only')",
-            subject=subject_id, summary=json.dumps(summary))
-        rep_id = insert("INSERT INTO reps (session_id, rep_index, leg, reliable, fppa_bottom_deg, "
-                        "pelvic_drop_bottom_deg, data) VALUES (:session, 0, 'left', TRUE, 17.25, 7.5, :data)",
-                        session=session_id, data=json.dumps(rep))
-        flag_id = insert("INSERT INTO flags (rep_id, position, criterion, value, threshold, unit, reason, source) "
-                         "VALUES (:rep, 0, 'knee_valgus', 17.25, 12.0, 'deg', 'too much', 'Herrington')", rep=rep_id)
-        insert("INSERT INTO reviews (flag_id, reviewer, decision, note, created_at) "
-               "VALUES (:flag, 'dr a', 'confirm', 'clear valgus', :now)", flag=flag_id)
+            subject=subject_id,
+            summary=json.dumps(summary),
+        )
+        rep_id = insert(
+            "INSERT INTO reps (session_id, rep_index, leg, reliable, fppa_bottom_deg, "
+            "pelvic_drop_bottom_deg, data) VALUES (:session, 0, 'left', TRUE, 17.25, 7.5, :data)",
+            session=session_id,
+            data=json.dumps(rep),
+        )
+        flag_id = insert(
+            "INSERT INTO flags (rep_id, position, criterion, value, threshold, unit, reason, source) "
+            "VALUES (:rep, 0, 'knee_valgus', 17.25, 12.0, 'deg', 'too much', 'Herrington')",
+            rep=rep_id,
+        )
+        insert(
+            "INSERT INTO reviews (flag_id, reviewer, decision, note, created_at) "
+            "VALUES (:flag, 'dr a', 'confirm', 'clear valgus', :now)",
+            flag=flag_id,
+        )
     old.dispose()
 
     analysis = store.load_analysis(session_id, db_url=db_url)  # opening upgrades to head
@@ -243,8 +279,7 @@ def test_migrating_first_revision_keeps_data(db_url, tmp_path):
     assert analysis.reps[0].fppa_bottom_deg == 17.25 and analysis.reps[0].flags[0].criterion == "knee_valgus"
     assert analysis.summary.legs[0].fppa_deg == 17.25
     subject = store.get_subject("OLD1", db_url=db_url)
-    assert (subject.sex, subject.painful_side, subject.notes, subject.created_at) == (
-        "female", "left", "from v0.0", when)
+    assert (subject.sex, subject.painful_side, subject.notes, subject.created_at) == ("female", "left", "from v0.0", when)
     (flag,) = store.list_flags(subject_id="OLD1", db_url=db_url)
     assert flag.decision == "confirm" and flag.reviews[0].note == "clear valgus"
     assert flag.recorded_at == when and flag.reviews[0].created_at == when
@@ -281,7 +316,9 @@ def test_reviews_are_appended_and_queue_empties(db_url):
     flags = {f.flag_id: f for f in store.list_flags(session_id=sid, db_url=db_url)}
     changed = flags[queue[1].flag_id]
     assert [(r.reviewer, r.decision, r.note) for r in changed.reviews] == [
-        ("dr a", "dismiss", "hip landmark jumped"), ("dr b", "confirm", "second look: real")]
+        ("dr a", "dismiss", "hip landmark jumped"),
+        ("dr b", "confirm", "second look: real"),
+    ]
     assert changed.decision == "confirm"
     # the computed result is untouched by reviews
     assert_same_analysis(sample_analysis(), store.load_analysis(sid, db_url=db_url))
@@ -294,10 +331,12 @@ def test_reviews_are_appended_and_queue_empties(db_url):
 
 
 def test_history_by_session_and_leg(db_url):
-    s1 = store.save_analysis(sample_analysis(), "P001", recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc),
-                             saved_by="dr test", db_url=db_url).id
-    s2 = store.save_analysis(sample_analysis(-9.0), "P001", recorded_at=datetime(2026, 2, 5, tzinfo=timezone.utc),
-                             saved_by="dr test", db_url=db_url).id
+    s1 = store.save_analysis(
+        sample_analysis(), "P001", recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc), saved_by="dr test", db_url=db_url
+    ).id
+    s2 = store.save_analysis(
+        sample_analysis(-9.0), "P001", recorded_at=datetime(2026, 2, 5, tzinfo=timezone.utc), saved_by="dr test", db_url=db_url
+    ).id
     rows = store.history("P001", db_url=db_url)
     assert [(r.session_id, r.leg) for r in rows] == [(s1, "left"), (s1, "right"), (s2, "left"), (s2, "right")]
     assert [r.fppa_deg for r in rows] == [17.25, 5.8125, 8.25, -3.1875]
@@ -306,13 +345,12 @@ def test_history_by_session_and_leg(db_url):
 
 def test_delete_subject_removes_everything(db_url, tmp_path):
     marker = b"\xff\xd8SECRET-FACE-PIXELS\xff\xd9"
-    keep = store.save_analysis(sample_analysis(), "KEEP", key_frames={0: b"\xff\xd8keep"}, saved_by="dr test",
-                               db_url=db_url).id
+    keep = store.save_analysis(sample_analysis(), "KEEP", key_frames={0: b"\xff\xd8keep"}, saved_by="dr test", db_url=db_url).id
     for video in ("a" * 64, "b" * 64):  # two videos: two sessions
-        sid = store.save_analysis(sample_analysis(), "GONE", key_frames={0: marker, 2: marker}, video_hash=video,
-                                  saved_by="dr test", db_url=db_url).id
-    store.add_review(store.list_flags(session_id=sid, db_url=db_url)[0].flag_id, "confirm", reviewer="x",
-                     db_url=db_url)
+        sid = store.save_analysis(
+            sample_analysis(), "GONE", key_frames={0: marker, 2: marker}, video_hash=video, saved_by="dr test", db_url=db_url
+        ).id
+    store.add_review(store.list_flags(session_id=sid, db_url=db_url)[0].flag_id, "confirm", reviewer="x", db_url=db_url)
     assert store.delete_subject("GONE", deleted_by="dr test", db_url=db_url) == 2
     assert [s.code for s in store.list_subjects(db_url=db_url)] == ["KEEP"]
     assert _count(db_url, "sessions") == 1 and _count(db_url, "reps") == 4 and _count(db_url, "flags") == 3
@@ -349,11 +387,11 @@ def test_times_come_back_as_the_same_instant_in_utc(db_url):
     sid = store.save_analysis(sample_analysis(), "P001", recorded_at=when, saved_by="dr test", db_url=db_url).id
     info = store.get_session(sid, db_url=db_url)
     assert info.recorded_at == when and info.recorded_at.utcoffset() == timedelta(0)
-    assert [row["recorded_at"] for row in store.history_rows("P001", db_url=db_url)] == [
-        "2026-03-01T09:30:00.123456+00:00"] * 2
+    assert [row["recorded_at"] for row in store.history_rows("P001", db_url=db_url)] == ["2026-03-01T09:30:00.123456+00:00"] * 2
     before = datetime.now(timezone.utc)
-    review = store.add_review(store.list_flags(session_id=sid, db_url=db_url)[0].flag_id, "confirm",
-                              reviewer="dr a", db_url=db_url)
+    review = store.add_review(
+        store.list_flags(session_id=sid, db_url=db_url)[0].flag_id, "confirm", reviewer="dr a", db_url=db_url
+    )
     (stored,) = store.list_flags(session_id=sid, db_url=db_url)[0].reviews
     assert stored.created_at == review.created_at and stored.created_at.utcoffset() == timedelta(0)
     assert abs(stored.created_at - before) < timedelta(minutes=5)
@@ -413,9 +451,14 @@ def test_real_analysis_round_trips(shared_landmarks, db_url):
 
 def test_patient_list_counts_sessions_last_date_and_open_flags(db_url):
     for code, month in (("P2", 1), ("P1", 1), ("P1", 3)):
-        store.save_analysis(sample_analysis(month), code, video_hash=f"{month:064d}",
-                            recorded_at=datetime(2026, month, 9, 8, 30, tzinfo=timezone.utc), saved_by="dr test",
-                            db_url=db_url)
+        store.save_analysis(
+            sample_analysis(month),
+            code,
+            video_hash=f"{month:064d}",
+            recorded_at=datetime(2026, month, 9, 8, 30, tzinfo=timezone.utc),
+            saved_by="dr test",
+            db_url=db_url,
+        )
     store.upsert_subject("P3", db_url=db_url)  # no session yet
     first = store.list_flags(subject_id="P2", db_url=db_url)[0]
     store.add_review(first.flag_id, "confirm", reviewer="dr a", db_url=db_url)
@@ -427,8 +470,9 @@ def test_patient_list_counts_sessions_last_date_and_open_flags(db_url):
 
 
 def test_prescriptions_are_appended_and_carried_to_the_next_session(db_url):
-    first = store.save_analysis(sample_analysis(), "P001", saved_by="dr test",
-                                recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc), db_url=db_url).id
+    first = store.save_analysis(
+        sample_analysis(), "P001", saved_by="dr test", recorded_at=datetime(2026, 1, 5, tzinfo=timezone.utc), db_url=db_url
+    ).id
     items = [catalog_item("side_plank"), catalog_item("clamshells")]
     items[1] = items[1] | {"days_per_week": 4, "note": "  slow, **no** band yet\n"}
     items[1]["doses"][0] = items[1]["doses"][0] | {"sets": 2, "reps": 20}
@@ -442,26 +486,40 @@ def test_prescriptions_are_appended_and_carried_to_the_next_session(db_url):
     assert [e.key for e in plan.exercises] == ["clamshells", "side_plank"]
     clamshells = plan.exercises[0]
     assert (clamshells.days_per_week, clamshells.note) == (4, "slow, **no** band yet")
-    assert (clamshells.doses[0].sets, clamshells.doses[0].reps, clamshells.doses[0].text()) == (
-        2, 20, "2 sets of 20 each side")
+    assert (clamshells.doses[0].sets, clamshells.doses[0].reps, clamshells.doses[0].text()) == (2, 20, "2 sets of 20 each side")
     assert clamshells.steps and plan.exercises[1].doses[0].hold_s == 20
     # the next session starts from it; an earlier one does not
-    later = store.save_analysis(sample_analysis(1.0), "P001", video_hash="b" * 64, saved_by="dr test",
-                                recorded_at=datetime(2026, 2, 5, tzinfo=timezone.utc), db_url=db_url).id
-    earlier = store.save_analysis(sample_analysis(2.0), "P001", video_hash="c" * 64, saved_by="dr test",
-                                  recorded_at=datetime(2025, 12, 5, tzinfo=timezone.utc), db_url=db_url).id
+    later = store.save_analysis(
+        sample_analysis(1.0),
+        "P001",
+        video_hash="b" * 64,
+        saved_by="dr test",
+        recorded_at=datetime(2026, 2, 5, tzinfo=timezone.utc),
+        db_url=db_url,
+    ).id
+    earlier = store.save_analysis(
+        sample_analysis(2.0),
+        "P001",
+        video_hash="c" * 64,
+        saved_by="dr test",
+        recorded_at=datetime(2025, 12, 5, tzinfo=timezone.utc),
+        db_url=db_url,
+    ).id
     assert prescriptions.latest_prescription(session_id=later, db_url=db_url).id == two.id
     assert prescriptions.latest_prescription(session_id=earlier, db_url=db_url) is None
     assert prescriptions.latest_prescription(subject_code="P001", db_url=db_url).id == two.id
 
 
-@pytest.mark.parametrize(("items", "message"), [
-    ([catalog_item("clamshells")] * 2, "in the plan twice"),
-    ([catalog_item("clamshells") | {"days_per_week": 8}], "days per week must be a whole number from 1 to 7"),
-    ([catalog_item("clamshells") | {"note": "a\x00b"}], "control character"),
-    ([catalog_item("clamshells") | {"note": "x" * 501}], "at most 500"),
-    ([{"key": "cartwheels"}], "no exercise 'cartwheels'"),
-])
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([catalog_item("clamshells")] * 2, "in the plan twice"),
+        ([catalog_item("clamshells") | {"days_per_week": 8}], "days per week must be a whole number from 1 to 7"),
+        ([catalog_item("clamshells") | {"note": "a\x00b"}], "control character"),
+        ([catalog_item("clamshells") | {"note": "x" * 501}], "at most 500"),
+        ([{"key": "cartwheels"}], "no exercise 'cartwheels'"),
+    ],
+)
 def test_a_bad_prescription_is_one_sentence_and_saves_nothing(db_url, items, message):
     sid = store.save_analysis(sample_analysis(), "P001", saved_by="dr test", db_url=db_url).id
     with pytest.raises(store.StoreError, match=message):

@@ -49,20 +49,25 @@ def test_one_session_can_be_deleted_and_the_deletion_is_audited(db_url):
     store.delete_subject("P001", deleted_by="dr c", db_url=db_url)
     log = store.list_deletions(db_url=db_url)
     assert [(d.what, d.subject_code, d.session_id, d.n_sessions, d.deleted_by) for d in log] == [
-        ("session", "P001", gone, 1, "dr b"), ("subject", "P001", None, 2, "dr c")]
+        ("session", "P001", gone, 1, "dr b"),
+        ("subject", "P001", None, 2, "dr c"),
+    ]
     assert all(d.deleted_at.utcoffset().total_seconds() == 0 for d in log)
     with pytest.raises(store.StoreError, match="say who you are"):
         store.delete_session(keep, deleted_by=" ", db_url=db_url)
 
 
-@pytest.mark.parametrize("code,named", [
-    ("P\u200b001", "ZERO WIDTH SPACE"),
-    ("P001\u200f", "RIGHT-TO-LEFT MARK"),
-    ("P\n001", "U+000A"),
-    ("P\x00001", "U+0000"),
-    ("P\u00a0001", "NO-BREAK SPACE"),
-    ("\u202eP001", "RIGHT-TO-LEFT OVERRIDE"),
-])
+@pytest.mark.parametrize(
+    "code,named",
+    [
+        ("P\u200b001", "ZERO WIDTH SPACE"),
+        ("P001\u200f", "RIGHT-TO-LEFT MARK"),
+        ("P\n001", "U+000A"),
+        ("P\x00001", "U+0000"),
+        ("P\u00a0001", "NO-BREAK SPACE"),
+        ("\u202eP001", "RIGHT-TO-LEFT OVERRIDE"),
+    ],
+)
 def test_codes_with_invisible_characters_are_refused(db_url, code, named):
     _save("P001", db_url)
     with pytest.raises(store.StoreError, match=re.escape(named)):
@@ -149,11 +154,14 @@ def test_a_full_disk_is_one_sentence_and_saves_nothing(tmp_path):
     assert [s.code for s in store.list_subjects(db_url=url)] == ["P001"]
 
 
-@pytest.mark.parametrize("args,expected", [
-    (["report", "99999999999999999999999", "-o", "{tmp}/r.pdf"], "No saved session with id 99999999999999999999999"),
-    (["history", "P\u200b001", "-o", "{tmp}/h.csv"], "No subject"),
-    (["analyze", "{samples}/squat_oblique_front_01.csv", "--save", "--subject", "P\u200b001"], "ZERO WIDTH SPACE"),
-])
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["report", "99999999999999999999999", "-o", "{tmp}/r.pdf"], "No saved session with id 99999999999999999999999"),
+        (["history", "P\u200b001", "-o", "{tmp}/h.csv"], "No subject"),
+        (["analyze", "{samples}/squat_oblique_front_01.csv", "--save", "--subject", "P\u200b001"], "ZERO WIDTH SPACE"),
+    ],
+)
 def test_the_command_line_says_one_sentence(tmp_path, samples, args, expected):
     import subprocess
     import sys
@@ -161,7 +169,6 @@ def test_the_command_line_says_one_sentence(tmp_path, samples, args, expected):
     url = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
     _save("P001", url)
     argv = [a.format(tmp=tmp_path, samples=samples) for a in args]
-    done = subprocess.run([sys.executable, "-m", "knee_cv.cli", *argv, "--db", url], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-m", "knee_cv.cli", *argv, "--db", url], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and expected in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr

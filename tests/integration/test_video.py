@@ -216,9 +216,16 @@ def test_picture_too_large(tmp_path):
     _refused(path, "larger than knee_cv accepts", VideoLimits(max_pixels=W * H - 1))
 
 
-@pytest.mark.parametrize(("width", "height", "phrase"), [
-    (8000, 8, "strip"), (8, 8000, "strip"), (2048, 256, "strip"), (32, 16, "too small"), (16, 32, "too small"),
-])
+@pytest.mark.parametrize(
+    ("width", "height", "phrase"),
+    [
+        (8000, 8, "strip"),
+        (8, 8000, "strip"),
+        (2048, 256, "strip"),
+        (32, 16, "too small"),
+        (16, 32, "too small"),
+    ],
+)
 def test_picture_too_thin_or_too_small_is_refused_before_decoding(tmp_path, width, height, phrase):
     """An 8000 x 8 clip passed every size limit and crashed in OpenCV: now one sentence, from the header alone."""
     from knee_cv.pipeline import track_of
@@ -276,7 +283,7 @@ def test_codec_no_decoder_knows_is_refused(tmp_path):
     path = _write_clip(tmp_path / "clip.mp4")
     data = path.read_bytes()
     entry = data.rfind(b"avc1")  # the sample entry in the index (the first is a brand in the file type box)
-    path.write_bytes(data[:entry] + b"zzz9" + data[entry + 4:])
+    path.write_bytes(data[:entry] + b"zzz9" + data[entry + 4 :])
     _refused(path, "codec knee_cv cannot read")
 
 
@@ -409,8 +416,7 @@ def test_real_clip_slices_match_a_full_decode(shared_videos, name):
     full = list(iter_frames(path))
     end = full[-1][0]
     for start, stop in [(end / 2, np.inf), (end * 0.8, np.inf), (end / 3, end / 3 + 1.0)]:
-        _same_frames(list(iter_frames(path, start_s=start, stop_s=stop)),
-                     [(t, rgb) for t, rgb in full if start <= t < stop])
+        _same_frames(list(iter_frames(path, start_s=start, stop_s=stop)), [(t, rgb) for t, rgb in full if start <= t < stop])
 
 
 @pytest.mark.parametrize(("fps", "kept_rate"), [(60, 30), (50, 25), (120, 30), (30, 30), (25, 25)])
@@ -536,9 +542,7 @@ def test_real_rotated_clip_matches_its_upright_twin(shared_videos):
     info = probe(rotated)
     assert (info.width, info.height, info.rotation) == (540, 960, -90)
     pairs = 0
-    for (t_up, up), (t_rot, rot) in zip(
-        iter_frames(shared_videos / "squat_side_01.mp4"), iter_frames(rotated)
-    ):
+    for (t_up, up), (t_rot, rot) in zip(iter_frames(shared_videos / "squat_side_01.mp4"), iter_frames(rotated)):
         assert rot.shape == up.shape == (960, 540, 3)
         assert t_rot == pytest.approx(t_up, abs=1e-3)
         assert np.abs(rot.astype(int) - up.astype(int)).mean() < 3
@@ -603,7 +607,8 @@ def _clip_with_tags(tags: dict[str, str]) -> bytes:
 def test_creation_time_from_the_container_when_it_has_one():
     """The upload page's default filming date: the MP4's creation_time tag, or None."""
     assert creation_time(_clip_with_tags({"creation_time": "2026-05-01T17:30:00.000000Z"})) == datetime(
-        2026, 5, 1, 17, 30, tzinfo=timezone.utc)
+        2026, 5, 1, 17, 30, tzinfo=timezone.utc
+    )
     assert creation_time(_clip_with_tags({})) is None
     assert creation_time(b"not a video") is None
 
@@ -636,4 +641,3 @@ def test_a_start_before_the_second_keyframe_is_decoded_without_reopening(shared_
     assert len(opened) == 3
     assert [t for t, _ in part] == [t for t, _ in whole]
     assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(part, whole))
-

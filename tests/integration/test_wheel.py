@@ -22,8 +22,9 @@ def installed(tmp_path_factory) -> object:
     """The project built into a wheel and unpacked into a folder of its own (no source tree on the path)."""
     root = tmp_path_factory.mktemp("wheel")
     project = Path(main.__file__).resolve().parents[2]
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                    "-w", str(root / "dist"), str(project)], check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(project)], check=True, timeout=300
+    )
     (wheel,) = (root / "dist").glob("knee_cv-*.whl")
     site = root / "site"
     with zipfile.ZipFile(wheel) as archive:
@@ -45,11 +46,18 @@ def test_serve_from_the_wheel_answers(installed, tmp_path):
     """``knee-cv serve`` from the installed package, run in an empty folder, starts the app."""
     port = free_port()
     env = {"PYTHONPATH": str(installed), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    code = "import knee_cv, sys; assert 'site' in knee_cv.__file__, knee_cv.__file__; " \
-           "from knee_cv.cli import main; sys.exit(main(sys.argv[1:]))"
-    server = subprocess.Popen([sys.executable, "-c", code, "serve", "--address", "127.0.0.1", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              start_new_session=True)  # serve starts streamlit as a child: stop the group
+    code = (
+        "import knee_cv, sys; assert 'site' in knee_cv.__file__, knee_cv.__file__; "
+        "from knee_cv.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--address", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # serve starts streamlit as a child: stop the group
     try:
         deadline = time.time() + 60
         while time.time() < deadline:

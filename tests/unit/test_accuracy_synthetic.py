@@ -27,13 +27,17 @@ def _rep_errors(analysis, truth, key):
 
 
 @pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("options", [
-    {"roll_deg": 3.6, "yaw_deg": 7.0},
-    {"size": (1280, 720)},  # a landscape 720p frame: the person is 580 px tall, jitter weighs more
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"roll_deg": 3.6, "yaw_deg": 7.0},
+        {"size": (1280, 720)},  # a landscape 720p frame: the person is 580 px tall, jitter weighs more
+    ],
+)
 def test_every_rep_fppa_within_two_degrees_at_3px_jitter_and_5pct_dropouts(seed, options):
-    track, truth = synthetic_squats(n_reps=5, stance_legs=LEGS, valgus_deg=12.0, jitter_px=3.0,
-                                    dropout_rate=0.05, seed=seed, **options)
+    track, truth = synthetic_squats(
+        n_reps=5, stance_legs=LEGS, valgus_deg=12.0, jitter_px=3.0, dropout_rate=0.05, seed=seed, **options
+    )
     analysis = analyze(track)
     assert [r.leg for r in analysis.reps] == LEGS
     assert all(r.reliable for r in analysis.reps)
@@ -43,21 +47,22 @@ def test_every_rep_fppa_within_two_degrees_at_3px_jitter_and_5pct_dropouts(seed,
 @pytest.mark.parametrize("roll", [-3.6, 3.6, 6.0])
 def test_pelvic_drop_without_a_two_foot_phase_is_within_two_degrees(roll):
     """A tilted phone and the foot lifted from the first frame: drop is taken from each rep's start."""
-    track, truth = synthetic_squats(n_reps=4, stance_legs="right", pelvic_drop_deg=6.0, roll_deg=roll,
-                                    two_foot_phases=False, jitter_px=1.0, seed=7)
+    track, truth = synthetic_squats(
+        n_reps=4, stance_legs="right", pelvic_drop_deg=6.0, roll_deg=roll, two_foot_phases=False, jitter_px=1.0, seed=7
+    )
     analysis = analyze(track)
     assert len(analysis.reps) == 4
     assert np.abs(_rep_errors(analysis, truth, "drop")).max() <= 2.0
     assert {r.pelvic_reference for r in analysis.reps} == {"rep start"}
     summary = analysis.summary
     assert math.isnan(summary.camera_roll_deg) and "each rep's start" in summary.camera_roll_source
-    assert analysis.level_note() == ("Pelvic drop is measured from the hip line at each rep's start "
-                                     "(no frames on both feet), taken as level.")
+    assert analysis.level_note() == (
+        "Pelvic drop is measured from the hip line at each rep's start (no frames on both feet), taken as level."
+    )
 
 
 def test_two_foot_phase_gives_a_level_reference_and_the_roll():
-    track, truth = synthetic_squats(n_reps=4, stance_legs=LEGS[:4], pelvic_drop_deg=6.0, roll_deg=3.6,
-                                    jitter_px=1.0, seed=8)
+    track, truth = synthetic_squats(n_reps=4, stance_legs=LEGS[:4], pelvic_drop_deg=6.0, roll_deg=3.6, jitter_px=1.0, seed=8)
     analysis = analyze(track)
     assert {r.pelvic_reference for r in analysis.reps} == {"level"}
     assert abs(abs(analysis.summary.camera_roll_deg) - 3.6) < 0.5

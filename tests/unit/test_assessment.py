@@ -19,20 +19,28 @@ LEGS = ["left", "right", "left", "right"]
 
 def _errors(analysis, truth):
     """Per rep: (FPPA error, pelvic drop error) at the deepest frame, deg."""
-    return np.array([
-        (rep.fppa_bottom_deg - truth[f"fppa_{rep.leg}"][rep.bottom_frame],
-         rep.pelvic_drop_bottom_deg - truth["pelvic_drop"][rep.bottom_frame])
-        for rep in analysis.reps])
+    return np.array(
+        [
+            (
+                rep.fppa_bottom_deg - truth[f"fppa_{rep.leg}"][rep.bottom_frame],
+                rep.pelvic_drop_bottom_deg - truth["pelvic_drop"][rep.bottom_frame],
+            )
+            for rep in analysis.reps
+        ]
+    )
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    {"roll_deg": 6.0},
-    {"mirrored": True},
-    {"valgus_deg": -6.0, "pelvic_drop_deg": 9.0},
-    {"valgus_deg": 18.0, "variable_dt": True, "tempo_s": 1.2},
-    {"size": (1920, 1080), "distance_m": 3.0},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"roll_deg": 6.0},
+        {"mirrored": True},
+        {"valgus_deg": -6.0, "pelvic_drop_deg": 9.0},
+        {"valgus_deg": 18.0, "variable_dt": True, "tempo_s": 1.2},
+        {"size": (1920, 1080), "distance_m": 3.0},
+    ],
+)
 def test_fppa_and_pelvic_drop_within_half_a_degree_on_clean_data(options):
     track, truth = synthetic_squats(n_reps=4, stance_legs=LEGS, **options)
     analysis = analyze(track)
@@ -43,8 +51,7 @@ def test_fppa_and_pelvic_drop_within_half_a_degree_on_clean_data(options):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_fppa_and_pelvic_drop_within_two_degrees_with_3px_jitter(seed):
-    track, truth = synthetic_squats(n_reps=4, stance_legs=LEGS, jitter_px=3.0, seed=seed,
-                                    roll_deg=3.0 * seed, dropout_rate=0.02)
+    track, truth = synthetic_squats(n_reps=4, stance_legs=LEGS, jitter_px=3.0, seed=seed, roll_deg=3.0 * seed, dropout_rate=0.02)
     analysis = analyze(track)
     assert [r.leg for r in analysis.reps] == LEGS
     assert np.abs(_errors(analysis, truth)).max() <= 2.0
@@ -144,8 +151,7 @@ def test_custom_thresholds_change_the_flags():
     track, _ = synthetic_squats(n_reps=2, stance_legs="left", valgus_deg=8.0, pelvic_drop_deg=0.0)
     assert not any(r.flags for r in analyze(track).reps)
     strict = analyze(track, thresholds=load_thresholds(overrides={"knee_valgus": 5.0}))
-    assert all(r.flags[0].criterion == "knee_valgus" and r.flags[0].source == "set by the user"
-               for r in strict.reps)
+    assert all(r.flags[0].criterion == "knee_valgus" and r.flags[0].source == "set by the user" for r in strict.reps)
 
 
 def test_result_serialises_and_prints():
@@ -153,9 +159,22 @@ def test_result_serialises_and_prints():
     analysis = analyze(track)
     data = analysis.to_dict()
     assert len(data["reps"]) == 2 and data["summary"]["exercise"] == "single-leg"
-    assert list(data["series"]) == ["t", "fppa_left", "knee_offset_left", "knee_flexion_left", "fppa_right",
-                                    "knee_offset_right", "knee_flexion_right", "pelvic_drop", "trunk_lean",
-                                    "hip_drop", "hip_height", "view", "view_confidence", "stance_leg"]
+    assert list(data["series"]) == [
+        "t",
+        "fppa_left",
+        "knee_offset_left",
+        "knee_flexion_left",
+        "fppa_right",
+        "knee_offset_right",
+        "knee_flexion_right",
+        "pelvic_drop",
+        "trunk_lean",
+        "hip_drop",
+        "hip_height",
+        "view",
+        "view_confidence",
+        "stance_leg",
+    ]
     assert all(len(v) == len(track) for v in data["series"].values()) and len(analysis.series) == len(track)
     assert data["reps"][0]["leg"] == "left" and type(data["reps"][0]["leg"]) is str
     text = format_text(analysis)
@@ -176,8 +195,7 @@ def test_recording_problems_say_what_to_change():
     people[: len(track) // 2] = 2
     track.people = people
     crowded = analyze(track).summary
-    assert any(m.startswith("More than one person was in view in 50 %") and "only the person" in m
-               for m in crowded.messages)
+    assert any(m.startswith("More than one person was in view in 50 %") and "only the person" in m for m in crowded.messages)
     assert crowded.measurable  # a warning, not a blocker
 
     cut, _ = synthetic_squats(n_reps=3, stance_legs="left")
@@ -186,8 +204,7 @@ def test_recording_problems_say_what_to_change():
     cut.xy = xy
     summary = analyze(cut).summary
     assert not summary.measurable
-    assert any(m.startswith("Part of the body was outside the picture") and "whole body in view" in m
-               for m in summary.messages)
+    assert any(m.startswith("Part of the body was outside the picture") and "whole body in view" in m for m in summary.messages)
 
     short = analyze(track.slice(0, 10)).summary
     assert not short.measurable and short.exercise == "no squat"
@@ -240,11 +257,14 @@ def test_decision_tables_are_passed_in_not_read_at_import():
         assert load_thresholds()[table]["source"]
 
 
-@pytest.mark.parametrize("spoil,says", [
-    (lambda t: np.concatenate([t[:5], t[4:-1]]), "after the one before it"),  # a repeated time
-    (lambda t: t[::-1].copy(), "after the one before it"),  # reversed
-    (lambda t: np.where(np.arange(t.size) == 7, np.nan, t), "the time of frame 7 is nan"),
-])
+@pytest.mark.parametrize(
+    "spoil,says",
+    [
+        (lambda t: np.concatenate([t[:5], t[4:-1]]), "after the one before it"),  # a repeated time
+        (lambda t: t[::-1].copy(), "after the one before it"),  # reversed
+        (lambda t: np.where(np.arange(t.size) == 7, np.nan, t), "the time of frame 7 is nan"),
+    ],
+)
 def test_a_track_built_in_python_with_unusable_times_is_one_sentence(spoil, says):
     """Track files are checked when read; a PoseTrack made in Python is checked by analyze (issue 17, case 7)."""
     from dataclasses import replace

@@ -51,9 +51,12 @@ def test_a_name_two_videos_have_needs_its_path(folder, tmp_path):
     found = read_overrides(_csv(tmp_path / "o.csv", "file,sex\na.mp4,female\n"), videos, folder)
     assert found == {folder / "a.mp4": Override(sex="female")}
     (folder / "a.mp4").unlink()
-    with pytest.raises(KneeCvError, match=r"^Line 2 of .*o\.csv names a\.mp4, which several videos of this batch "
-                                          r"are called; give its path relative to .*clinic instead \(p2/a\.mp4 or "
-                                          r"p3/a\.mp4\)\.$"):
+    with pytest.raises(
+        KneeCvError,
+        match=r"^Line 2 of .*o\.csv names a\.mp4, which several videos of this batch "
+        r"are called; give its path relative to .*clinic instead \(p2/a\.mp4 or "
+        r"p3/a\.mp4\)\.$",
+    ):
         read_overrides(tmp_path / "o.csv", find_videos(folder, recursive=True), folder)
 
 
@@ -63,21 +66,29 @@ def test_only_the_columns_given_are_needed(folder, tmp_path):
     assert found == {folder / "a.mp4": Override(mirrored=False), folder / "b.MOV": Override(mirrored=True)}
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    ("file,sex\nc.mp4,male\n", r"^Line 2 of .* names the file c\.mp4, which is not a video of this batch; give a "
-                               r"video's name or its path relative to .*clinic\.$"),
-    ("file,sex\n,male\n", r"^Line 2 of .* has no file; "),
-    ("file,sex\na.mp4,f\n", r"^Line 2 of .* gives the sex f; write female or male, or leave it blank"),
-    ("file,mirrored\na.mp4,selfie\n", r"^Line 2 of .* gives mirrored as selfie; write yes or no"),
-    ("file,sex\na.mp4,male\nb.MOV,female\n./a.mp4,\n", r"^Line 4 of .* names .*a\.mp4 again; give each video one row\.$"),
-    ("file,sex\na.mp4,male,extra\n", r"^Line 2 of .* has more cells than its header has columns \(file, sex\)\.$"),
-    ("file,stance_leg,exercise\na.mp4,left,single-leg\n",
-     r"^The overrides file .* has the columns file, stance_leg, exercise; it needs file and any of sex, mirrored, "
-     r"each once \(the stance leg and exercise are found by the analysis\)\.$"),
-    ("sex,mirrored\nmale,yes\n", r"has the columns sex, mirrored; it needs file"),
-    ("file,sex,SEX\na.mp4,male,male\n", r"has the columns file, sex, SEX; it needs file and any of sex, mirrored, each once"),
-    ("", r"^The overrides file .* is empty; its first line names the columns \(file, sex, mirrored\)\.$"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "file,sex\nc.mp4,male\n",
+            r"^Line 2 of .* names the file c\.mp4, which is not a video of this batch; give a "
+            r"video's name or its path relative to .*clinic\.$",
+        ),
+        ("file,sex\n,male\n", r"^Line 2 of .* has no file; "),
+        ("file,sex\na.mp4,f\n", r"^Line 2 of .* gives the sex f; write female or male, or leave it blank"),
+        ("file,mirrored\na.mp4,selfie\n", r"^Line 2 of .* gives mirrored as selfie; write yes or no"),
+        ("file,sex\na.mp4,male\nb.MOV,female\n./a.mp4,\n", r"^Line 4 of .* names .*a\.mp4 again; give each video one row\.$"),
+        ("file,sex\na.mp4,male,extra\n", r"^Line 2 of .* has more cells than its header has columns \(file, sex\)\.$"),
+        (
+            "file,stance_leg,exercise\na.mp4,left,single-leg\n",
+            r"^The overrides file .* has the columns file, stance_leg, exercise; it needs file and any of sex, mirrored, "
+            r"each once \(the stance leg and exercise are found by the analysis\)\.$",
+        ),
+        ("sex,mirrored\nmale,yes\n", r"has the columns sex, mirrored; it needs file"),
+        ("file,sex,SEX\na.mp4,male,male\n", r"has the columns file, sex, SEX; it needs file and any of sex, mirrored, each once"),
+        ("", r"^The overrides file .* is empty; its first line names the columns \(file, sex, mirrored\)\.$"),
+    ],
+)
 def test_a_mistake_is_one_sentence_naming_its_line(folder, tmp_path, text, says):
     with pytest.raises(KneeCvError, match=says):
         read_overrides(_csv(tmp_path / "o.csv", text), find_videos(folder), folder)

@@ -18,8 +18,7 @@ GUIDE = PROJECT_ROOT / "docs" / "getting-started.md"
 
 
 def _build(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300,
-                          cwd=PROJECT_ROOT)
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
 
 
 def test_the_api_reference_builds_without_a_warning(tmp_path):
@@ -29,8 +28,16 @@ def test_the_api_reference_builds_without_a_warning(tmp_path):
     assert built.stdout == f"API reference written to {out / 'index.html'}\n"
     assert "warning" not in built.stderr.lower()
     pages = {path.relative_to(out).as_posix() for path in out.rglob("*.html")}
-    assert {"index.html", "knee_cv.html", "knee_cv/batch.html", "knee_cv/pipeline.html", "knee_cv/core/analysis.html",
-            "knee_cv/report/tables.html", "knee_cv/report/opensim.html", "knee_cv/media/trackio.html"} <= pages
+    assert {
+        "index.html",
+        "knee_cv.html",
+        "knee_cv/batch.html",
+        "knee_cv/pipeline.html",
+        "knee_cv/core/analysis.html",
+        "knee_cv/report/tables.html",
+        "knee_cv/report/opensim.html",
+        "knee_cv/media/trackio.html",
+    } <= pages
     assert not any(page.startswith(("knee_cv/app", "knee_cv/store/migrations")) for page in pages)
     landing = (out / "knee_cv.html").read_text(encoding="utf-8")
     # The guide is on the landing page, rendered (a table, linked names), not the include line.

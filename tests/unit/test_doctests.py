@@ -39,4 +39,3 @@ def test_examples_run(name, monkeypatch):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert result.attempted > 0, f"{name} has no example that doctest found"
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {name} failed (run pytest -rA for the output)"
-

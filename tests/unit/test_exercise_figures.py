@@ -38,7 +38,7 @@ def test_every_catalog_exercise_has_a_picture_of_two_panels():
         red = (image[..., 2] > 170) & (image[..., 1] < 70) & (image[..., 0] < 80)
         arrow = np.abs(image.astype(int) - (41, 37, 33)).max(axis=2) <= 12  # the ink, BGR
         assert orange.sum() > 150, f"{key}: the moving part is not drawn in orange"
-        assert arrow[:, :PANEL[0]].sum() > 40 and arrow[:, PANEL[0]:].sum() == 0, f"{key}: the arrow is in the start panel"
+        assert arrow[:, : PANEL[0]].sum() > 40 and arrow[:, PANEL[0] :].sum() == 0, f"{key}: the arrow is in the start panel"
         assert red.sum() == 0, f"{key}: red is drawn (red means a flag in knee_cv)"
     sheet = contact_sheet()
     assert sheet.shape[0] > 5 * PANEL[1]

@@ -60,8 +60,14 @@ def test_all_findings_give_six_exercises_and_every_finding_keeps_one():
 def test_valgus_trunk_and_shallow_keep_two_each_instead_of_the_first_six():
     findings = ["knee_valgus", "trunk_lean", "shallow"]
     plan = build_plan(recommend(findings), findings)
-    assert {e.key for e in plan.exercises} == {"clamshells", "side_lying_hip_abduction", "side_plank",
-                                               "single_leg_balance", "calf_step_stretch", "knee_to_wall"}
+    assert {e.key for e in plan.exercises} == {
+        "clamshells",
+        "side_lying_hip_abduction",
+        "side_plank",
+        "single_leg_balance",
+        "calf_step_stretch",
+        "knee_to_wall",
+    }
 
 
 def test_a_few_recommendations_all_go_in_and_none_gives_an_empty_plan_with_the_safety_note():
@@ -98,11 +104,14 @@ def test_a_plan_as_items_and_back_is_the_same_plan_without_the_extras():
     assert (added["why"], added["findings"], added["note"], len(added["doses"])) == (ADDED_WHY, [], "", 3)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"days_per_week": 0}, "days per week must be a whole number from 1 to 7"),
-    ({"days_per_week": 2.5}, "days per week"),
-    ({"doses": []}, "one dose for each of 3 blocks"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"days_per_week": 0}, "days per week must be a whole number from 1 to 7"),
+        ({"days_per_week": 2.5}, "days per week"),
+        ({"doses": []}, "one dose for each of 3 blocks"),
+    ],
+)
 def test_items_out_of_range_are_refused_naming_the_exercise(change, message):
     with pytest.raises(ValueError, match=f"Clamshells.*{message}|{message}"):
         plan_from_items([catalog_item("clamshells") | change])
@@ -110,9 +119,11 @@ def test_items_out_of_range_are_refused_naming_the_exercise(change, message):
 
 def test_a_dose_needs_reps_or_a_hold_and_sets_in_range():
     item = catalog_item("clamshells")
-    for dose, message in (({"sets": 2, "reps": 15, "hold_s": 30}, "either repetitions or a hold"),
-                          ({"sets": 11, "reps": 15}, "sets must be a whole number from 1 to 10"),
-                          ({"sets": 2, "hold_s": 400}, "hold s must be")):
+    for dose, message in (
+        ({"sets": 2, "reps": 15, "hold_s": 30}, "either repetitions or a hold"),
+        ({"sets": 11, "reps": 15}, "sets must be a whole number from 1 to 10"),
+        ({"sets": 2, "hold_s": 400}, "hold s must be"),
+    ):
         with pytest.raises(ValueError, match=message):
             plan_from_items([item | {"doses": [dose, *item["doses"][1:]]}])
     assert plan_from_items([{**item, "key": "gone_from_the_catalog"}]).exercises == ()

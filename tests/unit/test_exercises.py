@@ -8,8 +8,16 @@ from knee_cv.core.criteria import BY_NAME
 from knee_cv.core.exercises import CATALOG_PATH, load_catalog, recommend, safety_note
 
 ARTICLE_EXERCISES = {"calf_step_stretch", "fire_hydrants", "foam_rolling"}
-ADDITIONS = {"clamshells", "side_lying_hip_abduction", "lateral_band_walks", "single_leg_glute_bridge",
-             "side_plank", "single_leg_balance", "slow_step_downs", "knee_to_wall"}
+ADDITIONS = {
+    "clamshells",
+    "side_lying_hip_abduction",
+    "lateral_band_walks",
+    "single_leg_glute_bridge",
+    "side_plank",
+    "single_leg_balance",
+    "slow_step_downs",
+    "knee_to_wall",
+}
 
 
 def test_catalog_has_every_exercise_with_how_dosage_and_source():
@@ -57,6 +65,5 @@ def test_valgus_leads_to_hip_work_and_shallow_to_ankle_mobility():
 
 def test_safety_note_sends_red_flags_to_a_clinician():
     note = safety_note().lower()
-    for words in ("suddenly", "swollen", "locks", "gives way", "sharp pain", "not a diagnosis",
-                  "physiotherapist or doctor"):
+    for words in ("suddenly", "swollen", "locks", "gives way", "sharp pain", "not a diagnosis", "physiotherapist or doctor"):
         assert words in note

@@ -113,7 +113,7 @@ def _reference_window_median(x, half):
     """Loop over frames: np.nanmedian of the centred window, shorter at the ends."""
     out = np.full(x.shape, np.nan)
     for i in range(len(x)):
-        window = x[max(i - half, 0):i + half + 1]
+        window = x[max(i - half, 0) : i + half + 1]
         finite = np.isfinite(window).any(axis=0)
         out[i][finite] = np.nanmedian(window[:, finite], axis=0)
     return out
@@ -123,7 +123,7 @@ def _reference_hampel(x, window=7, n_sigmas=3.0):
     half = window // 2
     out = x.copy()
     for i in range(len(x)):
-        chunk = x[max(i - half, 0):i + half + 1]
+        chunk = x[max(i - half, 0) : i + half + 1]
         for j in np.ndindex(x.shape[1:]):
             values = chunk[(slice(None),) + j]
             values = values[np.isfinite(values)]
@@ -143,7 +143,7 @@ def _reference_fill_gaps(t, x, max_gap_s):
         valid = np.flatnonzero(np.isfinite(column))
         for a, b in zip(valid[:-1], valid[1:]):
             if b - a > 1 and t[b] - t[a] <= max_gap_s:
-                column[a + 1:b] = np.interp(t[a + 1:b], t[[a, b]], column[[a, b]])
+                column[a + 1 : b] = np.interp(t[a + 1 : b], t[[a, b]], column[[a, b]])
     return out
 
 
@@ -173,7 +173,7 @@ def _random_track(rng, n_frames, shape):
     for column in range(flat.shape[1]):
         for _ in range(rng.integers(0, 6)):
             start = rng.integers(0, n_frames)
-            flat[start:start + rng.integers(1, 40), column] = np.nan
+            flat[start : start + rng.integers(1, 40), column] = np.nan
     flat[:, 0] = np.where(np.arange(n_frames) % 50 < 5, 7.0, flat[:, 0])  # flat stretches: zero MAD
     if flat.shape[1] > 2:
         flat[:, 2] = np.nan  # a column with nothing at all
@@ -188,17 +188,14 @@ def test_vectorized_filters_match_reference_implementations():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # nanmedian of all-NaN windows
             for window in (3, 7, 21):
-                np.testing.assert_allclose(rolling_median(x, window),
-                                           _reference_window_median(x, window // 2), atol=1e-9)
+                np.testing.assert_allclose(rolling_median(x, window), _reference_window_median(x, window // 2), atol=1e-9)
                 if n_frames >= 3:
                     np.testing.assert_allclose(hampel(x, window), _reference_hampel(x, window), atol=1e-9)
         for max_gap_s in (0.0, 0.1, 0.5):
-            np.testing.assert_allclose(fill_gaps(t, x, max_gap_s), _reference_fill_gaps(t, x, max_gap_s),
-                                       atol=1e-9)
+            np.testing.assert_allclose(fill_gaps(t, x, max_gap_s), _reference_fill_gaps(t, x, max_gap_s), atol=1e-9)
         filled = fill_gaps(t, hampel(x), 0.2)
         for order in (2, 3, 4) if n_frames > 1 else ():
-            np.testing.assert_allclose(lowpass(t, filled, order=order),
-                                       _reference_lowpass(t, filled, order=order), atol=1e-9)
+            np.testing.assert_allclose(lowpass(t, filled, order=order), _reference_lowpass(t, filled, order=order), atol=1e-9)
 
     # Runs of very different lengths go through separate stacks.
     t = np.arange(12000) / 60.0

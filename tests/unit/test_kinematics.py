@@ -17,13 +17,19 @@ def _bottoms(truth):
     return np.array([bottom for _, bottom, _ in truth["reps"]])
 
 
-@pytest.mark.parametrize("valgus, roll, legs, mirrored", [
-    (12.0, 0.0, "left", False), (-6.0, 8.0, "right", False),
-    (15.0, -5.0, ["left", "right", "left"], True), (0.0, 3.0, "right", False),
-])
+@pytest.mark.parametrize(
+    "valgus, roll, legs, mirrored",
+    [
+        (12.0, 0.0, "left", False),
+        (-6.0, 8.0, "right", False),
+        (15.0, -5.0, ["left", "right", "left"], True),
+        (0.0, 3.0, "right", False),
+    ],
+)
 def test_fppa_and_pelvic_drop_exact_on_clean_data(valgus, roll, legs, mirrored):
-    track, truth = synthetic_squats(n_reps=3, stance_legs=legs, valgus_deg=valgus,
-                                    pelvic_drop_deg=6.0, roll_deg=roll, mirrored=mirrored)
+    track, truth = synthetic_squats(
+        n_reps=3, stance_legs=legs, valgus_deg=valgus, pelvic_drop_deg=6.0, roll_deg=roll, mirrored=mirrored
+    )
     for leg in ("left", "right"):
         on = truth["stance"] == leg
         np.testing.assert_allclose(kin.fppa(track.xy, leg)[on], truth[f"fppa_{leg}"][on], atol=0.5)
@@ -48,9 +54,17 @@ def test_fppa_with_camera_yaw_follows_the_projection():
 
 @pytest.mark.parametrize("fps, seed", [(30.0, 1), (60.0, 2), (30.0, 3)])
 def test_fppa_and_pelvic_drop_within_2_deg_with_3px_jitter_after_cleaning(fps, seed):
-    track, truth = synthetic_squats(n_reps=4, stance_legs=["left", "right", "right", "left"],
-                                    valgus_deg=10.0, pelvic_drop_deg=5.0, roll_deg=4.0,
-                                    jitter_px=3.0, dropout_rate=0.03, fps=fps, seed=seed)
+    track, truth = synthetic_squats(
+        n_reps=4,
+        stance_legs=["left", "right", "right", "left"],
+        valgus_deg=10.0,
+        pelvic_drop_deg=5.0,
+        roll_deg=4.0,
+        jitter_px=3.0,
+        dropout_rate=0.03,
+        fps=fps,
+        seed=seed,
+    )
     xy = clean(track)
     bottoms = _bottoms(truth)
     for bottom, leg in zip(bottoms, truth["rep_legs"]):
@@ -62,8 +76,9 @@ def test_fppa_and_pelvic_drop_within_2_deg_with_3px_jitter_after_cleaning(fps, s
 
 
 def test_mirrored_image_gives_the_same_measures():
-    track, truth = synthetic_squats(n_reps=2, stance_legs=["left", "right"], valgus_deg=9.0,
-                                    pelvic_drop_deg=4.0, trunk_lean_deg=6.0, roll_deg=3.0)
+    track, truth = synthetic_squats(
+        n_reps=2, stance_legs=["left", "right"], valgus_deg=9.0, pelvic_drop_deg=4.0, trunk_lean_deg=6.0, roll_deg=3.0
+    )
     mirror = track.xy.copy()
     mirror[..., 0] = track.width - mirror[..., 0]
     stance = truth["stance"]
@@ -72,8 +87,9 @@ def test_mirrored_image_gives_the_same_measures():
         np.testing.assert_allclose(kin.knee_offset(mirror, leg), kin.knee_offset(track.xy, leg), atol=1e-12)
     one = stance != "both"
     roll, roll_m = kin.camera_roll(track.xy, truth["standing"]), kin.camera_roll(mirror, truth["standing"])
-    np.testing.assert_allclose(kin.pelvic_drop(mirror[one], stance[one], roll_m),
-                               kin.pelvic_drop(track.xy[one], stance[one], roll), atol=1e-9)
+    np.testing.assert_allclose(
+        kin.pelvic_drop(mirror[one], stance[one], roll_m), kin.pelvic_drop(track.xy[one], stance[one], roll), atol=1e-9
+    )
     lean = kin.trunk_lean(track.xy[one], stance[one], roll)
     np.testing.assert_allclose(kin.trunk_lean(mirror[one], stance[one], roll_m), lean, atol=1e-9)
     # The 3D lean shows larger in the image as the trunk also pitches forward.
@@ -112,10 +128,16 @@ def test_nan_in_nan_out():
     track, truth = synthetic_squats(n_reps=1, dropout_rate=0.2, seed=5)
     gone = ~track.has_pose
     assert gone.any()
-    for values in (kin.fppa(track.xy, "left"), kin.knee_flexion(track.xy, "right"),
-                   kin.pelvic_tilt(track.xy), kin.trunk_lean(track.xy, "left"),
-                   kin.hip_height(track.xy), kin.ankle_height_difference(track.xy),
-                   kin.hip_drop(track.xy, 800.0), kin.leg_length(track.xy, "left")):
+    for values in (
+        kin.fppa(track.xy, "left"),
+        kin.knee_flexion(track.xy, "right"),
+        kin.pelvic_tilt(track.xy),
+        kin.trunk_lean(track.xy, "left"),
+        kin.hip_height(track.xy),
+        kin.ankle_height_difference(track.xy),
+        kin.hip_drop(track.xy, 800.0),
+        kin.leg_length(track.xy, "left"),
+    ):
         assert np.isnan(values[gone]).all() and np.isfinite(values[~gone]).all()
     assert np.isnan(kin.camera_roll(track.xy, np.zeros(len(track), bool)))
 
@@ -141,9 +163,13 @@ _finite = dict(allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=60, deadline=None)
-@given(scale=st.floats(0.05, 20, **_finite), angle=st.floats(-180, 180, **_finite),
-       dx=st.floats(-5000, 5000, **_finite), dy=st.floats(-5000, 5000, **_finite),
-       valgus=st.floats(-25, 25, **_finite))
+@given(
+    scale=st.floats(0.05, 20, **_finite),
+    angle=st.floats(-180, 180, **_finite),
+    dx=st.floats(-5000, 5000, **_finite),
+    dy=st.floats(-5000, 5000, **_finite),
+    valgus=st.floats(-25, 25, **_finite),
+)
 def test_fppa_invariant_to_scale_rotation_translation(scale, angle, dx, dy, valgus):
     track, _ = synthetic_squats(n_reps=1, valgus_deg=valgus, stance_legs="left", standing_s=0.2)
     xy = track.xy[::6]

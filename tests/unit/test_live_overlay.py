@@ -13,9 +13,16 @@ HEIGHT, WIDTH = 360, 640
 
 
 def shown(step: Step, cue: Cue | None = None, warning: str = "") -> Display:
-    return Display(step=step, prompt=f"the {step} step", counts={Leg.LEFT: 2, Leg.RIGHT: 0}, target=5,
-                   seconds_left=3, standing_done=step in (Step.LEFT, Step.SWITCH, Step.RIGHT, Step.DONE),
-                   cue=RepCue(Leg.LEFT, 2, cue, 10.0) if cue else None, warning=warning)
+    return Display(
+        step=step,
+        prompt=f"the {step} step",
+        counts={Leg.LEFT: 2, Leg.RIGHT: 0},
+        target=5,
+        seconds_left=3,
+        standing_done=step in (Step.LEFT, Step.SWITCH, Step.RIGHT, Step.DONE),
+        cue=RepCue(Leg.LEFT, 2, cue, 10.0) if cue else None,
+        warning=warning,
+    )
 
 
 def grey() -> np.ndarray:
@@ -26,12 +33,12 @@ def grey() -> np.ndarray:
 def test_each_step_draws_its_banner_and_leaves_the_bottom_free(step):
     frame = draw_protocol(grey(), shown(step), fppa_deg=12.0, pelvic_drop_deg=-3.0)
     assert (frame[: int(HEIGHT * 0.15)] != 128).any(), "the instruction banner"
-    assert (frame[int(HEIGHT * 0.95):] == 128).all(), "the bottom strip stays as the camera gave it"
+    assert (frame[int(HEIGHT * 0.95) :] == 128).all(), "the bottom strip stays as the camera gave it"
 
 
 def test_counters_show_in_squatting_steps_only():
     middle_band = slice(int(HEIGHT * 0.17), int(HEIGHT * 0.4))
-    sides = np.r_[0:int(WIDTH * 0.25), int(WIDTH * 0.75):WIDTH]
+    sides = np.r_[0 : int(WIDTH * 0.25), int(WIDTH * 0.75) : WIDTH]
     assert (draw_protocol(grey(), shown(Step.LEFT))[middle_band][:, sides] != 128).any()
     assert (draw_protocol(grey(), shown(Step.STANDING))[middle_band][:, sides] == 128).all()
 

@@ -119,10 +119,18 @@ def test_a_rep_sunk_only_by_an_uncertain_view_says_so():
     assert len(rep.unreliable_reasons) == 1 and "of the rep's frames were seen from the front" in rep.unreliable_reasons[0]
 
 
-@pytest.mark.parametrize("options", [
-    {"fps": 4.0}, {"fps": 8.0, "jitter_px": 6.0}, {"yaw_deg": 30.0}, {"yaw_deg": 60.0}, {"dropout_rate": 0.3},
-    {"jitter_px": 12.0, "seed": 1}, {"depth": 0.5},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"fps": 4.0},
+        {"fps": 8.0, "jitter_px": 6.0},
+        {"yaw_deg": 30.0},
+        {"yaw_deg": 60.0},
+        {"dropout_rate": 0.3},
+        {"jitter_px": 12.0, "seed": 1},
+        {"depth": 0.5},
+    ],
+)
 def test_every_unreliable_rep_says_why(options):
     analysis = analyze(synthetic_squats(n_reps=3, **options)[0])
     assert all(rep.reliable or rep.unreliable_reasons for rep in analysis.reps)

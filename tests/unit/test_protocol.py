@@ -20,17 +20,35 @@ from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.view import dominant_view
 
 OK = Framing(True, "")
-SETTINGS = ProtocolSettings(reps_per_leg=2, framing_hold_s=1.0, countdown_s=3.0, standing_s=2.0, switch_s=4.0,
-                            cue_s=2.0, settle_s=0.2)
+SETTINGS = ProtocolSettings(
+    reps_per_leg=2, framing_hold_s=1.0, countdown_s=3.0, standing_s=2.0, switch_s=4.0, cue_s=2.0, settle_s=0.2
+)
 
 
 def rep(leg: str, t_bottom: float, *, reliable: bool = True, flags: tuple[str, ...] = ()) -> Rep:
     """A rep on ``leg`` with its deepest point at ``t_bottom`` and the given flags."""
     found = [Flag(name, 20.0, 10.0, "deg", name, "test") for name in flags]
-    return Rep(index=0, leg=Leg(leg), start_frame=0, bottom_frame=0, end_frame=0, t_start=t_bottom - 1,
-               t_bottom=t_bottom, t_end=t_bottom + 1, depth=0.2, knee_flexion_deg=np.nan, fppa_bottom_deg=5.0,
-               fppa_peak_deg=5.0, pelvic_drop_bottom_deg=1.0, pelvic_drop_peak_deg=1.0, trunk_lean_deg=0.0,
-               knee_wobble=0.01, confidence=0.9, reliable=reliable, flags=found)
+    return Rep(
+        index=0,
+        leg=Leg(leg),
+        start_frame=0,
+        bottom_frame=0,
+        end_frame=0,
+        t_start=t_bottom - 1,
+        t_bottom=t_bottom,
+        t_end=t_bottom + 1,
+        depth=0.2,
+        knee_flexion_deg=np.nan,
+        fppa_bottom_deg=5.0,
+        fppa_peak_deg=5.0,
+        pelvic_drop_bottom_deg=1.0,
+        pelvic_drop_peak_deg=1.0,
+        trunk_lean_deg=0.0,
+        knee_wobble=0.01,
+        confidence=0.9,
+        reliable=reliable,
+        flags=found,
+    )
 
 
 def run(protocol: Protocol, times, framing=OK, both_feet=True, reps=()) -> None:
@@ -109,8 +127,15 @@ def test_each_leg_counts_its_own_reps_after_its_step_began_then_it_ends():
     assert shown.cue.cue is Cue.NOT_MEASURED
     said = [text for _, text in protocol.announcements]
     assert said[:3] == ["Get ready", "Stand still on both feet", "2 slow squats on your LEFT leg"]
-    assert said[3:] == ["1: fine", "2: knee moved inward", "Switch legs: now your right leg",
-                        "2 slow squats on your RIGHT leg", "1: hip dropped", "2: not measured", "Done"]
+    assert said[3:] == [
+        "1: fine",
+        "2: knee moved inward",
+        "Switch legs: now your right leg",
+        "2 slow squats on your RIGHT leg",
+        "1: hip dropped",
+        "2: not measured",
+        "Done",
+    ]
     assert [number for number, _ in protocol.announcements] == list(range(1, len(said) + 1))
 
 
@@ -122,11 +147,17 @@ def test_a_framing_problem_while_squatting_is_a_warning_not_a_stop():
     assert shown.step is Step.LEFT and shown.warning.startswith("Step back")
 
 
-@pytest.mark.parametrize(("flags", "reliable", "cue"), [
-    ((), True, Cue.FINE), (("knee_valgus",), True, Cue.KNEE_INWARD), (("pelvic_drop",), True, Cue.HIP_DROPPED),
-    (("pelvic_drop", "knee_valgus"), True, Cue.KNEE_INWARD), (("trunk_lean", "shallow"), True, Cue.FINE),
-    ((), False, Cue.NOT_MEASURED),
-])
+@pytest.mark.parametrize(
+    ("flags", "reliable", "cue"),
+    [
+        ((), True, Cue.FINE),
+        (("knee_valgus",), True, Cue.KNEE_INWARD),
+        (("pelvic_drop",), True, Cue.HIP_DROPPED),
+        (("pelvic_drop", "knee_valgus"), True, Cue.KNEE_INWARD),
+        (("trunk_lean", "shallow"), True, Cue.FINE),
+        ((), False, Cue.NOT_MEASURED),
+    ],
+)
 def test_rep_cue(flags, reliable, cue):
     assert rep_cue(rep("left", 1.0, reliable=reliable, flags=flags)) is cue
 
@@ -139,8 +170,9 @@ def test_settings_come_from_the_thresholds_with_the_reps_chosen():
 
 def test_synthetic_squats_through_the_live_analysis_finish_the_protocol():
     """Two squats on each leg, fed frame by frame as the live page does (analysis every 0.5 s)."""
-    track, truth = synthetic_squats(n_reps=4, stance_legs=["left", "left", "right", "right"], standing_s=8.0,
-                                    valgus_deg=22.0, size=(640, 360), fps=25.0)
+    track, truth = synthetic_squats(
+        n_reps=4, stance_legs=["left", "left", "right", "right"], standing_s=8.0, valgus_deg=22.0, size=(640, 360), fps=25.0
+    )
     thresholds = load_thresholds()
     # the synthetic person changes legs after 2 s: a switch prompt of 1.5 s
     protocol = Protocol(replace(ProtocolSettings.from_thresholds(thresholds, reps_per_leg=2), switch_s=1.5))
@@ -150,8 +182,9 @@ def test_synthetic_squats_through_the_live_analysis_finish_the_protocol():
             analysis = analyze(track.slice(0, i + 1), live=True)
             reps, analysed_to = analysis.reps, float(t)
             view, _ = dominant_view(analysis.series.view, analysis.series.view_confidence, slice(-10, None))
-            stance = lifted_foot_stance(kin.ankle_height_difference(track.xy[max(0, i - 9): i + 1]),
-                                        thresholds["stance"]["planted_tolerance"])
+            stance = lifted_foot_stance(
+                kin.ankle_height_difference(track.xy[max(0, i - 9) : i + 1]), thresholds["stance"]["planted_tolerance"]
+            )
             both_feet = stance is Leg.BOTH
             next_analysis = t + 0.5
         framing = check_framing(track.xy[i], track.visibility[i], track.width, track.height, view)

@@ -22,9 +22,13 @@ def _reps_and_legs(track, frontal=True):
     leg_px = np.nanpercentile(np.fmax(kin.leg_length(xy, Leg.LEFT), kin.leg_length(xy, Leg.RIGHT)), 90)
     reps, shallow = find_dips(track.t, kin.hip_drop(xy, leg_px))
     legs = stance_legs(
-        reps, ankle_left=xy[:, Landmark.LEFT_ANKLE], ankle_right=xy[:, Landmark.RIGHT_ANKLE],
-        leg_length_px=leg_px, ankle_height_difference=kin.ankle_height_difference(xy),
-        knee_flexion_left=kin.knee_flexion(xy, Leg.LEFT), knee_flexion_right=kin.knee_flexion(xy, Leg.RIGHT),
+        reps,
+        ankle_left=xy[:, Landmark.LEFT_ANKLE],
+        ankle_right=xy[:, Landmark.RIGHT_ANKLE],
+        leg_length_px=leg_px,
+        ankle_height_difference=kin.ankle_height_difference(xy),
+        knee_flexion_left=kin.knee_flexion(xy, Leg.LEFT),
+        knee_flexion_right=kin.knee_flexion(xy, Leg.RIGHT),
         frontal=np.full(len(track), frontal),
     )
     return reps, shallow, legs
@@ -35,8 +39,9 @@ def test_synthetic_reps_and_stance_legs_exact(n_reps):
     rng = np.random.default_rng(n_reps)
     legs = [str(leg) for leg in rng.choice([Leg.LEFT, Leg.RIGHT], n_reps)]
     tempos = rng.uniform(1.0, 4.0, n_reps)  # fast to slow
-    track, truth = synthetic_squats(n_reps=n_reps, stance_legs=legs, tempo_s=tempos, pause_s=1.0,
-                                    depth=rng.uniform(0.15, 0.35), jitter_px=1.0, seed=n_reps)
+    track, truth = synthetic_squats(
+        n_reps=n_reps, stance_legs=legs, tempo_s=tempos, pause_s=1.0, depth=rng.uniform(0.15, 0.35), jitter_px=1.0, seed=n_reps
+    )
     reps, shallow, found_legs = _reps_and_legs(track)
     assert len(reps) == n_reps
     assert shallow == []
@@ -53,10 +58,15 @@ def test_synthetic_shallow_dips_are_not_reps(variable_dt):
     dip, _ = synthetic_squats(n_reps=2, depth=0.06, seed=2, variable_dt=variable_dt)
     dip.t = dip.t + deep.t[-1] + 1 / 30
     joined = PoseTrack(
-        t=np.concatenate([deep.t, dip.t]), xy=np.concatenate([deep.xy, dip.xy]),
+        t=np.concatenate([deep.t, dip.t]),
+        xy=np.concatenate([deep.xy, dip.xy]),
         visibility=np.concatenate([deep.visibility, dip.visibility]),
         presence=np.concatenate([deep.presence, dip.presence]),
-        world=np.concatenate([deep.world, dip.world]), width=deep.width, height=deep.height, fps=30.0)
+        world=np.concatenate([deep.world, dip.world]),
+        width=deep.width,
+        height=deep.height,
+        fps=30.0,
+    )
     reps, shallow, _ = _reps_and_legs(joined)
     assert len(reps) == 3
     assert len(shallow) == 2
@@ -68,8 +78,11 @@ def test_two_leg_squat_is_both():
     track, _ = synthetic_squats(n_reps=3, depth=0.3, seed=3)
     xy = track.xy.copy()
     # put the free foot back on the floor: mirror the stance leg's ankle and knee height
-    for a, b in ((Landmark.RIGHT_ANKLE, Landmark.LEFT_ANKLE), (Landmark.RIGHT_KNEE, Landmark.LEFT_KNEE),
-                 (Landmark.RIGHT_HEEL, Landmark.LEFT_HEEL)):
+    for a, b in (
+        (Landmark.RIGHT_ANKLE, Landmark.LEFT_ANKLE),
+        (Landmark.RIGHT_KNEE, Landmark.LEFT_KNEE),
+        (Landmark.RIGHT_HEEL, Landmark.LEFT_HEEL),
+    ):
         xy[:, a, 1] = xy[:, b, 1]
     track.xy = xy
     _, _, legs = _reps_and_legs(track)
@@ -123,10 +136,13 @@ def test_front_reference_eight_descents_alternating(shared_landmarks):
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("name, leg, bottoms", [
-    ("sls_side_left_ref_01.csv", Leg.LEFT, [2.2, 4.9, 8.0, 11.9, 16.2, 19.9, 22.9]),
-    ("sls_side_right_ref_01.csv", Leg.RIGHT, [1.3, 5.0, 8.7, 12.0, 16.0, 19.8, 23.7]),
-])
+@pytest.mark.parametrize(
+    "name, leg, bottoms",
+    [
+        ("sls_side_left_ref_01.csv", Leg.LEFT, [2.2, 4.9, 8.0, 11.9, 16.2, 19.9, 22.9]),
+        ("sls_side_right_ref_01.csv", Leg.RIGHT, [1.3, 5.0, 8.7, 12.0, 16.0, 19.8, 23.7]),
+    ],
+)
 def test_side_references_seven_descents(shared_landmarks, name, leg, bottoms):
     track = _real(shared_landmarks, name)
     reps, _, legs = _reps_and_legs(track, frontal=False)

@@ -52,8 +52,14 @@ def test_the_same_decision_as_an_analysis_of_those_values(analysis):
     assert [f.criterion for f in again.reps[0].flags] == ["knee_valgus", "pelvic_drop"]
     assert "25.0 deg" in again.reps[0].flags[0].reason and again.reps[2].flags == []
     s = analysis.summary
-    fresh = summarize(again.reps, view=s.view, view_confidence=s.view_confidence, exercise=s.exercise,
-                      messages=[], thresholds=analysis.thresholds)
+    fresh = summarize(
+        again.reps,
+        view=s.view,
+        view_confidence=s.view_confidence,
+        exercise=s.exercise,
+        messages=[],
+        thresholds=analysis.thresholds,
+    )
     # repr: a leg whose reps were all measured has no automatic interval (NaN, which == would not match)
     assert repr(again.summary.legs) == repr(fresh.legs) and again.summary.rating == fresh.rating == "fair"
     assert again.summary.rating_reasons == fresh.rating_reasons

@@ -20,8 +20,12 @@ from knee_cv.core.track import PoseTrack
 from knee_cv.media.trackio import load_csv, load_npz, save_csv, save_npz
 from knee_cv.store import sessions as store
 
-ROUND_TRIP = settings(max_examples=40, deadline=None, derandomize=True,
-                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+ROUND_TRIP = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 coordinates = st.one_of(st.just(float("nan")), st.floats(min_value=-1e6, max_value=1e6, allow_subnormal=True))
 fractions = st.one_of(st.just(float("nan")), st.floats(min_value=0.0, max_value=1.0))
@@ -43,11 +47,21 @@ def tracks(draw) -> PoseTrack:
     xy[missing] = np.nan
     visibility[missing] = presence[missing] = world[missing] = np.nan
     people = np.where(missing, 0, rng.integers(1, 4, n))
-    return PoseTrack(t=t, xy=xy, visibility=visibility, presence=presence, world=world,
-                     width=draw(st.integers(32, 8000)), height=draw(st.integers(32, 8000)),
-                     fps=draw(st.floats(1.0, 240.0)), model=draw(names), people=people, source=draw(names),
-                     duration_s=draw(st.one_of(st.just(float("nan")), st.floats(0.0, 1e4))),
-                     orientation=Orientation(mirrored=draw(st.booleans()), turned_deg=draw(st.sampled_from([0, 90, 180, 270]))))
+    return PoseTrack(
+        t=t,
+        xy=xy,
+        visibility=visibility,
+        presence=presence,
+        world=world,
+        width=draw(st.integers(32, 8000)),
+        height=draw(st.integers(32, 8000)),
+        fps=draw(st.floats(1.0, 240.0)),
+        model=draw(names),
+        people=people,
+        source=draw(names),
+        duration_s=draw(st.one_of(st.just(float("nan")), st.floats(0.0, 1e4))),
+        orientation=Orientation(mirrored=draw(st.booleans()), turned_deg=draw(st.sampled_from([0, 90, 180, 270]))),
+    )
 
 
 @ROUND_TRIP
@@ -68,14 +82,23 @@ def test_a_track_comes_back_from_npz_exactly(tmp_path, track):
 
 squats = st.builds(
     synthetic_squats,
-    n_reps=st.just(2), stance_legs=st.sampled_from(["left", "right", ("left", "right")]),
-    depth=st.floats(0.1, 0.35), valgus_deg=st.floats(-10.0, 25.0), pelvic_drop_deg=st.floats(-3.0, 10.0),
-    jitter_px=st.floats(0.0, 3.0), dropout_rate=st.floats(0.0, 0.1), seed=st.integers(0, 1000),
+    n_reps=st.just(2),
+    stance_legs=st.sampled_from(["left", "right", ("left", "right")]),
+    depth=st.floats(0.1, 0.35),
+    valgus_deg=st.floats(-10.0, 25.0),
+    pelvic_drop_deg=st.floats(-3.0, 10.0),
+    jitter_px=st.floats(0.0, 3.0),
+    dropout_rate=st.floats(0.0, 0.1),
+    seed=st.integers(0, 1000),
 )
 
 
-@settings(max_examples=8, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(squat=squats)
 def test_an_analysis_comes_back_from_the_store_exactly(tmp_path_factory, squat):
     track, _ = squat

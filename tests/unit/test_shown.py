@@ -30,7 +30,10 @@ def test_reliable_rep_is_shown_as_measured_and_numbered_from_one(session):
     values = shown(rep)
     assert values.number == rep_number(rep) == 1
     assert (values.fppa_deg, values.pelvic_drop_deg, values.trunk_lean_deg) == (
-        rep.fppa_bottom_deg, rep.pelvic_drop_bottom_deg, rep.trunk_lean_deg)
+        rep.fppa_bottom_deg,
+        rep.pelvic_drop_bottom_deg,
+        rep.trunk_lean_deg,
+    )
     assert values.source == AUTOMATIC and values.withheld == ""
 
 
@@ -56,8 +59,7 @@ def test_the_rep_table_blanks_what_a_person_is_shown_blank(session):
     values = shown(rep)
     assert math.isnan(row["depth_leg_lengths"]) == math.isnan(values.depth)
     assert sorted(MEASURE_FIELDS.values()) == sorted(WITHHELD)
-    assert all(math.isnan(row[column]) == math.isnan(getattr(visible(rep), name))
-               for column, name in MEASURE_FIELDS.items())
+    assert all(math.isnan(row[column]) == math.isnan(getattr(visible(rep), name)) for column, name in MEASURE_FIELDS.items())
     assert visible(analysis.reps[0]) is analysis.reps[0]
 
 
@@ -77,8 +79,9 @@ def test_a_measurement_replaces_fppa_and_pelvic_drop_with_its_source(session):
 @pytest.mark.parametrize("two_foot_phases", [True, False], ids=["level", "rep start"])
 def test_points_placed_where_the_landmarks_are_give_the_analysis_angles(two_foot_phases):
     legs = ["right", "left"] if two_foot_phases else "right"  # on one foot all along: one stance leg
-    track, _ = synthetic_squats(n_reps=2, stance_legs=legs, valgus_deg=12.0, pelvic_drop_deg=6.0,
-                                roll_deg=3.0, two_foot_phases=two_foot_phases)
+    track, _ = synthetic_squats(
+        n_reps=2, stance_legs=legs, valgus_deg=12.0, pelvic_drop_deg=6.0, roll_deg=3.0, two_foot_phases=two_foot_phases
+    )
     analysis = analyze(track)
     assert math.isfinite(analysis.summary.camera_roll_deg) == two_foot_phases
     xy = measured_landmarks(track, filters=analysis.thresholds["filters"])

@@ -12,9 +12,15 @@ def test_finite_leaves_out_nan_and_inf_in_order():
     np.testing.assert_array_equal(finite([[3.0, np.nan], [np.inf, -1.0]]), [3.0, -1.0])
 
 
-@pytest.mark.parametrize(("values", "expected"), [
-    ([3.0, np.nan, 1.0, 2.0], 2.0), ([1.0, 4.0, np.nan], 2.5), ([], np.nan), ([np.nan, np.inf], np.nan),
-])
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([3.0, np.nan, 1.0, 2.0], 2.0),
+        ([1.0, 4.0, np.nan], 2.5),
+        ([], np.nan),
+        ([np.nan, np.inf], np.nan),
+    ],
+)
 def test_finite_median(values, expected):
     np.testing.assert_equal(finite_median(np.array(values, dtype=float)), expected)
     assert isinstance(finite_median(values), float)

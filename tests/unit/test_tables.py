@@ -41,8 +41,18 @@ def _decimals(cell: str) -> int:
 
 
 def test_numbers_are_rounded_by_the_unit_their_column_names():
-    table = rounded(pd.DataFrame({"a_deg": [12.34567], "t_s": [1 / 30], "depth_leg_lengths": [0.123456],
-                                  "confidence": [0.87654], "count": [7], "note": ["x"]}))
+    table = rounded(
+        pd.DataFrame(
+            {
+                "a_deg": [12.34567],
+                "t_s": [1 / 30],
+                "depth_leg_lengths": [0.123456],
+                "confidence": [0.87654],
+                "count": [7],
+                "note": ["x"],
+            }
+        )
+    )
     assert table.iloc[0].tolist() == [12.3, 0.033, 0.123, 0.88, 7, "x"]
 
 
@@ -57,8 +67,9 @@ def test_an_unreliable_rep_keeps_its_times_and_reasons_but_no_measure(squats, tm
     assert all(text.loc[1, column] == "" for column in REP_MEASURES)
     assert text.loc[1, "unreliable_reasons"] == "the knee was hidden" and text.loc[1, "reliable"] == "False"
     assert text.loc[1, "t_bottom_s"] != "" and text.loc[1, "confidence"] != ""
-    assert all(text.loc[i, column] != "" for i in (0, 2) for column in ("fppa_bottom_deg", "fppa_bottom_sd_deg",
-                                                                       "depth_leg_lengths"))
+    assert all(
+        text.loc[i, column] != "" for i in (0, 2) for column in ("fppa_bottom_deg", "fppa_bottom_sd_deg", "depth_leg_lengths")
+    )
     for column in text.columns:
         digits = next((d for end, d in DIGITS.items() if column.endswith(end)), None)
         if digits is not None:
@@ -73,7 +84,7 @@ def test_the_frame_table_has_every_frame_and_the_rep_it_belongs_to(squats):
     table = frame_table(analysis)
     assert len(table) == len(track) and table["frame"].tolist() == list(range(len(track)))
     for rep in analysis.reps:
-        assert (table.loc[rep.start_frame:rep.end_frame, "rep"] == rep.index + 1).all()
+        assert (table.loc[rep.start_frame : rep.end_frame, "rep"] == rep.index + 1).all()
     assert table["rep"].isna().sum() == len(track) - sum(r.end_frame - r.start_frame + 1 for r in analysis.reps)
     assert np.allclose(table["fppa_left_deg"], analysis.series.left.fppa, atol=0.05, equal_nan=True)
     assert analysis.series_frame().equals(table) and analysis.reps_frame().equals(rep_table(analysis))
@@ -123,8 +134,12 @@ def test_mot_follows_the_published_layout(squats, tmp_path):
     lines = write_mot(analysis, tmp_path / "squat.mot").read_text(encoding="utf-8").splitlines()
     end = lines.index("endheader")
     header = dict(line.split("=", 1) for line in lines[1:end])
-    assert lines[0] == "squat" and header == {"version": "1", "nRows": str(len(analysis.series)),
-                                              "nColumns": str(len(MOT_COLUMNS) + 1), "inDegrees": "yes"}
+    assert lines[0] == "squat" and header == {
+        "version": "1",
+        "nRows": str(len(analysis.series)),
+        "nColumns": str(len(MOT_COLUMNS) + 1),
+        "inDegrees": "yes",
+    }
     table = pd.read_csv(tmp_path / "squat.mot", sep="\t", skiprows=end + 1)
     assert list(table.columns) == ["time", *(name for name, _ in MOT_COLUMNS)] and len(table) == len(analysis.series)
     assert np.allclose(table["fppa_left"], analysis.series.left.fppa, atol=0.05, equal_nan=True)
@@ -141,7 +156,8 @@ def test_opensim_reads_the_trc_and_mot_files(squats, tmp_path, opensim):
     scale = metres_per_pixel(track, HEIGHT_M)
     assert [knee[0], knee[1], knee[2]] == pytest.approx(
         [track.xy[first, Landmark.LEFT_KNEE, 0] * scale, (track.height - track.xy[first, Landmark.LEFT_KNEE, 1]) * scale, 0],
-        abs=1e-4)
+        abs=1e-4,
+    )
     gap = int(np.flatnonzero(~track.has_pose)[0])
     assert math.isnan(markers.getDependentColumn("left_knee")[gap][0])
     motion = opensim.TimeSeriesTable(str(write_mot(analysis, tmp_path / "squat.mot")))

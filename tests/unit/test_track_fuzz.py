@@ -44,8 +44,13 @@ def _write_stored_npz(track: PoseTrack, path: Path) -> None:
         np.savez(path, **{name: data[name] for name in data.files})
 
 
-WRITERS = {"track.csv": save_csv, "track.npz": save_npz, "stored.npz": _write_stored_npz,
-           "pd1.csv": _write_sharana, "track.posetrack.json": _write_posetrack_json}
+WRITERS = {
+    "track.csv": save_csv,
+    "track.npz": save_npz,
+    "stored.npz": _write_stored_npz,
+    "pd1.csv": _write_sharana,
+    "track.posetrack.json": _write_posetrack_json,
+}
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +98,13 @@ def _mutated(draw, seed: bytes, tokens: list[bytes]) -> bytes:
         kind = draw(st.sampled_from(["overwrite", "insert", "delete", "repeat", "truncate"]))
         chunk = draw(st.sampled_from(tokens) | st.binary(min_size=1, max_size=8))
         if kind == "overwrite":
-            data[at:at + len(chunk)] = chunk
+            data[at : at + len(chunk)] = chunk
         elif kind == "insert":
             data[at:at] = chunk
         elif kind == "delete":
-            del data[at:at + draw(st.integers(1, 64))]
+            del data[at : at + draw(st.integers(1, 64))]
         elif kind == "repeat":
-            data[at:at] = data[at:at + draw(st.integers(1, 256))]
+            data[at:at] = data[at : at + draw(st.integers(1, 256))]
         else:
             del data[at:]
     return bytes(data)

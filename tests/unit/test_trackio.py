@@ -44,9 +44,18 @@ def _random_track(n: int = 25, seed: int = 3) -> PoseTrack:
     people[9] = 2
     t = np.cumsum(rng.uniform(0.01, 0.04, n)) + 1 / 3
     return PoseTrack(
-        t=t, xy=xy, visibility=visibility, presence=presence, world=world, width=1080,
-        height=1920, fps=29.97, model='full sha256:"ab12", ünïcode', people=people,
-        source="clip, with comma\nand newline.mp4", duration_s=t[-1] + 0.04,
+        t=t,
+        xy=xy,
+        visibility=visibility,
+        presence=presence,
+        world=world,
+        width=1080,
+        height=1920,
+        fps=29.97,
+        model='full sha256:"ab12", ünïcode',
+        people=people,
+        source="clip, with comma\nand newline.mp4",
+        duration_s=t[-1] + 0.04,
         orientation=Orientation(mirrored=True, turned_deg=90),
     )
 
@@ -137,8 +146,11 @@ def test_sharana_front_reference_loads_in_pixels(shared_landmarks):
 @pytest.mark.shared
 @pytest.mark.parametrize(
     "name, frames, duration",
-    [("sls_side_left_ref_01.csv", 756, 26.0), ("sls_side_right_ref_01.csv", 746, 25.7),
-     ("app_session_front_messy_01.csv", 2181, 38.1)],
+    [
+        ("sls_side_left_ref_01.csv", 756, 26.0),
+        ("sls_side_right_ref_01.csv", 746, 25.7),
+        ("app_session_front_messy_01.csv", 2181, 38.1),
+    ],
 )
 def test_other_sharana_files_load(shared_landmarks, name, frames, duration):
     track = load_track(shared_landmarks / name, width=1080, height=1920)
@@ -190,23 +202,40 @@ def _write_sharana(track: PoseTrack, path, mode: str = "single_leg_squat") -> No
 def _write_posetrack_json(track: PoseTrack, path) -> None:
     """Write ``track`` as a swing-analyzer ``.posetrack.json``."""
     frames = [
-        {"videoTime": float(track.t[i]), "keypoints": [
-            {"name": name, "x": float(track.xy[i, lm, 0]), "y": float(track.xy[i, lm, 1]),
-             "score": float(track.visibility[i, lm])}
-            for lm, name in enumerate(LANDMARK_NAMES) if track.has_pose[i]]}
+        {
+            "videoTime": float(track.t[i]),
+            "keypoints": [
+                {
+                    "name": name,
+                    "x": float(track.xy[i, lm, 0]),
+                    "y": float(track.xy[i, lm, 1]),
+                    "score": float(track.visibility[i, lm]),
+                }
+                for lm, name in enumerate(LANDMARK_NAMES)
+                if track.has_pose[i]
+            ],
+        }
         for i in range(len(track))
     ]
     meta = {"videoWidth": track.width, "videoHeight": track.height, "fps": track.fps, "model": "blazepose"}
     path.write_text(json.dumps({"metadata": meta, "frames": frames}), encoding="utf-8")
 
 
-WRITERS = {"track.csv": save_csv, "track.npz": save_npz, "pd1.csv": _write_sharana,
-           "track.posetrack.json": _write_posetrack_json}
+WRITERS = {"track.csv": save_csv, "track.npz": save_npz, "pd1.csv": _write_sharana, "track.posetrack.json": _write_posetrack_json}
 
 
 def _with_times(track: PoseTrack, t: np.ndarray) -> PoseTrack:
-    return PoseTrack(t=t, xy=track.xy, visibility=track.visibility, presence=track.presence, world=track.world,
-                     width=track.width, height=track.height, fps=track.fps, people=track.people)
+    return PoseTrack(
+        t=t,
+        xy=track.xy,
+        visibility=track.visibility,
+        presence=track.presence,
+        world=track.world,
+        width=track.width,
+        height=track.height,
+        fps=track.fps,
+        people=track.people,
+    )
 
 
 def _refused(path, phrase: str, **kw) -> str:
@@ -225,12 +254,15 @@ def _edit_line(path, index: int, edit) -> None:
 
 
 @pytest.mark.parametrize("name", ["track.csv", "pd1.csv"])
-@pytest.mark.parametrize(("edit", "phrase"), [
-    (lambda line: line.rsplit(",", 1)[0], "cells"),             # a cell short
-    (lambda line: line + ",0.5", "cells"),                      # a cell over
-    (lambda line: ",".join(line.split(",")[:5] + ["abc"] + line.split(",")[6:]), "not a number"),
-    (lambda line: ",".join(line.split(",")[:5] + ["0x1F"] + line.split(",")[6:]), "not a number"),
-])
+@pytest.mark.parametrize(
+    ("edit", "phrase"),
+    [
+        (lambda line: line.rsplit(",", 1)[0], "cells"),  # a cell short
+        (lambda line: line + ",0.5", "cells"),  # a cell over
+        (lambda line: ",".join(line.split(",")[:5] + ["abc"] + line.split(",")[6:]), "not a number"),
+        (lambda line: ",".join(line.split(",")[:5] + ["0x1F"] + line.split(",")[6:]), "not a number"),
+    ],
+)
 def test_ragged_rows_and_text_cells_are_refused(tmp_path, name, edit, phrase):
     path = tmp_path / name
     WRITERS[name](_random_track(10), path)
@@ -285,8 +317,10 @@ def test_absurd_frame_sizes_are_refused(tmp_path, name, size):
     _refused(path, "frame size", width=size[0], height=size[1])
 
 
-@pytest.mark.parametrize(("name", "phrase"), [("bytes.csv", "not a pose-track format"),
-                                            ("bytes.npz", "not a knee_cv track archive"), ("bytes.json", "UTF-8")])
+@pytest.mark.parametrize(
+    ("name", "phrase"),
+    [("bytes.csv", "not a pose-track format"), ("bytes.npz", "not a knee_cv track archive"), ("bytes.json", "UTF-8")],
+)
 def test_random_bytes_are_refused(tmp_path, name, phrase):
     path = tmp_path / name
     path.write_bytes(np.random.default_rng(5).bytes(20_000))
@@ -320,19 +354,22 @@ def _write_npz(path, members: dict[str, bytes]) -> None:
             archive.writestr(f"{name}.npy", data)
 
 
-@pytest.mark.parametrize(("name", "array", "phrase"), [
-    ("xy", np.zeros((10, NUM_LANDMARKS, 3)), "shape"),
-    ("visibility", np.zeros((10, NUM_LANDMARKS - 1)), "shape"),
-    ("t", np.arange(20.0).reshape(10, 2), "shape"),
-    ("t", np.arange(11.0), "frames"),
-    ("width", np.array([1080, 1080]), "shape"),
-    ("xy", np.zeros((10, NUM_LANDMARKS, 2), complex), "numbers"),
-    ("xy", np.array([None] * 10 * NUM_LANDMARKS * 2, dtype=object).reshape(10, NUM_LANDMARKS, 2), "Python objects"),
-    ("model", np.array({"pickled": "dict"}, dtype=object), "Python objects"),
-    ("source", np.str_("x" * 100_000), "text"),
-    ("fps", np.str_("thirty"), "number"),
-    ("width", np.array(np.nan), "number"),
-])
+@pytest.mark.parametrize(
+    ("name", "array", "phrase"),
+    [
+        ("xy", np.zeros((10, NUM_LANDMARKS, 3)), "shape"),
+        ("visibility", np.zeros((10, NUM_LANDMARKS - 1)), "shape"),
+        ("t", np.arange(20.0).reshape(10, 2), "shape"),
+        ("t", np.arange(11.0), "frames"),
+        ("width", np.array([1080, 1080]), "shape"),
+        ("xy", np.zeros((10, NUM_LANDMARKS, 2), complex), "numbers"),
+        ("xy", np.array([None] * 10 * NUM_LANDMARKS * 2, dtype=object).reshape(10, NUM_LANDMARKS, 2), "Python objects"),
+        ("model", np.array({"pickled": "dict"}, dtype=object), "Python objects"),
+        ("source", np.str_("x" * 100_000), "text"),
+        ("fps", np.str_("thirty"), "number"),
+        ("width", np.array(np.nan), "number"),
+    ],
+)
 def test_npz_with_wrong_arrays_is_refused(tmp_path, name, array, phrase):
     members = _npz_members(_random_track(10))
     members[name] = _npy(array)
@@ -375,8 +412,12 @@ def _zip_bomb(path, name: str, inflated: int) -> None:
     encoded = name.encode()
     sizes = struct.pack("<III", crc, len(stream), inflated)
     local = struct.pack("<IHHHHH", 0x04034B50, 20, 0, 8, 0, 0) + sizes + struct.pack("<HH", len(encoded), 0) + encoded
-    central = (struct.pack("<IHHHHHH", 0x02014B50, 20, 20, 0, 8, 0, 0) + sizes
-               + struct.pack("<HHHHHII", len(encoded), 0, 0, 0, 0, 0, 0) + encoded)
+    central = (
+        struct.pack("<IHHHHHH", 0x02014B50, 20, 20, 0, 8, 0, 0)
+        + sizes
+        + struct.pack("<HHHHHII", len(encoded), 0, 0, 0, 0, 0, 0)
+        + encoded
+    )
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + len(stream), 0)
     path.write_bytes(local + stream + central + end)
 
@@ -390,8 +431,10 @@ def test_npz_zip_bomb_is_refused_before_inflating(tmp_path):
     _refused(path, "inflate")
 
 
-@pytest.mark.parametrize(("name", "limit"), [("track.csv", "max_csv_bytes"), ("track.npz", "max_npz_bytes"),
-                                             ("track.posetrack.json", "max_json_bytes")])
+@pytest.mark.parametrize(
+    ("name", "limit"),
+    [("track.csv", "max_csv_bytes"), ("track.npz", "max_npz_bytes"), ("track.posetrack.json", "max_json_bytes")],
+)
 def test_files_over_the_size_limit_are_refused_before_reading(tmp_path, name, limit):
     path = tmp_path / name
     with open(path, "wb") as handle:  # sparse: no disk space, no time
@@ -410,27 +453,44 @@ def test_the_row_limit_holds_for_every_format(tmp_path, name):
 def test_csv_header_damage_is_refused(tmp_path):
     path = tmp_path / "track.csv"
     save_csv(_random_track(10), path)
-    for old, new in [('# model: "full', "# model: " + "[" * 30_000 + '"full'), ("# width: 1080", "# width: 1e999"),
-                     ('# source: "clip', "# source: 12#"), ("# fps: 29.97", "# fps: fast")]:
+    for old, new in [
+        ('# model: "full', "# model: " + "[" * 30_000 + '"full'),
+        ("# width: 1080", "# width: 1e999"),
+        ('# source: "clip', "# source: 12#"),
+        ("# fps: 29.97", "# fps: fast"),
+    ]:
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
         _refused(path, "header")
         save_csv(_random_track(10), path)
 
 
-@pytest.mark.parametrize(("doc", "phrase"), [
-    ("[" * 100_000 + "]" * 100_000, "swing-analyzer"),
-    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": 5}', "swing-analyzer"),
-    ('{"metadata": [], "frames": []}', "swing-analyzer"),
-    ('{"metadata": {"videoWidth": 1e999, "videoHeight": 1920}, "frames": []}', "swing-analyzer"),
-    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"keypoints": []}]}', "frame 0"),
-    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
-     + json.dumps([{"x": 1, "y": 2}] * 34) + "}]}", "frame 0"),
-    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
-     '[{"x": "left", "y": 2}]}]}', "frame 0"),
-    ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
-     '[{"x": 1' + "0" * 400 + ', "y": 2}]}]}', "frame 0"),
-])
+@pytest.mark.parametrize(
+    ("doc", "phrase"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "swing-analyzer"),
+        ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": 5}', "swing-analyzer"),
+        ('{"metadata": [], "frames": []}', "swing-analyzer"),
+        ('{"metadata": {"videoWidth": 1e999, "videoHeight": 1920}, "frames": []}', "swing-analyzer"),
+        ('{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"keypoints": []}]}', "frame 0"),
+        (
+            '{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
+            + json.dumps([{"x": 1, "y": 2}] * 34)
+            + "}]}",
+            "frame 0",
+        ),
+        (
+            '{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
+            '[{"x": "left", "y": 2}]}]}',
+            "frame 0",
+        ),
+        (
+            '{"metadata": {"videoWidth": 1080, "videoHeight": 1920}, "frames": [{"videoTime": 0, "keypoints": '
+            '[{"x": 1' + "0" * 400 + ', "y": 2}]}]}',
+            "frame 0",
+        ),
+    ],
+)
 def test_damaged_posetrack_json_is_refused(tmp_path, doc, phrase):
     path = tmp_path / "x.posetrack.json"
     path.write_text(doc, encoding="utf-8")

@@ -26,8 +26,11 @@ MANY = 10**9
 
 
 def model(bias=None, sd=None, n_frames=MANY) -> PlacementError:
-    return PlacementError(bias=np.zeros((3, 2)) if bias is None else np.asarray(bias, float),
-                          sd=np.zeros((3, 2)) if sd is None else np.asarray(sd, float), n_frames=n_frames)
+    return PlacementError(
+        bias=np.zeros((3, 2)) if bias is None else np.asarray(bias, float),
+        sd=np.zeros((3, 2)) if sd is None else np.asarray(sd, float),
+        n_frames=n_frames,
+    )
 
 
 def points(knee=KNEE) -> np.ndarray:
@@ -92,8 +95,7 @@ def test_jitter_widens_fppa_by_its_own_spread():
 
 def test_missing_points_give_no_interval():
     bounds = rep_intervals(points(knee=(np.nan, 100.0)), "right", LEG_PX, model())
-    assert all(math.isnan(v) for pair in (bounds.fppa_deg, bounds.knee_displacement, bounds.pelvic_drop_deg)
-               for v in pair)
+    assert all(math.isnan(v) for pair in (bounds.fppa_deg, bounds.knee_displacement, bounds.pelvic_drop_deg) for v in pair)
 
 
 def test_knee_displacement_is_medial_positive_in_leg_lengths():
@@ -110,8 +112,7 @@ def test_knee_displacement_is_medial_positive_in_leg_lengths():
 def test_fit_recovers_a_known_placement_error():
     rng = np.random.default_rng(1)
     shifts = rng.normal([0.0, -0.06], [0.01, 0.02], size=(400, 2))  # knee: along the leg (down = +), across
-    errors = [residuals(points(knee=(across * LEG_PX, 100.0 + along * LEG_PX)), points(), LEG_PX)
-              for along, across in shifts]
+    errors = [residuals(points(knee=(across * LEG_PX, 100.0 + along * LEG_PX)), points(), LEG_PX) for along, across in shifts]
     fitted = fit(errors)
     assert fitted.n_frames == 400
     assert fitted.bias[1] == pytest.approx([0.0, -0.06], abs=0.004)  # across is medial: +x here
@@ -161,7 +162,8 @@ def test_left_against_right_says_when_the_ranges_overlap():
     for rep in apart:  # move the right leg's ranges far from the left's
         if rep.leg == "right":
             rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg = 60.0, 50.0, 70.0
-    again = summarize(apart, view=s.view, view_confidence=s.view_confidence, exercise=s.exercise, messages=[],
-                      thresholds=analysis.thresholds)
+    again = summarize(
+        apart, view=s.view, view_confidence=s.view_confidence, exercise=s.exercise, messages=[], thresholds=analysis.thresholds
+    )
     sentence = next(m for m in again.messages if m.startswith("Left vs right"))
     assert "The two ranges do not overlap." in sentence and CANT_TELL not in sentence

@@ -49,8 +49,10 @@ def test_left_and_right_alike_within_the_reps_spread(both_legs):
 
 
 def test_a_consistent_difference_is_named(both_legs):
-    reps = [dataclasses.replace(rep, fppa_bottom_deg=rep.fppa_bottom_deg + (8.0 if rep.leg == "left" else 0.0))
-            for rep in both_legs.reps]
+    reps = [
+        dataclasses.replace(rep, fppa_bottom_deg=rep.fppa_bottom_deg + (8.0 if rep.leg == "left" else 0.0))
+        for rep in both_legs.reps
+    ]
     shifted = dataclasses.replace(both_legs, reps=reps)
     assert compare_sides(shifted).startswith("Your left knee moved further inward than your right knee")
 
@@ -71,7 +73,10 @@ def test_nothing_flagged_gives_the_articles_general_advice_and_the_cutoff_used(s
     assert result.headline == "Nothing stood out in the squats that could be measured."
     assert result.comparison is None
     assert [line.split(":")[0] for line in result.next_step.exercises] == [
-        "Calf and ankle step stretch", "Fire hydrants", "Foam rolling"]
+        "Calf and ankle step stretch",
+        "Fire hydrants",
+        "Foam rolling",
+    ]
     assert "wobble or roll inward" in result.next_step.lead
     assert "compared with women without knee pain" in result.cutoff_note
     assert "not a diagnosis" in result.screen_note
@@ -96,5 +101,4 @@ def test_a_finding_the_video_cannot_decide_is_said_as_perhaps(both_legs):
     reps = [dataclasses.replace(rep, undecided=["knee_valgus"], flags=[]) for rep in both_legs.reps]
     leg = verdict(dataclasses.replace(both_legs, reps=reps)).legs[0]
     assert not leg.flagged and leg.seen[0].startswith("Nothing stood out")
-    assert leg.seen[1] == ("The video cannot tell for sure whether your knee moved inward more than usual "
-                           "in 3 of 3 squats.")
+    assert leg.seen[1] == ("The video cannot tell for sure whether your knee moved inward more than usual in 3 of 3 squats.")

@@ -11,12 +11,15 @@ from knee_cv.media.trackio import load_track
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("name, view, share", [
-    ("sls_front_ref_01.csv", "frontal", 0.9),
-    ("sls_side_left_ref_01.csv", "side", 0.9),
-    ("sls_side_right_ref_01.csv", "side", 0.9),
-    ("pistol_side_ref_01.posetrack.json", "side", 0.6),
-])
+@pytest.mark.parametrize(
+    "name, view, share",
+    [
+        ("sls_front_ref_01.csv", "frontal", 0.9),
+        ("sls_side_left_ref_01.csv", "side", 0.9),
+        ("sls_side_right_ref_01.csv", "side", 0.9),
+        ("pistol_side_ref_01.posetrack.json", "side", 0.6),
+    ],
+)
 def test_real_tracks_get_their_view(shared_landmarks, name, view, share):
     track = load_track(shared_landmarks / name)
     labels, confidence = classify_view(track.xy, track.visibility, t=track.t)
@@ -27,8 +30,7 @@ def test_real_tracks_get_their_view(shared_landmarks, name, view, share):
     assert np.all(labels[~posed] == "none")
 
 
-@pytest.mark.parametrize("yaw, view", [(0.0, "frontal"), (20.0, "frontal"), (60.0, "oblique"),
-                                       (88.0, "side")])
+@pytest.mark.parametrize("yaw, view", [(0.0, "frontal"), (20.0, "frontal"), (60.0, "oblique"), (88.0, "side")])
 def test_synthetic_yaw(yaw, view):
     track, _ = synthetic_squats(n_reps=1, yaw_deg=yaw, dropout_rate=0.1, seed=2)
     labels, confidence = classify_view(track.xy, t=track.t)

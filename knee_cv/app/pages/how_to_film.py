@@ -88,16 +88,23 @@ FRAMING = """
 """
 
 st.title("How to film")
-st.image(FRAMING, caption="What the phone should see: upright, the whole body with room above the head and below "
-                          "the feet, the lens at hip height. How deep: stop while your hip is still above your knee.",
-         width="stretch",
-         alt="Drawing. Left: a person on one leg, arms crossed, seen from the front inside an upright phone picture, "
-             "with room above the head and the feet in the picture; a dashed line marks hip height, where the lens "
-             "goes. Right: the same person at the bottom of the squat seen from the side, the hip above the "
-             "dashed line at knee height.")
-st.image(DIAGRAM, caption="Set-up seen from the side: phone upright at hip height, 2 to 3 m away.", width="stretch",
-         alt="Drawing from the side: a phone on a stand at hip height, 2 to 3 metres in front of a person standing on "
-             "one leg with arms crossed, the whole body inside the camera's view.")
+st.image(
+    FRAMING,
+    caption="What the phone should see: upright, the whole body with room above the head and below "
+    "the feet, the lens at hip height. How deep: stop while your hip is still above your knee.",
+    width="stretch",
+    alt="Drawing. Left: a person on one leg, arms crossed, seen from the front inside an upright phone picture, "
+    "with room above the head and the feet in the picture; a dashed line marks hip height, where the lens "
+    "goes. Right: the same person at the bottom of the squat seen from the side, the hip above the "
+    "dashed line at knee height.",
+)
+st.image(
+    DIAGRAM,
+    caption="Set-up seen from the side: phone upright at hip height, 2 to 3 m away.",
+    width="stretch",
+    alt="Drawing from the side: a phone on a stand at hip height, 2 to 3 metres in front of a person standing on "
+    "one leg with arms crossed, the whole body inside the camera's view.",
+)
 st.markdown(
     """
 | Do this | Why it matters |

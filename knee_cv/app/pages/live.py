@@ -68,7 +68,8 @@ def ice_servers() -> list:
         if not isinstance(servers, list):
             raise KneeCvError(
                 "KNEE_CV_ICE_SERVERS must be a JSON list such as "
-                '[{"urls": ["stun:stun.example.org:3478"]}]; fix or unset it and restart the app.')
+                '[{"urls": ["stun:stun.example.org:3478"]}]; fix or unset it and restart the app.'
+            )
         return servers
     try:
         return list(st.secrets.get("ice_servers", []))
@@ -113,10 +114,15 @@ button, reps_box, sound_box, blur_box = st.columns([1.3, 1, 1, 1.4], vertical_al
 if playing:
     button.button("STOP", key="live_stop", on_click=stop, icon=":material/stop:")
 else:
-    button.button("START", key="live_start", type="primary", on_click=start, args=(model_path,),
-                  icon=":material/play_arrow:")
-reps_box.number_input("Squats per leg", min_value=1, max_value=10, key="live_reps", disabled=playing,
-                      value=int(load_thresholds()["protocol"]["reps_per_leg"]))
+    button.button("START", key="live_start", type="primary", on_click=start, args=(model_path,), icon=":material/play_arrow:")
+reps_box.number_input(
+    "Squats per leg",
+    min_value=1,
+    max_value=10,
+    key="live_reps",
+    disabled=playing,
+    value=int(load_thresholds()["protocol"]["reps_per_leg"]),
+)
 sound = sound_box.toggle("Spoken cues", key="live_sound", help="Instructions and each rep's cue read aloud.")
 blur = blur_box.toggle("Blur the face in the results", key="live_blur_face")
 session: LiveSession | None = st.session_state.live_session
@@ -130,9 +136,11 @@ try:
         video_frame_callback=session.on_frame if session is not None else None,
         async_processing=True,
         desired_playing_state=playing,
-        video_html_attrs={"autoPlay": True, "muted": True,
-                          "style": {"width": "100%", "maxHeight": f"{VIDEO_MAX_HEIGHT_PX}px",
-                                    "objectFit": "contain", "background": "#000"}},
+        video_html_attrs={
+            "autoPlay": True,
+            "muted": True,
+            "style": {"width": "100%", "maxHeight": f"{VIDEO_MAX_HEIGHT_PX}px", "objectFit": "contain", "background": "#000"},
+        },
     )
 except AttributeError:
     # streamlit-webrtc 0.72.0 stops a stream's shutdown watcher from two threads at once now and then
@@ -149,18 +157,25 @@ if not playing and st.session_state.live_result is None:
         "Stand 2 to 3 m from the camera, whole body in view, facing it, and press **START**: the picture tells you "
         "what to do (stand on both feet, then slow single-leg squats on each leg) and ends by itself. The picture is "
         "not mirrored: your left leg appears on the right, as others see you. The video stays in this server's "
-        "memory for the results only; nothing is saved unless you save it.")
+        "memory for the results only; nothing is saved unless you save it."
+    )
 
 if ctx.state.playing and session is not None:
     spoken = 0
     while ctx.state.playing and st.session_state.live_playing:
         status = session.snapshot()
         shown = status.shown
-        step = (f"step: **{shown.step}** · left {shown.counts[Leg.LEFT]}/{shown.target} · "
-                f"right {shown.counts[Leg.RIGHT]}/{shown.target}" if shown
-                else "starting" if session.ready.is_set() else "loading the pose model")
-        status_box.caption(f"{step} · measured {status.frames_measured} of {status.frames} camera frames, "
-                           f"a person in {status.frames_with_pose}")
+        step = (
+            f"step: **{shown.step}** · left {shown.counts[Leg.LEFT]}/{shown.target} · "
+            f"right {shown.counts[Leg.RIGHT]}/{shown.target}"
+            if shown
+            else "starting"
+            if session.ready.is_set()
+            else "loading the pose model"
+        )
+        status_box.caption(
+            f"{step} · measured {status.frames_measured} of {status.frames} camera frames, a person in {status.frames_with_pose}"
+        )
         new = [text for number, text in status.announcements if number > spoken]
         if new and sound:
             speak(voice, new)
@@ -183,6 +198,11 @@ if st.session_state.live_result is not None:
     if st.session_state.live_video is not None and st.session_state.live_video.done():
         st.session_state.live_result, st.session_state.live_video = shown_result, None
     if st.session_state.get("live_recording"):
-        st.download_button("Camera recording (MP4)", st.session_state.live_recording, "knee_cv_live_recording.mp4",
-                           "video/mp4", help="The camera frames that were measured, without drawings: to keep, or to "
-                                             "analyse again as a video.", icon=":material/download:")
+        st.download_button(
+            "Camera recording (MP4)",
+            st.session_state.live_recording,
+            "knee_cv_live_recording.mp4",
+            "video/mp4",
+            help="The camera frames that were measured, without drawings: to keep, or to analyse again as a video.",
+            icon=":material/download:",
+        )

@@ -132,8 +132,7 @@ def create_landmarker(model: ModelInfo, num_poses: int = MAX_PEOPLE):
         num_poses=num_poses,
     )
     with native_logs_silenced():
-        return Quieted(vision.PoseLandmarker.create_from_options(options),
-                       warmed=lambda result: bool(result.pose_landmarks))
+        return Quieted(vision.PoseLandmarker.create_from_options(options), warmed=lambda result: bool(result.pose_landmarks))
 
 
 def _image(small: np.ndarray):
@@ -150,10 +149,14 @@ def _candidates(result, width: int, height: int) -> list[_Candidate]:
         world_xyz = np.array([(p.x, p.y, p.z) for p in world], dtype=float).reshape(-1, 3)
         if world_xyz.shape[0] != NUM_LANDMARKS:
             world_xyz = np.full((NUM_LANDMARKS, 3), np.nan)
-        found.append(_Candidate(
-            xy=values[:, :2] * (width, height), visibility=values[:, 2],
-            presence=values[:, 3], world=world_xyz,
-        ))
+        found.append(
+            _Candidate(
+                xy=values[:, :2] * (width, height),
+                visibility=values[:, 2],
+                presence=values[:, 3],
+                world=world_xyz,
+            )
+        )
     return found
 
 
@@ -257,7 +260,7 @@ class _Person:
         best = np.inf
         for frame, index in (tracklet[0], tracklet[-1]):
             after = int(np.searchsorted(self._frames, frame))
-            nearest = int(min(self._frames[max(after - 1, 0):after + 1], key=lambda f: abs(int(f) - frame)))
+            nearest = int(min(self._frames[max(after - 1, 0) : after + 1], key=lambda f: abs(int(f) - frame)))
             known = self._per_frame[nearest][self.where[nearest]]
             distance = float(np.linalg.norm(self._per_frame[frame][index].centre - known.centre)) / self._size
             reach = LINK_DISTANCE + REACH_PER_S * abs(times[frame] - times[nearest])
@@ -267,13 +270,29 @@ class _Person:
 
 
 def build_track(
-    times: list[float], sizes: tuple[int, int], per_frame: list[list[_Candidate]], *,
-    fps: float, model: str, source: str, duration_s: float = math.nan, orientation: Orientation = AS_FILMED,
+    times: list[float],
+    sizes: tuple[int, int],
+    per_frame: list[list[_Candidate]],
+    *,
+    fps: float,
+    model: str,
+    source: str,
+    duration_s: float = math.nan,
+    orientation: Orientation = AS_FILMED,
 ) -> PoseTrack:
     """Assemble the subject's PoseTrack from per-frame candidates (``duration_s``: the container's, s)."""
     width, height = sizes
-    track = PoseTrack.empty(len(times), t=np.asarray(times), width=width, height=height, fps=fps,
-                            model=model, source=source, duration_s=duration_s, orientation=orientation)
+    track = PoseTrack.empty(
+        len(times),
+        t=np.asarray(times),
+        width=width,
+        height=height,
+        fps=fps,
+        model=model,
+        source=source,
+        duration_s=duration_s,
+        orientation=orientation,
+    )
     track.people = np.array([len(c) for c in per_frame], dtype=int)
     for frame, index in enumerate(select_subject(per_frame, track.t)):
         if index is None:
@@ -287,9 +306,15 @@ def build_track(
 
 
 def track_video(
-    path: str | Path, *, model_path: str | Path | None = None, variant: str = "full",
-    progress: Progress | None = None, limits: VideoLimits = VideoLimits(), workers: int = 2,
-    max_rate_hz: float = MAX_RATE_HZ, orientation: Orientation = AS_FILMED,
+    path: str | Path,
+    *,
+    model_path: str | Path | None = None,
+    variant: str = "full",
+    progress: Progress | None = None,
+    limits: VideoLimits = VideoLimits(),
+    workers: int = 2,
+    max_rate_hz: float = MAX_RATE_HZ,
+    orientation: Orientation = AS_FILMED,
 ) -> PoseTrack:
     """Find the subject's pose in the frames of a video.
 
@@ -337,16 +362,45 @@ def track_video(
     parts = _parts(info.duration_s, workers if info.duration_s >= MIN_SPLIT_S else 1, rate)
     size = orientation.size(info.width, info.height)
     crowded = _CrowdCount()
-    rows = _detect_in_parts(path, limits, model, parts, size, num_poses=1, max_rate_hz=max_rate_hz,
-                            crowded=crowded, progress=progress, expected=expected, orientation=orientation)
+    rows = _detect_in_parts(
+        path,
+        limits,
+        model,
+        parts,
+        size,
+        num_poses=1,
+        max_rate_hz=max_rate_hz,
+        crowded=crowded,
+        progress=progress,
+        expected=expected,
+        orientation=orientation,
+    )
     if crowded.is_crowded():  # one part: following each person through the whole clip matters more than speed
-        rows = _detect_in_parts(path, limits, model, [(0.0, 0.0, math.inf)], size, num_poses=MAX_PEOPLE,
-                                max_rate_hz=max_rate_hz, crowded=None, progress=progress, expected=expected,
-                                orientation=orientation)
+        rows = _detect_in_parts(
+            path,
+            limits,
+            model,
+            [(0.0, 0.0, math.inf)],
+            size,
+            num_poses=MAX_PEOPLE,
+            max_rate_hz=max_rate_hz,
+            crowded=None,
+            progress=progress,
+            expected=expected,
+            orientation=orientation,
+        )
     times = [t for t, _, _, _ in rows]
     per_frame = [candidates for _, _, _, candidates in rows]
-    return build_track(times, size, per_frame, fps=info.fps, model=model.model_id, source=Path(path).name,
-                       duration_s=info.duration_s, orientation=orientation)
+    return build_track(
+        times,
+        size,
+        per_frame,
+        fps=info.fps,
+        model=model.model_id,
+        source=Path(path).name,
+        duration_s=info.duration_s,
+        orientation=orientation,
+    )
 
 
 def _parts(duration: float, workers: int, rate: float) -> list[tuple[float, float, float]]:
@@ -369,14 +423,22 @@ def _parts(duration: float, workers: int, rate: float) -> list[tuple[float, floa
 
     starts = [0.0] + [snap(length + k * (length - WARM_UP_S)) for k in range(workers - 1)]
     stops = starts[1:] + [math.inf]
-    return [(max(0.0, snap(start - WARM_UP_S)) if start else 0.0, start, stop)
-            for start, stop in zip(starts, stops)]
+    return [(max(0.0, snap(start - WARM_UP_S)) if start else 0.0, start, stop) for start, stop in zip(starts, stops)]
 
 
 def _detect_in_parts(
-    path, limits: VideoLimits, model: ModelInfo, parts: list[tuple[float, float, float]],
-    size: tuple[int, int], *, num_poses: int, max_rate_hz: float, crowded: _CrowdCount | None,
-    progress: Progress | None, expected: int | None, orientation: Orientation,
+    path,
+    limits: VideoLimits,
+    model: ModelInfo,
+    parts: list[tuple[float, float, float]],
+    size: tuple[int, int],
+    *,
+    num_poses: int,
+    max_rate_hz: float,
+    crowded: _CrowdCount | None,
+    progress: Progress | None,
+    expected: int | None,
+    orientation: Orientation,
 ) -> list[Row]:
     """Run landmarkers over consecutive parts of a clip (see :func:`_parts`) in parallel threads.
 
@@ -404,8 +466,19 @@ def _detect_in_parts(
 
     def run(k: int) -> None:
         try:
-            _detect_part(path, limits, model, parts[k], size, results[k], num_poses=num_poses,
-                         max_rate_hz=max_rate_hz, crowded=crowded, on_frame=count_frame, orientation=orientation)
+            _detect_part(
+                path,
+                limits,
+                model,
+                parts[k],
+                size,
+                results[k],
+                num_poses=num_poses,
+                max_rate_hz=max_rate_hz,
+                crowded=crowded,
+                on_frame=count_frame,
+                orientation=orientation,
+            )
         except BaseException as error:  # re-raised in the caller's thread
             errors.append(error)
 
@@ -426,9 +499,18 @@ def _detect_in_parts(
 
 
 def _detect_part(
-    path, limits: VideoLimits, model: ModelInfo, part: tuple[float, float, float], size: tuple[int, int],
-    rows: list[Row], *, num_poses: int, max_rate_hz: float, crowded: _CrowdCount | None,
-    on_frame: Callable[[], None], orientation: Orientation,
+    path,
+    limits: VideoLimits,
+    model: ModelInfo,
+    part: tuple[float, float, float],
+    size: tuple[int, int],
+    rows: list[Row],
+    *,
+    num_poses: int,
+    max_rate_hz: float,
+    crowded: _CrowdCount | None,
+    on_frame: Callable[[], None],
+    orientation: Orientation,
 ) -> None:
     """Track one part of a clip, appending a row per frame of its own stretch to ``rows``.
 
@@ -438,8 +520,7 @@ def _detect_part(
     """
     warm_up, start, stop = part
     width, height = size
-    decoded = iter_frames(path, limits, start_s=warm_up, stop_s=stop, max_rate_hz=max_rate_hz,
-                          long_side=INFERENCE_LONG_SIDE)
+    decoded = iter_frames(path, limits, start_s=warm_up, stop_s=stop, max_rate_hz=max_rate_hz, long_side=INFERENCE_LONG_SIDE)
     frames = frames_in_background((t, orientation.apply(small)) for t, small in decoded)
     landmarker = create_landmarker(model, num_poses=num_poses)
     census = create_landmarker(model, num_poses=1) if crowded is not None else None
@@ -484,7 +565,7 @@ def _someone_else(census, small: np.ndarray, stamp: int, subject: _Candidate, si
     low = np.floor((np.nanmin(subject.xy, axis=0) - margin) * scale).astype(int).clip(0)
     high = np.ceil((np.nanmax(subject.xy, axis=0) + margin) * scale).astype(int).clip(0)
     masked = small.copy()
-    masked[low[1]:high[1], low[0]:high[0]] = 128
+    masked[low[1] : high[1], low[0] : high[0]] = 128
     found = _candidates(census.detect_for_video(_image(masked), stamp), *size)
     return any(other.size >= CENSUS_MIN_SIZE * subject.size and _torso_in_picture(other, size) for other in found)
 
@@ -543,8 +624,7 @@ class LivePoseEstimator:
         """
         height, width = rgb.shape[:2]
         with self._lock:
-            result = self._landmarker.detect_for_video(_image(shrink(rgb, INFERENCE_LONG_SIDE)),
-                                                       self._clock.stamp(timestamp_s))
+            result = self._landmarker.detect_for_video(_image(shrink(rgb, INFERENCE_LONG_SIDE)), self._clock.stamp(timestamp_s))
         candidates = _candidates(result, width, height)
         if not candidates:
             return None, None

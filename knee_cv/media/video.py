@@ -198,8 +198,7 @@ def _open(path: Path) -> av.container.InputContainer:
         if _looks_like_text(path):
             raise VideoError(f"{path.name} is a text file, not a video. Choose the video file itself.") from exc
         raise VideoError(
-            f"{path.name} is not a video format knee_cv can read (it may be damaged or "
-            f"incompletely copied). {_RE_EXPORT}"
+            f"{path.name} is not a video format knee_cv can read (it may be damaged or incompletely copied). {_RE_EXPORT}"
         ) from exc
 
 
@@ -241,23 +240,16 @@ def creation_time(data: bytes) -> datetime | None:
 def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
     """Return the first video stream, set up for threaded decoding."""
     if container.format.name in _IMAGE_DEMUXERS or container.format.name.endswith("_pipe"):
-        raise VideoError(
-            f"{path.name} looks like a still image, not a video. Record the squats as a video and upload that."
-        )
+        raise VideoError(f"{path.name} looks like a still image, not a video. Record the squats as a video and upload that.")
     if not container.streams.video:
         if container.streams.audio:
             raise VideoError(
-                f"{path.name} holds only sound, no picture. Upload the video file itself (MP4 or MOV), "
-                "not an audio recording."
+                f"{path.name} holds only sound, no picture. Upload the video file itself (MP4 or MOV), not an audio recording."
             )
-        raise VideoError(
-            f"{path.name} holds no video (it may be incompletely copied). {_RE_EXPORT}"
-        )
+        raise VideoError(f"{path.name} holds no video (it may be incompletely copied). {_RE_EXPORT}")
     stream = container.streams.video[0]
     if stream.codec_context is None:  # FFmpeg knows no decoder for the codec the file names
-        raise VideoError(
-            f"{path.name} uses a video codec knee_cv cannot read (or its header is damaged). {_RE_EXPORT}"
-        )
+        raise VideoError(f"{path.name} uses a video codec knee_cv cannot read (or its header is damaged). {_RE_EXPORT}")
     if stream.time_base is None:
         raise VideoError(f"{path.name} does not say how its frame times are counted (no time base). {_RE_EXPORT}")
     stream.thread_type = "AUTO"
@@ -367,8 +359,9 @@ def _small_rgb(frame: av.VideoFrame, long_side: int) -> np.ndarray:
     cv2.resize(_plane(frame, 0), (width, height), dst=i420[:height], interpolation=interpolation)
     flat = i420.reshape(-1)
     for index, start in ((1, luma), (2, luma + luma // 4)):
-        flat[start:start + luma // 4] = cv2.resize(_plane(frame, index), (width // 2, height // 2),
-                                                   interpolation=interpolation).reshape(-1)
+        flat[start : start + luma // 4] = cv2.resize(
+            _plane(frame, index), (width // 2, height // 2), interpolation=interpolation
+        ).reshape(-1)
     return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
 
 
@@ -437,9 +430,7 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
         )
 
 
-def _first_frames(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
-) -> av.VideoFrame:
+def _first_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path) -> av.VideoFrame:
     """Decode up to two frames and return the first; reject files with fewer than two."""
     frames: list[av.VideoFrame] = []
     damaged = False
@@ -457,8 +448,7 @@ def _first_frames(
         )
     if len(frames) == 1 and damaged:
         raise VideoError(
-            f"{path.name} is damaged or cut off after its first frame. "
-            f"The upload or copy was probably interrupted. {_RE_EXPORT}"
+            f"{path.name} is damaged or cut off after its first frame. The upload or copy was probably interrupted. {_RE_EXPORT}"
         )
     if len(frames) == 1:
         raise VideoError(
@@ -467,8 +457,7 @@ def _first_frames(
         )
     if frames[0].pts is None:
         raise VideoError(
-            f"{path.name} is a bare video stream without timestamps, so the timing of its frames "
-            f"is unknown. {_RE_EXPORT}"
+            f"{path.name} is a bare video stream without timestamps, so the timing of its frames is unknown. {_RE_EXPORT}"
         )
     return frames[0]
 
@@ -504,8 +493,13 @@ def _decode(container: av.container.InputContainer, stream: av.video.stream.Vide
 
 
 def iter_frames(
-    path: str | Path, limits: VideoLimits = VideoLimits(), *, start_s: float = 0.0,
-    stop_s: float = math.inf, max_rate_hz: float = 0.0, long_side: int | None = None,
+    path: str | Path,
+    limits: VideoLimits = VideoLimits(),
+    *,
+    start_s: float = 0.0,
+    stop_s: float = math.inf,
+    max_rate_hz: float = 0.0,
+    long_side: int | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Decode a video into upright RGB frames with their real timestamps.
 
@@ -628,7 +622,10 @@ def _seekable(info: VideoInfo, start_s: float) -> bool:
 
 
 def _timed_frames(
-    path: Path, info: VideoInfo, limits: VideoLimits, seek_s: float,
+    path: Path,
+    info: VideoInfo,
+    limits: VideoLimits,
+    seek_s: float,
 ) -> Iterator[tuple[float, av.VideoFrame]]:
     """Decoded frames with their time ``t`` (seconds from the first frame), from a keyframe at or before ``seek_s``.
 
@@ -659,8 +656,11 @@ def _timed_frames(
 
 
 def _checked_frames(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path,
-    limits: VideoLimits, start_time_s: float,
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    path: Path,
+    limits: VideoLimits,
+    start_time_s: float,
 ) -> Generator[tuple[float, av.VideoFrame], None, None]:
     """Frames with strictly increasing times from ``start_time_s``, the duration checked, damage handled."""
     last = -math.inf

@@ -655,9 +655,11 @@ class _Batch:
             write_c3d(track, self.out_dir / f"{stem}.c3d", height)
 
     def _save(self, analysis: Analysis, subject: str, digest: str, key_frames: dict[int, bytes] | None) -> int:
+        from knee_cv.pipeline import filming
         from knee_cv.store import sessions as store
 
         settings = self.settings_of(digest)
+        filmed_at, context = filming(self.paths_of[digest][0], sex=settings.sex, mirrored=settings.mirrored)
         saved = store.save_analysis(
             analysis,
             subject,
@@ -665,6 +667,8 @@ class _Batch:
             key_frames=key_frames,
             video_hash=digest,
             settings={"max_rate_hz": settings.max_rate_hz, "mirrored": settings.mirrored},
+            recorded_at=filmed_at,
+            context=context,
             db_url=self.db_url,
         )
         return saved.id

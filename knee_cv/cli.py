@@ -94,6 +94,7 @@ def _analyze(args: argparse.Namespace) -> None:
 
         key_frames = pipeline.key_frames(source, track, analysis) if is_video else None
         digest = sha256_of(source)
+        filmed_at, context = pipeline.filming(source if is_video else None, sex=args.sex, mirrored=args.mirrored)
         saved = store.save_analysis(
             analysis,
             args.subject,
@@ -102,6 +103,8 @@ def _analyze(args: argparse.Namespace) -> None:
             video_hash=digest if is_video else None,
             content_id=digest,
             settings={"max_rate_hz": args.max_rate, "mirrored": args.mirrored},
+            recorded_at=filmed_at,
+            context=context,
             db_url=args.db,
         )
         if saved.created:

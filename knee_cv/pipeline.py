@@ -25,10 +25,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from knee_cv.core.analysis import analyze
+from knee_cv.core.context import SessionContext
 from knee_cv.core.orientation import Orientation, upright_turn
 from knee_cv.core.result import Analysis
 from knee_cv.core.thresholds import load_thresholds
@@ -188,6 +190,33 @@ def key_frames(video: str | Path, track: PoseTrack, analysis: Analysis, *, blur_
     from knee_cv.media.render import rep_key_frames
 
     return rep_key_frames(video, track, analysis, blur_face=blur_face)
+
+
+def filming(video: str | Path | None, *, sex: str | None, mirrored: bool) -> tuple[datetime | None, SessionContext]:
+    """When a video file says it was filmed, and the context a command-line save keeps with it.
+
+    Parameters
+    ----------
+    video : str, Path or None
+        The video analysed; None for a track file (which keeps no filming time).
+    sex : {"female", "male"} or None
+        The sex the analysis was run with.
+    mirrored : bool
+        The video was flipped back before the pose model (a selfie camera).
+
+    Returns
+    -------
+    filmed_at : datetime or None
+        The container's creation time (:func:`knee_cv.media.video.creation_time`); a
+        saved session's recording time, None to use the save time.
+    context : SessionContext
+        ``sex``, ``mirrored`` and the day filmed; no painful side (the command line
+        does not ask for one).
+    """
+    from knee_cv.media.video import creation_time
+
+    filmed_at = creation_time(video) if video is not None else None
+    return filmed_at, SessionContext(sex=sex, filmed_on=filmed_at.date() if filmed_at else None, mirrored=mirrored)
 
 
 def upload_name(name: str) -> str:

@@ -206,13 +206,13 @@ def _open(path: Path) -> av.container.InputContainer:
 CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time")
 
 
-def creation_time(data: bytes) -> datetime | None:
+def creation_time(source: bytes | str | Path) -> datetime | None:
     """When a video file says it was filmed, from its container's or its video stream's tags.
 
     Parameters
     ----------
-    data : bytes
-        The file's content.
+    source : bytes, str or Path
+        The file's content (an upload), or its path (only its header is read).
 
     Returns
     -------
@@ -222,7 +222,8 @@ def creation_time(data: bytes) -> datetime | None:
         be opened (that error is for the analysis to report).
     """
     try:
-        with av.open(io.BytesIO(data), mode="r", metadata_errors="replace") as container:
+        opened = io.BytesIO(source) if isinstance(source, bytes) else str(source)
+        with av.open(opened, mode="r", metadata_errors="replace") as container:
             tags = [dict(container.metadata)] + [dict(stream.metadata) for stream in container.streams.video]
     except (av.error.FFmpegError, OSError, ValueError):
         return None

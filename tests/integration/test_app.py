@@ -18,6 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from clip_tags import with_creation_time
 from streamlit.testing.v1 import AppTest
 
 from knee_cv import pipeline
@@ -318,19 +319,6 @@ def test_the_runner_gets_a_plain_verdict_with_her_options_kept(shared_videos, tm
     assert session.context == SessionContext("male", "right", date(2026, 11, 30), mirrored=False)
 
 
-def _with_creation_time(clip: Path, when: str) -> bytes:
-    """``clip`` remuxed (no re-encoding) into an MP4 whose container says it was made at ``when``."""
-    out = io.BytesIO()
-    with av.open(str(clip)) as src, av.open(out, "w", format="mp4") as dst:
-        dst.metadata["creation_time"] = when
-        stream = dst.add_stream_from_template(src.streams.video[0])
-        for packet in src.demux(src.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = stream
-                dst.mux(packet)
-    return out.getvalue()
-
-
 @pytest.mark.shared
 def test_the_filming_date_comes_from_the_file_and_goes_with_the_save(shared_videos, tmp_path, monkeypatch):
     """A clip whose MP4 says when it was made: the date field starts on that day, and a save records that time."""
@@ -347,7 +335,7 @@ def test_the_filming_date_comes_from_the_file_and_goes_with_the_save(shared_vide
     try:
         at = upload(
             shared_videos / "sls_front_hyva2.mp4",
-            content=_with_creation_time(shared_videos / "sls_front_hyva2.mp4", "2026-11-29T08:15:00.000000Z"),
+            content=with_creation_time(shared_videos / "sls_front_hyva2.mp4", "2026-11-29T08:15:00.000000Z"),
         )
         assert at.date_input[0].value == date(2026, 11, 29)
         at.sidebar.text_input(key="knee_cv_local_reviewer").input("Dr Test").run()

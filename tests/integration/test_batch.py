@@ -15,15 +15,18 @@ import platform
 import shutil
 import sys
 import warnings
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from clip_tags import with_creation_time
 
 import knee_cv
 from knee_cv.batch import MANIFEST_NAME, SUMMARY_FIELDS, TABLE_NAMES, Exports, find_videos, run_batch
 from knee_cv.cli import main
+from knee_cv.core.context import SessionContext
 from knee_cv.core.landmarks import LANDMARK_NAMES, Landmark
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
@@ -310,6 +313,18 @@ def test_save_each_video_under_its_folder_name(shared_videos, tmp_path):
     assert [s.id for s in store.list_sessions("P007", db_url=db_url)] == [session.id]
     (again,) = _read_summary(out)
     assert again["session_id"] == str(session.id) and again["resumed"] == "no"
+
+
+def test_a_saved_session_is_dated_and_described_by_the_file(shared_videos, tmp_path):
+    """A clip whose MP4 says when it was made: the batch's save records that time and day, the sex and mirroring."""
+    (tmp_path / "P008").mkdir()
+    (tmp_path / "P008" / "tagged.mp4").write_bytes(with_creation_time(shared_videos / CLIP, "2026-10-02T07:45:00.000000Z"))
+    db_url = f"sqlite:///{tmp_path / 'knee.sqlite3'}"
+    argv = ["batch", str(tmp_path / "P008"), "-o", str(tmp_path / "out"), "--save", "--subject", "P008", "--sex", "male"]
+    assert main([*argv, "--db", db_url]) == 0
+    (session,) = store.list_sessions("P008", db_url=db_url)
+    assert session.recorded_at == datetime(2026, 10, 2, 7, 45, tzinfo=timezone.utc)
+    assert session.context == SessionContext(sex="male", filmed_on=date(2026, 10, 2), mirrored=False)
 
 
 def test_a_glob_reaching_into_its_own_output_folder_leaves_the_results_out(first, inputs, tmp_path):

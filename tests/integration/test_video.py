@@ -613,6 +613,14 @@ def test_creation_time_from_the_container_when_it_has_one():
     assert creation_time(b"not a video") is None
 
 
+def test_creation_time_from_a_path_reads_the_file(tmp_path):
+    """The command line's saves read the tag from the file itself, not from a copy in memory."""
+    path = tmp_path / "tagged.mp4"
+    path.write_bytes(_clip_with_tags({"creation_time": "2026-05-01T17:30:00.000000Z"}))
+    assert creation_time(path) == datetime(2026, 5, 1, 17, 30, tzinfo=timezone.utc)
+    assert creation_time(tmp_path / "missing.mp4") is None
+
+
 def _counting_opens(monkeypatch) -> list[Path]:
     """The paths video.py opens from now on (the real opener, each call recorded)."""
     from knee_cv.media import video

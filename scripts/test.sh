@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the tests need, lint with ruff, and run the tests.
+# Install everything the tests need, lint and format-check with ruff, type-check with mypy, and run the tests.
 # System packages (Debian/Ubuntu): chromium for the browser tests, poppler-utils to
 # render PDF reports, postgresql for the store tests on PostgreSQL (the tests start a
 # throwaway server of their own, see tests/pg_server.py), ffmpeg-free: PyAV brings its own FFmpeg.
@@ -22,4 +22,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e ".[test]"
 .venv/bin/knee-cv model fetch
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -52,6 +52,9 @@ def _upload(page, url: str, clip) -> None:
     page.goto(url)
     page.locator('input[type="file"]').set_input_files(str(clip))
     page.get_by_role("heading", name="Downloads").wait_for(timeout=TIMEOUT_MS)
+    # The results come before the annotated video; the rerun that draws the video leaves the old buttons
+    # on the page for a moment, so wait for the video's own download before clicking any button.
+    page.get_by_role("button", name="Annotated video (MP4)").wait_for(timeout=TIMEOUT_MS)
     _settle(page)
 
 

@@ -88,6 +88,6 @@ class SessionContext:
         return [
             ("Filmed on", self.filmed_on.isoformat() if self.filmed_on else "not given"),
             ("Sex given", self.sex or "not given (the women's knee cut-off was used)"),
-            ("Painful side", self.painful_side or "not given"),
+            ("Sore knee given", self.painful_side or "not given"),  # not "Painful side": the subject's record is
             ("Selfie camera", "yes (mirrored picture, flipped back)" if self.mirrored else "no"),
         ]

@@ -145,6 +145,7 @@ def test_pdf_of_saved_session_renders_with_its_numbers(db_url, tmp_path):
         "Selfie camera yes (mirrored picture, flipped back)",  # what the person gave with the clip
     ]:
         assert expected in text, expected
+    assert text.count("Painful side") == 1 and text.count("Sore knee given") == 1  # the record's and the clip's
     for rep in (rep for rep in analysis.reps if rep.reliable):  # every reliable rep's numbers, as the table shows them
         for value, low, high in (
             (rep.fppa_bottom_deg, rep.fppa_low_deg, rep.fppa_high_deg),

@@ -14,7 +14,6 @@ lower.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -30,8 +29,9 @@ from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import rep_label, signed_angle
 from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.track import PoseTrack
+from knee_cv.errors import VideoError
 from knee_cv.media.h264 import h264_writer
-from knee_cv.media.video import frames_in_background, iter_frames, probe
+from knee_cv.media.video import frames_in_background, iter_frames, keyframe_times, probe
 
 #: Colour of a rep with no finding (RGB; the palette's sky blue, knee_cv.palette).
 OK = palette.rgb("ok")
@@ -579,21 +579,14 @@ def rep_key_frames(
 
 
 def _keyframe_times(video_path: str | Path) -> list[float]:
-    """Times (s, on :func:`iter_frames`' clock) of the video's keyframes, from its packets (nothing decoded).
+    """Times (s, on :func:`iter_frames`' clock) of the video's keyframes, in order (:func:`keyframe_times`).
 
     Empty when the packets cannot be read: then every rep is decoded in one pass.
     """
-    start = probe(video_path).start_time_s
+    info = probe(video_path)
     try:
-        with av.open(str(video_path), metadata_errors="replace") as container:
-            stream = container.streams.video[0]
-            tick = stream.time_base or Fraction(1, 1000)  # probe() refused a stream without one
-            return sorted(
-                float(packet.pts * tick) - start
-                for packet in container.demux(stream)
-                if packet.is_keyframe and packet.pts is not None
-            )
-    except av.error.FFmpegError:
+        return sorted(keyframe_times(info))
+    except (av.error.FFmpegError, VideoError):
         return []
 
 

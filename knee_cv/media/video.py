@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import logging
 import math
 import queue
@@ -595,6 +596,27 @@ class _RateCap:
         return True
 
 
+def keyframe_times(info: VideoInfo, until_s: float = math.inf) -> Iterator[float]:
+    """Times (s, on :func:`iter_frames`' clock) of the video's keyframes, from its packets (nothing decoded).
+
+    In decoding order; reading stops at the first packet decoded after
+    ``until_s`` (no keyframe shown at or before ``until_s`` comes after it).
+
+    Raises
+    ------
+    VideoError, av.error.FFmpegError
+        When the file or its packets cannot be read.
+    """
+    with _open(info.path) as container:
+        stream = _video_stream(container, info.path)
+        tick = _time_base(stream)
+        for packet in container.demux(stream):
+            if packet.dts is not None and float(packet.dts * tick) - info.start_time_s > until_s:
+                return
+            if packet.is_keyframe and packet.pts is not None:
+                yield float(packet.pts * tick) - info.start_time_s
+
+
 def _seekable(info: VideoInfo, start_s: float) -> bool:
     """Whether a keyframe other than the first lies at or before ``start_s`` (s), from the packets (nothing decoded).
 
@@ -605,21 +627,11 @@ def _seekable(info: VideoInfo, start_s: float) -> bool:
     Packets are read only up to the second keyframe or ``start_s``; when
     they cannot be read the file is seeked as before.
     """
-    keyframes = 0
     try:
-        with _open(info.path) as container:
-            stream = _video_stream(container, info.path)
-            tick = _time_base(stream)
-            for packet in container.demux(stream):
-                if packet.dts is not None and float(packet.dts * tick) - info.start_time_s > start_s:
-                    return False  # packets come in decoding order: no later keyframe is shown before this one
-                if packet.is_keyframe and packet.pts is not None:
-                    keyframes += 1
-                    if keyframes == 2:
-                        return float(packet.pts * tick) - info.start_time_s <= start_s
+        first_two = list(itertools.islice(keyframe_times(info, until_s=start_s), 2))
     except (av.error.FFmpegError, VideoError):
         return True
-    return False
+    return len(first_two) == 2 and first_two[1] <= start_s
 
 
 def _timed_frames(

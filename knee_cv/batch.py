@@ -126,6 +126,8 @@ SUMMARY_FIELDS = (
     "pelvic_drop_left_deg",
     "pelvic_drop_right_deg",
     "rating",
+    "rating_best",
+    "rating_worst",
     "seconds",
     "json",
     "reps_csv",
@@ -510,6 +512,8 @@ def _analysis_fields(analysis: Analysis) -> dict[str, Any]:
         "reps": summary.n_reps,
         "reliable_reps": summary.n_reliable,
         "rating": summary.rating or "",
+        "rating_best": summary.rating_best or "",
+        "rating_worst": summary.rating_worst or "",
     }
     for side in SIDES:
         leg = legs.get(side)

@@ -97,7 +97,7 @@ def _session_column(
     if row is not None:
         column.metric("Mean FPPA", signed_angle(row.fppa_deg), help="Over the leg's reliable or measured reps; + = valgus.")
         column.metric("Mean pelvic drop", signed_angle(row.pelvic_drop_deg), help="+ = free-leg side lower.")
-        column.caption(f"{row.n_reliable} of {row.n_reps} reps reliable; rating: {row.rating or 'not rated'}")
+        column.caption(f"{row.n_reliable} of {row.n_reps} reps reliable; rating: {row.rating_shown or 'not rated'}")
 
 
 def baseline_comparison(code: str, sessions: list[store.SessionInfo], session_id: int, analysis: Analysis, db_url: str) -> None:

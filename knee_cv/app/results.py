@@ -67,7 +67,8 @@ PELVIC_HELP = (
 )
 RATING_HELP = (
     "Good / fair / poor in the spirit of Crossley et al. 2011 (knee, pelvis, trunk and depth together). "
-    "A screening aid, not a diagnosis."
+    "A screening aid, not a diagnosis. 'Could be good to poor' below it: the likely ranges of FPPA or pelvic "
+    "drop hold a threshold, so this video cannot decide between those ratings."
 )
 
 #: What to change when a video cannot be measured (mirrors the How to film page).
@@ -120,7 +121,14 @@ def summary_cards(analysis: Analysis) -> None:
             delta_arrow="off",
             delta=_range(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg),
         )
-        cols[4].metric("Rating", (leg.rating or "not rated").capitalize(), help=RATING_HELP)
+        cols[4].metric(
+            "Rating",
+            (leg.rating or "not rated").capitalize(),
+            help=RATING_HELP,
+            delta_color="off",
+            delta_arrow="off",
+            delta=f"could be {leg.rating_best} to {leg.rating_worst}" if leg.rating_best != leg.rating_worst else None,
+        )
         if leg.rating_reasons:
             st.caption("\n".join(f"- {reason}" for reason in leg.rating_reasons))
     if level := analysis.level_note():
@@ -254,7 +262,10 @@ def time_plots(analysis: Analysis) -> go.Figure:
     Each leg's FPPA is drawn only during the reps it stands on. Only depth
     is plotted when the session is not measurable (the angles would be wrong).
     A threshold's value is named in its subplot's title, so no label sits
-    on the reps' labels.
+    on the reps' labels. Each reliable rep's FPPA and pelvic drop at its
+    deepest point are drawn as a dot with the interval that likely holds
+    the true value (:mod:`knee_cv.core.uncertainty`); the lines are the
+    per-frame values, without one.
     """
     series = _series(analysis)
     t = series.t
@@ -284,6 +295,8 @@ def time_plots(analysis: Analysis) -> go.Figure:
         if math.isfinite(value):
             fig.add_hline(y=value, line_dash="dash", line_color=HEX["flag"], row=row, col=1)
         fig.update_yaxes(title_text=title, row=row, col=1)
+    if analysis.summary.measurable:
+        _rep_intervals(fig, analysis)
     for rep in analysis.reps:
         fig.add_vrect(
             x0=rep.t_start,
@@ -298,6 +311,47 @@ def time_plots(analysis: Analysis) -> go.Figure:
     fig.update_xaxes(title_text="time (s)", row=len(rows), col=1)
     fig.update_layout(height=220 + 200 * len(rows), margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.08))
     return fig
+
+
+def _rep_intervals(fig: go.Figure, analysis: Analysis) -> None:
+    """Each reliable rep's deepest-point FPPA (row 1) and pelvic drop (row 2) as a dot with its likely range."""
+    reps = [rep for rep in analysis.reps if rep.reliable]
+    rows = (
+        (
+            1,
+            lambda r: (r.fppa_bottom_deg, r.fppa_low_deg, r.fppa_high_deg),
+            lambda r: TRACE_COLOURS.get(f"fppa_{r.leg}", HEX["both"]),
+        ),
+        (2, lambda r: (r.pelvic_drop_bottom_deg, r.pelvic_drop_low_deg, r.pelvic_drop_high_deg), lambda r: HEX["pelvis"]),
+    )
+    for row, values, colour in rows:
+        shown = [(rep, *values(rep)) for rep in reps if np.isfinite(values(rep)).all()]
+        if not shown:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[rep.t_bottom for rep, *_ in shown],
+                y=[value for _, value, _, _ in shown],
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=[high - value for _, value, _, high in shown],
+                    arrayminus=[value - low for _, value, low, _ in shown],
+                    thickness=2,
+                    width=6,
+                ),
+                mode="markers",
+                marker=dict(color=[colour(rep) for rep, *_ in shown], size=9, line=dict(color="black", width=1)),
+                name="rep, likely range",
+                legendgroup="likely",
+                showlegend=row == 1,
+                customdata=[(low, high) for _, _, low, high in shown],
+                hovertemplate="%{y:.0f}° at the deepest point, likely %{customdata[0]:.0f} to "
+                "%{customdata[1]:.0f}<extra></extra>",
+            ),
+            row=row,
+            col=1,
+        )
 
 
 def _alt(rep: Rep, legs: str) -> str:
@@ -556,7 +610,10 @@ def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Plac
     return video_place, button_place, st.empty()
 
 
-CHART_ALT = "Chart of the knee angle, pelvic drop and depth over time, each squat shaded, the thresholds dashed"
+CHART_ALT = (
+    "Chart of the knee angle, pelvic drop and depth over time, each squat shaded, the thresholds dashed, "
+    "each squat's deepest point a dot with its likely range"
+)
 
 
 def _video_place(processed: Processed) -> DeltaGenerator:

@@ -33,6 +33,7 @@ from knee_cv.core.reps import find_dips, stance_legs
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import likely, number, shown
+from knee_cv.core.shown import rating as shown_rating
 from knee_cv.core.stats import frame_interval_s, robust_sd
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import LIVE_SOURCE, PoseTrack
@@ -469,9 +470,9 @@ def format_text(analysis: Analysis) -> str:
             f"{likely(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg)}, "
             f"trunk lean {number(leg.trunk_lean_deg)}, "
             f"wobble {number(leg.knee_wobble, 3)}, depth {number(leg.depth, 0, scale=100)} %; "
-            f"rating: {leg.rating or 'not rated'}"
+            f"rating: {shown_rating(leg.rating, leg.rating_best, leg.rating_worst)}"
         )
-    lines.append(f"Overall rating: {s.rating or 'not rated'} (in the spirit of Crossley 2011)")
+    lines.append(f"Overall rating: {shown_rating(s.rating, s.rating_best, s.rating_worst)} (in the spirit of Crossley 2011)")
     lines += [f"  - {reason}" for reason in s.rating_reasons]
     lines += [f"Note: {message}" for message in s.messages]
     if analysis.recommendations:

@@ -454,6 +454,42 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(finite)) if finite else float("nan")
 
 
+def _grade(n_crossed: int, far: bool) -> Rating:
+    """Good with no criterion crossed, fair with one (FPPA not far above), poor otherwise."""
+    return Rating.GOOD if not n_crossed else Rating.FAIR if n_crossed == 1 and not far else Rating.POOR
+
+
+def _far_above(fppa_deg: float, thresholds: dict[str, Any]) -> bool:
+    """Whether FPPA is above its threshold by more than the smallest detectable difference (False for NaN)."""
+    limit = thresholds["knee_valgus"]["value"] + thresholds["smallest_detectable_difference"]["value"]
+    return bool(fppa_deg > limit)
+
+
+def _rating_range(leg: LegSummary, rating: Rating, thresholds: dict[str, Any]) -> tuple[Rating, Rating, list[str]]:
+    """The best and the worst rating this video allows, and the criteria that make them differ.
+
+    The rating again with each criterion at the end of its leg interval least
+    like a finding, then most like it (:meth:`~knee_cv.core.criteria.Criterion.leg_ends`);
+    the range always holds ``rating`` itself (an interval corrected for the
+    model's bias need not hold the value). Criteria without an interval count
+    by their value in both.
+    """
+    ends = {c.name: c.leg_ends(leg) for c in CRITERIA}
+    best, worst = (
+        _grade(
+            sum(c.crossed(ends[c.name][pick], thresholds[c.name]["value"]) for c in CRITERIA),
+            _far_above(ends[CriterionName.KNEE_VALGUS][pick], thresholds),
+        )
+        for pick in (0, 1)
+    )
+    undecided = [
+        c.rating_name
+        for c in CRITERIA
+        if c.crossed(ends[c.name][0], thresholds[c.name]["value"]) != c.crossed(ends[c.name][1], thresholds[c.name]["value"])
+    ]
+    return min(best, rating, key=lambda r: r.rank), max(worst, rating, key=lambda r: r.rank), undecided
+
+
 def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[Rating | None, list[str]]:
     """The rating (good, fair or poor) from the means of one leg, with the criteria that drove it."""
     if leg.n_reliable == 0:
@@ -469,8 +505,8 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[Rating | None, l
             crossed.append(line)
         elif criterion.rate_when_passed:
             passed.append(line)
-    far = leg.fppa_deg > thresholds["knee_valgus"]["value"] + thresholds["smallest_detectable_difference"]["value"]
-    rating = Rating.GOOD if not crossed else Rating.FAIR if len(crossed) == 1 and not far else Rating.POOR
+    far = _far_above(leg.fppa_deg, thresholds)
+    rating = _grade(len(crossed), far)
     reasons = [f"above threshold: {c}" for c in crossed] + [f"within threshold: {p}" for p in passed]
     if far:
         reasons.insert(
@@ -519,6 +555,13 @@ def leg_summary(leg: Leg, reps: list[Rep], thresholds: dict[str, Any]) -> LegSum
         pelvic_drop_high_deg=_mean([r.pelvic_drop_high_deg for r in good]),
     )
     summary.rating, summary.rating_reasons = _rate(summary, thresholds)
+    if summary.rating is not None:
+        summary.rating_best, summary.rating_worst, undecided = _rating_range(summary, summary.rating, thresholds)
+        if summary.rating_best != summary.rating_worst:
+            summary.rating_reasons.append(
+                f"{CANT_TELL} whether {summary.rating_best} or {summary.rating_worst}: the likely range of the "
+                f"{' and the '.join(undecided)} holds its threshold"
+            )
     return summary
 
 
@@ -560,6 +603,17 @@ def _overall(legs: list[LegSummary]) -> tuple[Rating | None, list[str]]:
     return rating, [f"{leg_name(s.leg)}: {reason}" for s in legs for reason in s.rating_reasons]
 
 
+def _overall_range(legs: list[LegSummary]) -> tuple[Rating | None, Rating | None]:
+    """The session's best and worst rating this video allows: the worst leg's, at each end (None when no leg is rated)."""
+    rated = [s for s in legs if s.rating_best is not None and s.rating_worst is not None]
+    if not rated:
+        return None, None
+    return (
+        max((Rating(s.rating_best) for s in rated), key=lambda r: r.rank),
+        max((Rating(s.rating_worst) for s in rated), key=lambda r: r.rank),
+    )
+
+
 def rerate(summary: Summary, reps: list[Rep], thresholds: dict[str, Any]) -> Summary:
     """``summary`` with its legs, rating and left-right sentence decided again from ``reps``.
 
@@ -578,6 +632,7 @@ def rerate(summary: Summary, reps: list[Rep], thresholds: dict[str, Any]) -> Sum
     """
     legs = [leg_summary(leg.leg, reps, thresholds) for leg in summary.legs]
     rating, reasons = _overall(legs)
+    best, worst = _overall_range(legs)
     before, after = _left_right(summary.legs, thresholds), _left_right(legs, thresholds)
     messages = [m for m in summary.messages if m not in before]
     return replace(
@@ -587,6 +642,8 @@ def rerate(summary: Summary, reps: list[Rep], thresholds: dict[str, Any]) -> Sum
         rating=rating,
         rating_reasons=reasons,
         messages=messages + after,
+        rating_best=best,
+        rating_worst=worst,
     )
 
 
@@ -633,6 +690,7 @@ def summarize(
     """
     legs = [leg_summary(leg, reps, thresholds) for leg in Leg if any(r.leg == leg for r in reps)]
     rating, reasons = _overall(legs)
+    best, worst = _overall_range(legs)
     messages = list(messages)
     measurable = view in FRONTAL_VIEWS and not blocking and any(r.reliable for r in reps)
     if view == View.SIDE:
@@ -656,4 +714,6 @@ def summarize(
         rating=rating,
         rating_reasons=reasons,
         messages=messages,
+        rating_best=best,
+        rating_worst=worst,
     )

@@ -65,6 +65,10 @@ class Criterion:
         The interval that likely holds the rep's true value, ``(low, high)``
         in ``unit`` (:mod:`knee_cv.core.uncertainty`); None for a criterion
         measured without one. See :meth:`verdict`.
+    leg_interval : callable or None
+        The same for a :class:`~knee_cv.core.result.LegSummary` (the means of
+        its reliable reps' interval ends); the rating's range uses it
+        (:func:`knee_cv.core.assessment.leg_summary`).
     """
 
     name: CriterionName
@@ -79,6 +83,7 @@ class Criterion:
     magnitude: bool = False
     rate_when_passed: bool = True
     rep_interval: Callable[[Rep], tuple[float, float]] | None = None
+    leg_interval: Callable[[LegSummary], tuple[float, float]] | None = None
 
     def crossed(self, value: float, threshold: float) -> bool:
         """Whether ``value`` is a finding against ``threshold`` (False for NaN)."""
@@ -103,6 +108,21 @@ class Criterion:
         if self.crossed(low, threshold) or self.crossed(high, threshold):
             return UNSURE
         return BELOW
+
+    def leg_ends(self, leg: LegSummary) -> tuple[float, float]:
+        """A leg's value at the two ends of its interval: the one least like a finding, then the one most like it.
+
+        Without a finite interval (:attr:`leg_interval`) both are the value
+        itself. The rating's range (:func:`knee_cv.core.assessment.leg_summary`)
+        is the rating at the first and at the second.
+        """
+        value = self.leg_value(leg)
+        low, high = self.leg_interval(leg) if self.leg_interval is not None else (math.nan, math.nan)
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return value, value
+        if self.magnitude:
+            low, high = (0.0 if low <= 0 <= high else min(abs(low), abs(high))), max(abs(low), abs(high))
+        return (high, low) if self.below else (low, high)
 
 
 def _valgus(value: float, t: dict[str, Any]) -> str:
@@ -152,6 +172,7 @@ CRITERIA: tuple[Criterion, ...] = (
         _valgus,
         "FPPA {v:.1f} deg (threshold {t:.1f})",
         rep_interval=lambda rep: (rep.fppa_low_deg, rep.fppa_high_deg),
+        leg_interval=lambda leg: (leg.fppa_low_deg, leg.fppa_high_deg),
     ),
     Criterion(
         CriterionName.PELVIC_DROP,
@@ -163,6 +184,7 @@ CRITERIA: tuple[Criterion, ...] = (
         _pelvis,
         "pelvic drop {v:.1f} deg (threshold {t:.1f})",
         rep_interval=lambda rep: (rep.pelvic_drop_low_deg, rep.pelvic_drop_high_deg),
+        leg_interval=lambda leg: (leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg),
     ),
     Criterion(
         CriterionName.TRUNK_LEAN,

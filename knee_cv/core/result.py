@@ -147,6 +147,11 @@ class LegSummary:
     person, the camera and the pose model's habits, so their placement
     errors are taken as moving together and averaging does not narrow the
     interval.
+
+    ``rating_best`` and ``rating_worst`` bound the rating this video allows:
+    the rating again with FPPA and pelvic drop at the end of their intervals
+    least and most like a finding (equal to ``rating`` when the intervals
+    decide nothing; None when not rated).
     """
 
     leg: Leg
@@ -163,6 +168,8 @@ class LegSummary:
     fppa_high_deg: float = float("nan")
     pelvic_drop_low_deg: float = float("nan")
     pelvic_drop_high_deg: float = float("nan")
+    rating_best: Rating | None = None
+    rating_worst: Rating | None = None
 
 
 @dataclass
@@ -183,7 +190,9 @@ class Summary:
     ``measurable`` is False when the view or the video does not support FPPA
     and pelvic drop; ``messages`` then says why and what to change.
     ``rating`` is good / fair / poor in the spirit of Crossley 2011, or None
-    when there are too few reliable reps. ``camera_roll_deg`` is the camera
+    when there are too few reliable reps; ``rating_best`` and
+    ``rating_worst`` bound what this video allows (the worst leg's
+    :attr:`LegSummary.rating_best` and ``rating_worst``). ``camera_roll_deg`` is the camera
     roll removed from pelvic drop (deg, positive = the
     person's left appears lower), with ``camera_roll_source`` saying where it
     came from; NaN when it was estimated per rep instead (see
@@ -202,6 +211,8 @@ class Summary:
     messages: list[str]
     camera_roll_deg: float = float("nan")
     camera_roll_source: str = ""
+    rating_best: Rating | None = None
+    rating_worst: Rating | None = None
 
 
 def _clean(value: Any) -> Any:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from knee_cv.core.criteria import ABOVE, BY_NAME, CANT_TELL, UNSURE
-from knee_cv.core.labels import CriterionName
+from knee_cv.core.labels import CriterionName, Rating
 from knee_cv.core.result import Rep
 
 #: The fields of :class:`~knee_cv.core.result.Rep` that hold the automatic values' intervals and the
@@ -228,6 +228,34 @@ def likely(value: float, low: float, high: float, unit: str = " deg", scale: flo
     if math.isfinite(low) and math.isfinite(high):
         text += f", likely {int(round(scale * low))} to {int(round(scale * high))}"
     return text
+
+
+def rating(rated: Rating | None, best: Rating | None = None, worst: Rating | None = None) -> str:
+    """A rating with the range this video allows, as every output shows it: ``"fair (could be good to poor)"``.
+
+    Parameters
+    ----------
+    rated : Rating or None
+        The rating from the values (None: not rated).
+    best, worst : Rating or None
+        The best and worst rating the intervals allow
+        (:attr:`knee_cv.core.result.LegSummary.rating_best`); None or equal
+        to each other: the rating alone.
+
+    Examples
+    --------
+    >>> rating(Rating.FAIR, Rating.GOOD, Rating.POOR)
+    'fair (could be good to poor)'
+    >>> rating(Rating.GOOD, Rating.GOOD, Rating.GOOD)
+    'good'
+    >>> rating(None)
+    'not rated'
+    """
+    if rated is None:
+        return "not rated"
+    if best is None or worst is None or best == worst:
+        return str(rated)
+    return f"{rated} (could be {best} to {worst})"
 
 
 def verdict(rep: Rep, criterion: str, threshold: float) -> str:

@@ -33,6 +33,7 @@ from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.rerated import rerated
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import Measured, likely, number, rep_label, shown
+from knee_cv.core.shown import rating as shown_rating
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.fileio import write_atomically
 from knee_cv.store import measurements
@@ -353,7 +354,7 @@ class _Report(FPDF):
     def _summary(self) -> None:
         s = self.rated.summary
         self._heading("Summary")
-        rating = (s.rating or "not rated").upper()
+        rating = shown_rating(s.rating, s.rating_best, s.rating_worst).upper()
         if s.rating != self.analysis.summary.rating:  # decided again from measurements by hand
             rating += f" (automatic: {(self.analysis.summary.rating or 'not rated').upper()})"
         self.set_font("Helvetica", "B", 11)
@@ -383,10 +384,10 @@ class _Report(FPDF):
                     number(leg.trunk_lean_deg),
                     _pct(leg.depth),
                     number(leg.knee_wobble, 3),
-                    leg.rating or "-",
+                    shown_rating(leg.rating, leg.rating_best, leg.rating_worst).replace("could be ", "") if leg.rating else "-",
                 ]
             )
-        self._table(rows, (20, 22, 30, 30, 20, 16, 18, 24))
+        self._table(rows, (18, 20, 30, 30, 18, 14, 16, 34))
         self.set_text_color(*_MUTED)
         counted = (
             " A rep measured by hand counts with its measured FPPA and pelvic drop, and the ratings follow them."

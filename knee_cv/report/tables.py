@@ -313,6 +313,8 @@ VIDEO_COLUMNS = (
     "reps",
     "reliable_reps",
     "rating",
+    "rating_best",
+    "rating_worst",
     "camera_roll_deg",
     "camera_roll_source",
     "processing_s",
@@ -381,6 +383,8 @@ def analysis_fields(analysis: Analysis) -> dict[str, Any]:
         "reps": summary.n_reps,
         "reliable_reps": summary.n_reliable,
         "rating": summary.rating or "",
+        "rating_best": summary.rating_best or "",
+        "rating_worst": summary.rating_worst or "",
         "camera_roll_deg": round(summary.camera_roll_deg, DIGITS["_deg"]),
         "camera_roll_source": summary.camera_roll_source,
     }

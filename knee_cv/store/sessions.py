@@ -96,6 +96,7 @@ from knee_cv.core.rerated import rerated_reps
 from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import Measured, measured_note
+from knee_cv.core.shown import rating as shown_rating
 from knee_cv.core.thresholds import SEXES
 from knee_cv.errors import StoreError
 from knee_cv.store import evidence, text
@@ -289,6 +290,8 @@ class HistoryRow:
     N (T s)"; "" when none). ``automatic_fppa_deg`` and ``automatic_rating``
     are the leg's mean FPPA and rating as the analysis gave them, before any
     measurement (the same as ``fppa_deg`` and ``rating`` when none).
+    ``rating_shown`` is the rating with the range the video allows
+    (:func:`knee_cv.core.shown.rating`, "fair (could be good to poor)").
     """
 
     subject: str
@@ -306,6 +309,7 @@ class HistoryRow:
     measured: str = ""
     automatic_fppa_deg: float = float("nan")
     automatic_rating: str | None = None
+    rating_shown: str = ""
 
 
 # --------------------------------------------------------------------------- engine
@@ -1144,6 +1148,7 @@ def history(subject_id: str, *, db_url: str | None = None) -> list[HistoryRow]:
                         measured=measured_note(mine, measured),
                         automatic_fppa_deg=automatic.fppa_deg,
                         automatic_rating=automatic.rating,
+                        rating_shown=shown_rating(leg.rating, leg.rating_best, leg.rating_worst),
                     )
                 )
     return rows

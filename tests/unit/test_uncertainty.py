@@ -167,3 +167,93 @@ def test_left_against_right_says_when_the_ranges_overlap():
     )
     sentence = next(m for m in again.messages if m.startswith("Left vs right"))
     assert "The two ranges do not overlap." in sentence and CANT_TELL not in sentence
+
+
+def _leg(**values):
+    from knee_cv.core.labels import Leg
+    from knee_cv.core.result import LegSummary
+
+    plain = dict(fppa_deg=math.nan, pelvic_drop_deg=math.nan, trunk_lean_deg=2.0, knee_wobble=0.01, depth=0.3)
+    return LegSummary(leg=Leg.LEFT, n_reps=3, n_reliable=3, rating=None, **(plain | values))
+
+
+@pytest.mark.parametrize(
+    ("fppa", "pelvis", "expected"),
+    [
+        # FPPA 10 (likely 2 to 16) holds 13.5, and 16 is not past 13.5 + 8: good or fair.
+        ((10.0, 2.0, 16.0), (1.0, -2.0, 4.0), ("good", "good", "fair")),
+        # FPPA 16 (likely 12 to 24): fair by its value, good at 12 and poor at 24 (past 13.5 + 8).
+        ((16.0, 12.0, 24.0), (1.0, -2.0, 4.0), ("fair", "good", "poor")),
+        # Both ranges wholly above: poor whichever end.
+        ((30.0, 22.0, 38.0), (12.0, 10.0, 15.0), ("poor", "poor", "poor")),
+        # Both wholly below: good whichever end.
+        ((3.0, -5.0, 9.0), (1.0, -1.0, 3.0), ("good", "good", "good")),
+        # Pelvic drop alone undecided (likely 5 to 11 holds 8 deg): good to fair.
+        ((3.0, -5.0, 9.0), (6.0, 5.0, 11.0), ("good", "good", "fair")),
+    ],
+)
+def test_the_rating_range_is_the_rating_at_the_ends_of_the_intervals(fppa, pelvis, expected):
+    from knee_cv.core.assessment import _rate, _rating_range
+    from knee_cv.core.thresholds import load_thresholds
+
+    thresholds = load_thresholds()
+    assert thresholds["knee_valgus"]["value"] == 13.5 and thresholds["smallest_detectable_difference"]["value"] == 8.0
+    assert thresholds["pelvic_drop"]["value"] == 8.0
+    leg = _leg(
+        fppa_deg=fppa[0],
+        fppa_low_deg=fppa[1],
+        fppa_high_deg=fppa[2],
+        pelvic_drop_deg=pelvis[0],
+        pelvic_drop_low_deg=pelvis[1],
+        pelvic_drop_high_deg=pelvis[2],
+    )
+    rating, _ = _rate(leg, thresholds)
+    best, worst, undecided = _rating_range(leg, rating, thresholds)
+    assert (rating, best, worst) == expected
+    assert bool(undecided) == (best != worst)
+
+
+def test_without_intervals_the_range_is_the_rating_itself():
+    from knee_cv.core.assessment import _rate, _rating_range
+    from knee_cv.core.thresholds import load_thresholds
+
+    thresholds = load_thresholds()
+    leg = _leg(fppa_deg=16.0, pelvic_drop_deg=1.0)
+    rating, _ = _rate(leg, thresholds)
+    assert _rating_range(leg, rating, thresholds) == ("fair", "fair", [])
+
+
+def test_a_summary_says_which_range_keeps_the_rating_open_and_shows_it():
+    from knee_cv.core.analysis import format_text
+    from knee_cv.core.criteria import CANT_TELL
+    from knee_cv.core.shown import rating as shown_rating
+
+    track, _ = synthetic_squats(n_reps=3, valgus_deg=14.0, size=(1280, 720))
+    analysis = analyze(track)
+    (leg,) = analysis.summary.legs
+    low, high = leg.fppa_low_deg, leg.fppa_high_deg
+    assert low < analysis.thresholds["knee_valgus"]["value"] < high  # 14 deg: this video cannot decide
+    assert leg.rating_best == "good" and leg.rating_worst in ("fair", "poor")
+    assert any(reason.startswith(f"{CANT_TELL} whether good or") and "knee" in reason for reason in leg.rating_reasons)
+    assert (analysis.summary.rating_best, analysis.summary.rating_worst) == (leg.rating_best, leg.rating_worst)
+    assert f"Overall rating: {shown_rating(leg.rating, leg.rating_best, leg.rating_worst)}" in format_text(analysis)
+    assert "(could be good to " in format_text(analysis)
+    assert analysis.to_dict()["summary"]["rating_best"] == "good"
+
+
+def test_the_time_plot_draws_each_reliable_rep_with_its_likely_range():
+    from knee_cv.app.results import time_plots
+
+    track, _ = synthetic_squats(n_reps=2, valgus_deg=14.0, pelvic_drop_deg=3.0, size=(1280, 720))
+    analysis = analyze(track)
+    reps = [rep for rep in analysis.reps if rep.reliable]
+    assert len(reps) == 2
+    fppa, pelvis = (trace for trace in time_plots(analysis).data if trace.mode == "markers")
+    for dots, low, high, value in (
+        (fppa, "fppa_low_deg", "fppa_high_deg", "fppa_bottom_deg"),
+        (pelvis, "pelvic_drop_low_deg", "pelvic_drop_high_deg", "pelvic_drop_bottom_deg"),
+    ):
+        assert list(dots.x) == [rep.t_bottom for rep in reps]
+        assert np.allclose(dots.y, [getattr(rep, value) for rep in reps])
+        assert np.allclose(np.subtract(dots.y, dots.error_y.arrayminus), [getattr(rep, low) for rep in reps])
+        assert np.allclose(np.add(dots.y, dots.error_y.array), [getattr(rep, high) for rep in reps])

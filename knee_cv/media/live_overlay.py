@@ -18,19 +18,20 @@ import numpy as np
 
 from knee_cv.core.labels import Leg
 from knee_cv.core.protocol import Cue, Display, Step
-from knee_cv.media.render import CAUTION, FLAGGED, NEUTRAL, OK, UNRELIABLE
+from knee_cv.media.render import FLAGGED, NEUTRAL, OK, UNRELIABLE
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 WHITE, YELLOW, DARK = (255, 255, 255), (255, 214, 0), (20, 20, 20)
-#: Colour of each cue.
-CUE_COLOURS = {Cue.FINE: OK, Cue.KNEE_INWARD: FLAGGED, Cue.HIP_DROPPED: CAUTION, Cue.NOT_MEASURED: UNRELIABLE}
-#: Colour of the banner's edge per step.
+#: Knee valgus and pelvic drop are both major findings (knee_cv.core.criteria): red, as on the annotated video.
+CUE_COLOURS = {Cue.FINE: OK, Cue.KNEE_INWARD: FLAGGED, Cue.HIP_DROPPED: FLAGGED, Cue.NOT_MEASURED: UNRELIABLE}
+#: Colour of the banner's edge per step: the framing warning's yellow until the body is framed, then
+#: neutral; never a finding's colour (orange is a minor finding, red a flag).
 STEP_COLOURS = {
-    Step.FRAMING: CAUTION,
+    Step.FRAMING: YELLOW,
     Step.COUNTDOWN: NEUTRAL,
     Step.STANDING: NEUTRAL,
     Step.LEFT: NEUTRAL,
-    Step.SWITCH: CAUTION,
+    Step.SWITCH: NEUTRAL,
     Step.RIGHT: NEUTRAL,
     Step.DONE: OK,
 }
@@ -70,6 +71,18 @@ def _text(
         cv2.rectangle(frame, (x0, y0), (x1, y1), edge, max(2, pad // 2))
     cv2.putText(frame, text, (int(centre_x - width / 2), y0 + pad + height), FONT, scale, colour, weight, cv2.LINE_AA)
     return y1
+
+
+def _banner_text(frame: np.ndarray, text: str, banner_px: int) -> None:
+    """Write ``text`` large and white across the top ``banner_px`` rows, its descenders included, centred in them."""
+    height, width = frame.shape[:2]
+    scale, weight = _fit(text, height * 0.085, width * 0.94)
+    (text_w, text_h), baseline = cv2.getTextSize(text, FONT, scale, weight)
+    if text_h + baseline > banner_px * 0.9:  # a tall glyph box: shrink it into the banner
+        scale *= banner_px * 0.9 / (text_h + baseline)
+        (text_w, text_h), baseline = cv2.getTextSize(text, FONT, scale, weight)
+    y = int(round(banner_px / 2 + (text_h - baseline) / 2))
+    cv2.putText(frame, text, (int(width / 2 - text_w / 2), y), FONT, scale, WHITE, weight, cv2.LINE_AA)
 
 
 def _counter(frame: np.ndarray, leg: Leg, count: int, target: int, active: bool, centre_x: float, top: float) -> None:
@@ -124,7 +137,7 @@ def draw_protocol(
     prompt = shown.prompt
     if shown.step in (Step.STANDING, Step.SWITCH):
         prompt += f"  {shown.seconds_left}"
-    _text(frame, prompt, width / 2, height * 0.025, height * 0.085, width * 0.94, WHITE, box=None)
+    _banner_text(frame, prompt, banner)
     below = banner + height * 0.015
     if shown.warning:
         below = _text(frame, shown.warning, width / 2, below, height * 0.05, width * 0.9, YELLOW) + height * 0.01
@@ -155,12 +168,12 @@ def draw_protocol(
         f"FPPA {fppa_deg:+.0f} deg" if np.isfinite(fppa_deg) else "",
         f"pelvic drop {pelvic_drop_deg:+.0f} deg" if np.isfinite(pelvic_drop_deg) else "",
     ]
-    y = int(height * 0.93)
+    top = height * 0.86
     for line in (line for line in reversed(readouts) if line):
-        scale = _fit(line, height * 0.04, width * 0.3)[0]
-        text_w = cv2.getTextSize(line, FONT, scale, 2)[0][0]
-        cv2.putText(frame, line, (int(width * 0.98) - text_w, y), FONT, scale, WHITE, 2, cv2.LINE_AA)
-        y -= int(height * 0.06)
+        scale, weight = _fit(line, height * 0.04, width * 0.3)
+        text_w = cv2.getTextSize(line, FONT, scale, weight)[0][0]
+        _text(frame, line, width * 0.98 - text_w / 2, top, height * 0.04, width * 0.3, WHITE)
+        top -= height * 0.075
     if shown.cue is not None:
         cue = shown.cue
         _text(

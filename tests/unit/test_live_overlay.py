@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -54,3 +56,20 @@ def test_a_framing_warning_is_drawn_under_the_banner():
     plain = draw_protocol(grey(), shown(Step.LEFT))
     warned = draw_protocol(grey(), shown(Step.LEFT, warning="Step back: your feet are out of the picture"))
     assert (plain != warned).any()
+
+
+@pytest.mark.parametrize("size", [(360, 640), (720, 1280), (480, 640)])
+def test_the_instruction_stays_inside_its_banner_descenders_included(size):
+    """The banner's text sat on its bottom edge: the tails of g, y and p hung over the picture."""
+    height, width = size
+    frame = np.full((height, width, 3), 128, np.uint8)
+    draw_protocol(frame, replace(shown(Step.SWITCH), prompt="Switch legs: now your RIGHT leg"))
+    banner = int(height * 0.15)
+    below = frame[banner : banner + int(height * 0.04), int(width * 0.3) : int(width * 0.7)]
+    assert (below == 128).all(), "nothing drawn just under the banner in the middle"
+
+
+def test_the_live_readouts_sit_on_a_dark_box():
+    frame = draw_protocol(grey(), shown(Step.LEFT), fppa_deg=12.0, pelvic_drop_deg=-3.0)
+    corner = frame[int(HEIGHT * 0.7) : int(HEIGHT * 0.95), int(WIDTH * 0.65) :]
+    assert (corner < 100).all(axis=2).sum() > 2000, "the values are written on dark boxes, readable on a white wall"

@@ -34,13 +34,15 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from knee_cv.core.assessment import rerate
+from knee_cv.core.exercises import findings_of, recommend
 from knee_cv.core.framing import Framing
 from knee_cv.core.labels import SIDES, Leg
-from knee_cv.core.result import Rep
+from knee_cv.core.result import Analysis, Rep
 
 
 class Step(str, Enum):
@@ -198,6 +200,10 @@ class Protocol:
     announcements : list of (int, str)
         Everything to say aloud so far, numbered from 1 (a listener speaks
         the ones after the last number it spoke).
+    windows : dict of Leg to (float, float)
+        When each leg's squats were asked for: from its prompt to the next
+        step (s, the clock of :meth:`update`; the end is the last update's
+        time while the step lasts). See :func:`asked_reps_only`.
     """
 
     settings: ProtocolSettings = field(default_factory=ProtocolSettings)
@@ -210,6 +216,13 @@ class Protocol:
     _warning: str = ""
     _prompt: str = ""
     _now: float = 0.0
+    _window_starts: dict[Leg, float] = field(default_factory=dict)
+    _window_ends: dict[Leg, float] = field(default_factory=dict)
+
+    @property
+    def windows(self) -> dict[Leg, tuple[float, float]]:
+        """Each leg's squatting step, ``(start, end)`` in seconds (see the class's attributes)."""
+        return {leg: (start, self._window_ends.get(leg, self._now)) for leg, start in self._window_starts.items()}
 
     def update(self, t: float, framing: Framing, both_feet: bool, reps: Sequence[Rep], analysed_to: float = float("inf")) -> None:
         """Advance to time ``t`` (s, increasing).
@@ -301,6 +314,10 @@ class Protocol:
         return t - self._held_since
 
     def _enter(self, step: Step, t: float, announcement: str) -> None:
+        if self.step in SQUAT_STEPS:
+            self._window_ends[SQUAT_STEPS[self.step]] = t
+        if step in SQUAT_STEPS:
+            self._window_starts[SQUAT_STEPS[step]] = t
         self.step, self._since, self._held_since = step, t, None
         self.announcements.append((len(self.announcements) + 1, announcement))
 
@@ -318,3 +335,55 @@ class Protocol:
                 self._enter(Step.SWITCH, t, "Switch legs: now your right leg")
             else:
                 self._enter(Step.DONE, t, "Done")
+
+
+#: Why a rep the guided protocol did not ask for is not counted.
+NOT_ASKED_REASON = "done outside the guided squats on this leg (before its prompt or while switching legs), so not counted"
+
+
+def asked_reps_only(analysis: Analysis, windows: Mapping[Leg, tuple[float, float]]) -> Analysis:
+    """``analysis`` with the reps the guided protocol did not ask for left out of its findings.
+
+    A rep was asked for when its deepest point lies in its leg's window
+    (:attr:`Protocol.windows`, seconds on the track's clock): a squat during
+    the countdown, the standing reference or the switch, or on the other
+    leg, is not. Those reps stay in the list, unreliable with
+    :data:`NOT_ASKED_REASON` and without flags, so the means, the rating,
+    the left-right sentence (:func:`knee_cv.core.assessment.rerate`) and the
+    exercises come from the squats the person was asked to do, as the
+    counters on the picture showed them.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis of the whole live session.
+    windows : mapping of Leg to (float, float)
+        Each leg's squatting window, ``(start, end)`` in seconds.
+
+    Returns
+    -------
+    Analysis
+        ``analysis`` itself when every rep was asked for, or when no squats
+        were asked for yet (stopped before the first prompt: the squats done
+        are measured as on the upload page); otherwise a copy.
+    """
+
+    def asked(rep: Rep) -> bool:
+        window = windows.get(Leg(rep.leg))
+        return window is not None and window[0] <= rep.t_bottom <= window[1]
+
+    if not windows or all(asked(rep) for rep in analysis.reps):
+        return analysis
+    reps = [
+        rep
+        if asked(rep)
+        else replace(rep, reliable=False, unreliable_reasons=[*rep.unreliable_reasons, NOT_ASKED_REASON], flags=[], undecided=[])
+        for rep in analysis.reps
+    ]
+    findings = findings_of(reps)
+    return replace(
+        analysis,
+        reps=reps,
+        summary=rerate(analysis.summary, reps, analysis.thresholds),
+        recommendations=recommend(findings, findings),
+    )

@@ -13,7 +13,7 @@ from knee_cv.core import kinematics as kin
 from knee_cv.core.analysis import analyze
 from knee_cv.core.framing import Framing, check_framing
 from knee_cv.core.labels import Leg
-from knee_cv.core.protocol import Cue, Protocol, ProtocolSettings, Step, rep_cue
+from knee_cv.core.protocol import NOT_ASKED_REASON, Cue, Protocol, ProtocolSettings, Step, asked_reps_only, rep_cue
 from knee_cv.core.reps import lifted_foot_stance
 from knee_cv.core.result import Flag, Rep
 from knee_cv.core.thresholds import load_thresholds
@@ -196,3 +196,38 @@ def test_synthetic_squats_through_the_live_analysis_finish_the_protocol():
     assert [str(r.leg) for r in final.reps] == truth["rep_legs"]
     cues = [text.split(": ", 1)[1] for _, text in protocol.announcements if re.match(r"\d+: ", text)]
     assert cues == [str(rep_cue(r)) for r in final.reps]
+
+
+def test_each_leg_s_window_runs_from_its_prompt_to_the_next_step():
+    protocol = Protocol(SETTINGS)
+    assert protocol.windows == {}
+    start = ready(protocol)
+    run(protocol, [start + 5], reps=[rep("left", start + 4)])
+    assert protocol.windows == {Leg.LEFT: (start, start + 5)}  # open: up to the last update
+    run(protocol, [start + 9], reps=[rep("left", start + 4), rep("left", start + 8)])
+    assert protocol.step is Step.SWITCH and protocol.windows == {Leg.LEFT: (start, start + 9)}
+    run(protocol, [start + 13.1, start + 14])
+    assert protocol.step is Step.RIGHT
+    assert protocol.windows == {Leg.LEFT: (start, start + 9), Leg.RIGHT: (start + 13.1, start + 14)}
+
+
+def test_squats_the_protocol_did_not_ask_for_are_left_out_of_the_findings():
+    """A squat on the right leg in the countdown, then two on the left: the results are the two the counter counted."""
+    track, truth = synthetic_squats(n_reps=3, stance_legs=["right", "left", "left"], valgus_deg=25.0, size=(1280, 720))
+    analysis = analyze(track)
+    assert [str(r.leg) for r in analysis.reps] == ["right", "left", "left"] and all(r.reliable for r in analysis.reps)
+    assert {leg.leg: leg.n_reliable for leg in analysis.summary.legs} == {"right": 1, "left": 2}
+    windows = {Leg.LEFT: (analysis.reps[1].t_start, float(track.t[-1]))}  # the prompt came after the first squat
+    kept = asked_reps_only(analysis, windows)
+    first, *asked = kept.reps
+    assert not first.reliable and first.unreliable_reasons == [NOT_ASKED_REASON] and first.flags == []
+    assert asked == analysis.reps[1:], "the asked reps are untouched"
+    legs = {leg.leg: leg for leg in kept.summary.legs}
+    assert legs["right"].n_reliable == 0 and legs["right"].rating is None
+    assert legs["left"].n_reliable == 2 and legs["left"].rating == analysis.summary.legs[1].rating
+    assert kept.summary.n_reliable == 2 and not any(m.startswith("Left vs right") for m in kept.summary.messages)
+    assert all("(left and right leg)" in r.why for r in analysis.recommendations)
+    assert kept.recommendations and all(r.why.endswith("(left leg).") for r in kept.recommendations)
+    assert analysis.reps[0].reliable, "the analysis itself is left as it was"
+    assert asked_reps_only(analysis, {}) is analysis  # stopped before any prompt: measured as uploaded
+    assert asked_reps_only(analysis, {Leg.LEFT: (0.0, 99.0), Leg.RIGHT: (0.0, 99.0)}) is analysis

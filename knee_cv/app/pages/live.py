@@ -26,7 +26,7 @@ from knee_cv.app.live_session import LiveSession
 from knee_cv.app.processing import pose_model, start_video
 from knee_cv.app.results import show_results
 from knee_cv.core.labels import Leg
-from knee_cv.core.protocol import Step
+from knee_cv.core.protocol import Step, asked_reps_only
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
 from knee_cv.pipeline import process_recording
@@ -189,7 +189,9 @@ elif st.session_state.live_result is None and session is not None and session.sn
     session.close()
     st.session_state.live_recording = recording = session.recording()
     with st.spinner("Analysing the session..."):
-        st.session_state.live_result = result = process_recording(recording, session.track(), blur_face=blur)
+        result = process_recording(recording, session.track(), blur_face=blur)
+        result.analysis = asked_reps_only(result.analysis, session.protocol.windows)  # the squats the counters counted
+        st.session_state.live_result = result
     if recording and result.track.has_pose.any():
         st.session_state.live_video = start_video(recording, result, blur_face=blur)
 

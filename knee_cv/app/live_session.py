@@ -145,7 +145,12 @@ class LiveSession:
         self._posted = -math.inf
         self._overlay: _Overlay | None = None
         self._estimator: LivePoseEstimator | None = None
-        self._filter = OneEuroFilter(min_cutoff=1.0, beta=0.05)
+        readout = thresholds["filters"]
+        self._filter = OneEuroFilter(
+            min_cutoff=float(readout["live_readout_min_cutoff"]),
+            beta=float(readout["live_readout_beta"]),
+            d_cutoff=float(readout["live_readout_d_cutoff"]),
+        )
         self._t: list[float] = []
         self._xy: list[np.ndarray] = []
         self._visibility: list[np.ndarray] = []

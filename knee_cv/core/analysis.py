@@ -29,8 +29,8 @@ from knee_cv.core.filters import clean
 from knee_cv.core.labels import SIDES, Exercise, Leg, View, is_frontal
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.orientation import lying_quarter, not_upright_message
-from knee_cv.core.reps import find_dips, stance_legs
-from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.reps import Segment, find_dips, stance_legs
+from knee_cv.core.result import Analysis, Recommendation, Rep
 from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import likely, number, shown
 from knee_cv.core.shown import rating as shown_rating
@@ -336,7 +336,7 @@ def _camera_roll(
     xy: np.ndarray,
     t: np.ndarray,
     standing: np.ndarray,
-    segments: list,
+    segments: list[Segment],
     thresholds: dict[str, Any],
 ) -> tuple[float | np.ndarray, float | np.ndarray, str, str]:
     """Camera roll to remove from pelvic drop, where it came from, and the reference.
@@ -413,7 +413,7 @@ def _exercise(legs: list[Leg]) -> Exercise:
     return Exercise.DOUBLE_LEG if sum(leg == Leg.BOTH for leg in legs) > len(legs) / 2 else Exercise.SINGLE_LEG
 
 
-def _recommendations(reps: list[Rep]):
+def _recommendations(reps: list[Rep]) -> list[Recommendation]:
     """Exercises for the findings flagged on reliable reps, with the legs they were seen on."""
     findings = findings_of(reps)
     return recommend(findings, findings)

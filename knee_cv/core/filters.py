@@ -19,8 +19,10 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
+from knee_cv.core.arrays import BoolArray, FloatArray
 from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
@@ -145,7 +147,7 @@ def _full_window_median(columns: list[np.ndarray], center: np.ndarray | None = N
     return result
 
 
-def _rolling(x: np.ndarray, half: int):
+def _rolling(x: np.ndarray, half: int) -> tuple[FloatArray, FloatArray, list[FloatArray], BoolArray]:
     """Shared set-up of the centred rolling statistics along axis 0.
 
     Returns the (T, C) view of ``x``, its NaN-padded copy, the window slices
@@ -390,7 +392,9 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 6.0, order: int = 4
     return columns.T.reshape(x.shape)
 
 
-def _lowpass_runs(sos, zi, pad, buffer, begins, lengths) -> None:
+def _lowpass_runs(
+    sos: FloatArray, zi: FloatArray, pad: int, buffer: FloatArray, begins: NDArray[np.intp], lengths: NDArray[np.intp]
+) -> None:
     """``sosfiltfilt`` (odd padding ``pad``) of the runs ``buffer[begin:begin+length]``, in place.
 
     The runs are stacked as rows, aligned at their start (what follows a
@@ -455,11 +459,11 @@ class OneEuroFilter:
         self._state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # value, speed, time per element
 
     @staticmethod
-    def _alpha(cutoff, dt):
+    def _alpha(cutoff: float | FloatArray, dt: FloatArray) -> FloatArray:
         tau = 1.0 / (2.0 * np.pi * cutoff)
         return 1.0 / (1.0 + tau / dt)
 
-    def __call__(self, t: float, x) -> np.ndarray:
+    def __call__(self, t: float, x: ArrayLike) -> FloatArray:
         """Filter one sample taken at time ``t`` (s); returns the smoothed sample."""
         x = np.asarray(x, dtype=float)
         if self._state is None:
@@ -479,7 +483,7 @@ class OneEuroFilter:
         return np.where(finite, new_x, np.nan)
 
 
-def one_euro(t: np.ndarray, x: np.ndarray, **params) -> np.ndarray:
+def one_euro(t: np.ndarray, x: np.ndarray, **params: float) -> np.ndarray:
     """Run a fresh :class:`OneEuroFilter` over a whole series (axis 0), causally.
 
     Parameters

@@ -11,6 +11,7 @@ follow from 3 m.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class FramingLimits:
     max_body_height: float = 0.92
 
     @classmethod
-    def from_thresholds(cls, thresholds: dict) -> FramingLimits:
+    def from_thresholds(cls, thresholds: dict[str, Any]) -> FramingLimits:
         """The limits of a :func:`knee_cv.core.thresholds.load_thresholds` dict."""
         table = thresholds["protocol"]
         return cls(

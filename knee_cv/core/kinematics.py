@@ -22,7 +22,9 @@ Angles are in degrees.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
+from knee_cv.core.arrays import BoolArray, FloatArray
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.stats import finite_median
 
@@ -45,22 +47,22 @@ def _check_leg(leg: str) -> None:
         raise ValueError(f"leg must be 'left' or 'right', not {leg!r}")
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
     """The z component of the 2D cross product a x b, over the last axis."""
     return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
     return a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1]
 
 
-def _nonzero_sign(value: np.ndarray) -> np.ndarray:
+def _nonzero_sign(value: FloatArray) -> FloatArray:
     """sign(value), with NaN where the value is 0 (direction undefined)."""
     sign = np.sign(value)
     return np.where(sign == 0, np.nan, sign)
 
 
-def leg_points(xy: np.ndarray, leg: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def leg_points(xy: FloatArray, leg: str) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Hip, knee and ankle of one leg.
 
     Parameters
@@ -80,14 +82,14 @@ def leg_points(xy: np.ndarray, leg: str) -> tuple[np.ndarray, np.ndarray, np.nda
     return xy[:, hip], xy[:, knee], xy[:, ankle]
 
 
-def _medial_sign(xy: np.ndarray, leg: str) -> np.ndarray:
+def _medial_sign(xy: FloatArray, leg: str) -> FloatArray:
     """+1 where the other hip lies left of the hip->ankle direction (cross > 0), else -1."""
     hip, _, ankle = leg_points(xy, leg)
     other_hip = LEG_LANDMARKS[_other(leg)][0]
     return _nonzero_sign(_cross(ankle - hip, xy[:, other_hip] - hip))
 
 
-def fppa(xy: np.ndarray, leg: str) -> np.ndarray:
+def fppa(xy: FloatArray, leg: str) -> FloatArray:
     """Frontal plane projection angle (FPPA) of one knee, per frame.
 
     The angle between the thigh (hip -> knee) and the shank (knee -> ankle)
@@ -123,7 +125,7 @@ def fppa(xy: np.ndarray, leg: str) -> np.ndarray:
     return -turn * _medial_sign(xy, leg)
 
 
-def knee_offset(xy: np.ndarray, leg: str) -> np.ndarray:
+def knee_offset(xy: FloatArray, leg: str) -> FloatArray:
     """Signed distance of the knee from the hip-ankle line, per frame.
 
     Parameters
@@ -146,7 +148,7 @@ def knee_offset(xy: np.ndarray, leg: str) -> np.ndarray:
     return _cross(axis, knee - hip) / _dot(axis, axis) * _medial_sign(xy, leg)
 
 
-def knee_flexion(xy: np.ndarray, leg: str) -> np.ndarray:
+def knee_flexion(xy: FloatArray, leg: str) -> FloatArray:
     """Knee bend seen in the image plane, per frame.
 
     Parameters
@@ -168,7 +170,7 @@ def knee_flexion(xy: np.ndarray, leg: str) -> np.ndarray:
     return np.degrees(np.arctan2(np.abs(_cross(thigh, shank)), _dot(thigh, shank)))
 
 
-def left_direction(xy: np.ndarray) -> np.ndarray:
+def left_direction(xy: FloatArray) -> FloatArray:
     """Which way the person's left points along the image x axis, per frame.
 
     Parameters
@@ -188,7 +190,7 @@ def left_direction(xy: np.ndarray) -> np.ndarray:
     return _nonzero_sign(np.where(np.isnan(shoulders), hips, hips + shoulders))
 
 
-def pelvic_tilt(xy: np.ndarray) -> np.ndarray:
+def pelvic_tilt(xy: FloatArray) -> FloatArray:
     """Tilt of the line through both hips in the image, per frame.
 
     Parameters
@@ -207,7 +209,7 @@ def pelvic_tilt(xy: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(left[:, 1] - right[:, 1], np.abs(left[:, 0] - right[:, 0])))
 
 
-def _stance_sign(stance_leg) -> np.ndarray | float:
+def _stance_sign(stance_leg: str | NDArray[np.str_]) -> FloatArray | float:
     """+1 for a right stance leg, -1 for left (so that sign * left-lower tilt = free side lower)."""
     stance = np.asarray(stance_leg)
     if stance.ndim == 0:
@@ -216,7 +218,7 @@ def _stance_sign(stance_leg) -> np.ndarray | float:
     return np.where(stance == "right", 1.0, np.where(stance == "left", -1.0, np.nan))
 
 
-def pelvic_drop(xy: np.ndarray, stance_leg, roll_deg=0.0) -> np.ndarray:
+def pelvic_drop(xy: FloatArray, stance_leg: str | NDArray[np.str_], roll_deg: float | FloatArray = 0.0) -> FloatArray:
     """Contralateral pelvic drop, per frame.
 
     Parameters
@@ -238,7 +240,7 @@ def pelvic_drop(xy: np.ndarray, stance_leg, roll_deg=0.0) -> np.ndarray:
     return (pelvic_tilt(xy) - roll_deg) * _stance_sign(stance_leg)
 
 
-def camera_roll(xy: np.ndarray, standing_mask: np.ndarray) -> float:
+def camera_roll(xy: FloatArray, standing_mask: BoolArray) -> float:
     """Camera roll estimated from frames where the person stands on both feet.
 
     Method: the median of :func:`pelvic_tilt` over the standing frames. A
@@ -263,21 +265,21 @@ def camera_roll(xy: np.ndarray, standing_mask: np.ndarray) -> float:
     return finite_median(pelvic_tilt(xy)[np.asarray(standing_mask, dtype=bool)])
 
 
-def _midpoint(xy: np.ndarray, a: Landmark, b: Landmark) -> np.ndarray:
+def _midpoint(xy: FloatArray, a: Landmark, b: Landmark) -> FloatArray:
     return 0.5 * (xy[:, a] + xy[:, b])
 
 
-def hip_midpoint(xy: np.ndarray) -> np.ndarray:
+def hip_midpoint(xy: FloatArray) -> FloatArray:
     """Midpoint of the two hips, shape (T, 2), pixels."""
     return _midpoint(xy, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
 
 
-def shoulder_midpoint(xy: np.ndarray) -> np.ndarray:
+def shoulder_midpoint(xy: FloatArray) -> FloatArray:
     """Midpoint of the two shoulders, shape (T, 2), pixels."""
     return _midpoint(xy, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
 
 
-def trunk_lean(xy: np.ndarray, stance_leg, roll_deg=0.0) -> np.ndarray:
+def trunk_lean(xy: FloatArray, stance_leg: str | NDArray[np.str_], roll_deg: float | FloatArray = 0.0) -> FloatArray:
     """Lateral trunk lean, per frame.
 
     Parameters
@@ -302,20 +304,21 @@ def trunk_lean(xy: np.ndarray, stance_leg, roll_deg=0.0) -> np.ndarray:
     return -(lean_left - roll_deg) * _stance_sign(stance_leg)
 
 
-def leg_length(xy: np.ndarray, leg: str) -> np.ndarray:
+def leg_length(xy: FloatArray, leg: str) -> FloatArray:
     """Image length of one leg, hip -> knee plus knee -> ankle, in pixels, shape (T,)."""
     hip, knee, ankle = leg_points(xy, leg)
-    return np.hypot(*(knee - hip).T) + np.hypot(*(ankle - knee).T)
+    length: FloatArray = np.hypot(*(knee - hip).T) + np.hypot(*(ankle - knee).T)
+    return length
 
 
-def _median_leg_length(xy: np.ndarray) -> float:
+def _median_leg_length(xy: FloatArray) -> float:
     """Median over frames of the mean of both legs' lengths (pixels; NaN if none)."""
     left, right = leg_length(xy, "left"), leg_length(xy, "right")
     per_frame = np.where(np.isnan(left), right, np.where(np.isnan(right), left, 0.5 * (left + right)))
     return finite_median(per_frame)
 
 
-def hip_drop(xy: np.ndarray, leg_length_px) -> np.ndarray:
+def hip_drop(xy: FloatArray, leg_length_px: float | FloatArray) -> FloatArray:
     """How far the hips went down from standing, as a fraction of leg length.
 
     Parameters
@@ -341,7 +344,7 @@ def hip_drop(xy: np.ndarray, leg_length_px) -> np.ndarray:
     return (hip_y - np.percentile(finite, STANDING_PERCENTILE)) / leg_length_px
 
 
-def hip_height(xy: np.ndarray) -> np.ndarray:
+def hip_height(xy: FloatArray) -> FloatArray:
     """Height of the hips above the foot on the ground, in leg lengths.
 
     Returns
@@ -358,7 +361,7 @@ def hip_height(xy: np.ndarray) -> np.ndarray:
     return (ground_y - hip_midpoint(xy)[:, 1]) / _median_leg_length(xy)
 
 
-def ankle_height_difference(xy: np.ndarray) -> np.ndarray:
+def ankle_height_difference(xy: FloatArray) -> FloatArray:
     """Which foot is higher in the image, per frame.
 
     Returns

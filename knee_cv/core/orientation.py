@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from knee_cv.core.arrays import FloatArray
 from knee_cv.core.landmarks import Landmark
 
 #: How a video is turned, by the quarter turns of the person's head from straight up, clockwise.
@@ -113,7 +114,7 @@ def _turn_text(turned_deg: int) -> str:
     return {90: "90° clockwise", 180: "180°", 270: "90° counterclockwise"}[turned_deg]
 
 
-def body_direction_deg(xy: np.ndarray) -> np.ndarray:
+def body_direction_deg(xy: FloatArray) -> FloatArray:
     """Direction of the body's long axis in the picture, per frame.
 
     Parameters
@@ -134,7 +135,8 @@ def body_direction_deg(xy: np.ndarray) -> np.ndarray:
     shoulders = xy[:, [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean(axis=1)
     ankles = xy[:, [Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]].mean(axis=1)
     up = shoulders - ankles
-    return np.degrees(np.arctan2(up[:, 0], -up[:, 1]))
+    direction: FloatArray = np.degrees(np.arctan2(up[:, 0], -up[:, 1]))
+    return direction
 
 
 def lying_quarter(xy: np.ndarray, params: dict[str, Any]) -> int:

@@ -134,7 +134,7 @@ class Plan:
     pain: str
 
 
-def _chosen(keys: list[str], findings: list[str], rules: Mapping[str, dict], limit: int) -> set[str]:
+def _chosen(keys: list[str], findings: list[str], rules: Mapping[str, dict[str, Any]], limit: int) -> set[str]:
     """Up to ``limit`` of ``keys``: each finding's first exercise in turn, then each one's second, ..."""
     if len(keys) <= limit:
         return set(keys)

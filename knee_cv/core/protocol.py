@@ -37,6 +37,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Any
 
 from knee_cv.core.assessment import rerate
 from knee_cv.core.exercises import findings_of, recommend
@@ -118,7 +119,7 @@ class ProtocolSettings:
     settle_s: float = 0.2
 
     @classmethod
-    def from_thresholds(cls, thresholds: dict, reps_per_leg: int | None = None) -> ProtocolSettings:
+    def from_thresholds(cls, thresholds: dict[str, Any], reps_per_leg: int | None = None) -> ProtocolSettings:
         """The settings of a :func:`knee_cv.core.thresholds.load_thresholds` dict; ``reps_per_leg`` overrides its default."""
         table = thresholds["protocol"]
         return cls(

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d
 from scipy.signal import find_peaks
 
+from knee_cv.core.arrays import FloatArray, IntArray
 from knee_cv.core.filters import rolling_median
 from knee_cv.core.labels import Leg
 from knee_cv.core.stats import finite_median, frame_interval_s
@@ -224,7 +225,7 @@ def reduce_segments(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, sto
     return ufunc.reduceat(padded, bounds, axis=0)[0::2]
 
 
-def _segment_spread(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+def _segment_spread(points: np.ndarray, starts: IntArray, stops: IntArray) -> FloatArray:
     """Root-mean-square distance of 2D points from their mean, per segment (NaN if none seen)."""
     seen = np.isfinite(points).all(axis=1)
     filled = np.where(seen[:, None], points, 0.0)
@@ -232,7 +233,8 @@ def _segment_spread(points: np.ndarray, starts: np.ndarray, stops: np.ndarray) -
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = reduce_segments(np.add, filled, starts, stops) / count
         mean_sq = reduce_segments(np.add, filled**2, starts, stops) / count
-        return np.sqrt(np.clip(mean_sq - mean**2, 0.0, None).sum(axis=1))
+        spread: FloatArray = np.sqrt(np.clip(mean_sq - mean**2, 0.0, None).sum(axis=1))
+        return spread
 
 
 def lifted_foot_stance(ankle_height_difference: np.ndarray, planted_tolerance: float) -> Leg | None:

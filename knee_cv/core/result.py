@@ -374,7 +374,8 @@ class Analysis:
         }
         if include_series:
             data["series"] = self.series.to_dict() if self.series is not None else {}
-        return _clean(data)
+        cleaned: dict[str, Any] = _clean(data)
+        return cleaned
 
     def to_json(self, include_series: bool = True) -> str:
         """The result as a JSON document (see :meth:`to_dict`)."""

@@ -12,13 +12,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from knee_cv.core.arrays import FloatArray
+
 #: The factor that makes the median absolute deviation estimate the standard deviation of normal data.
 MAD_TO_SD = 1.4826
 
 
-def finite(values: np.ndarray | Sequence[float]) -> np.ndarray:
+def finite(values: np.ndarray | Sequence[float]) -> FloatArray:
     """The finite values, flattened, in their order (NaN and +-inf left out)."""
-    array = np.asarray(values, dtype=float).ravel()
+    array: FloatArray = np.asarray(values, dtype=float).ravel()
     return array[np.isfinite(array)]
 
 

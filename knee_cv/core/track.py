@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from knee_cv.core.arrays import BoolArray
 from knee_cv.core.landmarks import NUM_LANDMARKS
 from knee_cv.core.orientation import AS_FILMED, Orientation
 
@@ -99,7 +101,7 @@ class PoseTrack:
         self.duration_s = float(self.duration_s)
 
     @classmethod
-    def empty(cls, n_frames: int, **metadata) -> PoseTrack:
+    def empty(cls, n_frames: int, **metadata: Any) -> PoseTrack:
         """A track of ``n_frames`` frames with no pose anywhere (all NaN)."""
         nan = np.full
         return cls(
@@ -116,9 +118,10 @@ class PoseTrack:
         return int(self.t.shape[0])
 
     @property
-    def has_pose(self) -> np.ndarray:
+    def has_pose(self) -> BoolArray:
         """Boolean array, shape (T,): True where a pose was found in the frame."""
-        return np.isfinite(self.xy).all(axis=(1, 2))
+        found: BoolArray = np.isfinite(self.xy).all(axis=(1, 2))
+        return found
 
     @property
     def detection_rate(self) -> float:

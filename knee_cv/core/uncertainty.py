@@ -40,6 +40,7 @@ import numpy as np
 from scipy import stats
 
 from knee_cv.core import kinematics as kin
+from knee_cv.core.arrays import FloatArray
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.stats import finite_median
 
@@ -102,8 +103,9 @@ class PlacementError:
         return float(stats.t.ppf(q, n - 1) / stats.norm.ppf(q) * math.sqrt(1 + 1 / n))
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / np.linalg.norm(vector, axis=-1, keepdims=True)
+def _unit(vector: FloatArray) -> FloatArray:
+    unit: FloatArray = vector / np.linalg.norm(vector, axis=-1, keepdims=True)
+    return unit
 
 
 def body_axes(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, other_hip: np.ndarray) -> np.ndarray:
@@ -127,7 +129,7 @@ def body_axes(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, other_hip: n
     return np.stack([along, across * np.where(medial == 0, np.nan, medial)], axis=-2)
 
 
-def residuals(observed: np.ndarray, true: np.ndarray, leg_px: float) -> np.ndarray:
+def residuals(observed: FloatArray, true: FloatArray, leg_px: float) -> FloatArray:
     """Placement errors of one frame in body units: what :func:`fit` takes.
 
     Parameters
@@ -145,7 +147,8 @@ def residuals(observed: np.ndarray, true: np.ndarray, leg_px: float) -> np.ndarr
         directions of the observed points, leg lengths.
     """
     axes = body_axes(*observed)
-    return np.einsum("jd,jcd->jc", observed[:3] - true[:3], axes) / leg_px
+    body_units: FloatArray = np.einsum("jd,jcd->jc", observed[:3] - true[:3], axes) / leg_px
+    return body_units
 
 
 def fit(errors: np.ndarray, coverage: float = 0.8) -> PlacementError:
@@ -159,7 +162,7 @@ def fit(errors: np.ndarray, coverage: float = 0.8) -> PlacementError:
     return PlacementError(bias=errors.mean(axis=0), sd=errors.std(axis=0, ddof=1), n_frames=len(errors), coverage=coverage)
 
 
-def _true_samples(points: np.ndarray, leg_px: float, model: PlacementError) -> np.ndarray:
+def _true_samples(points: FloatArray, leg_px: float, model: PlacementError) -> FloatArray:
     """Samples of the true hip, knee, ankle and other hip, shape (N_SAMPLES, 4, 2), pixels.
 
     The other hip gets the hip's error with its own draw, mirrored across
@@ -172,7 +175,8 @@ def _true_samples(points: np.ndarray, leg_px: float, model: PlacementError) -> n
     other = model.bias[0] + scale[0] * _DRAWS[:, 3]
     other_axes = axes[0] * np.array([[1.0], [-1.0]])
     other_shift = np.einsum("nc,cd->nd", other, other_axes) * leg_px
-    return points[None] - np.concatenate([shift, other_shift[:, None]], axis=1)
+    samples: FloatArray = points[None] - np.concatenate([shift, other_shift[:, None]], axis=1)
+    return samples
 
 
 def _body(samples: np.ndarray, leg: str) -> np.ndarray:
@@ -194,7 +198,7 @@ def _central(values: np.ndarray, coverage: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def knee_displacement(xy: np.ndarray, leg: str, leg_length_px: float) -> np.ndarray:
+def knee_displacement(xy: FloatArray, leg: str, leg_length_px: float) -> FloatArray:
     """Medial knee displacement, per frame: the knee's signed distance from the hip-ankle line.
 
     Parameters
@@ -216,7 +220,8 @@ def knee_displacement(xy: np.ndarray, leg: str, leg_length_px: float) -> np.ndar
         squat does not inflate it. NaN where a point is missing.
     """
     hip, _, ankle = kin.leg_points(xy, leg)
-    return kin.knee_offset(xy, leg) * np.hypot(*(ankle - hip).T) / leg_length_px
+    displacement: FloatArray = kin.knee_offset(xy, leg) * np.hypot(*(ankle - hip).T) / leg_length_px
+    return displacement
 
 
 @dataclass(frozen=True)

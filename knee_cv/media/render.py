@@ -564,7 +564,14 @@ def rep_key_frames(
     keyframes = _keyframe_times(video_path)
     for group in _seek_groups(wanted, keyframes):
         seek = any(keyframes[0] < key <= group[0][0] for key in keyframes) if keyframes else False
-        for t, rgb in iter_frames(video_path, start_s=group[0][0] - half if seek else 0.0, stop_s=group[-1][0] + half):
+        frames = iter_frames(
+            video_path,
+            start_s=group[0][0] - half if seek else 0.0,
+            stop_s=group[-1][0] + half,
+            near_s=[t_rep for t_rep, _ in group],
+            near_tolerance_s=half,
+        )
+        for t, rgb in frames:
             for t_rep, index in group:
                 gap = abs(t - t_rep)
                 if gap <= half and (index not in best or gap < best[index][0]):

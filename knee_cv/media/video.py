@@ -30,7 +30,7 @@ import math
 import queue
 import stat
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
@@ -502,6 +502,8 @@ def iter_frames(
     stop_s: float = math.inf,
     max_rate_hz: float = 0.0,
     long_side: int | None = None,
+    near_s: Sequence[float] = (),
+    near_tolerance_s: float = 0.0,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Decode a video into upright RGB frames with their real timestamps.
 
@@ -537,6 +539,11 @@ def iter_frames(
         Shrink each frame so its long side is at most this many pixels
         (sides rounded to even numbers; a smaller frame is left as it is).
         Cheaper than shrinking the full-size frames afterwards.
+    near_s, near_tolerance_s : sequence of float, float, optional
+        With times given (s, the clock of ``t`` below), only the frames
+        within ``near_tolerance_s`` of one of them are yielded; the others
+        are decoded but not converted to RGB (a few pictures out of a
+        stretch: the reps' key frames).
 
     Yields
     ------
@@ -566,6 +573,8 @@ def iter_frames(
         if t >= stop_s:
             return
         if t < start_s or (keep is not None and not keep(t)):
+            continue
+        if near_s and not any(abs(t - near) <= near_tolerance_s for near in near_s):
             continue
         yield t, _upright_rgb(frame, info.rotation, long_side)
 

@@ -419,6 +419,16 @@ def test_real_clip_slices_match_a_full_decode(shared_videos, name):
         _same_frames(list(iter_frames(path, start_s=start, stop_s=stop)), [(t, rgb) for t, rgb in full if start <= t < stop])
 
 
+def test_near_times_give_only_those_frames_of_a_full_decode(tmp_path):
+    """The reps' key frames: a few pictures out of a stretch, the others decoded but not converted."""
+    path = _write_clip(tmp_path / "clip.mp4", n=90, fps=30)
+    full = list(iter_frames(path))
+    near, tolerance = [0.5, 1.49, 2.8], 0.5 / 30
+    got = list(iter_frames(path, start_s=0.4, stop_s=2.9, near_s=near, near_tolerance_s=tolerance))
+    _same_frames(got, [(t, rgb) for t, rgb in full if 0.4 <= t < 2.9 and any(abs(t - n) <= tolerance for n in near)])
+    assert len(got) == 3
+
+
 @pytest.mark.parametrize(("fps", "kept_rate"), [(60, 30), (50, 25), (120, 30), (30, 30), (25, 25)])
 def test_rate_cap_keeps_every_kth_frame_at_its_real_time(tmp_path, fps, kept_rate):
     path = _write_clip(tmp_path / "clip.mp4", n=2 * fps, fps=fps)

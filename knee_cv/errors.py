@@ -27,3 +27,7 @@ class TrackError(KneeCvError):
 
 class StoreError(KneeCvError):
     """A request the clinician store cannot carry out (unknown subject, bad id, ...)."""
+
+
+class ThresholdsError(KneeCvError, ValueError):
+    """Thresholds that do not fit the packaged layout: an unknown or missing key, a value of the wrong kind."""

@@ -35,7 +35,7 @@ from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import likely, number, shown
 from knee_cv.core.shown import rating as shown_rating
 from knee_cv.core.stats import frame_interval_s, robust_sd
-from knee_cv.core.thresholds import load_thresholds
+from knee_cv.core.thresholds import load_thresholds, validate_thresholds
 from knee_cv.core.track import LIVE_SOURCE, PoseTrack
 from knee_cv.core.uncertainty import Geometry, PlacementError
 from knee_cv.core.view import classify_view, dominant_view
@@ -208,6 +208,10 @@ def analyze(
         The frame times are not finite and increasing, or the frame size is
         unusable (:meth:`PoseTrack.problem`); track files are checked when
         read, a track built in Python is checked here.
+    knee_cv.errors.ThresholdsError
+        ``thresholds`` given that do not fit the packaged layout
+        (:func:`knee_cv.core.thresholds.validate_thresholds`): one sentence
+        naming the key.
     """
     problem = track.problem()
     if problem is not None:
@@ -215,7 +219,10 @@ def analyze(
             f"This pose track cannot be analysed: {problem}. Make the track again from the video "
             "(knee-cv pose VIDEO -o track.csv)."
         )
-    thresholds = thresholds if thresholds is not None else load_thresholds(sex=sex)
+    if thresholds is None:
+        thresholds = load_thresholds(sex=sex)
+    else:
+        validate_thresholds(thresholds)
     n = len(track)
     messages, blocking = _recording_problems(track, thresholds)
     measure = n > 0 and not lying_quarter(track.xy, thresholds["orientation"])

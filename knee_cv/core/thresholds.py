@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import copy
+import math
 import sys
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from knee_cv.errors import ThresholdsError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +27,69 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file (tomllib on 3.11+, tomli on 3.10)."""
     with open(path, "rb") as handle:
         return tomllib.load(handle)
+
+
+@cache
+def _packaged() -> dict[str, Any]:
+    """The packaged ``thresholds.toml``, read once (callers copy it)."""
+    return read_toml(THRESHOLDS_PATH)
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, for comparing a table with the packaged one: number, text, flag, list or table."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "a table"
+    return "a list" if isinstance(value, (list, tuple)) else type(value).__name__
+
+
+def validate_thresholds(table: Mapping[str, Any], *, origin: str = "thresholds") -> None:
+    """Check thresholds against the packaged layout; a misfit is one :class:`ThresholdsError` sentence naming the key.
+
+    Every table and key of the packaged ``thresholds.toml`` must be there,
+    nothing else (a typo is an unknown key, not a silent default), each
+    value of the packaged value's kind (a number, text, true or false, a
+    list), every number finite.
+
+    Parameters
+    ----------
+    table : mapping
+        Table name to its keys, as :func:`load_thresholds` returns them.
+    origin : str
+        What the sentence calls the thresholds (a file's name, "the overrides").
+
+    Raises
+    ------
+    ThresholdsError
+        For the first misfit found, e.g. ``"thresholds: [knee_valgus] value
+        must be a number, not 'high'"``.
+    """
+    packaged = _packaged()
+    for name in table:
+        if name not in packaged:
+            raise ThresholdsError(f"{origin}: unknown table [{name}]; known: {', '.join(sorted(packaged))}")
+    for name, keys in packaged.items():
+        if name not in table:
+            raise ThresholdsError(f"{origin}: the table [{name}] is missing")
+        given = table[name]
+        if not isinstance(given, Mapping):
+            raise ThresholdsError(f"{origin}: [{name}] must be a table of keys, not {given!r}")
+        for key in given:
+            if key not in keys:
+                raise ThresholdsError(f"{origin}: unknown key {key!r} in [{name}]; known: {', '.join(sorted(keys))}")
+        for key, expected in keys.items():
+            if key not in given:
+                raise ThresholdsError(f"{origin}: [{name}] has no {key!r}")
+            value = given[key]
+            if _kind(value) != _kind(expected):
+                raise ThresholdsError(f"{origin}: [{name}] {key} must be {_kind(expected)}, not {value!r}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ThresholdsError(f"{origin}: [{name}] {key} must be a finite number, not {value!r}")
 
 
 def load_thresholds(
@@ -52,24 +120,34 @@ def load_thresholds(
 
     Raises
     ------
-    ValueError
-        For an unknown sex or an override of a table that does not exist.
+    ThresholdsError
+        For an unknown sex, or a file or override that does not fit the
+        packaged layout (:func:`validate_thresholds`): one sentence naming
+        the key. A ``ValueError`` too.
     """
-    table = copy.deepcopy(read_toml(path or THRESHOLDS_PATH))
+    table = copy.deepcopy(read_toml(path) if path else _packaged())
+    if path:
+        validate_thresholds(table, origin=Path(path).name)
     if sex is not None:
         sex = sex.lower()
         if sex not in SEXES:
-            raise ValueError(f"sex must be one of {SEXES} or left out, not {sex!r}")
+            raise ThresholdsError(f"sex must be one of {SEXES} or left out, not {sex!r}")
         for entry in table.values():
             if isinstance(entry, dict) and sex in entry:
                 entry["value"] = entry[sex]
                 entry["source"] = entry.get(f"source_{sex}", entry.get("source", ""))
     for name, new in (overrides or {}).items():
         if name not in table:
-            raise ValueError(f"unknown threshold {name!r}; known: {', '.join(sorted(table))}")
-        if isinstance(new, dict):
+            raise ThresholdsError(f"unknown threshold {name!r}; known: {', '.join(sorted(table))}")
+        if isinstance(new, Mapping):
             table[name].update(new)
+        elif "value" not in table[name]:
+            raise ThresholdsError(
+                f"the table [{name}] has no single value: override one of its keys, as {{{name!r}: {{key: number}}}}"
+            )
         else:
-            table[name]["value"] = float(new)
+            table[name]["value"] = float(new) if isinstance(new, (int, float)) and not isinstance(new, bool) else new
         table[name]["source"] = "set by the user"
+    if overrides:
+        validate_thresholds(table, origin="the overrides")
     return table

@@ -263,7 +263,7 @@ def test_file_without_read_permission(tmp_path):
 
 
 def test_tag_that_is_not_utf8_is_read(tmp_path):
-    """A title tag of invalid UTF-8 made PyAV's open raise UnicodeDecodeError (found by tests/unit/test_track_fuzz.py)."""
+    """A title tag of invalid UTF-8 made PyAV's open raise UnicodeDecodeError (found by tests/unit/media/test_track_fuzz.py)."""
     path = _write_clip(tmp_path / "clip.mp4")
     with av.open(str(path)) as source, av.open(str(tmp_path / "tagged.mp4"), "w") as tagged:
         tagged.metadata["title"] = "TITLE-TO-BREAK"

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
+from synthetic import synthetic_squats
 
 from knee_cv.core.analysis import analyze
 from knee_cv.core.criteria import ABOVE, BELOW, BY_NAME, UNSURE
 from knee_cv.core.shown import likely
 from knee_cv.core.uncertainty import PlacementError, fit, knee_displacement, rep_intervals, residuals
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from synthetic import synthetic_squats  # noqa: E402
 
 #: A right leg standing straight, 200 px hip to ankle, the other hip 80 px to the image right (medial = +x).
 HIP, KNEE, ANKLE, OTHER_HIP = (0.0, 0.0), (0.0, 100.0), (0.0, 200.0), (80.0, 0.0)

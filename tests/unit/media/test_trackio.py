@@ -298,7 +298,7 @@ def test_unusable_frame_times_are_refused(tmp_path, name, times):
     """Constant or duplicate times divided by zero further on; NaN, shuffled or reversed ones broke the filters.
 
     A frame far off in time made the rep finder resample the track onto a grid
-    of 1e300 / 0.03 points (found by tests/unit/test_track_fuzz.py).
+    of 1e300 / 0.03 points (found by tests/unit/media/test_track_fuzz.py).
     """
     track = _random_track(12)
     path = tmp_path / name

@@ -18,9 +18,13 @@ import sys
 import timeit
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from knee_cv.core import filters  # noqa: E402
+from knee_cv.core.thresholds import load_thresholds  # noqa: E402
+from knee_cv.core.track import PoseTrack  # noqa: E402
 
 REAL_TRACKS = (
     "sls_front_ref_01.csv",
@@ -57,14 +61,24 @@ def main() -> None:
 
     tracks = load_tracks(args.landmarks)
     n_frames = sum(len(track.t) for track in tracks)
-    gated = [filters.gate(track) for track in tracks]
-    cleaned = [filters.hampel(xy) for xy in gated]
-    filled = [filters.fill_gaps(track.t, xy) for track, xy in zip(tracks, cleaned)]
+    p = load_thresholds()["filters"]
+
+    def gate(track: PoseTrack) -> np.ndarray:
+        return filters.gate(track, min_visibility=p["min_visibility"], margin=p["frame_margin"], min_presence=p["min_presence"])
+
+    def hampel(xy: np.ndarray) -> np.ndarray:
+        return filters.hampel(xy, int(p["hampel_window"]), p["hampel_sigmas"])
+
+    gated = [gate(track) for track in tracks]
+    cleaned = [hampel(xy) for xy in gated]
+    filled = [filters.fill_gaps(track.t, xy, p["max_gap_s"]) for track, xy in zip(tracks, cleaned)]
     stages = {
-        "gate": lambda: [filters.gate(track) for track in tracks],
-        "hampel": lambda: [filters.hampel(xy) for xy in gated],
-        "fill_gaps": lambda: [filters.fill_gaps(track.t, xy) for track, xy in zip(tracks, cleaned)],
-        "lowpass": lambda: [filters.lowpass(track.t, xy) for track, xy in zip(tracks, filled)],
+        "gate": lambda: [gate(track) for track in tracks],
+        "hampel": lambda: [hampel(xy) for xy in gated],
+        "fill_gaps": lambda: [filters.fill_gaps(track.t, xy, p["max_gap_s"]) for track, xy in zip(tracks, cleaned)],
+        "lowpass": lambda: [
+            filters.lowpass(track.t, xy, p["lowpass_hz"], int(p["lowpass_order"])) for track, xy in zip(tracks, filled)
+        ],
         "clean": lambda: [filters.clean(track) for track in tracks],
     }
     if args.live:

@@ -5,11 +5,12 @@ All functions work on arrays with frames on axis 0 and any trailing shape
 take the real frame times ``t`` (seconds) where the rate matters, so 30 fps,
 60 fps and variable-rate phone video are handled alike.
 
-Defaults follow the field (Sports2D and MediaPipe, as cited below): Hampel
+The numbers follow the field (Sports2D and MediaPipe, as cited below): Hampel
 window 7 for outliers, linear filling of short gaps only, 4th-order zero-lag
 Butterworth at 6 Hz offline (Sports2D), One Euro (min_cutoff 0.1, beta 40,
-MediaPipe's own) live. :func:`clean` takes its numbers from the ``[filters]``
-table of thresholds.toml.
+MediaPipe's own) live. They live only in the ``[filters]`` table of
+thresholds.toml: the functions here take them as arguments, with no default
+of their own, and :func:`clean` passes that table's.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from knee_cv.core.track import PoseTrack
 _MAD_TO_SIGMA = 1.4826
 
 
-def gate(track: PoseTrack, min_visibility: float = 0.5, margin: float = 0.02, min_presence: float = 0.5) -> np.ndarray:
+def gate(track: PoseTrack, *, min_visibility: float, margin: float, min_presence: float) -> np.ndarray:
     """Landmark positions with untrustworthy points set to NaN.
 
     A point is dropped where its visibility is below ``min_visibility``,
@@ -193,7 +194,7 @@ def rolling_median(x: np.ndarray, window: int) -> np.ndarray:
     return median.reshape(x.shape)
 
 
-def hampel(x: np.ndarray, window: int = 7, n_sigmas: float = 3.0) -> np.ndarray:
+def hampel(x: np.ndarray, window: int, n_sigmas: float) -> np.ndarray:
     """Replace outliers by NaN with a Hampel filter along axis 0.
 
     Parameters
@@ -260,7 +261,7 @@ def _fill_gaps_loop(t: np.ndarray, flat: np.ndarray, max_gap_s: float) -> None:
             values[fill] = np.interp(t[fill], t[~missing], values[~missing])
 
 
-def fill_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float = 0.2) -> np.ndarray:
+def fill_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> np.ndarray:
     """Linear interpolation across short runs of NaN, along axis 0.
 
     Parameters
@@ -320,7 +321,7 @@ def fill_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float = 0.2) -> np.ndarra
     return flat.reshape(x.shape)
 
 
-def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 6.0, order: int = 4) -> np.ndarray:
+def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:
     """Zero-lag Butterworth low-pass along axis 0, per finite segment.
 
     Parameters
@@ -454,7 +455,7 @@ class OneEuroFilter:
     finite sample continues from the last good one.
     """
 
-    def __init__(self, min_cutoff: float = 0.1, beta: float = 40.0, d_cutoff: float = 1.0):
+    def __init__(self, min_cutoff: float, beta: float, d_cutoff: float) -> None:
         self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
         self._state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # value, speed, time per element
 

@@ -10,8 +10,9 @@ What it rests on (``../shared/CLINICAL.md``):
 
 - Clinical protocols average 3 good reps (Willson 2006; Munro 2012), so a
   leg's finding resting on fewer is called tentative, and a left-right
-  statement is made only when each side has at least
-  :data:`MIN_REPS_TO_COMPARE` reliable reps.
+  statement is made only when each side has at least that many reliable
+  reps (the thresholds' ``[rating] min_reps``, the same number the rating
+  asks for).
 - The 8 deg smallest detectable difference (Munro 2012) is a between-day
   figure, not a left-right one. Left against right is judged from the reps
   themselves: the difference of the two sides' mean FPPA against its
@@ -37,9 +38,6 @@ from knee_cv.core.exercises import load_catalog, safety_note
 from knee_cv.core.labels import Leg
 from knee_cv.core.plan import plan_for
 from knee_cv.core.result import Analysis, LegSummary, Rep
-
-#: Reliable reps each side needs before left and right are compared (protocols average 3; Munro 2012).
-MIN_REPS_TO_COMPARE = 3
 
 #: Each finding in plain words, as "your <leg> ..." continues.
 PLAIN: dict[str, str] = {
@@ -204,7 +202,12 @@ def rep_in_words(rep: Rep) -> str:
     return "; ".join(found) if found else "nothing stood out"
 
 
-def _sureness(n_reliable: int, n_reps: int) -> str:
+def _min_reps(analysis: Analysis) -> int:
+    """Reliable reps a leg's finding rests on firmly and each side needs to be compared (``[rating] min_reps``)."""
+    return int(analysis.thresholds["rating"]["min_reps"])
+
+
+def _sureness(n_reliable: int, n_reps: int, min_reps: int) -> str:
     of = f" (of {_squats(n_reps)} found)" if n_reps > n_reliable else ""
     if n_reliable == 0:
         return (
@@ -212,10 +215,8 @@ def _sureness(n_reliable: int, n_reps: int) -> str:
             "for it. See the tips on filming below."
         )
     rests = f"This rests on {_squats(n_reliable)} that could be measured clearly{of}."
-    if n_reliable < MIN_REPS_TO_COMPARE:
-        return rests + (
-            f" That is few: physiotherapists look at {MIN_REPS_TO_COMPARE} or more, so film 5 on each leg for a surer answer."
-        )
+    if n_reliable < min_reps:
+        return rests + (f" That is few: physiotherapists look at {min_reps} or more, so film 5 on each leg for a surer answer.")
     return rests
 
 
@@ -244,7 +245,7 @@ def leg_verdict(analysis: Analysis, leg: LegSummary, sex: str | None = None, pai
         where = _in(1, 1) if len(reliable) == 1 else f"in all {len(reliable)} squats that could be measured"
         seen = (f"Nothing stood out: knee, hip and upper body stayed within the usual range {where}.", *seen)
     title = _title(leg.leg, painful_side if painful_side in (Leg.LEFT, Leg.RIGHT) else None)
-    return LegVerdict(leg.leg, title, flagged, bool(reliable), seen, _sureness(len(reliable), leg.n_reps))
+    return LegVerdict(leg.leg, title, flagged, bool(reliable), seen, _sureness(len(reliable), leg.n_reps, _min_reps(analysis)))
 
 
 def compare_sides(analysis: Analysis) -> str | None:
@@ -267,7 +268,7 @@ def compare_sides(analysis: Analysis) -> str | None:
     for side in (Leg.LEFT, Leg.RIGHT):
         values = np.array([rep.fppa_bottom_deg for rep in analysis.reps if rep.leg == side and rep.reliable], dtype=float)
         values = values[np.isfinite(values)]
-        if values.size < MIN_REPS_TO_COMPARE:
+        if values.size < max(2, _min_reps(analysis)):  # and at least 2: a spread needs two
             return None
         angles[side] = values
     left, right = angles[Leg.LEFT], angles[Leg.RIGHT]

@@ -7,6 +7,7 @@ import pytest
 
 from knee_cv.core.filters import gate
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.thresholds import load_thresholds
 from knee_cv.media import trackio
 
 TORSO = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
@@ -144,7 +145,9 @@ def test_invented_upper_body_is_gated_out(video_track):
     """MediaPipe invents the head and shoulders of a legs-only clip, with high visibility;
     they lie above the frame, so the gate drops them while the legs stay."""
     track = video_track("partial_legs_only_01.mp4")
-    kept = np.isfinite(gate(track)).all(axis=-1)[track.has_pose]
+    p = load_thresholds()["filters"]
+    gated = gate(track, min_visibility=p["min_visibility"], margin=p["frame_margin"], min_presence=p["min_presence"])
+    kept = np.isfinite(gated).all(axis=-1)[track.has_pose]
     assert kept[:, Landmark.NOSE].mean() < 0.1
     assert kept[:, [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean() < 0.5
     assert kept[:, [Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE]].mean() > 0.8

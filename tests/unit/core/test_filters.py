@@ -9,6 +9,14 @@ from synthetic import synthetic_squats
 
 from knee_cv.core.filters import OneEuroFilter, clean, fill_gaps, gate, hampel, lowpass, one_euro, rolling_median
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.thresholds import load_thresholds
+
+#: The numbers the package uses: the ``[filters]`` table is their only source.
+FILTERS = load_thresholds()["filters"]
+WINDOW, SIGMAS = int(FILTERS["hampel_window"]), float(FILTERS["hampel_sigmas"])
+CUTOFF_HZ, ORDER = float(FILTERS["lowpass_hz"]), int(FILTERS["lowpass_order"])
+GATE = {"min_visibility": FILTERS["min_visibility"], "margin": FILTERS["frame_margin"], "min_presence": FILTERS["min_presence"]}
+ONE_EURO = {"min_cutoff": FILTERS["one_euro_min_cutoff"], "d_cutoff": FILTERS["one_euro_d_cutoff"]}
 
 
 def test_hampel_removes_spikes_and_keeps_the_rest():
@@ -17,7 +25,7 @@ def test_hampel_removes_spikes_and_keeps_the_rest():
     spiky = x.copy()
     spiky[[50, 51, 200], 0] += 5.0
     spiky[120, 1] = np.nan
-    out = hampel(spiky)
+    out = hampel(spiky, WINDOW, SIGMAS)
     assert np.isnan(out[[50, 51, 200], 0]).all()
     assert np.isnan(out[120, 1])
     kept = np.isfinite(out)
@@ -49,7 +57,7 @@ def test_lowpass_zero_lag_and_noise_removal_at_30_60_and_variable_rate():
         t = np.arange(0, 10, 1 / fps) + rng.uniform(-jitter, jitter, int(round(10 * fps))) / fps
         slow = np.sin(2 * np.pi * 1.0 * t)
         noise = 0.3 * np.sin(2 * np.pi * 12.0 * t)
-        out = lowpass(t, slow + noise, cutoff_hz=6.0)
+        out = lowpass(t, slow + noise, cutoff_hz=6.0, order=ORDER)
         assert _lag_and_gain(t, slow, out) == 0
         assert np.abs(out - slow)[20:-20].max() < 0.06 + 0.1 * (jitter > 0)
         # the 12 Hz part is mostly gone
@@ -61,7 +69,7 @@ def test_lowpass_keeps_nan_and_short_segments():
     x = np.sin(t)[:, None] * np.ones((1, 3))
     x[100:103, 1] = np.nan
     x[5:195, 2] = np.nan
-    out = lowpass(t, x)
+    out = lowpass(t, x, CUTOFF_HZ, ORDER)
     assert np.isnan(out[100:103, 1]).all() and np.isfinite(out[:100, 1]).all()
     np.testing.assert_array_equal(out[:5, 2], x[:5, 2])
 
@@ -71,14 +79,14 @@ def test_one_euro_is_causal_and_nan_safe():
     t = np.arange(120) / 30.0
     x = np.sin(t)[:, None] + rng.normal(0, 0.05, (120, 4))
     x[30, 2] = np.nan
-    first = one_euro(t, x, beta=1.0)
+    first = one_euro(t, x, beta=1.0, **ONE_EURO)
     changed = x.copy()
     changed[60:] += 10.0
-    second = one_euro(t, changed, beta=1.0)
+    second = one_euro(t, changed, beta=1.0, **ONE_EURO)
     np.testing.assert_array_equal(first[:60], second[:60])
     assert np.isnan(first[30, 2]) and np.isfinite(first[31:, 2]).all()
     assert np.std(np.diff(first[:, 0])) < np.std(np.diff(x[:, 0]))
-    step = OneEuroFilter()
+    step = OneEuroFilter(beta=FILTERS["one_euro_beta"], **ONE_EURO)
     assert np.isnan(step(0.0, np.nan))
     assert step(0.033, 1.0) == 1.0  # first finite sample starts the state
 
@@ -88,7 +96,7 @@ def test_gate_drops_low_visibility_absent_and_out_of_frame_points():
     track.visibility[10, Landmark.LEFT_KNEE] = 0.2
     track.presence[11, Landmark.RIGHT_KNEE] = 0.1
     track.xy[12, Landmark.LEFT_ANKLE, 1] = track.height * 1.1  # leg invented below the frame
-    xy = gate(track)
+    xy = gate(track, **GATE)
     assert np.isnan(xy[10, Landmark.LEFT_KNEE]).all()
     assert np.isnan(xy[11, Landmark.RIGHT_KNEE]).all()
     assert np.isnan(xy[12, Landmark.LEFT_ANKLE]).all()
@@ -190,15 +198,15 @@ def test_vectorized_filters_match_reference_implementations():
             for window in (3, 7, 21):
                 np.testing.assert_allclose(rolling_median(x, window), _reference_window_median(x, window // 2), atol=1e-9)
                 if n_frames >= 3:
-                    np.testing.assert_allclose(hampel(x, window), _reference_hampel(x, window), atol=1e-9)
+                    np.testing.assert_allclose(hampel(x, window, 3.0), _reference_hampel(x, window), atol=1e-9)
         for max_gap_s in (0.0, 0.1, 0.5):
             np.testing.assert_allclose(fill_gaps(t, x, max_gap_s), _reference_fill_gaps(t, x, max_gap_s), atol=1e-9)
-        filled = fill_gaps(t, hampel(x), 0.2)
+        filled = fill_gaps(t, hampel(x, 7, 3.0), 0.2)
         for order in (2, 3, 4) if n_frames > 1 else ():
-            np.testing.assert_allclose(lowpass(t, filled, order=order), _reference_lowpass(t, filled, order=order), atol=1e-9)
+            np.testing.assert_allclose(lowpass(t, filled, 6.0, order), _reference_lowpass(t, filled, order=order), atol=1e-9)
 
     # Runs of very different lengths go through separate stacks.
     t = np.arange(12000) / 60.0
     x = np.sin(t)[:, None] + rng.normal(0.0, 0.1, (12000, 3))
     x[10000, 0] = x[11000, 0] = x[500:520, 1] = np.nan
-    np.testing.assert_allclose(lowpass(t, x), _reference_lowpass(t, x), atol=1e-9)
+    np.testing.assert_allclose(lowpass(t, x, 6.0, 4), _reference_lowpass(t, x), atol=1e-9)

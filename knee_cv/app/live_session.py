@@ -53,6 +53,7 @@ from knee_cv.core.labels import FRONTAL_VIEWS, SIDES, Leg, View
 from knee_cv.core.landmarks import NUM_LANDMARKS
 from knee_cv.core.protocol import Display, Protocol, ProtocolSettings
 from knee_cv.core.result import Rep
+from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import LIVE_SOURCE, PoseTrack
 from knee_cv.media.live_overlay import draw_protocol
@@ -308,7 +309,7 @@ class LiveSession:
             visibility = np.array(self._visibility, dtype=float).reshape(len(t), NUM_LANDMARKS)
             width, height = self._size
         n = len(t)
-        fps = 1.0 / float(np.median(np.diff(t))) if n > 1 else 30.0
+        fps = 1.0 / frame_interval_s(t, default=1 / 30)
         return PoseTrack(
             t=t,
             xy=xy * (width, height),

@@ -30,6 +30,7 @@ from knee_cv.core.filters import rolling_median
 from knee_cv.core.kinematics import hip_midpoint, shoulder_midpoint
 from knee_cv.core.labels import View
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.thresholds import load_thresholds
 
 
@@ -84,7 +85,7 @@ def classify_view(
     """
     p = params if params is not None else load_thresholds()["view"]
     side_max, frontal_min = p["side_max"], p["frontal_min"]
-    fps = 1.0 / float(np.median(np.diff(t))) if t is not None and len(t) > 1 else 30.0
+    fps = 1.0 / frame_interval_s(t, default=1 / 30) if t is not None else 30.0
     raw = width_ratio(xy)
     ratio = np.where(np.isfinite(raw), rolling_median(raw, int(round(p["smooth_s"] * fps)) | 1), np.nan)
     labels = np.full(len(ratio), View.NONE.value, dtype=object)

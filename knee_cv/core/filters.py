@@ -20,8 +20,8 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
-from scipy.signal import butter, sosfilt, sosfilt_zi
+from numpy.typing import ArrayLike
+from scipy.signal import butter, sosfiltfilt
 
 from knee_cv.core.arrays import BoolArray, FloatArray
 from knee_cv.core.stats import frame_interval_s
@@ -346,11 +346,12 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> np.nd
 
     Notes
     -----
-    Same result as ``scipy.signal.sosfiltfilt`` (odd padding) on each run,
-    but all runs of similar length, from all columns, go through one
-    ``sosfilt`` call per direction: runs are stacked as columns, aligned at
-    their start for the forward pass and at their end for the backward one
-    (the filter is causal, so what follows a run never reaches it).
+    ``scipy.signal.sosfiltfilt`` (odd padding) on each run. A hand-written
+    version that stacked runs of similar length into one ``sosfilt`` call
+    was 2x faster (7.5 against 17 ms on a 224 s track) and gave the same
+    output; it was dropped for SciPy's own because only the offline analysis
+    low-passes (the live page smooths with :class:`OneEuroFilter`), where
+    10 ms a clip does not count.
     """
     x = np.asarray(x, dtype=float)
     t = np.asarray(t, dtype=float)
@@ -358,76 +359,14 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int) -> np.nd
     if len(t) < 2:
         return out.reshape(x.shape)
     rate = 1.0 / frame_interval_s(t)
-    wn = min(cutoff_hz / (rate / 2.0), 0.99)
-    sos = butter(order, wn, output="sos")
-    min_length = 3 * (2 * len(sos) + 1)  # runs this short or shorter stay as they are
-    # sosfiltfilt's default padding (fewer taps where a section is first order).
-    pad = 3 * (2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
-    n_columns, n_frames = out.shape[1], out.shape[0]
-    # Columns laid end to end in one buffer, with room before and after so a
-    # padded run can be read as one contiguous window of the buffer.
-    buffer = np.zeros(pad + n_columns * n_frames + n_frames + 2 * pad)
-    columns = buffer[pad : pad + n_columns * n_frames].reshape(n_columns, n_frames)
-    columns[:] = out.T
-    finite = np.isfinite(columns)
-    edges = np.diff(np.pad(finite, [(0, 0), (1, 1)]).astype(np.int8), axis=1)
-    cols, starts = np.nonzero(edges == 1)
-    _, stops = np.nonzero(edges == -1)
-    lengths = stops - starts
-    keep = lengths > min_length
-    begins, lengths = pad + (cols * n_frames + starts)[keep], lengths[keep]
-    if len(lengths) == 0:
-        return out.reshape(x.shape)
-    zi = sosfilt_zi(sos)[:, None, :]  # (sections, 1, 2): scaled per stacked run
-    # Longest first; a run joins the current stack while the padding it needs
-    # to reach the stack's length is no more than its own length or 4096
-    # samples, so a few calls cover any mix of lengths with little waste.
-    longest_first = np.argsort(-lengths, kind="stable")
-    begins, lengths = begins[longest_first], lengths[longest_first]
-    first = 0
-    while first < len(lengths):
-        top = lengths[first]
-        last = max(int(np.searchsorted(-lengths, -min(top / 2, top - 4096), side="right")), first + 1)
-        _lowpass_runs(sos, zi, pad, buffer, begins[first:last], lengths[first:last])
-        first = last
-    return columns.T.reshape(x.shape)
-
-
-def _lowpass_runs(
-    sos: FloatArray, zi: FloatArray, pad: int, buffer: FloatArray, begins: NDArray[np.intp], lengths: NDArray[np.intp]
-) -> None:
-    """``sosfiltfilt`` (odd padding ``pad``) of the runs ``buffer[begin:begin+length]``, in place.
-
-    The runs are stacked as rows, aligned at their start (what follows a
-    run's padding in its row is never used: the filter is causal).
-    """
-    order = np.argsort(begins)  # the write-back below fills the runs in buffer order
-    begins, lengths = begins[order], lengths[order]
-    n_runs = len(begins)
-    ext_lengths = lengths + 2 * pad
-    span = int(ext_lengths.max())
-    ext = np.lib.stride_tricks.sliding_window_view(buffer, span)[begins - pad]
-    # scipy's odd_ext: 2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2:-pad-2:-1].
-    ext[:, :pad] = 2 * ext[:, pad : pad + 1] - ext[:, 2 * pad : pad : -1]
-    lane = np.arange(n_runs)[:, None]
-    end = (pad + lengths - 1)[:, None]
-    step = np.arange(1, pad + 1)
-    ext[lane, end + step] = 2 * ext[lane, end] - ext[lane, end - step]
-    forward, _ = sosfilt(sos, ext, axis=-1, zi=zi * ext[:, :1])
-    # Backward pass: each row reversed from the end of its padding, aligned at column 0.
-    reversed_rows = np.zeros((n_runs + 1) * span)
-    reversed_rows[: n_runs * span].reshape(n_runs, span)[:] = forward[:, ::-1]
-    window_starts = np.arange(n_runs) * span + span - ext_lengths
-    backward = np.lib.stride_tricks.sliding_window_view(reversed_rows, span)[window_starts]
-    backward, _ = sosfilt(sos, backward, axis=-1, zi=zi * backward[:, :1])
-    # Run sample r is backward column ext_length - 1 - pad - r, i.e. column
-    # span - length - pad + r of the row read backwards.
-    column = np.arange(span)
-    take = (column >= (span - lengths - pad)[:, None]) & (column < span - pad)
-    marks = np.zeros(len(buffer) + 1, dtype=np.int8)
-    marks[begins] = 1
-    marks[begins + lengths] -= 1
-    buffer[np.cumsum(marks[:-1], dtype=np.int8).view(bool)] = backward[:, ::-1][take]
+    sos = butter(order, min(cutoff_hz / (rate / 2.0), 0.99), output="sos")
+    min_length = 3 * (2 * len(sos) + 1)  # runs this short or shorter stay as they are (sosfiltfilt's padding)
+    for column in out.T:  # views into ``out``
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], np.isfinite(column).astype(np.int8), [0]))))
+        for start, stop in zip(edges[::2], edges[1::2]):
+            if stop - start > min_length:
+                column[start:stop] = sosfiltfilt(sos, column[start:stop])
+    return out.reshape(x.shape)
 
 
 class OneEuroFilter:

@@ -110,9 +110,10 @@ def _analyze(args: argparse.Namespace) -> None:
         if saved.created:
             print(f"Saved as session {saved.id} of subject {args.subject}.")
         else:
+            kept = saved.context.differences(context) if saved.context is not None else []
             print(
                 f"Already saved as session {saved.id} of subject {args.subject} (same file, same settings); "
-                "nothing new was saved."
+                "nothing new was saved." + (f" It keeps what was given the first time: {'; '.join(kept)}." if kept else "")
             )
 
 

@@ -492,7 +492,11 @@ def _save(
     if saved.created:
         st.success(f"Saved as session {saved.id} of {code}. Open it on the Clinician review page.")
     else:
-        st.info(f"Already saved as session {saved.id} of {code}; nothing new was saved.")
+        kept = saved.context.differences(context) if saved.context is not None and context is not None else []
+        st.info(
+            f"Already saved as session {saved.id} of {code}; nothing new was saved."
+            + (f" It keeps what was given the first time: {'; '.join(kept)}." if kept else "")
+        )
 
 
 def cannot_measure(analysis: Analysis) -> None:

@@ -67,6 +67,27 @@ class SessionContext:
             "mirrored": self.mirrored,
         }
 
+    def differences(self, given: SessionContext) -> list[str]:
+        """What ``given`` says otherwise than this (the saved) context, each as "what: kept, given".
+
+        For a second save of the same clip, which keeps the first: the person
+        sees what was not taken. Mirroring is left out (it changes the
+        analysis, so a mirrored save is a save of its own).
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> SessionContext("female", "right").differences(SessionContext("female", "left", date(2026, 5, 1)))
+        ['painful side right (this save: left)', 'date filmed not given (this save: 2026-05-01)']
+        """
+        kept, new = self.as_dict(), given.as_dict()
+        names = {"sex": "sex", "painful_side": "painful side", "filmed_on": "date filmed"}
+        return [
+            f"{name} {kept[key] or 'not given'} (this save: {new[key] or 'not given'})"
+            for key, name in names.items()
+            if kept[key] != new[key]
+        ]
+
     def columns(self) -> dict[str, Any]:
         """The CSV's leading columns: blank (None) where not given, ``mirrored`` as yes/no.
 

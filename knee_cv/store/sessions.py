@@ -252,11 +252,14 @@ class SavedSession:
     """What :func:`save_analysis` did: the session's id, and whether this call created it.
 
     ``created`` is False when the same save had been made before; ``id`` is
-    then the earlier session's.
+    then the earlier session's, and ``context`` what was kept with it (the
+    context given the first time; compare with
+    :meth:`~knee_cv.core.context.SessionContext.differences`).
     """
 
     id: int
     created: bool
+    context: SessionContext | None = None
 
 
 @dataclass(frozen=True)
@@ -734,7 +737,7 @@ def save_analysis(
         subject = _get_or_create_subject(db, subject_id)
         earlier = _saved_before(db, subject, key)
         if earlier is not None:
-            return SavedSession(earlier, created=False)
+            return _already_saved(db, earlier)
         session = SessionRow(
             recorded_at=recorded_at or now,
             created_at=now,
@@ -791,8 +794,20 @@ def save_analysis(
             earlier = _saved_before(db, subject, key)
             if earlier is None:
                 raise
-            return SavedSession(earlier, created=False)
+            return _already_saved(db, earlier)
         return SavedSession(session.id, created=True)
+
+
+def _context_of(row: SessionRow) -> SessionContext:
+    """What the person gave with a saved session's clip."""
+    return SessionContext(row.sex, row.painful_side, row.filmed_on, bool(row.mirrored))
+
+
+def _already_saved(db: Session, session_id: int) -> SavedSession:
+    """The answer to a save made before: the earlier session's id and the context kept with it."""
+    row = db.get(SessionRow, session_id)
+    assert row is not None, "found by its save key in this transaction"
+    return SavedSession(session_id, created=False, context=_context_of(row))
 
 
 def _saved_before(db: Session, subject: SubjectRow, key: str) -> int | None:
@@ -1030,7 +1045,7 @@ def _session_info(row: SessionRow) -> SessionInfo:
         n_flags=len(flags),
         n_open_flags=sum(1 for flag in flags if not flag.reviews),
         rating=_rated(row)[1].rating,
-        context=SessionContext(row.sex, row.painful_side, row.filmed_on, bool(row.mirrored)),
+        context=_context_of(row),
     )
 
 

@@ -38,6 +38,23 @@ def test_the_same_save_twice_is_one_session(db_url):
     assert store.get_session(first.id, db_url=db_url).saved_by == "dr test"
 
 
+def test_a_second_save_with_other_details_says_what_the_first_kept(db_url):
+    """Saving the clip again with the painful side corrected keeps the first session, and says which details it kept."""
+    from datetime import date
+
+    from knee_cv.core.context import SessionContext
+
+    first = SessionContext("female", "right", date(2026, 10, 2))
+    corrected = SessionContext("female", "left", date(2026, 10, 2))
+    saved = _save("P001", db_url, video_hash=VIDEO, context=first)
+    again = _save("P001", db_url, video_hash=VIDEO, context=corrected)
+    assert saved.created and not again.created and again.id == saved.id
+    assert again.context == first
+    assert again.context.differences(corrected) == ["painful side right (this save: left)"]
+    assert _save("P001", db_url, video_hash=VIDEO, context=first).context.differences(first) == []
+    assert store.get_session(saved.id, db_url=db_url).context.painful_side == "right"
+
+
 def test_one_session_can_be_deleted_and_the_deletion_is_audited(db_url):
     keep = _save("P001", db_url, video_hash=VIDEO).id
     gone = _save("P001", db_url, video_hash="cd" * 32, key_frames={0: b"\xff\xd8gone"}).id

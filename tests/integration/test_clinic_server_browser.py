@@ -61,6 +61,7 @@ def _upload(page, url: str, clip) -> None:
 def _json_download(page) -> tuple[str, dict]:
     with page.expect_download() as download:
         page.get_by_role("button", name="Full result (JSON)").click()
+    _settle(page)  # the download's rerun
     return download.value.suggested_filename, json.loads(open(download.value.path()).read())
 
 
@@ -83,8 +84,11 @@ def test_clinic_server_keeps_patient_data_behind_the_login(clinic, shared_videos
         assert list(reps["rep"]) == [1] and not reps["reliable"].any()  # numbered from 1, as everywhere
         assert reps["fppa_bottom_deg"].isna().all()  # an unreliable rep's angle is blank, as in the app
 
-        # Anonymous: the save form asks for the login and offers no subject field.
+        # Anonymous: the save form asks for the login and offers no subject field. A download reruns the
+        # page, which leaves its old widgets for a moment (two "Account name" fields): let it finish first.
+        _settle(first)
         first.get_by_text("Save to a subject (clinician)").click()
+        _settle(first)
         first.get_by_label("Account name").wait_for(timeout=30_000)
         assert first.get_by_label("Subject code").count() == 0
         screenshot(first, "clinic_anonymous_save")

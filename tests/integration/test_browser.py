@@ -408,7 +408,18 @@ def test_live_guided_protocol_on_a_real_clip_matches_knee_cv_analyze(server, pw,
         assert box["y"] + box["height"] < 300, box  # above the picture
         start.click()
         status = page.locator('[data-testid="stCaptionContainer"]', has_text="step:")
-        status.wait_for(timeout=120_000)
+        try:
+            status.wait_for(timeout=90_000)
+        except playwright_api.TimeoutError:
+            # The WebRTC connection did not come up (seen once in a few runs under load): as a person would,
+            # press STOP and START again; a second failure fails the test.
+            page.screenshot(path=str(ARTIFACTS / "live_start_retry.png"))
+            stop = page.get_by_role("button", name="STOP")
+            if stop.count():
+                stop.first.click()
+            page.get_by_role("button", name="START").wait_for(timeout=30_000)
+            page.get_by_role("button", name="START").click()
+            status.wait_for(timeout=90_000)
         seen, text, deadline = [], "", time.monotonic() + 240
         while time.monotonic() < deadline:
             text = status.inner_text() if status.count() else text

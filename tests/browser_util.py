@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from unavailable import unavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -139,10 +139,7 @@ def require_chromium() -> Path:
     """Path of Debian's Chromium; skip (or fail in CI) where it is not installed."""
     if CHROMIUM.exists():
         return CHROMIUM
-    message = f"{CHROMIUM} not found: install Debian's browser with `apt-get install -y chromium`"
-    if os.environ.get("KNEE_CV_REQUIRE_SHARED") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(f"{CHROMIUM} not found: install Debian's browser with `apt-get install -y chromium`")
 
 
 def launch_chromium(playwright, extra_args: Sequence[str] = (), **kwargs):

@@ -48,6 +48,25 @@ def _kind(value: Any) -> str:
     return "a list" if isinstance(value, (list, tuple)) else type(value).__name__
 
 
+def _same_names(
+    given: Mapping[str, Any],
+    expected: Mapping[str, Any],
+    origin: str,
+    unknown: str,
+    missing: str,
+) -> None:
+    """Refuse a name ``given`` has that ``expected`` lacks (a typo: the sentence lists the known ones), then one it misses.
+
+    ``unknown`` and ``missing`` are the sentences' middles, with ``{}`` or ``{!r}`` for the name.
+    """
+    for name in given:
+        if name not in expected:
+            raise ThresholdsError(f"{origin}: {unknown.format(name)}; known: {', '.join(sorted(expected))}")
+    for name in expected:
+        if name not in given:
+            raise ThresholdsError(f"{origin}: {missing.format(name)}")
+
+
 def validate_thresholds(table: Mapping[str, Any], *, origin: str = "thresholds") -> None:
     """Check thresholds against the packaged layout; a misfit is one :class:`ThresholdsError` sentence naming the key.
 
@@ -70,21 +89,13 @@ def validate_thresholds(table: Mapping[str, Any], *, origin: str = "thresholds")
         must be a number, not 'high'"``.
     """
     packaged = _packaged()
-    for name in table:
-        if name not in packaged:
-            raise ThresholdsError(f"{origin}: unknown table [{name}]; known: {', '.join(sorted(packaged))}")
+    _same_names(table, packaged, origin, "unknown table [{}]", "the table [{}] is missing")
     for name, keys in packaged.items():
-        if name not in table:
-            raise ThresholdsError(f"{origin}: the table [{name}] is missing")
         given = table[name]
         if not isinstance(given, Mapping):
             raise ThresholdsError(f"{origin}: [{name}] must be a table of keys, not {given!r}")
-        for key in given:
-            if key not in keys:
-                raise ThresholdsError(f"{origin}: unknown key {key!r} in [{name}]; known: {', '.join(sorted(keys))}")
+        _same_names(given, keys, origin, f"unknown key {{!r}} in [{name}]", f"[{name}] has no {{!r}}")
         for key, expected in keys.items():
-            if key not in given:
-                raise ThresholdsError(f"{origin}: [{name}] has no {key!r}")
             value = given[key]
             if _kind(value) != _kind(expected):
                 raise ThresholdsError(f"{origin}: [{name}] {key} must be {_kind(expected)}, not {value!r}")

@@ -66,7 +66,8 @@ def _upload(page, server: str, clip, sex: str, painful: str) -> None:
     page.get_by_text(sex, exact=True).click()
     page.get_by_role("combobox", name="Which knee hurts?").click()
     page.get_by_role("option", name=painful).click()
-    assert page.get_by_text("Filmed with the selfie camera (mirrored picture)").is_visible()
+    # waited for, not checked at once: choosing the knee reruns the page, which redraws the toggle
+    page.get_by_text("Filmed with the selfie camera (mirrored picture)").wait_for(timeout=30_000)
     page.locator('input[type="file"]').set_input_files(str(clip))
     page.get_by_text("Date filmed").wait_for(timeout=60_000)  # after the file: its default is the file's own date
     try:

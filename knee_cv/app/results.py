@@ -89,6 +89,11 @@ def _range(value: float, low: float, high: float) -> str | None:
     return text.split(", ", 1)[1] + "°" if ", likely " in text else None
 
 
+def _card(column: DeltaGenerator, label: str, value: str | int, help_text: str, below: str | None) -> None:
+    """One summary card: ``value`` large, ``below`` it in a grey pill (its range, or how many were reliable)."""
+    column.metric(label, value, help=help_text, delta=below, delta_color="off", delta_arrow="off")
+
+
 def summary_cards(analysis: Analysis) -> None:
     """Cards: reps, stance leg, mean FPPA, pelvic drop and rating, per stance leg."""
     summary = analysis.summary
@@ -96,39 +101,20 @@ def summary_cards(analysis: Analysis) -> None:
         st.metric("Reps", summary.n_reps)
     for leg in sorted(summary.legs, key=lambda leg: -leg.n_reps):
         cols = st.columns(5)
-        cols[0].metric(
-            "Reps",
-            leg.n_reps,
-            help="Reps found on this leg; reliable ones feed the averages.",
-            delta=f"{leg.n_reliable} reliable",
-            delta_color="off",
-            delta_arrow="off",
-        )
+        reps_help = "Reps found on this leg; reliable ones feed the averages."
+        _card(cols[0], "Reps", leg.n_reps, reps_help, f"{leg.n_reliable} reliable")
         cols[1].metric("Stance leg", leg.leg.capitalize(), help="The leg you stood on (your own left or right).")
-        cols[2].metric(
-            "Mean FPPA",
-            signed_angle(leg.fppa_deg),
-            help=FPPA_HELP,
-            delta_color="off",
-            delta_arrow="off",
-            delta=_range(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg),
-        )
-        cols[3].metric(
+        fppa_range = _range(leg.fppa_deg, leg.fppa_low_deg, leg.fppa_high_deg)
+        _card(cols[2], "Mean FPPA", signed_angle(leg.fppa_deg), FPPA_HELP, fppa_range)
+        _card(
+            cols[3],
             "Pelvic drop",
             signed_angle(leg.pelvic_drop_deg),
-            help=PELVIC_HELP,
-            delta_color="off",
-            delta_arrow="off",
-            delta=_range(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg),
+            PELVIC_HELP,
+            _range(leg.pelvic_drop_deg, leg.pelvic_drop_low_deg, leg.pelvic_drop_high_deg),
         )
-        cols[4].metric(
-            "Rating",
-            (leg.rating or "not rated").capitalize(),
-            help=RATING_HELP,
-            delta_color="off",
-            delta_arrow="off",
-            delta=f"could be {leg.rating_best} to {leg.rating_worst}" if leg.rating_best != leg.rating_worst else None,
-        )
+        could_be = f"could be {leg.rating_best} to {leg.rating_worst}" if leg.rating_best != leg.rating_worst else None
+        _card(cols[4], "Rating", (leg.rating or "not rated").capitalize(), RATING_HELP, could_be)
         if leg.rating_reasons:
             st.caption("\n".join(f"- {reason}" for reason in leg.rating_reasons))
     if level := analysis.level_note():

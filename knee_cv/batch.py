@@ -890,6 +890,7 @@ def run_batch(
 def _write_manifest(batch: _Batch, model: ModelInfo, options: dict[str, Any], started: str, ended: str | None) -> None:
     """Write ``manifest.json``: how this batch was made; ``ended`` is None for a batch stopped part way."""
     from knee_cv.core.thresholds import load_thresholds
+    from knee_cv.media.pose import MAX_RATE_HZ
     from knee_cv.report.provenance import manifest
 
     rows = batch.summary_rows()
@@ -900,6 +901,8 @@ def _write_manifest(batch: _Batch, model: ModelInfo, options: dict[str, Any], st
         "failed": sum(row["status"] == "error" for row in rows),
     }
     settings = asdict(batch.settings) | {"exports": asdict(batch.exports)} | options
+    if settings["max_rate_hz"] is None:  # not set: the rate the pose stage used, not a null a reader may take for "every frame"
+        settings["max_rate_hz"] = MAX_RATE_HZ
     data = manifest(
         model=model,
         settings=settings,

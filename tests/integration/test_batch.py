@@ -196,7 +196,7 @@ def test_the_manifest_says_how_the_batch_was_made(first):
     assert manifest["thresholds"] == load_thresholds()
     settings = manifest["settings"]
     assert settings["exports"] == {"tracks": True, "trc": True, "mot": True, "c3d": True, "height_m": HEIGHT_M}
-    assert (settings["sex"], settings["max_rate_hz"], settings["mirrored"], settings["workers"]) == (None, None, False, 2)
+    assert (settings["sex"], settings["max_rate_hz"], settings["mirrored"], settings["workers"]) == (None, 30.0, False, 2)
     assert manifest["environment"]["python"] == platform.python_version()
     assert manifest["environment"]["packages"]["mediapipe"]
     assert manifest["started"] <= manifest["ended"]

@@ -24,13 +24,13 @@ from knee_cv.core.assessment import (
     summarize,
 )
 from knee_cv.core.criteria import CANT_TELL
-from knee_cv.core.exercises import findings_of, recommend, safety_note
+from knee_cv.core.exercises import recommend_for, safety_note
 from knee_cv.core.filters import clean
 from knee_cv.core.labels import SIDES, Exercise, Leg, View, is_frontal
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.orientation import lying_quarter, not_upright_message
 from knee_cv.core.reps import Segment, find_dips, stance_legs
-from knee_cv.core.result import Analysis, Recommendation, Rep
+from knee_cv.core.result import Analysis
 from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import likely, number, shown
 from knee_cv.core.shown import rating as shown_rating
@@ -325,7 +325,7 @@ def analyze(
         reps=reps,
         shallow_dips=[(float(t[s.start]), float(t[s.bottom]), float(t[s.end])) for s in shallow],
         summary=summary,
-        recommendations=_recommendations(reps),
+        recommendations=recommend_for(reps),
         safety_note=safety_note(),
         thresholds=thresholds,
         model=track.model,
@@ -418,12 +418,6 @@ def _exercise(legs: list[Leg]) -> Exercise:
     if not legs:
         return Exercise.NO_SQUAT
     return Exercise.DOUBLE_LEG if sum(leg == Leg.BOTH for leg in legs) > len(legs) / 2 else Exercise.SINGLE_LEG
-
-
-def _recommendations(reps: list[Rep]) -> list[Recommendation]:
-    """Exercises for the findings flagged on reliable reps, with the legs they were seen on."""
-    findings = findings_of(reps)
-    return recommend(findings, findings)
 
 
 def format_text(analysis: Analysis) -> str:

@@ -151,3 +151,9 @@ def findings_of(reps: Iterable[Rep]) -> dict[str, list[str]]:
             if rep.leg in SIDES:
                 legs.add(rep.leg)
     return {c.name: sorted(seen[c.name]) for c in CRITERIA if c.name in seen}
+
+
+def recommend_for(reps: Iterable[Rep]) -> list[Recommendation]:
+    """Exercises for the findings flagged on ``reps`` (:func:`findings_of`), each naming the legs it was seen on."""
+    findings = findings_of(reps)
+    return recommend(findings, findings)

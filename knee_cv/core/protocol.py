@@ -40,7 +40,7 @@ from enum import Enum
 from typing import Any
 
 from knee_cv.core.assessment import rerate
-from knee_cv.core.exercises import findings_of, recommend
+from knee_cv.core.exercises import recommend_for
 from knee_cv.core.framing import Framing
 from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.result import Analysis, Rep
@@ -381,10 +381,9 @@ def asked_reps_only(analysis: Analysis, windows: Mapping[Leg, tuple[float, float
         else replace(rep, reliable=False, unreliable_reasons=[*rep.unreliable_reasons, NOT_ASKED_REASON], flags=[], undecided=[])
         for rep in analysis.reps
     ]
-    findings = findings_of(reps)
     return replace(
         analysis,
         reps=reps,
         summary=rerate(analysis.summary, reps, analysis.thresholds),
-        recommendations=recommend(findings, findings),
+        recommendations=recommend_for(reps),
     )

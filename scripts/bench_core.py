@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from synthetic import synthetic_squats  # noqa: E402
 
-from knee_cv.core.analysis import BODY_LANDMARKS, analyze  # noqa: E402
+from knee_cv.core.analysis import analyze  # noqa: E402
 from knee_cv.core.filters import clean  # noqa: E402
+from knee_cv.core.landmarks import BODY_LANDMARKS  # noqa: E402
 
 
 def best_time(function, repeat: int) -> float:

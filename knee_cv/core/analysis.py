@@ -27,7 +27,7 @@ from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.exercises import recommend_for, safety_note
 from knee_cv.core.filters import clean
 from knee_cv.core.labels import SIDES, Exercise, Leg, View, is_frontal
-from knee_cv.core.landmarks import Landmark
+from knee_cv.core.landmarks import BODY_LANDMARKS, Landmark
 from knee_cv.core.orientation import lying_quarter, not_upright_message
 from knee_cv.core.reps import Segment, find_dips, stance_legs
 from knee_cv.core.result import Analysis
@@ -40,19 +40,6 @@ from knee_cv.core.track import LIVE_SOURCE, PoseTrack
 from knee_cv.core.uncertainty import Geometry, PlacementError
 from knee_cv.core.view import classify_view, dominant_view
 from knee_cv.errors import TrackError
-
-#: The landmarks the analysis measures (only these are cleaned); they must be inside the
-#: frame for the body to count as fully in view.
-BODY_LANDMARKS = (
-    Landmark.LEFT_SHOULDER,
-    Landmark.RIGHT_SHOULDER,
-    Landmark.LEFT_HIP,
-    Landmark.RIGHT_HIP,
-    Landmark.LEFT_KNEE,
-    Landmark.RIGHT_KNEE,
-    Landmark.LEFT_ANKLE,
-    Landmark.RIGHT_ANKLE,
-)
 
 
 def measured_landmarks(track: PoseTrack, live: bool = False, filters: dict[str, Any] | None = None) -> np.ndarray:

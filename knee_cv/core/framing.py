@@ -16,20 +16,10 @@ from typing import Any
 import numpy as np
 
 from knee_cv.core.labels import View
-from knee_cv.core.landmarks import Landmark
+from knee_cv.core.landmarks import BODY_LANDMARKS, Landmark
 
 #: The points that must be in the picture: head, shoulders, hips, knees, ankles.
-BODY_POINTS = (
-    Landmark.NOSE,
-    Landmark.LEFT_SHOULDER,
-    Landmark.RIGHT_SHOULDER,
-    Landmark.LEFT_HIP,
-    Landmark.RIGHT_HIP,
-    Landmark.LEFT_KNEE,
-    Landmark.RIGHT_KNEE,
-    Landmark.LEFT_ANKLE,
-    Landmark.RIGHT_ANKLE,
-)
+BODY_POINTS = (Landmark.NOSE, *BODY_LANDMARKS)
 _FEET = (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE)
 
 NOBODY = "Step into the picture"

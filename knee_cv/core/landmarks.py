@@ -47,6 +47,19 @@ class Landmark(IntEnum):
 
 NUM_LANDMARKS = len(Landmark)
 
+#: The landmarks the analysis measures (only these are cleaned: knee_cv.core.analysis); they must be inside the
+#: frame for the body to count as fully in view.
+BODY_LANDMARKS = (
+    Landmark.LEFT_SHOULDER,
+    Landmark.RIGHT_SHOULDER,
+    Landmark.LEFT_HIP,
+    Landmark.RIGHT_HIP,
+    Landmark.LEFT_KNEE,
+    Landmark.RIGHT_KNEE,
+    Landmark.LEFT_ANKLE,
+    Landmark.RIGHT_ANKLE,
+)
+
 #: Lower-case names in index order, as used in CSV column headers.
 LANDMARK_NAMES = tuple(member.name.lower() for member in Landmark)
 

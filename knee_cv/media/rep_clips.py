@@ -24,8 +24,9 @@ import av
 import cv2
 import numpy as np
 
-from knee_cv.core.analysis import BODY_LANDMARKS, measured_landmarks
+from knee_cv.core.analysis import measured_landmarks
 from knee_cv.core.evidence import RepClip
+from knee_cv.core.landmarks import BODY_LANDMARKS
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.stats import frame_interval_s
 from knee_cv.core.track import PoseTrack

@@ -503,18 +503,18 @@ def _number(value: float, digits: int) -> float | str:
     return round(float(value), digits) if math.isfinite(value) else ""
 
 
+#: The columns summary.csv takes from videos.csv's account of an analysis (:func:`knee_cv.report.tables.analysis_fields`).
+_SHARED_WITH_VIDEOS = ("view", "exercise", "reps", "reliable_reps", "rating", "rating_best", "rating_worst")
+
+
 def _analysis_fields(analysis: Analysis) -> dict[str, Any]:
+    """``summary.csv``'s account of an analysis: ``videos.csv``'s view, reps and rating, and each leg's means."""
+    from knee_cv.report.tables import analysis_fields
+
     summary = analysis.summary
     legs = {leg.leg: leg for leg in summary.legs}
-    fields: dict[str, Any] = {
-        "view": summary.view,
-        "exercise": summary.exercise,
-        "reps": summary.n_reps,
-        "reliable_reps": summary.n_reliable,
-        "rating": summary.rating or "",
-        "rating_best": summary.rating_best or "",
-        "rating_worst": summary.rating_worst or "",
-    }
+    shared = analysis_fields(analysis)
+    fields = {name: shared[name] for name in _SHARED_WITH_VIDEOS}
     for side in SIDES:
         leg = legs.get(side)
         fields[f"fppa_{side}_deg"] = _number(leg.fppa_deg, 1) if leg else ""

@@ -186,3 +186,41 @@ def screenshot(page, name: str) -> Path:
     if size:
         page.set_viewport_size(size)
     return path
+
+
+#: True when the Streamlit script has finished its run and no element is left over from the last one.
+_IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return !!app && app.dataset.testScriptState === 'notRunning'
+        && document.querySelector('[data-stale="true"]') === null;
+}"""
+
+
+def settle(page, *, timeout_ms: float = 180_000, quiet_ms: float = 700) -> None:
+    """Wait until the page has finished its Streamlit rerun and held still for ``quiet_ms``.
+
+    A click, a download or Enter in a text field starts a rerun a few tens of
+    milliseconds later; until it ends, elements of the previous run stay on the
+    page beside the new ones (two "Save to a subject" expanders, two name
+    fields). Waiting only for the "not running" state can catch the moment
+    before the rerun starts, so the page must be idle, with no stale element,
+    for ``quiet_ms`` on end.
+
+    Raises
+    ------
+    TimeoutError
+        When the page is still busy after ``timeout_ms``.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    quiet_since: float | None = None
+    while True:
+        now = time.monotonic()
+        if page.evaluate(_IDLE_JS):
+            quiet_since = now if quiet_since is None else quiet_since
+            if now - quiet_since >= quiet_ms / 1000:
+                return
+        else:
+            quiet_since = None
+        if now > deadline:
+            raise TimeoutError(f"the Streamlit page was still busy after {timeout_ms / 1000:.0f} s")
+        page.wait_for_timeout(100)

@@ -7,8 +7,4 @@
   on SQLite and PostgreSQL.
 """
 
-from fixtures.shared import PROJECT_ROOT
-
 pytest_plugins = ["fixtures.shared", "fixtures.optional", "fixtures.databases"]
-
-__all__ = ["PROJECT_ROOT"]

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 from browser_util import launch_chromium, screenshot, streamlit_server
-from conftest import PROJECT_ROOT
+from fixtures.shared import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 from test_rep_evidence import _clip
 from test_store import sample_analysis

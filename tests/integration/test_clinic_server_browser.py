@@ -16,7 +16,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from browser_util import launch_chromium, screenshot, streamlit_server
+from browser_util import launch_chromium, screenshot, settle, streamlit_server
 
 from knee_cv.passwords import hash_password
 from knee_cv.store import sessions as store
@@ -43,11 +43,6 @@ def clinic(tmp_path_factory):
         yield url, db_url
 
 
-def _settle(page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
-    page.wait_for_timeout(500)
-
-
 def _upload(page, url: str, clip) -> None:
     page.goto(url)
     page.locator('input[type="file"]').set_input_files(str(clip))
@@ -55,13 +50,13 @@ def _upload(page, url: str, clip) -> None:
     # The results come before the annotated video; the rerun that draws the video leaves the old buttons
     # on the page for a moment, so wait for the video's own download before clicking any button.
     page.get_by_role("button", name="Annotated video (MP4)").wait_for(timeout=TIMEOUT_MS)
-    _settle(page)
+    settle(page)
 
 
 def _json_download(page) -> tuple[str, dict]:
     with page.expect_download() as download:
         page.get_by_role("button", name="Full result (JSON)").click()
-    _settle(page)  # the download's rerun
+    settle(page)  # the download's rerun
     return download.value.suggested_filename, json.loads(open(download.value.path()).read())
 
 
@@ -86,9 +81,9 @@ def test_clinic_server_keeps_patient_data_behind_the_login(clinic, shared_videos
 
         # Anonymous: the save form asks for the login and offers no subject field. A download reruns the
         # page, which leaves its old widgets for a moment (two "Account name" fields): let it finish first.
-        _settle(first)
+        settle(first)
         first.get_by_text("Save to a subject (clinician)").click()
-        _settle(first)
+        settle(first)
         first.get_by_label("Account name").wait_for(timeout=30_000)
         assert first.get_by_label("Subject code").count() == 0
         screenshot(first, "clinic_anonymous_save")
@@ -109,16 +104,16 @@ def test_clinic_server_keeps_patient_data_behind_the_login(clinic, shared_videos
         second.get_by_role("textbox", name="Password").fill("s3cret-pass")
         second.get_by_role("button", name="Log in").click()
         second.get_by_role("button", name="Log out (dr.test)").wait_for(timeout=30_000)
-        _settle(second)
+        settle(second)
         if not second.get_by_label("Subject code").is_visible():
             second.get_by_text("Save to a subject (clinician)").click()
         second.get_by_label("Subject code").fill("P001")
         second.get_by_role("button", name="Save to subject").click()
         second.get_by_text(re.compile(r"Saved as session \d+ of P001")).wait_for(timeout=30_000)
-        _settle(second)
+        settle(second)
         second.get_by_role("button", name="Save to subject").click()
         second.get_by_text(re.compile(r"Already saved as session \d+ of P001")).wait_for(timeout=30_000)
-        _settle(second)
+        settle(second)
         second.get_by_label("Subject code").fill(MARKDOWN_CODE)
         second.get_by_role("button", name="Save to subject").click()
         second.get_by_text(re.compile(r"Saved as session \d+ of")).wait_for(timeout=30_000)
@@ -129,13 +124,13 @@ def test_clinic_server_keeps_patient_data_behind_the_login(clinic, shared_videos
         second.on("request", lambda request: requests.append(request.url))
         second.get_by_role("link", name="Clinician review").click()  # the same session: still logged in
         second.get_by_role("tab", name=re.compile(r"Review queue")).wait_for(timeout=TIMEOUT_MS)
-        _settle(second)
+        settle(second)
         assert second.get_by_text(MARKDOWN_CODE, exact=False).count() >= 1
         second.get_by_role("tab", name="Subjects (2)").click()
-        _settle(second)
+        settle(second)
         second.locator('[data-testid="stSelectbox"]').filter(has_text="Subject").last.click()
         second.get_by_role("option", name=MARKDOWN_CODE).click()
-        _settle(second)
+        settle(second)
         assert second.get_by_text(f"Deletes {MARKDOWN_CODE}", exact=False).count() == 1  # in its warning
         assert not any("127.0.0.9" in request for request in requests)
         screenshot(second, "clinic_review_logged_in")
@@ -143,7 +138,7 @@ def test_clinic_server_keeps_patient_data_behind_the_login(clinic, shared_videos
         # The first visitor, still anonymous, sees the login and nothing of the store.
         first.goto(f"{url}/review")
         first.get_by_role("heading", name="Clinician review").wait_for(timeout=TIMEOUT_MS)
-        _settle(first)
+        settle(first)
         screenshot(first, "clinic_review_login")
         assert first.get_by_label("Account name").is_visible()
         assert first.get_by_role("tab").count() == 0 and "P001" not in first.content()

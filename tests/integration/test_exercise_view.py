@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 from browser_util import launch_chromium, screenshot, streamlit_server
-from conftest import PROJECT_ROOT
+from fixtures.shared import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 from test_report import _poppler
 

@@ -17,7 +17,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from browser_util import launch_chromium, screenshot, streamlit_server
+from browser_util import launch_chromium, screenshot, settle, streamlit_server
 
 from knee_cv.app.rep_check import VIEW_WIDTH, view_box
 from knee_cv.core.landmarks import Landmark
@@ -32,11 +32,6 @@ TIMEOUT_MS = 180_000
 CLIP = "sls_front_hyva_ja_paha.mp4"
 
 
-def _settle(page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
-    page.wait_for_timeout(400)
-
-
 def _metric(page, label: str) -> str:
     metric = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
     return metric.locator('[data-testid="stMetricValue"]').first.inner_text()
@@ -47,7 +42,7 @@ def _name(page) -> None:
     if box.input_value() != "Dr Test":
         box.fill("Dr Test")
         box.press("Enter")
-        _settle(page)
+        settle(page)
 
 
 def _download(page, button: str):
@@ -68,7 +63,7 @@ def test_clinician_measures_a_flagged_rep_by_hand(shared_videos, tmp_path):
         page.locator('input[type="file"]').set_input_files(str(clip))
         # the clips are cut from the annotated video: save once it is drawn
         page.get_by_role("button", name="Annotated video (MP4)").wait_for(timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
         page.get_by_text("Save to a subject (clinician)").click()
         _name(page)
         if not page.get_by_label("Subject code").is_visible():
@@ -88,18 +83,18 @@ def test_clinician_measures_a_flagged_rep_by_hand(shared_videos, tmp_path):
 
         page.get_by_role("link", name="Clinician review").click()
         page.get_by_role("tab", name=re.compile(r"Review queue")).wait_for(timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
         _name(page)
         automatic = f"{rep.fppa_bottom_deg:+.1f}°"
         assert _metric(page, "FPPA") == automatic
         page.get_by_text("Check this rep frame by frame").click()
-        _settle(page)
+        settle(page)
         deepest = f"{rep.bottom_frame + 1} ("
         slider = page.locator('[data-testid="stSlider"]').filter(has_text="Frame")
         expect(slider).to_contain_text(deepest)
         for button in ("Next frame ▶", "Next frame ▶", "◀ Previous frame"):
             page.get_by_role("button", name=button).click()
-            _settle(page)
+            settle(page)
         frame = rep.bottom_frame + 1
         expect(slider).to_contain_text(f"{frame + 1} (")
 
@@ -113,11 +108,11 @@ def test_clinician_measures_a_flagged_rep_by_hand(shared_videos, tmp_path):
         picture = page.frame_locator('iframe[title="streamlit_image_coordinates.streamlit_image_coordinates"]')
         picture.locator("#image").click(position={"x": click[0], "y": click[1]})
         page.get_by_text("FPPA from your points").wait_for(timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
         screenshot(page, "rep_check_knee_moved")
         page.get_by_role("button", name="Save measurement").click()
         page.get_by_text(re.compile(f"measured by Dr Test on frame {frame + 1}")).first.wait_for(timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
 
         (measured,) = measurements.standing_measurements(session.id, db_url=db_url).values()
         placed = np.asarray(measured.points["RIGHT_KNEE"])
@@ -129,7 +124,7 @@ def test_clinician_measures_a_flagged_rep_by_hand(shared_videos, tmp_path):
         screenshot(page, "rep_check_measured")
 
         page.get_by_role("tab", name="Subjects (1)").click()
-        _settle(page)
+        settle(page)
         report = subprocess.run(
             ["pdftotext", "-layout", _download(page, "Download PDF report"), "-"], capture_output=True, text=True, check=True
         ).stdout
@@ -145,14 +140,14 @@ def test_clinician_measures_a_flagged_rep_by_hand(shared_videos, tmp_path):
         page.locator('[data-testid="stSelectbox"]').filter(has_text="Check a rep frame by frame").click()
         page.get_by_role("option", name="Rep 2 (right)").click()
         expect(page.get_by_role("button", name="Undo this measurement")).to_be_visible(timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "rep_check_subject")
 
         page.get_by_role("tab", name=re.compile(r"Review queue")).click()
         page.get_by_role("button", name="Undo this measurement").first.click()
         expect(page.get_by_role("button", name="Undo this measurement")).to_have_count(0, timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
         assert _metric(page, "FPPA") == automatic
         screenshot(page, "rep_check_undone")
         browser.close()

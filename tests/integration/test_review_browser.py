@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_util import launch_chromium, screenshot, streamlit_server
+from browser_util import launch_chromium, screenshot, settle, streamlit_server
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 from test_rep_evidence import _clip
@@ -31,12 +31,6 @@ from knee_cv.store import sessions as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "knee_cv" / "app" / "pages" / "review.py")
 TIMEOUT_MS = 60_000
-
-
-def _settle(page) -> None:
-    """Wait until the Streamlit script run has finished and the page shows its result."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
-    page.wait_for_timeout(500)
 
 
 def _save_two_sessions(track_path, db_url: str) -> int:
@@ -73,10 +67,10 @@ def test_review_flow(shared_landmarks, db_url):
         page.goto(f"{url}/review", timeout=TIMEOUT_MS)
         queue_tab = page.get_by_role("tab", name=f"Review queue ({n_flags})")
         expect(queue_tab).to_be_visible(timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
         page.get_by_role("textbox", name="Your name").fill("Dr Test")
         page.get_by_role("textbox", name="Your name").press("Enter")
-        _settle(page)
+        settle(page)
         forms = page.locator('[data-testid="stForm"]')
         expect(forms.first).to_be_visible(timeout=TIMEOUT_MS)
         expect(page.get_by_role("img").first).to_be_visible()  # the deepest frame
@@ -86,14 +80,14 @@ def test_review_flow(shared_landmarks, db_url):
         first_reason = first.locator('[data-testid="stMarkdownContainer"]').first.inner_text()
         first.get_by_role("button", name="Confirm").click()
         expect(page.get_by_role("tab", name=f"Review queue ({n_flags - 1})")).to_be_visible(timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
 
         second = forms.first
         second.get_by_label("Note").fill("landmark jitter at the hip, not a real drop")
         second.get_by_label("Note").press("Tab")
         second.get_by_role("button", name="Dismiss").click()
         expect(page.get_by_role("tab", name=f"Review queue ({n_flags - 2})")).to_be_visible(timeout=TIMEOUT_MS)
-        _settle(page)
+        settle(page)
         screenshot(page, "review_after_decisions")
 
         page.get_by_role("tab", name="Subjects (1)").click()
@@ -349,38 +343,38 @@ def test_in_chromium_a_prescription_is_edited_saved_and_printed(tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}/review", timeout=TIMEOUT_MS)
             expect(page.get_by_role("tab", name="Subjects (1)")).to_be_visible(timeout=TIMEOUT_MS)
-            _settle(page)
+            settle(page)
             page.get_by_role("textbox", name="Your name").fill("Dr Test")
             page.get_by_role("textbox", name="Your name").press("Enter")
-            _settle(page)
+            settle(page)
             page.get_by_role("tab", name="Subjects (1)").click()
             for name, key in (("Clamshells", "clamshells"), ("Knee-to-wall ankle mobility", "knee_to_wall")):
                 page.locator(f"{draft}-add").click()
                 page.keyboard.type(name)  # the list shows a few options at a time: type to find one
                 page.keyboard.press("Enter")
-                _settle(page)
+                settle(page)
                 page.locator(f"{draft}-add-button button").click()
                 expect(page.locator(f"{draft}-{key}-days input").first).to_be_visible(timeout=TIMEOUT_MS)
-                _settle(page)
+                settle(page)
             up = page.locator(f"{draft}-knee_to_wall-up button").first  # a button with help is drawn twice
             up.click()
-            # the click's rerun may not have started when _settle looks: wait for its result, the moved
+            # the click's rerun may not have started when settle looks: wait for its result, the moved
             # exercise first in the list, before the stale widgets of the old order can be counted
             expect(up).to_be_disabled(timeout=TIMEOUT_MS)
-            _settle(page)
+            settle(page)
             days = page.locator(f"{draft}-clamshells-days input")
             expect(days).to_have_count(1, timeout=TIMEOUT_MS)  # the moved exercise's old widgets gone
             days.fill("4")
             days.press("Enter")
-            _settle(page)
+            settle(page)
             note = page.locator(f"{draft}-clamshells-note input")
             expect(note).to_have_count(1, timeout=TIMEOUT_MS)
             note.fill("slow, no band yet")
             note.press("Enter")
-            _settle(page)
+            settle(page)
             page.get_by_role("button", name="Save prescription").click()
             expect(page.get_by_text("Prescribed by")).to_be_visible(timeout=TIMEOUT_MS)
-            _settle(page)
+            settle(page)
             screenshot(page, "review_prescription")
             with page.expect_download(timeout=TIMEOUT_MS) as download:
                 page.get_by_role("button", name="Download home exercise sheet").click()

@@ -11,7 +11,7 @@ import doctest
 import subprocess
 import sys
 
-from conftest import PROJECT_ROOT
+from fixtures.shared import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "scripts" / "build_docs.py"
 GUIDE = PROJECT_ROOT / "docs" / "getting-started.md"

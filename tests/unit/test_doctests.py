@@ -11,7 +11,7 @@ import doctest
 import importlib
 
 import pytest
-from conftest import PROJECT_ROOT
+from fixtures.shared import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "knee_cv"
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 from pathlib import Path
-from typing import Any
 
 from knee_cv.core.kinematics import (
     camera_roll,
@@ -44,6 +43,7 @@ from knee_cv.core.kinematics import (
     trunk_lean,
 )
 from knee_cv.core.result import Analysis
+from knee_cv.core.threshold_tables import Thresholds
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.errors import KneeCvError
@@ -82,7 +82,7 @@ def analyze(
     max_rate_hz: float | None = None,
     sex: str | None = None,
     mirrored: bool = False,
-    thresholds: dict[str, Any] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> Analysis:
     """Analyse the single-leg squats of a video, a pose-track file or a :class:`PoseTrack`.
 
@@ -127,7 +127,7 @@ def analyze(
     >>> import knee_cv
     >>> strict = knee_cv.load_thresholds(overrides={"knee_valgus": 8.0})
     >>> result = knee_cv.analyze("samples/squat_oblique_front_01.csv", thresholds=strict)
-    >>> result.thresholds["knee_valgus"]["value"], len(result.reps)
+    >>> result.thresholds.knee_valgus.value, len(result.reps)
     (8.0, 3)
     >>> knee_cv.analyze("no_such_clip.mp4")
     Traceback (most recent call last):

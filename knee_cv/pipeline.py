@@ -33,6 +33,7 @@ from knee_cv.core.analysis import analyze
 from knee_cv.core.context import SessionContext
 from knee_cv.core.orientation import Orientation, upright_turn
 from knee_cv.core.result import Analysis
+from knee_cv.core.threshold_tables import Thresholds
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.errors import KneeCvError
@@ -156,7 +157,7 @@ def track_of(
         )
 
     track = run(Orientation(mirrored=mirrored))
-    turn = upright_turn(track.xy, load_thresholds()["orientation"])
+    turn = upright_turn(track.xy, load_thresholds().orientation)
     return run(Orientation(mirrored=mirrored, turned_deg=turn)) if turn else track
 
 
@@ -168,7 +169,7 @@ def analyze_source(
     max_rate_hz: float | None = None,
     sex: str | None = None,
     mirrored: bool = False,
-    thresholds: dict[str, Any] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> Analysis:
     """:func:`knee_cv.core.analysis.analyze` of a PoseTrack, a track file or a video file (:func:`knee_cv.analyze`).
 

@@ -248,12 +248,12 @@ def placement_rows():
     clips = {}
     for clip in names:
         track = track_of_video(SHARED / "videos" / f"{clip}.mp4")
-        clips[clip] = (track, measured_landmarks(track, filters=thresholds["filters"]))
+        clips[clip] = (track, measured_landmarks(track, filters=thresholds.filters))
     frames = [f for f in _hand_frames(clips) if np.isfinite(f["ours"]).all()]
     errors = {id(f): residuals(f["ours"], f["hand"], f["leg_px"]) for f in frames}
     table, rep_table, held_out = [], [], {}
     for clip in names:
-        model = fit([errors[id(f)] for f in frames if f["clip"] != clip], thresholds["placement_error"]["coverage"])
+        model = fit([errors[id(f)] for f in frames if f["clip"] != clip], thresholds.placement_error.coverage)
         held_out[clip] = model
         for f in (f for f in frames if f["clip"] == clip):
             hand, ours = manual_fppa(*f["hand"]), manual_fppa(*f["ours"])
@@ -334,7 +334,7 @@ def placement_rows():
             "knee_cv rep displ.",
         ],
         rep_table,
-        fit(list(errors.values()), thresholds["placement_error"]["coverage"]),
+        fit(list(errors.values()), thresholds.placement_error.coverage),
     )
 
 

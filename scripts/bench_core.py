@@ -25,6 +25,7 @@ from synthetic import synthetic_squats  # noqa: E402
 from knee_cv.core.analysis import analyze  # noqa: E402
 from knee_cv.core.filters import clean  # noqa: E402
 from knee_cv.core.landmarks import BODY_LANDMARKS  # noqa: E402
+from knee_cv.core.thresholds import load_thresholds  # noqa: E402
 
 
 def best_time(function, repeat: int) -> float:
@@ -43,7 +44,9 @@ def main() -> None:
     track, _ = synthetic_squats(n_reps=args.reps, stance_legs=legs, tempo_s=2.0, jitter_px=2.0, dropout_rate=0.01, seed=0)
     n = len(track)
     total = best_time(lambda: analyze(track, live=args.live), args.repeat)
-    cleanup = best_time(lambda: clean(track, live=args.live, landmarks=BODY_LANDMARKS), args.repeat)
+    cleanup = best_time(
+        lambda: clean(track, live=args.live, landmarks=BODY_LANDMARKS, params=load_thresholds().filters), args.repeat
+    )
     result = analyze(track, live=args.live)
     print(f"track: {n} frames ({track.t[-1]:.0f} s at {track.fps:.0f} fps), {len(result.reps)} reps found")
     print(f"analyze(): {total:.3f} s = {n / total:,.0f} frames/s")

@@ -61,28 +61,28 @@ def main() -> None:
 
     tracks = load_tracks(args.landmarks)
     n_frames = sum(len(track.t) for track in tracks)
-    p = load_thresholds()["filters"]
+    p = load_thresholds().filters
 
     def gate(track: PoseTrack) -> np.ndarray:
-        return filters.gate(track, min_visibility=p["min_visibility"], margin=p["frame_margin"], min_presence=p["min_presence"])
+        return filters.gate(track, min_visibility=p.min_visibility, margin=p.frame_margin, min_presence=p.min_presence)
 
     def hampel(xy: np.ndarray) -> np.ndarray:
-        return filters.hampel(xy, int(p["hampel_window"]), p["hampel_sigmas"])
+        return filters.hampel(xy, int(p.hampel_window), p.hampel_sigmas)
 
     gated = [gate(track) for track in tracks]
     cleaned = [hampel(xy) for xy in gated]
-    filled = [filters.fill_gaps(track.t, xy, p["max_gap_s"]) for track, xy in zip(tracks, cleaned)]
+    filled = [filters.fill_gaps(track.t, xy, p.max_gap_s) for track, xy in zip(tracks, cleaned)]
     stages = {
         "gate": lambda: [gate(track) for track in tracks],
         "hampel": lambda: [hampel(xy) for xy in gated],
-        "fill_gaps": lambda: [filters.fill_gaps(track.t, xy, p["max_gap_s"]) for track, xy in zip(tracks, cleaned)],
+        "fill_gaps": lambda: [filters.fill_gaps(track.t, xy, p.max_gap_s) for track, xy in zip(tracks, cleaned)],
         "lowpass": lambda: [
-            filters.lowpass(track.t, xy, p["lowpass_hz"], int(p["lowpass_order"])) for track, xy in zip(tracks, filled)
+            filters.lowpass(track.t, xy, p.lowpass_hz, int(p.lowpass_order)) for track, xy in zip(tracks, filled)
         ],
-        "clean": lambda: [filters.clean(track) for track in tracks],
+        "clean": lambda: [filters.clean(track, params=p) for track in tracks],
     }
     if args.live:
-        stages["clean(live)"] = lambda: [filters.clean(track, live=True) for track in tracks]
+        stages["clean(live)"] = lambda: [filters.clean(track, live=True, params=p) for track in tracks]
     print(f"{len(tracks)} track(s), {n_frames} frames")
     for name, function in stages.items():
         seconds = best_time(function, args.repeat)

@@ -24,7 +24,7 @@ import streamlit as st
 from knee_cv.app.markdown import escaped
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import Measured, shown, signed_angle, visible
-from knee_cv.report.pdf import fppa_sdd, rep_label
+from knee_cv.report.pdf import rep_label
 from knee_cv.store import measurements
 from knee_cv.store import sessions as store
 
@@ -144,7 +144,7 @@ def baseline_comparison(code: str, sessions: list[store.SessionInfo], session_id
         _session_column(column, info[sid], result, leg, store.load_key_frames(sid, db_url=db_url), measured, rows.get((sid, leg)))
     before, after = rows.get((base_id, leg)), rows.get((session_id, leg))
     if before is not None and after is not None and math.isfinite(before.fppa_deg) and math.isfinite(after.fppa_deg):
-        sdd = fppa_sdd(analysis.thresholds)
+        sdd = analysis.thresholds.smallest_detectable_difference.value
         change = after.fppa_deg - before.fppa_deg
         verdict = "more than" if abs(change) >= sdd else "within"
         st.caption(

@@ -137,7 +137,7 @@ class LiveSession:
     def __init__(self, model_path=None, reps_per_leg: int | None = None) -> None:
         self._model_path = model_path
         thresholds = load_thresholds()
-        self._planted = float(thresholds["stance"]["planted_tolerance"])
+        self._planted = float(thresholds.stance.planted_tolerance)
         self._limits = FramingLimits.from_thresholds(thresholds)
         self.protocol = Protocol(ProtocolSettings.from_thresholds(thresholds, reps_per_leg))
         self._lock = threading.Lock()
@@ -146,11 +146,11 @@ class LiveSession:
         self._posted = -math.inf
         self._overlay: _Overlay | None = None
         self._estimator: LivePoseEstimator | None = None
-        readout = thresholds["filters"]
+        readout = thresholds.filters
         self._filter = OneEuroFilter(
-            min_cutoff=float(readout["live_readout_min_cutoff"]),
-            beta=float(readout["live_readout_beta"]),
-            d_cutoff=float(readout["live_readout_d_cutoff"]),
+            min_cutoff=float(readout.live_readout_min_cutoff),
+            beta=float(readout.live_readout_beta),
+            d_cutoff=float(readout.live_readout_d_cutoff),
         )
         self._t: list[float] = []
         self._xy: list[np.ndarray] = []

@@ -204,13 +204,6 @@ def rep_notes(analysis: Analysis) -> None:
         st.markdown("\n".join(lines))
 
 
-def _threshold(analysis: Analysis, name: str) -> float:
-    """The ``value`` of a threshold table, NaN if absent."""
-    entry = analysis.thresholds.get(name, {})
-    value = entry.get("value") if isinstance(entry, dict) else None
-    return float(value) if value is not None else math.nan
-
-
 def _rgba(colour: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({colour[0]},{colour[1]},{colour[2]},{alpha})"
 
@@ -269,7 +262,7 @@ def time_plots(analysis: Analysis) -> go.Figure:
     ]
     if not analysis.summary.measurable:
         rows = rows[-1:]
-    limits = [_threshold(analysis, threshold) for _, _, threshold in rows]
+    limits = [analysis.thresholds.limit(threshold).value for _, _, threshold in rows]
     titles = [
         f"{title}, threshold {value:g} dashed" if math.isfinite(value) else title for (title, _, _), value in zip(rows, limits)
     ]
@@ -668,13 +661,12 @@ def details(analysis: Analysis, key: str, context: SessionContext) -> None:
         for message in analysis.summary.messages:
             st.caption(message)
         summary_cards(analysis)
-    knee = analysis.thresholds.get("knee_valgus", {})
-    if isinstance(knee, dict) and "value" in knee:
-        given = context.sex or "not given, so the sex-neutral default"
-        st.caption(
-            f"Knee valgus cut-off used: FPPA {knee['value']:g}° (sex {given}; {knee.get('source', '')}). "
-            "Each finding's threshold and source are in the rep notes below."
-        )
+    knee = analysis.thresholds.knee_valgus
+    given = context.sex or "not given, so the sex-neutral default"
+    st.caption(
+        f"Knee valgus cut-off used: FPPA {knee.value:g}° (sex {given}; {knee.source}). "
+        "Each finding's threshold and source are in the rep notes below."
+    )
     if analysis.series is not None:
         st.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot", config=CHART_CONFIG, alt=CHART_ALT)
     st.markdown("**Every rep**")

@@ -10,7 +10,6 @@ reach it through :mod:`knee_cv.pipeline`).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
@@ -35,6 +34,7 @@ from knee_cv.core.series import FrameSeries, LegSeries
 from knee_cv.core.shown import likely, number, shown
 from knee_cv.core.shown import rating as shown_rating
 from knee_cv.core.stats import frame_interval_s, robust_sd
+from knee_cv.core.threshold_tables import FilterTable, Thresholds
 from knee_cv.core.thresholds import load_thresholds, validate_thresholds
 from knee_cv.core.track import LIVE_SOURCE, PoseTrack
 from knee_cv.core.uncertainty import Geometry, PlacementError
@@ -42,17 +42,16 @@ from knee_cv.core.view import classify_view, dominant_view
 from knee_cv.errors import TrackError
 
 
-def measured_landmarks(track: PoseTrack, live: bool = False, filters: dict[str, Any] | None = None) -> np.ndarray:
+def measured_landmarks(track: PoseTrack, filters: FilterTable, live: bool = False) -> np.ndarray:
     """The landmark positions the analysis measures, for drawing what was measured.
 
     Parameters
     ----------
     track : PoseTrack
+    filters : FilterTable
+        The ``filters`` table the analysis used (``Analysis.thresholds``).
     live : bool
         As for :func:`analyze`.
-    filters : dict, optional
-        The ``filters`` table the analysis used (``Analysis.thresholds``);
-        the packaged one when None (results saved before it was recorded).
 
     Returns
     -------
@@ -109,30 +108,30 @@ def _gap_message(track: PoseTrack, start: float, end: float) -> str:
     )
 
 
-def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[list[str], bool]:
+def _recording_problems(track: PoseTrack, thresholds: Thresholds) -> tuple[list[str], bool]:
     """Messages about the recording (each saying what to change) and whether any blocks measuring.
 
     They start with what was done to the frames before the pose model (a
     mirrored picture flipped back, a turned one set upright: see
     :meth:`knee_cv.core.orientation.Orientation.notes`).
     """
-    session = thresholds["session"]
+    session = thresholds.session
     messages, blocking = track.orientation.notes(), False
     n_pose = int(track.has_pose.sum())
     if n_pose == 0:
         return [f"No person was found in the video. {FILMING_ADVICE} Use good light."], True
-    lying = not_upright_message(track.xy, thresholds["orientation"])
+    lying = not_upright_message(track.xy, thresholds.orientation)
     if lying:
         messages.append(lying)
         blocking = True
-    if track.detection_rate < session["min_detection"]:
+    if track.detection_rate < session.min_detection:
         messages.append(
             f"A person was found in only {100 * track.detection_rate:.0f} % of the frames. {FILMING_ADVICE} Use good light."
         )
         blocking = True
     interval = frame_interval_s(track.t)
-    slow = interval > thresholds["frame_rate"]["max_interval_s"]
-    if n_pose < session["min_frames"]:
+    slow = interval > thresholds.frame_rate.max_interval_s
+    if n_pose < session.min_frames:
         messages.append(
             _slow_frames_message(interval)
             if slow
@@ -144,13 +143,13 @@ def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[l
     body = track.xy[track.has_pose][:, list(BODY_LANDMARKS)]
     size = np.array([track.width, track.height], dtype=float)
     cut_off = ((body < 0) | (body > size)).any(axis=(1, 2)).mean()
-    if cut_off > session["cut_off_share"]:
+    if cut_off > session.cut_off_share:
         messages.append(f"Part of the body was outside the picture in {100 * cut_off:.0f} % of the frames. {FILMING_ADVICE}")
-        blocking = blocking or cut_off > session["cut_off_blocking"]
-    for start, end in track.unread_stretches(session["max_unread_s"]):
+        blocking = blocking or cut_off > session.cut_off_blocking
+    for start, end in track.unread_stretches(session.max_unread_s):
         messages.append(_gap_message(track, start, end))
     crowded = float(np.mean(track.people > 1))
-    if crowded > session["two_people_share"]:
+    if crowded > session.two_people_share:
         messages.append(
             f"More than one person was in view in {100 * crowded:.0f} % of the frames, so the analysis "
             "may have followed the wrong person. Film with only the person doing the squats in view."
@@ -161,7 +160,7 @@ def _recording_problems(track: PoseTrack, thresholds: dict[str, Any]) -> tuple[l
 def analyze(
     track: PoseTrack,
     *,
-    thresholds: dict[str, Any] | None = None,
+    thresholds: Thresholds | None = None,
     sex: str | None = None,
     live: bool = False,
 ) -> Analysis:
@@ -172,7 +171,7 @@ def analyze(
     track : PoseTrack
         The pose track (for a video or a track file see
         :func:`knee_cv.pipeline.analyze_source`).
-    thresholds : dict, optional
+    thresholds : Thresholds, optional
         From :func:`knee_cv.core.thresholds.load_thresholds`; default: the
         packaged thresholds for ``sex``.
     sex : {"female", "male"}, optional
@@ -196,8 +195,8 @@ def analyze(
         unusable (:meth:`PoseTrack.problem`); track files are checked when
         read, a track built in Python is checked here.
     knee_cv.errors.ThresholdsError
-        ``thresholds`` given that do not fit the packaged layout
-        (:func:`knee_cv.core.thresholds.validate_thresholds`): one sentence
+        ``thresholds`` given that do not hold (a number made infinite with
+        :func:`dataclasses.replace`, say; :func:`knee_cv.core.thresholds.validate_thresholds`): one sentence
         naming the key.
     """
     problem = track.problem()
@@ -209,14 +208,14 @@ def analyze(
     if thresholds is None:
         thresholds = load_thresholds(sex=sex)
     else:
-        validate_thresholds(thresholds)
+        validate_thresholds(thresholds.as_dict())
     n = len(track)
     messages, blocking = _recording_problems(track, thresholds)
-    measure = n > 0 and not lying_quarter(track.xy, thresholds["orientation"])
+    measure = n > 0 and not lying_quarter(track.xy, thresholds.orientation)
 
-    xy = clean(track, live=live, landmarks=BODY_LANDMARKS, params=thresholds["filters"]) if n else track.xy
+    xy = clean(track, live=live, landmarks=BODY_LANDMARKS, params=thresholds.filters) if n else track.xy
     no_views = (np.full(n, str(View.NONE)), np.zeros(n))
-    views, view_conf = classify_view(xy, track.visibility, track.t, params=thresholds["view"]) if measure else no_views
+    views, view_conf = classify_view(xy, track.visibility, track.t, params=thresholds.view) if measure else no_views
     views = np.asarray(views).astype(str)
     view_conf = np.asarray(view_conf, dtype=float)
     leg_px = standing_leg_length(xy)
@@ -227,8 +226,7 @@ def analyze(
         for leg in SIDES
     }
 
-    rep_params = {k: v for k, v in thresholds["reps"].items() if k != "source"}
-    segments, shallow = find_dips(track.t, drop, **rep_params) if measure else ([], [])
+    segments, shallow = find_dips(track.t, drop, **thresholds.reps.segmentation()) if measure else ([], [])
     # Where a knee was gated out (the far leg in a side view) its raw position still tells
     # how much it bends, which is all the stance-leg decision needs.
     flexion = {
@@ -245,13 +243,13 @@ def analyze(
         knee_flexion_right=flexion[Leg.RIGHT],
         frontal=is_frontal(views),
         oblique=views == View.OBLIQUE,
-        params=thresholds["stance"],
+        params=thresholds.stance,
     )
     stance = np.full(n, "", dtype=object)
     for seg, leg in zip(segments, legs):
         stance[seg.start : seg.end + 1] = leg
     stance = stance.astype(str)
-    standing = (drop < thresholds["standing"]["max_hip_drop"]) & (np.abs(feet) < thresholds["standing"]["max_feet"])
+    standing = (drop < thresholds.standing.max_hip_drop) & (np.abs(feet) < thresholds.standing.max_feet)
     roll, roll_sd, roll_source, pelvic_reference = _camera_roll(xy, track.t, standing, segments, thresholds)
     series = FrameSeries(
         t=track.t,
@@ -274,14 +272,14 @@ def analyze(
         points = list(kin.LEG_LANDMARKS[leg])
         raw = track.xy[:, points]
         inside = ((raw >= 0) & (raw <= size)).all(axis=(1, 2))
-        confident = (track.visibility[:, points] >= thresholds["confidence"]["min_visibility"]).all(axis=1)
+        confident = np.all(track.visibility[:, points] >= thresholds.confidence.min_visibility, axis=1)
         leg_quality[leg] = LegQuality(
             visible=inside & confident, hip_above_knee=_hip_above_knee(xy, leg, standing), fppa_raw=kin.fppa(track.xy, leg)
         )
     quality = FrameQuality(pose=track.has_pose, left=leg_quality[Leg.LEFT], right=leg_quality[Leg.RIGHT])
 
     geometry = Geometry(
-        xy=xy, leg_px=leg_px, roll_deg=roll, roll_sd_deg=roll_sd, model=PlacementError.from_table(thresholds["placement_error"])
+        xy=xy, leg_px=leg_px, roll_deg=roll, roll_sd_deg=roll_sd, model=PlacementError.from_table(thresholds.placement_error)
     )
     reps = [
         assess_rep(i, seg, leg, series, quality, thresholds, pelvic_reference, geometry)
@@ -289,7 +287,7 @@ def analyze(
     ]
     if n and not reps and not blocking:
         messages.append(
-            f"No squat was found: the hips never went down by {100 * thresholds['reps']['min_depth']:.0f} % "
+            f"No squat was found: the hips never went down by {100 * thresholds.reps.min_depth:.0f} % "
             "of leg length. Do 3-5 slow single-leg squats on each leg, standing tall between them."
         )
     in_reps = stance != ""
@@ -331,7 +329,7 @@ def _camera_roll(
     t: np.ndarray,
     standing: np.ndarray,
     segments: list[Segment],
-    thresholds: dict[str, Any],
+    thresholds: Thresholds,
 ) -> tuple[float | np.ndarray, float | np.ndarray, str, str]:
     """Camera roll to remove from pelvic drop, where it came from, and the reference.
 
@@ -339,7 +337,7 @@ def _camera_roll(
     (:func:`knee_cv.core.kinematics.camera_roll`): drop is then measured against
     level ground. Without them (a clip that starts with the foot already
     lifted), each rep's own start is the reference: the median tilt over
-    ``thresholds["standing"]["rep_start_s"]`` seconds up to the rep's first
+    ``thresholds.standing.rep_start_s`` seconds up to the rep's first
     frame is taken as level, so the drop is its change during the rep and a
     tilted phone does not show as pelvic drop.
 
@@ -361,7 +359,7 @@ def _camera_roll(
     if np.isfinite(roll):
         return roll, _robust_sd(tilt[standing]), "frames standing on both feet", "level"
     per_frame, spread = np.full(len(t), np.nan), np.full(len(t), np.nan)
-    lead = thresholds["standing"]["rep_start_s"]
+    lead = thresholds.standing.rep_start_s
     for seg in segments:
         before = (t >= t[seg.start] - lead) & (t <= t[seg.start])
         values = tilt[before & np.isfinite(tilt)]

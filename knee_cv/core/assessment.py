@@ -6,7 +6,7 @@ result types of :mod:`knee_cv.core.result`. Sign conventions are those of
 :mod:`knee_cv.core.result`: FPPA positive = valgus, pelvic drop positive = free
 side lower, trunk lean positive = toward the stance leg.
 
-A rep whose confidence is below ``thresholds["confidence"]["min"]`` is
+A rep whose confidence is below ``thresholds.confidence.min`` is
 *unreliable*: its numbers are reported with the reasons, but it is never
 flagged and never enters the session means.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from knee_cv.core.result import Flag, LegSummary, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import likely
 from knee_cv.core.stats import finite_median, frame_interval_s, robust_sd
+from knee_cv.core.threshold_tables import Thresholds
 from knee_cv.core.uncertainty import Geometry, bottom_measures
 from knee_cv.core.view import dominant_view
 
@@ -193,7 +193,7 @@ def _confidence(
     spread: float,
     series: FrameSeries,
     quality: FrameQuality,
-    thresholds: dict[str, Any],
+    thresholds: Thresholds,
 ) -> tuple[float, list[str]]:
     """Confidence in [0, 1] of a rep's frontal measures, and the reasons it is low.
 
@@ -217,7 +217,7 @@ def _confidence(
     lowest is named (for example an uncertain front view when a few frames
     of the rep were seen at an angle).
     """
-    conf = thresholds["confidence"]
+    conf = thresholds.confidence
     frames = slice(seg.start, seg.end + 1)
     legs = Leg(leg).sides
     reasons: list[str] = []
@@ -230,22 +230,22 @@ def _confidence(
     if bottom_view == View.FRONTAL:
         view_factor = view_conf * frontal_share
     elif bottom_view == View.OBLIQUE:
-        view_factor = conf["oblique_factor"] * view_conf * frontal_share
+        view_factor = conf.oblique_factor * view_conf * frontal_share
         reasons.append("filmed at an angle (oblique view): FPPA is foreshortened")
     else:
         view_factor = 0.0
         reasons.append(SIDE_VIEW_REASON if bottom_view == View.SIDE else "no usable body view at the deepest point")
-    if visible < conf["min_visible_share"]:
+    if visible < conf.min_visible_share:
         reasons.append(f"the leg was hidden or out of the frame in {100 * (1 - visible):.0f} % of the rep")
     spread_factor = 1.0
     if np.isfinite(spread):
-        spread_factor = 1.0 - conf["spread_weight"] * min(spread / conf["max_fppa_spread"], 1.0)
+        spread_factor = 1.0 - conf.spread_weight * min(spread / conf.max_fppa_spread, 1.0)
     confidence = (1.0 - gaps) * visible * view_factor * spread_factor
     limits = _hard_limits(seg, legs, bottom_view, gaps, fppa_bottom, spread, series.t[frames], quality, thresholds)
     if limits:
-        confidence = min(confidence, conf["cap_factor"] * conf["min"])
+        confidence = min(confidence, conf.cap_factor * conf.min)
     reasons += limits
-    if confidence < conf["min"] and not reasons:
+    if confidence < conf.min and not reasons:
         reasons.append(
             min(
                 [
@@ -272,38 +272,38 @@ def _hard_limits(
     spread: float,
     t: np.ndarray,
     quality: FrameQuality,
-    thresholds: dict[str, Any],
+    thresholds: Thresholds,
 ) -> list[str]:
     """Why a rep cannot be measured at all (empty when nothing stops it).
 
     A rep cut off by the recording, more than ``max_gap_fraction`` of its
     frames (times ``t``, s) without a pose, frames further apart than
-    ``thresholds["frame_rate"]["max_interval_s"]`` (the deepest point falls
+    ``thresholds.frame_rate.max_interval_s`` (the deepest point falls
     between them), an FPPA spread above ``max_fppa_spread`` deg, a hip near
     knee height at the deepest frame, and a missing or implausible FPPA there.
     """
-    conf = thresholds["confidence"]
+    conf = thresholds.confidence
     limits = []
     if seg.partial:
         limits.append("the recording starts or ends during this rep, so its deepest point may be missing")
-    if gaps > conf["max_gap_fraction"]:
+    if gaps > conf.max_gap_fraction:
         limits.append(f"no pose found in {100 * gaps:.0f} % of the rep's frames")
     interval = frame_interval_s(t)
-    if interval > thresholds["frame_rate"]["max_interval_s"]:
+    if interval > thresholds.frame_rate.max_interval_s:
         limits.append(
             f"the video has only one frame every {interval:.2g} s here, too few to catch the deepest "
             "point (film at 25-30 frames a second)"
         )
-    if np.isfinite(spread) and spread > conf["max_fppa_spread"]:
+    if np.isfinite(spread) and spread > conf.max_fppa_spread:
         limits.append(_jitter_reason(spread))
     for side in legs if bottom_view in FRONTAL_VIEWS else ():
         hip_above = float(quality.leg(side).hip_above_knee[seg.bottom])
         value = fppa_bottom[side]
-        if np.isfinite(hip_above) and hip_above < conf["min_hip_above_knee"]:
+        if np.isfinite(hip_above) and hip_above < conf.min_hip_above_knee:
             limits.append(HIP_NEAR_KNEE_REASON)
         elif not np.isfinite(value):
             limits.append("the leg's points were missing at the deepest point")
-        elif abs(value) > conf["implausible_fppa"]:
+        elif abs(value) > conf.implausible_fppa:
             limits.append(f"the landmarks were garbled at the deepest point (FPPA {value:.0f} deg)")
     return limits
 
@@ -318,7 +318,7 @@ def _certainty(criterion: Criterion, rep: Rep, threshold: float) -> str:
     return f" Likely {low} to {high} {criterion.unit}, which holds the threshold: {CANT_TELL} whether it is above it."
 
 
-def rep_flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
+def rep_flags(rep: Rep, thresholds: Thresholds) -> list[Flag]:
     """Flags of one reliable rep, one per crossed criterion of :data:`knee_cv.core.criteria.CRITERIA` (none for NaN).
 
     A criterion with an interval says in its reason how sure the finding is:
@@ -330,17 +330,17 @@ def rep_flags(rep: Rep, thresholds: dict[str, Any]) -> list[Flag]:
     """
     flags = []
     for criterion in CRITERIA:
-        limit = thresholds[criterion.name]
+        limit = thresholds.limit(criterion.name)
         value = criterion.rep_value(rep)
-        if criterion.crossed(value, limit["value"]):
-            reason = criterion.reason(value, limit) + _certainty(criterion, rep, limit["value"])
-            flags.append(Flag(criterion.name, value, limit["value"], criterion.unit, reason, limit["source"]))
+        if criterion.crossed(value, limit.value):
+            reason = criterion.reason(value, limit) + _certainty(criterion, rep, limit.value)
+            flags.append(Flag(criterion.name, value, limit.value, criterion.unit, reason, limit.source))
     return flags
 
 
-def undecided(rep: Rep, thresholds: dict[str, Any]) -> list[CriterionName]:
+def undecided(rep: Rep, thresholds: Thresholds) -> list[CriterionName]:
     """The criteria a reliable rep's video cannot decide: their interval holds the threshold."""
-    return [c.name for c in CRITERIA if c.verdict(rep, thresholds[c.name]["value"]) == UNSURE]
+    return [c.name for c in CRITERIA if c.verdict(rep, thresholds.limit(c.name).value) == UNSURE]
 
 
 def assess_rep(
@@ -349,7 +349,7 @@ def assess_rep(
     leg: Leg,
     series: FrameSeries,
     quality: FrameQuality,
-    thresholds: dict[str, Any],
+    thresholds: Thresholds,
     pelvic_reference: str = "",
     geometry: Geometry | None = None,
 ) -> Rep:
@@ -395,10 +395,10 @@ def assess_rep(
         the threshold; criteria whose interval holds it are named in
         ``undecided``.
     """
-    conf = thresholds["confidence"]
+    conf = thresholds.confidence
     frames = slice(seg.start, seg.end + 1)
     t = series.t
-    window = bottom_frames(seg, series.hip_drop, t, conf["bottom_depth_fraction"], conf["bottom_max_s"])
+    window = bottom_frames(seg, series.hip_drop, t, conf.bottom_depth_fraction, conf.bottom_max_s)
     frontal_window = window[is_frontal(series.view[window])]
     sides = Leg(leg).sides
     fppa_bottom = {side: finite_median(series.leg(side).fppa[frontal_window]) for side in sides}
@@ -412,7 +412,7 @@ def assess_rep(
     lean = np.where(frontal, series.trunk_lean[frames], np.nan)
     offset = np.where(frontal, knee.knee_offset[frames], np.nan)
     confidence, reasons = _confidence(seg, leg, window, fppa_bottom, spread, series, quality, thresholds)
-    reliable = confidence >= conf["min"]
+    reliable = confidence >= conf.min
     flexion = float(knee.knee_flexion[seg.bottom])
     rep = Rep(
         index=index,
@@ -459,13 +459,13 @@ def _grade(n_crossed: int, far: bool) -> Rating:
     return Rating.GOOD if not n_crossed else Rating.FAIR if n_crossed == 1 and not far else Rating.POOR
 
 
-def _far_above(fppa_deg: float, thresholds: dict[str, Any]) -> bool:
+def _far_above(fppa_deg: float, thresholds: Thresholds) -> bool:
     """Whether FPPA is above its threshold by more than the smallest detectable difference (False for NaN)."""
-    limit = thresholds["knee_valgus"]["value"] + thresholds["smallest_detectable_difference"]["value"]
+    limit = thresholds.knee_valgus.value + thresholds.smallest_detectable_difference.value
     return bool(fppa_deg > limit)
 
 
-def _rating_range(leg: LegSummary, rating: Rating, thresholds: dict[str, Any]) -> tuple[Rating, Rating, list[str]]:
+def _rating_range(leg: LegSummary, rating: Rating, thresholds: Thresholds) -> tuple[Rating, Rating, list[str]]:
     """The best and the worst rating this video allows, and the criteria that make them differ.
 
     The rating again with each criterion at the end of its leg interval least
@@ -477,7 +477,7 @@ def _rating_range(leg: LegSummary, rating: Rating, thresholds: dict[str, Any]) -
     ends = {c.name: c.leg_ends(leg) for c in CRITERIA}
     best, worst = (
         _grade(
-            sum(c.crossed(ends[c.name][pick], thresholds[c.name]["value"]) for c in CRITERIA),
+            sum(c.crossed(ends[c.name][pick], thresholds.limit(c.name).value) for c in CRITERIA),
             _far_above(ends[CriterionName.KNEE_VALGUS][pick], thresholds),
         )
         for pick in (0, 1)
@@ -485,18 +485,19 @@ def _rating_range(leg: LegSummary, rating: Rating, thresholds: dict[str, Any]) -
     undecided = [
         c.rating_name
         for c in CRITERIA
-        if c.crossed(ends[c.name][0], thresholds[c.name]["value"]) != c.crossed(ends[c.name][1], thresholds[c.name]["value"])
+        if c.crossed(ends[c.name][0], thresholds.limit(c.name).value)
+        != c.crossed(ends[c.name][1], thresholds.limit(c.name).value)
     ]
     return min(best, rating, key=lambda r: r.rank), max(worst, rating, key=lambda r: r.rank), undecided
 
 
-def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[Rating | None, list[str]]:
+def _rate(leg: LegSummary, thresholds: Thresholds) -> tuple[Rating | None, list[str]]:
     """The rating (good, fair or poor) from the means of one leg, with the criteria that drove it."""
     if leg.n_reliable == 0:
         return None, ["no reliable reps to rate"]
     crossed, passed = [], []
     for criterion in CRITERIA:
-        value, limit = criterion.leg_value(leg), thresholds[criterion.name]["value"]
+        value, limit = criterion.leg_value(leg), thresholds.limit(criterion.name).value
         if not np.isfinite(value):
             continue
         shown = abs(value) if criterion.magnitude else value
@@ -512,17 +513,17 @@ def _rate(leg: LegSummary, thresholds: dict[str, Any]) -> tuple[Rating | None, l
         reasons.insert(
             0,
             "FPPA above the threshold by more than the "
-            f"{thresholds['smallest_detectable_difference']['value']:.0f} deg smallest detectable difference",
+            f"{thresholds.smallest_detectable_difference.value:.0f} deg smallest detectable difference",
         )
-    if leg.n_reliable < thresholds["rating"]["min_reps"]:
+    if leg.n_reliable < thresholds.rating.min_reps:
         reasons.append(
             f"based on {leg.n_reliable} reliable rep{'' if leg.n_reliable == 1 else 's'}; clinical protocols average "
-            f"{thresholds['rating']['min_reps']} or more, so record more reps on this leg"
+            f"{thresholds.rating.min_reps} or more, so record more reps on this leg"
         )
     return rating, reasons
 
 
-def leg_summary(leg: Leg, reps: list[Rep], thresholds: dict[str, Any]) -> LegSummary:
+def leg_summary(leg: Leg, reps: list[Rep], thresholds: Thresholds) -> LegSummary:
     """Means over the reliable reps of one stance leg, with a rating.
 
     Parameters
@@ -565,7 +566,7 @@ def leg_summary(leg: Leg, reps: list[Rep], thresholds: dict[str, Any]) -> LegSum
     return summary
 
 
-def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]:
+def _left_right(legs: list[LegSummary], thresholds: Thresholds) -> list[str]:
     """A sentence comparing left and right FPPA when both were measured.
 
     Each leg's mean comes with its interval (:func:`knee_cv.core.shown.likely`);
@@ -578,7 +579,7 @@ def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]
     left, right = by_leg[Leg.LEFT], by_leg[Leg.RIGHT]
     if not (np.isfinite(left.fppa_deg) and np.isfinite(right.fppa_deg)):
         return []
-    sdd = thresholds["smallest_detectable_difference"]["value"]
+    sdd = thresholds.smallest_detectable_difference.value
     diff = left.fppa_deg - right.fppa_deg
     verdict = "within" if abs(diff) < sdd else "beyond"
     values, ranges = f"{left.fppa_deg:.1f} vs {right.fppa_deg:.1f} deg,", ""
@@ -592,7 +593,7 @@ def _left_right(legs: list[LegSummary], thresholds: dict[str, Any]) -> list[str]
     return [
         f"Left vs right: FPPA {values} a difference of {abs(diff):.1f} deg, "
         f"{verdict} the {sdd:.0f} deg smallest detectable difference "
-        f"({thresholds['smallest_detectable_difference']['source']}).{ranges}"
+        f"({thresholds.smallest_detectable_difference.source}).{ranges}"
     ]
 
 
@@ -614,7 +615,7 @@ def _overall_range(legs: list[LegSummary]) -> tuple[Rating | None, Rating | None
     )
 
 
-def rerate(summary: Summary, reps: list[Rep], thresholds: dict[str, Any]) -> Summary:
+def rerate(summary: Summary, reps: list[Rep], thresholds: Thresholds) -> Summary:
     """``summary`` with its legs, rating and left-right sentence decided again from ``reps``.
 
     For reps whose values changed after the analysis (a clinician's
@@ -659,7 +660,7 @@ def summarize(
     view_confidence: float,
     exercise: Exercise,
     messages: list[str],
-    thresholds: dict[str, Any],
+    thresholds: Thresholds,
     blocking: bool = False,
 ) -> Summary:
     """The session summary: per-leg means and ratings, the overall rating, messages.

@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from knee_cv.core.labels import CriterionName
 from knee_cv.core.result import LegSummary, Rep
+from knee_cv.core.threshold_tables import Limit
 
 #: Verdicts of :meth:`Criterion.verdict`: a finding, none, or this video cannot tell.
 ABOVE, BELOW, UNSURE = "above", "below", "unsure"
@@ -54,7 +54,7 @@ class Criterion:
     magnitude : bool
         True when the sign does not matter (trunk lean either way).
     reason : callable
-        ``reason(value, threshold_table)``: the flag's sentence, with the
+        ``reason(value, limit)``: the flag's sentence, with the
         numbers and the source.
     rating_text : str
         Format of the value in the rating's reasons (fields ``v`` and ``t``,
@@ -77,7 +77,7 @@ class Criterion:
     unit: str
     rep_value: Callable[[Rep], float]
     leg_value: Callable[[LegSummary], float]
-    reason: Callable[[float, dict[str, Any]], str]
+    reason: Callable[[float, Limit], str]
     rating_text: str
     below: bool = False
     magnitude: bool = False
@@ -125,39 +125,31 @@ class Criterion:
         return (high, low) if self.below else (low, high)
 
 
-def _valgus(value: float, t: dict[str, Any]) -> str:
-    return (
-        f"Knee moved inward: FPPA {value:.1f} deg at the deepest point, above the {t['value']:.1f} deg threshold ({t['source']})."
-    )
+def _valgus(value: float, t: Limit) -> str:
+    return f"Knee moved inward: FPPA {value:.1f} deg at the deepest point, above the {t.value:.1f} deg threshold ({t.source})."
 
 
-def _pelvis(value: float, t: dict[str, Any]) -> str:
+def _pelvis(value: float, t: Limit) -> str:
     return (
         f"Pelvis dropped on the free-leg side: {value:.1f} deg at the deepest "
-        f"point, above the {t['value']:.1f} deg threshold ({t['source']})."
+        f"point, above the {t.value:.1f} deg threshold ({t.source})."
     )
 
 
-def _trunk(value: float, t: dict[str, Any]) -> str:
+def _trunk(value: float, t: Limit) -> str:
     side = "toward" if value > 0 else "away from"
     return (
         f"Trunk leaned {side} the standing leg: {abs(value):.1f} deg from vertical, "
-        f"above the {t['value']:.1f} deg threshold ({t['source']})."
+        f"above the {t.value:.1f} deg threshold ({t.source})."
     )
 
 
-def _wobble(value: float, t: dict[str, Any]) -> str:
-    return (
-        f"Knee wobbled from side to side: spread {100 * value:.1f} % of leg length, above "
-        f"{100 * t['value']:.1f} % ({t['source']})."
-    )
+def _wobble(value: float, t: Limit) -> str:
+    return f"Knee wobbled from side to side: spread {100 * value:.1f} % of leg length, above {100 * t.value:.1f} % ({t.source})."
 
 
-def _shallow(value: float, t: dict[str, Any]) -> str:
-    return (
-        f"Shallow squat: the hips went down {100 * value:.0f} % of leg length, less than "
-        f"{100 * t['value']:.0f} % ({t['source']})."
-    )
+def _shallow(value: float, t: Limit) -> str:
+    return f"Shallow squat: the hips went down {100 * value:.0f} % of leg length, less than {100 * t.value:.0f} % ({t.source})."
 
 
 #: The criteria, in the order findings lead to recommendations.

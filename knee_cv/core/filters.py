@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -25,7 +24,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from knee_cv.core.arrays import BoolArray, FloatArray
 from knee_cv.core.stats import frame_interval_s
-from knee_cv.core.thresholds import load_thresholds
+from knee_cv.core.threshold_tables import FilterTable
 from knee_cv.core.track import PoseTrack
 
 #: MAD -> standard deviation for normally distributed data.
@@ -444,9 +443,7 @@ def one_euro(t: np.ndarray, x: np.ndarray, **params: float) -> np.ndarray:
     return np.stack([smoother(ti, xi) for ti, xi in zip(t, x)]) if len(x) else x.copy()
 
 
-def clean(
-    track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None = None, params: dict[str, Any] | None = None
-) -> np.ndarray:
+def clean(track: PoseTrack, live: bool = False, landmarks: Sequence[int] | None = None, *, params: FilterTable) -> np.ndarray:
     """The standard clean-up of a track's landmark positions.
 
     gate -> hampel -> fill_gaps -> lowpass (offline) or One Euro (``live``).
@@ -462,30 +459,30 @@ def clean(
         Clean only these landmarks (the others come back NaN); default all.
         Each landmark is cleaned on its own, so the result for one does not
         depend on which others are asked for.
-    params : dict, optional
-        The ``filters`` table of :func:`knee_cv.core.thresholds.load_thresholds`
-        (cut-offs, window, gap length); the packaged one by default.
+    params : FilterTable
+        The ``filters`` table of the thresholds in use (cut-offs, window, gap
+        length; :func:`knee_cv.core.thresholds.load_thresholds`).
 
     Returns
     -------
     ndarray, shape (T, 33, 2)
         Cleaned pixel positions; NaN where no trustworthy value exists.
     """
-    p = params if params is not None else load_thresholds()["filters"]
-    gated = gate(track, min_visibility=p["min_visibility"], margin=p["frame_margin"], min_presence=p["min_presence"])
+    p = params
+    gated = gate(track, min_visibility=p.min_visibility, margin=p.frame_margin, min_presence=p.min_presence)
     chosen = list(range(gated.shape[1])) if landmarks is None else list(landmarks)
-    xy = hampel(gated[:, chosen], window=int(p["hampel_window"]), n_sigmas=p["hampel_sigmas"])
-    xy = fill_gaps(track.t, xy, max_gap_s=p["max_gap_s"])
+    xy = hampel(gated[:, chosen], window=int(p.hampel_window), n_sigmas=p.hampel_sigmas)
+    xy = fill_gaps(track.t, xy, max_gap_s=p.max_gap_s)
     if live:
         xy = one_euro(
             track.t,
             xy,
-            min_cutoff=p["one_euro_min_cutoff"],
-            beta=p["one_euro_beta"] / max(track.height, 1),
-            d_cutoff=p["one_euro_d_cutoff"],
+            min_cutoff=p.one_euro_min_cutoff,
+            beta=p.one_euro_beta / max(track.height, 1),
+            d_cutoff=p.one_euro_d_cutoff,
         )
     else:
-        xy = lowpass(track.t, xy, cutoff_hz=p["lowpass_hz"], order=int(p["lowpass_order"]))
+        xy = lowpass(track.t, xy, cutoff_hz=p.lowpass_hz, order=int(p.lowpass_order))
     result = np.full_like(gated, np.nan)
     result[:, chosen] = xy
     return result

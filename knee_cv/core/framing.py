@@ -11,12 +11,12 @@ follow from 3 m.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from knee_cv.core.labels import View
 from knee_cv.core.landmarks import BODY_LANDMARKS, Landmark
+from knee_cv.core.threshold_tables import Thresholds
 
 #: The points that must be in the picture: head, shoulders, hips, knees, ankles.
 BODY_POINTS = (Landmark.NOSE, *BODY_LANDMARKS)
@@ -54,14 +54,14 @@ class FramingLimits:
     max_body_height: float = 0.92
 
     @classmethod
-    def from_thresholds(cls, thresholds: dict[str, Any]) -> FramingLimits:
+    def from_thresholds(cls, thresholds: Thresholds) -> FramingLimits:
         """The limits of a :func:`knee_cv.core.thresholds.load_thresholds` dict."""
-        table = thresholds["protocol"]
+        table = thresholds.protocol
         return cls(
-            min_visibility=float(table["min_visibility"]),
-            margin=float(table["frame_margin"]),
-            min_body_height=float(table["min_body_height"]),
-            max_body_height=float(table["max_body_height"]),
+            min_visibility=float(table.min_visibility),
+            margin=float(table.frame_margin),
+            min_body_height=float(table.min_body_height),
+            max_body_height=float(table.max_body_height),
         )
 
 

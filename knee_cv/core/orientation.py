@@ -26,12 +26,12 @@ the same way and lines up with the landmarks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from knee_cv.core.arrays import FloatArray
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.threshold_tables import OrientationTable
 
 #: How a video is turned, by the quarter turns of the person's head from straight up, clockwise.
 _TURNED = {
@@ -139,15 +139,15 @@ def body_direction_deg(xy: FloatArray) -> FloatArray:
     return direction
 
 
-def lying_quarter(xy: np.ndarray, params: dict[str, Any]) -> int:
+def lying_quarter(xy: np.ndarray, params: OrientationTable) -> int:
     """How the body lies in the picture, in quarter turns of its head clockwise from straight up.
 
     Parameters
     ----------
     xy : ndarray, shape (T, 33, 2)
         Landmark pixels.
-    params : dict
-        ``thresholds["orientation"]``: ``min_share``.
+    params : OrientationTable
+        ``thresholds.orientation``: ``min_share``.
 
     Returns
     -------
@@ -163,10 +163,10 @@ def lying_quarter(xy: np.ndarray, params: dict[str, Any]) -> int:
         return 0
     shares = np.bincount(np.round(direction / 90).astype(int) % 4, minlength=4) / direction.size
     quarter = int(np.argmax(shares))
-    return quarter if shares[quarter] > params["min_share"] else 0
+    return quarter if shares[quarter] > params.min_share else 0
 
 
-def upright_turn(xy: np.ndarray, params: dict[str, Any]) -> int:
+def upright_turn(xy: np.ndarray, params: OrientationTable) -> int:
     """Clockwise turn of the picture, in degrees, that stands the body upright.
 
     Parameters
@@ -183,7 +183,7 @@ def upright_turn(xy: np.ndarray, params: dict[str, Any]) -> int:
     return (360 - 90 * lying_quarter(xy, params)) % 360
 
 
-def not_upright_message(xy: np.ndarray, params: dict[str, Any]) -> str:
+def not_upright_message(xy: np.ndarray, params: OrientationTable) -> str:
     """The message for a body that is not upright in the picture ("" when it is).
 
     Nothing is measured on such a body; the message says how to set it right.

@@ -37,13 +37,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
 
 from knee_cv.core.assessment import rerate
 from knee_cv.core.exercises import recommend_for
 from knee_cv.core.framing import Framing
 from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.result import Analysis, Rep
+from knee_cv.core.threshold_tables import Thresholds
 
 
 class Step(str, Enum):
@@ -119,17 +119,17 @@ class ProtocolSettings:
     settle_s: float = 0.2
 
     @classmethod
-    def from_thresholds(cls, thresholds: dict[str, Any], reps_per_leg: int | None = None) -> ProtocolSettings:
+    def from_thresholds(cls, thresholds: Thresholds, reps_per_leg: int | None = None) -> ProtocolSettings:
         """The settings of a :func:`knee_cv.core.thresholds.load_thresholds` dict; ``reps_per_leg`` overrides its default."""
-        table = thresholds["protocol"]
+        table = thresholds.protocol
         return cls(
-            reps_per_leg=int(reps_per_leg if reps_per_leg is not None else table["reps_per_leg"]),
-            framing_hold_s=float(table["framing_hold_s"]),
-            countdown_s=float(table["countdown_s"]),
-            standing_s=float(table["standing_s"]),
-            switch_s=float(table["switch_s"]),
-            cue_s=float(table["cue_s"]),
-            settle_s=float(table["settle_s"]),
+            reps_per_leg=int(reps_per_leg if reps_per_leg is not None else table.reps_per_leg),
+            framing_hold_s=float(table.framing_hold_s),
+            countdown_s=float(table.countdown_s),
+            standing_s=float(table.standing_s),
+            switch_s=float(table.switch_s),
+            cue_s=float(table.cue_s),
+            settle_s=float(table.settle_s),
         )
 
 

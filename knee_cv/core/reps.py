@@ -10,7 +10,6 @@ timestamps, so variable frame rates and pauses do not bend the timing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d
@@ -20,7 +19,7 @@ from knee_cv.core.arrays import FloatArray, IntArray
 from knee_cv.core.filters import rolling_median
 from knee_cv.core.labels import Leg
 from knee_cv.core.stats import finite_median, frame_interval_s
-from knee_cv.core.thresholds import load_thresholds
+from knee_cv.core.threshold_tables import StanceTable
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,14 @@ def find_dips(
     t: np.ndarray,
     hip_drop: np.ndarray,
     *,
-    min_depth: float = 0.08,
-    min_prominence: float = 0.04,
-    min_interval_s: float = 0.8,
-    edge_fraction: float = 0.1,
-    merge_fraction: float = 0.5,
-    min_relative_depth: float = 0.4,
-    rest_speed: float = 0.1,
-    rest_s: float = 0.4,
+    min_depth: float,
+    min_prominence: float,
+    min_interval_s: float,
+    edge_fraction: float,
+    merge_fraction: float,
+    min_relative_depth: float,
+    rest_speed: float,
+    rest_s: float,
 ) -> tuple[list[Segment], list[Segment]]:
     """Split a hip-drop series into reps and shallow dips.
 
@@ -104,6 +103,9 @@ def find_dips(
         even if it drifts further later (the person walks toward the camera).
     rest_s : float
         Seconds the hip must stay slower than ``rest_speed`` to count as at rest.
+
+    The keywords are the ``[reps]`` table of the thresholds
+    (:meth:`knee_cv.core.threshold_tables.RepTable.segmentation`).
 
     Returns
     -------
@@ -276,7 +278,7 @@ def stance_legs(
     knee_flexion_right: np.ndarray,
     frontal: np.ndarray,
     oblique: np.ndarray | None = None,
-    params: dict[str, Any] | None = None,
+    params: StanceTable,
 ) -> list[Leg]:
     """The stance leg of each rep: left, right or both (:class:`knee_cv.core.labels.Leg`).
 
@@ -321,9 +323,9 @@ def stance_legs(
         True where the view is frontal or oblique.
     oblique : ndarray of bool, shape (T,), optional
         True where the view is oblique (default: nowhere).
-    params : dict, optional
-        The ``stance`` table of :func:`knee_cv.core.thresholds.load_thresholds`
-        (the packaged one by default): ``planted_tolerance``, the ankle motion
+    params : StanceTable
+        The ``stance`` table of the thresholds in use
+        (:func:`knee_cv.core.thresholds.load_thresholds`): ``planted_tolerance``, the ankle motion
         and height difference (fraction of leg length) under which a foot
         counts as planted / both feet as level; ``flexion_tolerance_deg``, the
         difference in knee-flexion change under which both knees bend alike;
@@ -336,8 +338,8 @@ def stance_legs(
     """
     if not segments:
         return []
-    p = params if params is not None else load_thresholds()["stance"]
-    planted_tolerance, flexion_tolerance_deg, limit = p["planted_tolerance"], p["flexion_tolerance_deg"], p["side_limit"]
+    p = params
+    planted_tolerance, flexion_tolerance_deg, limit = p.planted_tolerance, p.flexion_tolerance_deg, p.side_limit
     starts = np.array([seg.start for seg in segments])
     stops = np.array([seg.end + 1 for seg in segments])
     bottoms = np.array([seg.bottom for seg in segments])
@@ -366,7 +368,7 @@ def stance_legs(
     both = np.where(is_frontal, planted & (level | (is_oblique & knees_alike)), knees_alike)
     score = np.where(
         is_frontal,
-        p["frontal_still_weight"] * still + p["frontal_flexion_weight"] * np.clip(flex / flexion_tolerance_deg, -1, 1),
+        p.frontal_still_weight * still + p.frontal_flexion_weight * np.clip(flex / flexion_tolerance_deg, -1, 1),
         still + np.clip(height / planted_tolerance, -limit, limit) + np.clip(flex / flexion_tolerance_deg, -limit, limit),
     )
     return [Leg.BOTH if b else Leg.LEFT if sc >= 0 else Leg.RIGHT for b, sc in zip(both, score)]

@@ -22,14 +22,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from knee_cv.core.assessment import rep_flags, rerate
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import AUTOMATIC_ONLY, Measured, blanked, visible
+from knee_cv.core.threshold_tables import Thresholds
 
 
-def measured_rep(rep: Rep, measured: Measured, thresholds: dict[str, Any]) -> Rep:
+def measured_rep(rep: Rep, measured: Measured, thresholds: Thresholds) -> Rep:
     """``rep`` with a clinician's FPPA and pelvic drop, counted as measured, flagged again.
 
     Parameters
@@ -94,6 +94,6 @@ def rerated(analysis: Analysis, measured: Mapping[int, Measured]) -> Analysis:
     return replace(analysis, reps=reps, summary=rerate(analysis.summary, reps, analysis.thresholds))
 
 
-def rerated_reps(reps: Iterable[Rep], measured: Mapping[int, Measured], thresholds: dict[str, Any]) -> list[Rep]:
+def rerated_reps(reps: Iterable[Rep], measured: Mapping[int, Measured], thresholds: Thresholds) -> list[Rep]:
     """Each rep of ``reps``, the measured ones (by ``Rep.index``) as :func:`measured_rep`, the others as they are."""
     return [measured_rep(rep, measured[rep.index], thresholds) if rep.index in measured else rep for rep in reps]

@@ -23,6 +23,7 @@ import numpy as np
 
 from knee_cv.core.labels import CriterionName, Exercise, Leg, Rating, View
 from knee_cv.core.series import FrameSeries
+from knee_cv.core.threshold_tables import Thresholds
 
 if TYPE_CHECKING:  # pandas only where a table is asked for: the core runs without it
     import pandas as pd
@@ -247,8 +248,9 @@ class Analysis:
     summary : Summary
     recommendations : list of Recommendation
     safety_note : str
-    thresholds : dict
-        The thresholds used, with their sources.
+    thresholds : Thresholds
+        The thresholds used, with their sources (written out as
+        ``thresholds.toml`` lays them out, :meth:`Thresholds.as_dict`).
     model : str
         Pose model identifier (variant and SHA-256).
     source : str
@@ -261,7 +263,7 @@ class Analysis:
     summary: Summary
     recommendations: list[Recommendation]
     safety_note: str
-    thresholds: dict[str, Any]
+    thresholds: Thresholds
     model: str
     source: str
 
@@ -370,7 +372,7 @@ class Analysis:
             "shallow_dips": self.shallow_dips,
             "recommendations": [asdict(r) for r in self.recommendations],
             "safety_note": self.safety_note,
-            "thresholds": self.thresholds,
+            "thresholds": self.thresholds.as_dict(),
         }
         if include_series:
             data["series"] = self.series.to_dict() if self.series is not None else {}

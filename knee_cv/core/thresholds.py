@@ -1,4 +1,11 @@
-"""Thresholds as data: reading ``thresholds.toml`` with sex and user overrides."""
+"""Thresholds as data: reading ``thresholds.toml`` with sex and user overrides into typed tables.
+
+:func:`load_thresholds` is the one way in for a new analysis: it checks a file
+or overrides against the packaged layout (a misfit is one sentence naming the
+key) and returns frozen :class:`~knee_cv.core.threshold_tables.Thresholds`.
+:func:`saved_thresholds` reads back what a result or a saved session kept,
+tolerating the layouts of earlier versions.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from knee_cv.core.threshold_tables import Thresholds
 from knee_cv.errors import ThresholdsError
 
 if sys.version_info >= (3, 11):
@@ -107,7 +115,7 @@ def load_thresholds(
     path: str | Path | None = None,
     sex: str | None = None,
     overrides: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Thresholds:
     """The thresholds to use, each with its unit and source.
 
     Parameters
@@ -125,9 +133,9 @@ def load_thresholds(
 
     Returns
     -------
-    dict
-        Table name to a dict with at least ``value`` (or the table's own
-        keys), ``unit`` and ``source``. A fresh copy on every call.
+    Thresholds
+        One frozen table per table of the file, e.g.
+        ``thresholds.knee_valgus.value`` (degrees).
 
     Raises
     ------
@@ -161,4 +169,33 @@ def load_thresholds(
         table[name]["source"] = "set by the user"
     if overrides:
         validate_thresholds(table, origin="the overrides")
-    return table
+    return Thresholds.from_dict(table)
+
+
+def saved_thresholds(tables: Mapping[str, Any] | None) -> Thresholds:
+    """The thresholds a result or a saved session kept, read back.
+
+    Results and sessions keep their thresholds as :meth:`Thresholds.as_dict`
+    writes them. Those of earlier versions lack tables and keys added since
+    (``[placement_error]``, the live readouts' filter...): such a table or
+    key takes the packaged value, the one those versions used in code; a key
+    of the wrong kind does too, and a key no longer known is dropped.
+
+    Parameters
+    ----------
+    tables : mapping or None
+        Table name to its keys; None or empty for a result that kept none.
+
+    Returns
+    -------
+    Thresholds
+    """
+    packaged = _packaged()
+    merged: dict[str, dict[str, Any]] = {}
+    for name, defaults in packaged.items():
+        kept = (tables or {}).get(name)
+        kept = kept if isinstance(kept, Mapping) else {}
+        merged[name] = {
+            key: kept[key] if key in kept and _kind(kept[key]) == _kind(default) else default for key, default in defaults.items()
+        }
+    return Thresholds.from_dict(merged)

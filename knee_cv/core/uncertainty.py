@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -43,6 +42,7 @@ from knee_cv.core import kinematics as kin
 from knee_cv.core.arrays import FloatArray
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.stats import finite_median
+from knee_cv.core.threshold_tables import PlacementErrorTable
 
 #: Draws of the placement error per interval.
 N_SAMPLES = 2000
@@ -81,13 +81,13 @@ class PlacementError:
     coverage: float = 0.8
 
     @classmethod
-    def from_table(cls, table: dict[str, Any]) -> PlacementError:
-        """The model from ``thresholds["placement_error"]``."""
+    def from_table(cls, table: PlacementErrorTable) -> PlacementError:
+        """The model from ``thresholds.placement_error``."""
         return cls(
-            bias=np.asarray(table["bias"], float),
-            sd=np.asarray(table["sd"], float),
-            n_frames=int(table["n_frames"]),
-            coverage=float(table["coverage"]),
+            bias=np.asarray(table.bias, float),
+            sd=np.asarray(table.sd, float),
+            n_frames=table.n_frames,
+            coverage=table.coverage,
         )
 
     def widening(self) -> float:

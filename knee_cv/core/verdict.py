@@ -204,7 +204,7 @@ def rep_in_words(rep: Rep) -> str:
 
 def _min_reps(analysis: Analysis) -> int:
     """Reliable reps a leg's finding rests on firmly and each side needs to be compared (``[rating] min_reps``)."""
-    return int(analysis.thresholds["rating"]["min_reps"])
+    return int(analysis.thresholds.rating.min_reps)
 
 
 def _sureness(n_reliable: int, n_reps: int, min_reps: int) -> str:

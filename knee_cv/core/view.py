@@ -22,8 +22,6 @@ numbers are the ``[view]`` table of thresholds.toml.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from knee_cv.core.filters import rolling_median
@@ -31,7 +29,7 @@ from knee_cv.core.kinematics import hip_midpoint, shoulder_midpoint
 from knee_cv.core.labels import View
 from knee_cv.core.landmarks import Landmark
 from knee_cv.core.stats import frame_interval_s
-from knee_cv.core.thresholds import load_thresholds
+from knee_cv.core.threshold_tables import ViewTable
 
 
 def width_ratio(xy: np.ndarray) -> np.ndarray:
@@ -57,7 +55,7 @@ def width_ratio(xy: np.ndarray) -> np.ndarray:
 
 
 def classify_view(
-    xy: np.ndarray, visibility: np.ndarray | None = None, t: np.ndarray | None = None, params: dict[str, Any] | None = None
+    xy: np.ndarray, visibility: np.ndarray | None = None, t: np.ndarray | None = None, *, params: ViewTable
 ) -> tuple[np.ndarray, np.ndarray]:
     """Label each frame "frontal", "oblique", "side" or "none".
 
@@ -71,9 +69,9 @@ def classify_view(
     t : ndarray, shape (T,), optional
         Frame times in seconds, to size the 0.5 s smoothing window; 30 fps
         is assumed without it.
-    params : dict, optional
-        The ``view`` table of :func:`knee_cv.core.thresholds.load_thresholds`
-        (cut-offs, smoothing); the packaged one by default.
+    params : ViewTable
+        The ``view`` table of the thresholds in use (cut-offs, smoothing;
+        :func:`knee_cv.core.thresholds.load_thresholds`).
 
     Returns
     -------
@@ -83,17 +81,17 @@ def classify_view(
         In [0, 1]: 0.5 on a threshold, 1 at ``full_confidence_margin`` (0.15)
         or more from the nearest one (times the visibility, if given); 0 for "none".
     """
-    p = params if params is not None else load_thresholds()["view"]
-    side_max, frontal_min = p["side_max"], p["frontal_min"]
+    p = params
+    side_max, frontal_min = p.side_max, p.frontal_min
     fps = 1.0 / frame_interval_s(t, default=1 / 30) if t is not None else 30.0
     raw = width_ratio(xy)
-    ratio = np.where(np.isfinite(raw), rolling_median(raw, int(round(p["smooth_s"] * fps)) | 1), np.nan)
+    ratio = np.where(np.isfinite(raw), rolling_median(raw, int(round(p.smooth_s * fps)) | 1), np.nan)
     labels = np.full(len(ratio), View.NONE.value, dtype=object)
     labels[ratio < side_max] = View.SIDE.value
     labels[(ratio >= side_max) & (ratio < frontal_min)] = View.OBLIQUE.value
     labels[ratio >= frontal_min] = View.FRONTAL.value
     margin = np.minimum(np.abs(ratio - side_max), np.abs(ratio - frontal_min))
-    confidence = np.clip(0.5 + 0.5 * margin / p["full_confidence_margin"], 0.0, 1.0)
+    confidence = np.clip(0.5 + 0.5 * margin / p.full_confidence_margin, 0.0, 1.0)
     if visibility is not None:
         torso = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
         confidence = confidence * np.clip(np.nan_to_num(visibility[:, torso]).mean(axis=1), 0, 1)

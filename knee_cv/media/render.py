@@ -428,7 +428,7 @@ def annotate_video(
     knee_cv.errors.VideoError
         If the video cannot be read.
     """
-    drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
+    drawn = measured_landmarks(track, filters=analysis.thresholds.filters)
     step = frame_interval_s(track.t, default=1.0 / max(track.fps, 1.0))
     info = probe(video_path)
     full_width = track.orientation.size(info.width, info.height)[0]
@@ -557,7 +557,7 @@ def rep_key_frames(
     """
     if not analysis.reps:
         return {}
-    drawn = measured_landmarks(track, filters=analysis.thresholds.get("filters"))
+    drawn = measured_landmarks(track, filters=analysis.thresholds.filters)
     half = frame_interval_s(track.t, default=1.0 / max(track.fps, 1.0)) / 2
     wanted = sorted((float(track.t[rep.bottom_frame]), rep.index) for rep in analysis.reps)
     best: dict[int, tuple[float, np.ndarray]] = {}

@@ -130,7 +130,7 @@ def rep_clips(
         return {}
     measured = np.full(track.xy.shape, np.nan)  # the body's landmarks only: those the angles come from
     body = list(BODY_LANDMARKS)
-    measured[:, body] = measured_landmarks(track, filters=analysis.thresholds.get("filters"))[:, body]
+    measured[:, body] = measured_landmarks(track, filters=analysis.thresholds.filters)[:, body]
     clips: dict[int, RepClip] = {}
     total = 0
     with tempfile.TemporaryDirectory(prefix="knee_cv_clips_") as folder:

@@ -34,24 +34,10 @@ from knee_cv.core.rerated import rerated
 from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import Measured, likely, number, rep_label, shown
 from knee_cv.core.shown import rating as shown_rating
-from knee_cv.core.thresholds import load_thresholds
+from knee_cv.core.threshold_tables import Thresholds
 from knee_cv.fileio import write_atomically
 from knee_cv.store import measurements
 from knee_cv.store import sessions as store
-
-
-def fppa_sdd(thresholds: dict) -> float:
-    """Smallest detectable difference of 2D FPPA between days, in degrees, from ``thresholds``.
-
-    The packaged value comes from Munro, Herrington and Carolan 2012 (J Sport
-    Rehabil 21:7-11: 7.5-8.9 deg); a change smaller than this between sessions
-    is within measurement noise. Taken from the thresholds a session was
-    analysed with, so overrides count; sessions saved before the table was
-    kept with them fall back to the packaged value.
-    """
-    entry = thresholds.get("smallest_detectable_difference") or load_thresholds()["smallest_detectable_difference"]
-    return float(entry["value"])
-
 
 SCREENING_STATEMENT = (
     "This report is a screening aid, not a diagnosis. The angles are estimated from a single video "
@@ -63,13 +49,19 @@ SCREENING_STATEMENT = (
 )
 
 
-def reference_note(thresholds: dict) -> str:
-    """Reference values and the smallest detectable difference, for the report's summary."""
+def reference_note(thresholds: Thresholds) -> str:
+    """Reference values and the smallest detectable difference, for the report's summary.
+
+    The smallest detectable difference of 2D FPPA between days (packaged:
+    Munro, Herrington and Carolan 2012, J Sport Rehabil 21:7-11, 7.5-8.9 deg)
+    is the one the session was analysed with, so overrides count.
+    """
+    sdd = thresholds.smallest_detectable_difference.value
     return (
         "Reference 2D FPPA in the single-leg squat: women without pain 8.4 +/- 5.1 deg, women with "
         "patellofemoral pain 16.8 +/- 5.4 deg (Herrington 2014, The Knee 21:514-7); men without pain "
         "about 7 deg, men with patellofemoral pain about 15 deg (Ghulam 2021). A change under "
-        f"{fppa_sdd(thresholds):.0f} deg between sessions is within measurement noise (Munro 2012). No validated "
+        f"{sdd:.0f} deg between sessions is within measurement noise (Munro 2012). No validated "
         "single-leg-squat cut-off exists for pelvic drop: its threshold is a heuristic."
     )
 
@@ -577,10 +569,10 @@ class _Report(FPDF):
             "when a value crosses its threshold:"
         )
         rows = [["Criterion", "Threshold", "Source"]]
-        for name, entry in self.analysis.thresholds.items():
-            if isinstance(entry, dict) and "value" in entry:
-                unit = " deg" if entry.get("unit") == "deg" else " of leg length"
-                rows.append([name.replace("_", " "), f"{entry['value']}{unit}", str(entry.get("source", "-"))])
+        for name, entry in self.analysis.thresholds.as_dict().items():
+            if "value" in entry:
+                unit = " deg" if entry["unit"] == "deg" else " of leg length"
+                rows.append([name.replace("_", " "), f"{entry['value']}{unit}", str(entry["source"])])
         if len(rows) > 1:
             self._table(rows, (38, 30, 112), align="LEFT")
 

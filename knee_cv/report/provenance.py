@@ -14,6 +14,7 @@ from typing import Any
 
 from knee_cv import __version__
 from knee_cv.core.result import Analysis
+from knee_cv.core.threshold_tables import Thresholds
 from knee_cv.media.models import ModelInfo
 
 #: Packages whose versions can change a number (pose model runtime, decoding, the maths, the tables).
@@ -55,7 +56,7 @@ def manifest(
     *,
     model: ModelInfo,
     settings: dict[str, Any],
-    thresholds: dict[str, Any],
+    thresholds: Thresholds,
     started: str,
     ended: str | None,
     counts: dict[str, int],
@@ -68,7 +69,7 @@ def manifest(
         The pose model every video went through.
     settings : dict
         Every option the batch ran with (rate cap, sex, mirrored, exports, ...).
-    thresholds : dict
+    thresholds : Thresholds
         The thresholds every analysis used, each with its unit and source
         (:func:`knee_cv.core.thresholds.load_thresholds`).
     started, ended : str
@@ -89,7 +90,7 @@ def manifest(
         "knee_cv": __version__,
         "model": {"id": model.model_id, "variant": model.variant, "sha256": model.sha256, "file": model.path.name},
         "settings": settings,
-        "thresholds": thresholds,
+        "thresholds": thresholds.as_dict(),
         "environment": environment(),
         "started": started,
         "ended": ended,

@@ -97,7 +97,7 @@ from knee_cv.core.result import Analysis, Flag, Recommendation, Rep, Summary
 from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import Measured, measured_note
 from knee_cv.core.shown import rating as shown_rating
-from knee_cv.core.thresholds import SEXES
+from knee_cv.core.thresholds import SEXES, saved_thresholds
 from knee_cv.errors import StoreError
 from knee_cv.store import evidence, text
 from knee_cv.store.tables import (
@@ -653,7 +653,7 @@ def save_key(content_id: str | None, analysis: Analysis, settings: Mapping[str, 
     """
     content = content_id or "result:" + hashlib.sha256(analysis.to_json().encode()).hexdigest()
     chosen = {name: value for name, value in (settings or {}).items() if value is not None and value is not False}
-    identity = {"content": content, "model": analysis.model, "thresholds": analysis.thresholds, "settings": chosen}
+    identity = {"content": content, "model": analysis.model, "thresholds": analysis.thresholds.as_dict(), "settings": chosen}
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -952,7 +952,7 @@ def load_analysis(session_id: int, *, db_url: str | None = None) -> Analysis:
             summary=_rebuild(Summary, json.loads(row.summary_json)),
             recommendations=_rebuild(list[Recommendation], json.loads(row.recommendations_json)),
             safety_note=row.safety_note,
-            thresholds=json.loads(row.thresholds_json),
+            thresholds=saved_thresholds(json.loads(row.thresholds_json)),
             model=row.model,
             source=row.source,
         )
@@ -1059,7 +1059,7 @@ def _rated(row: SessionRow) -> tuple[Summary, Summary, list[Rep], dict[int, Meas
     measured = {i: info.measured() for i, info in evidence.standing(evidence.measurement_infos(row.measurements)).items()}
     if not measured:
         return summary, summary, [], measured
-    thresholds = json.loads(row.thresholds_json)
+    thresholds = saved_thresholds(json.loads(row.thresholds_json))
     reps = rerated_reps([_rebuild(Rep, json.loads(rep.data)) for rep in row.reps], measured, thresholds)
     return summary, rerate(summary, reps, thresholds), reps, measured
 

@@ -193,7 +193,7 @@ def test_the_manifest_says_how_the_batch_was_made(first):
     assert manifest["knee_cv"] == knee_cv.__version__
     model = ensure_model()
     assert manifest["model"] == {"id": model.model_id, "variant": "full", "sha256": model.sha256, "file": model.path.name}
-    assert manifest["thresholds"] == load_thresholds()
+    assert manifest["thresholds"] == load_thresholds().as_dict()
     settings = manifest["settings"]
     assert settings["exports"] == {"tracks": True, "trc": True, "mot": True, "c3d": True, "height_m": HEIGHT_M}
     assert (settings["sex"], settings["max_rate_hz"], settings["mirrored"], settings["workers"]) == (None, 30.0, False, 2)
@@ -354,7 +354,7 @@ def test_an_overrides_file_gives_one_video_its_own_sex_and_mirroring(shared_vide
     assert main(["batch", str(videos), "-o", str(out), "--overrides", str(overrides), "--workers", "2"]) == 0
     rows = _by_name(_read_summary(out))
     own, plain = json.loads((out / rows[OWN]["json"]).read_text()), json.loads((out / rows[CLIP]["json"]).read_text())
-    male, neutral = load_thresholds(sex="male")["knee_valgus"], load_thresholds()["knee_valgus"]
+    male, neutral = load_thresholds(sex="male").as_dict()["knee_valgus"], load_thresholds().as_dict()["knee_valgus"]
     assert male["value"] != neutral["value"]
     assert own["thresholds"]["knee_valgus"] == male and plain["thresholds"]["knee_valgus"] == neutral
     flags = [flag for rep in own["reps"] for flag in rep["flags"] if flag["criterion"] == "knee_valgus"]

@@ -63,7 +63,7 @@ def test_valgus_decision_at_complete_deepest_frames_matches_the_hand(video_track
     assert len(rows) >= 2
     for row in rows:
         analysis = analyze(video_track(f"{row['clip']}.mp4"))
-        threshold = analysis.thresholds["knee_valgus"]["value"]
+        threshold = analysis.thresholds.knee_valgus.value
         rep = min(analysis.reps, key=lambda r: abs(r.t_bottom - float(row["t_s"])))
         assert rep.reliable
         assert ("knee_valgus" in {f.criterion for f in rep.flags}) == (_manual(row) > threshold), row
@@ -131,7 +131,7 @@ def test_the_packaged_placement_model_is_the_one_fitted_on_every_hand_frame(plac
     """thresholds.toml [placement_error] holds what scripts/bench_accuracy.py fits on all measurable frames."""
     from knee_cv.core.thresholds import load_thresholds
 
-    packaged = load_thresholds()["placement_error"]
+    packaged = load_thresholds().placement_error
     fitted = placement[-1]
-    assert packaged["n_frames"] == fitted.n_frames
-    assert np.allclose(packaged["bias"], fitted.bias, atol=6e-4) and np.allclose(packaged["sd"], fitted.sd, atol=6e-4)
+    assert packaged.n_frames == fitted.n_frames
+    assert np.allclose(packaged.bias, fitted.bias, atol=6e-4) and np.allclose(packaged.sd, fitted.sd, atol=6e-4)

@@ -145,8 +145,8 @@ def test_invented_upper_body_is_gated_out(video_track):
     """MediaPipe invents the head and shoulders of a legs-only clip, with high visibility;
     they lie above the frame, so the gate drops them while the legs stay."""
     track = video_track("partial_legs_only_01.mp4")
-    p = load_thresholds()["filters"]
-    gated = gate(track, min_visibility=p["min_visibility"], margin=p["frame_margin"], min_presence=p["min_presence"])
+    p = load_thresholds().filters
+    gated = gate(track, min_visibility=p.min_visibility, margin=p.frame_margin, min_presence=p.min_presence)
     kept = np.isfinite(gated).all(axis=-1)[track.has_pose]
     assert kept[:, Landmark.NOSE].mean() < 0.1
     assert kept[:, [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean() < 0.5

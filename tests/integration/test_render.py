@@ -13,6 +13,7 @@ from knee_cv.core.labels import Exercise, Leg, View
 from knee_cv.core.landmarks import NUM_LANDMARKS, Landmark
 from knee_cv.core.result import Analysis, Flag, Rep, Summary
 from knee_cv.core.series import FrameSeries
+from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import PoseTrack
 from knee_cv.media import render
 from knee_cv.media.video import iter_frames
@@ -100,7 +101,7 @@ def make_analysis(t: np.ndarray, reps: list[Rep]) -> Analysis:
         summary=summary,
         recommendations=[],
         safety_note="",
-        thresholds={},
+        thresholds=load_thresholds(),
         model="test",
         source="test",
     )

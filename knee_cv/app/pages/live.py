@@ -121,7 +121,7 @@ reps_box.number_input(
     max_value=10,
     key="live_reps",
     disabled=playing,
-    value=int(load_thresholds()["protocol"]["reps_per_leg"]),
+    value=int(load_thresholds().protocol.reps_per_leg),
 )
 sound = sound_box.toggle("Spoken cues", key="live_sound", help="Instructions and each rep's cue read aloud.")
 blur = blur_box.toggle("Blur the face in the results", key="live_blur_face")

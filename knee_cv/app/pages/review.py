@@ -415,7 +415,7 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
     rows = store.history(code, db_url=db_url)
     if rows:
         st.markdown("#### History")
-        sdd = report.fppa_sdd(load_thresholds(sex=subject.sex))
+        sdd = load_thresholds(sex=subject.sex).smallest_detectable_difference.value
         st.plotly_chart(_history_figure(rows, sdd), width="stretch", key=f"history-{code}")
         st.caption(
             f"Shaded: each leg's first measured FPPA ± {sdd:.0f}°, the smallest change "

@@ -11,6 +11,7 @@ from synthetic import synthetic_squats
 from knee_cv.core.analysis import analyze, format_text
 from knee_cv.core.assessment import SIDE_VIEW_REASON
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.threshold_tables import Limit
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.track import LIVE_SOURCE
 
@@ -94,7 +95,7 @@ def test_sex_specific_valgus_threshold():
     assert all(11.0 < r.fppa_bottom_deg < 13.5 for r in neutral.reps)
     assert not any(f.criterion == "knee_valgus" for r in neutral.reps for f in r.flags)
     assert all(any(f.criterion == "knee_valgus" for f in r.flags) for r in male.reps)
-    assert male.thresholds["knee_valgus"]["value"] == 11.0
+    assert male.thresholds.knee_valgus.value == 11.0
 
 
 def test_hidden_leg_makes_reps_unreliable_and_never_flagged():
@@ -133,18 +134,18 @@ def test_side_view_reports_fppa_not_measurable():
 
 def test_thresholds_loader():
     default = load_thresholds()
-    assert default["knee_valgus"]["value"] == 13.5
-    assert "heuristic" in default["pelvic_drop"]["source"]
-    assert default["smallest_detectable_difference"]["value"] == 8.0
-    assert load_thresholds(sex="female")["knee_valgus"]["value"] == 13.5
+    assert default.knee_valgus.value == 13.5
+    assert "heuristic" in default.pelvic_drop.source
+    assert default.smallest_detectable_difference.value == 8.0
+    assert load_thresholds(sex="female").knee_valgus.value == 13.5
     custom = load_thresholds(overrides={"pelvic_drop": 5, "reps": {"min_depth": 0.1}})
-    assert custom["pelvic_drop"] == {"value": 5.0, "unit": "deg", "source": "set by the user"}
-    assert custom["reps"]["min_depth"] == 0.1
+    assert custom.pelvic_drop == Limit(value=5.0, unit="deg", source="set by the user")
+    assert custom.reps.min_depth == 0.1
     with pytest.raises(ValueError, match="unknown threshold"):
         load_thresholds(overrides={"valgus": 10})
     with pytest.raises(ValueError, match="sex"):
         load_thresholds(sex="other")
-    assert load_thresholds()["pelvic_drop"]["value"] == 8.0  # overrides do not leak
+    assert load_thresholds().pelvic_drop.value == 8.0  # overrides do not leak
 
 
 def test_custom_thresholds_change_the_flags():
@@ -254,7 +255,7 @@ def test_decision_tables_are_passed_in_not_read_at_import():
     gated = analyze(track, thresholds=load_thresholds(overrides={"filters": {"min_visibility": 1.01}}))
     assert not gated.reps
     for table in ("filters", "view", "stance"):
-        assert load_thresholds()[table]["source"]
+        assert getattr(load_thresholds(), table).source
 
 
 @pytest.mark.parametrize(

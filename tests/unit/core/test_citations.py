@@ -12,12 +12,12 @@ from knee_cv.core.thresholds import load_thresholds
 @pytest.mark.parametrize("sex", [None, "female", "male"])
 def test_threshold_sources_and_flag_texts_cite_publications(sex):
     thresholds = load_thresholds(sex=sex)
-    sources = {name: table["source"] for name, table in thresholds.items() if "source" in table}
+    sources = {name: table["source"] for name, table in thresholds.as_dict().items()}
     assert sources and not [name for name, source in sources.items() if "CLINICAL" in source]
     for criterion in CRITERIA:
-        text = criterion.reason(thresholds[criterion.name]["value"], thresholds[criterion.name])
+        text = criterion.reason(thresholds.limit(criterion.name).value, thresholds.limit(criterion.name))
         assert "CLINICAL" not in text, criterion.name
-    assert "Uhlar 2021" in thresholds["knee_wobble"]["source"]
+    assert "Uhlar 2021" in thresholds.knee_wobble.source
 
 
 def test_exercise_sources_say_where_each_comes_from():

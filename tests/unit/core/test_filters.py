@@ -12,11 +12,11 @@ from knee_cv.core.landmarks import Landmark
 from knee_cv.core.thresholds import load_thresholds
 
 #: The numbers the package uses: the ``[filters]`` table is their only source.
-FILTERS = load_thresholds()["filters"]
-WINDOW, SIGMAS = int(FILTERS["hampel_window"]), float(FILTERS["hampel_sigmas"])
-CUTOFF_HZ, ORDER = float(FILTERS["lowpass_hz"]), int(FILTERS["lowpass_order"])
-GATE = {"min_visibility": FILTERS["min_visibility"], "margin": FILTERS["frame_margin"], "min_presence": FILTERS["min_presence"]}
-ONE_EURO = {"min_cutoff": FILTERS["one_euro_min_cutoff"], "d_cutoff": FILTERS["one_euro_d_cutoff"]}
+FILTERS = load_thresholds().filters
+WINDOW, SIGMAS = int(FILTERS.hampel_window), float(FILTERS.hampel_sigmas)
+CUTOFF_HZ, ORDER = float(FILTERS.lowpass_hz), int(FILTERS.lowpass_order)
+GATE = {"min_visibility": FILTERS.min_visibility, "margin": FILTERS.frame_margin, "min_presence": FILTERS.min_presence}
+ONE_EURO = {"min_cutoff": FILTERS.one_euro_min_cutoff, "d_cutoff": FILTERS.one_euro_d_cutoff}
 
 
 def test_hampel_removes_spikes_and_keeps_the_rest():
@@ -86,7 +86,7 @@ def test_one_euro_is_causal_and_nan_safe():
     np.testing.assert_array_equal(first[:60], second[:60])
     assert np.isnan(first[30, 2]) and np.isfinite(first[31:, 2]).all()
     assert np.std(np.diff(first[:, 0])) < np.std(np.diff(x[:, 0]))
-    step = OneEuroFilter(beta=FILTERS["one_euro_beta"], **ONE_EURO)
+    step = OneEuroFilter(beta=FILTERS.one_euro_beta, **ONE_EURO)
     assert np.isnan(step(0.0, np.nan))
     assert step(0.033, 1.0) == 1.0  # first finite sample starts the state
 
@@ -107,7 +107,7 @@ def test_clean_offline_and_live_on_jittered_track():
     track, _ = synthetic_squats(n_reps=2, jitter_px=3.0, dropout_rate=0.05, seed=4)
     exact, _ = synthetic_squats(n_reps=2, seed=4)
     for live in (False, True):
-        xy = clean(track, live=live)
+        xy = clean(track, live=live, params=FILTERS)
         assert xy.shape == track.xy.shape
         both = np.isfinite(xy) & np.isfinite(exact.xy)
         assert both.mean() > 0.95

@@ -81,4 +81,4 @@ def test_before_the_view_is_told_it_asks_to_hold_still(person):
 def test_limits_come_from_the_thresholds():
     limits = FramingLimits.from_thresholds(load_thresholds())
     assert limits == FramingLimits()
-    assert "heuristic" in load_thresholds()["protocol"]["source"]
+    assert "heuristic" in load_thresholds().protocol.source

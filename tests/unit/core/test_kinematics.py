@@ -11,6 +11,7 @@ from synthetic import synthetic_squats
 from knee_cv.core import kinematics as kin
 from knee_cv.core.filters import clean
 from knee_cv.core.landmarks import Landmark
+from knee_cv.core.thresholds import load_thresholds
 
 
 def _bottoms(truth):
@@ -65,7 +66,7 @@ def test_fppa_and_pelvic_drop_within_2_deg_with_3px_jitter_after_cleaning(fps, s
         fps=fps,
         seed=seed,
     )
-    xy = clean(track)
+    xy = clean(track, params=load_thresholds().filters)
     bottoms = _bottoms(truth)
     for bottom, leg in zip(bottoms, truth["rep_legs"]):
         assert abs(kin.fppa(xy, leg)[bottom] - truth[f"fppa_{leg}"][bottom]) < 2.0

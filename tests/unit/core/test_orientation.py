@@ -14,7 +14,7 @@ from knee_cv.core.landmarks import Landmark
 from knee_cv.core.orientation import AS_FILMED, Orientation, body_direction_deg, upright_turn
 from knee_cv.core.thresholds import load_thresholds
 
-PARAMS = load_thresholds()["orientation"]
+PARAMS = load_thresholds().orientation
 TURNS = (0, 90, 180, 270)
 
 

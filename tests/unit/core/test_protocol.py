@@ -183,7 +183,7 @@ def test_synthetic_squats_through_the_live_analysis_finish_the_protocol():
             reps, analysed_to = analysis.reps, float(t)
             view, _ = dominant_view(analysis.series.view, analysis.series.view_confidence, slice(-10, None))
             stance = lifted_foot_stance(
-                kin.ankle_height_difference(track.xy[max(0, i - 9) : i + 1]), thresholds["stance"]["planted_tolerance"]
+                kin.ankle_height_difference(track.xy[max(0, i - 9) : i + 1]), thresholds.stance.planted_tolerance
             )
             both_feet = stance is Leg.BOTH
             next_analysis = t + 0.5

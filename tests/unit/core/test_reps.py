@@ -18,9 +18,10 @@ from knee_cv.media.trackio import load_track
 
 def _reps_and_legs(track, frontal=True):
     """find_dips + stance_legs on a cleaned track, as analyze() wires them."""
-    xy = clean(track)
+    thresholds = load_thresholds()
+    xy = clean(track, params=thresholds.filters)
     leg_px = np.nanpercentile(np.fmax(kin.leg_length(xy, Leg.LEFT), kin.leg_length(xy, Leg.RIGHT)), 90)
-    reps, shallow = find_dips(track.t, kin.hip_drop(xy, leg_px))
+    reps, shallow = find_dips(track.t, kin.hip_drop(xy, leg_px), **thresholds.reps.segmentation())
     legs = stance_legs(
         reps,
         ankle_left=xy[:, Landmark.LEFT_ANKLE],
@@ -30,6 +31,7 @@ def _reps_and_legs(track, frontal=True):
         knee_flexion_left=kin.knee_flexion(xy, Leg.LEFT),
         knee_flexion_right=kin.knee_flexion(xy, Leg.RIGHT),
         frontal=np.full(len(track), frontal),
+        params=thresholds.stance,
     )
     return reps, shallow, legs
 
@@ -163,7 +165,7 @@ def test_pistol_five_full_depth_reps_on_left(shared_landmarks):
 
 
 def test_lifted_foot_stance_for_the_live_view():
-    tolerance = load_thresholds()["stance"]["planted_tolerance"]
+    tolerance = load_thresholds().stance.planted_tolerance
     assert lifted_foot_stance(np.array([0.10, 0.12, np.nan]), tolerance) == Leg.RIGHT  # left foot higher
     assert lifted_foot_stance(np.array([-0.10, -0.09]), tolerance) == Leg.LEFT
     assert lifted_foot_stance(np.array([0.01, -0.02]), tolerance) == Leg.BOTH

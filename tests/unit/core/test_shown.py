@@ -84,7 +84,7 @@ def test_points_placed_where_the_landmarks_are_give_the_analysis_angles(two_foot
     )
     analysis = analyze(track)
     assert math.isfinite(analysis.summary.camera_roll_deg) == two_foot_phases
-    xy = measured_landmarks(track, filters=analysis.thresholds["filters"])
+    xy = measured_landmarks(track, filters=analysis.thresholds.filters)
     for rep in analysis.reps:
         frames = np.arange(rep.start_frame, rep.end_frame + 1)
         roll = level_roll(analysis, rep, frames, xy[frames])

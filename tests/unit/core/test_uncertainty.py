@@ -133,7 +133,7 @@ def test_the_verdict_reads_the_interval():
 def test_reps_of_synthetic_squats_carry_intervals_and_say_when_they_cannot_tell():
     track, _ = synthetic_squats(n_reps=2, valgus_deg=25.0, pelvic_drop_deg=3.0, size=(1280, 720), jitter_px=1.0)
     analysis = analyze(track)
-    threshold = analysis.thresholds["knee_valgus"]["value"]
+    threshold = analysis.thresholds.knee_valgus.value
     for rep in analysis.reps:
         assert rep.reliable
         assert rep.fppa_low_deg < rep.fppa_high_deg and rep.pelvic_drop_low_deg < rep.pelvic_drop_high_deg
@@ -193,8 +193,8 @@ def test_the_rating_range_is_the_rating_at_the_ends_of_the_intervals(fppa, pelvi
     from knee_cv.core.thresholds import load_thresholds
 
     thresholds = load_thresholds()
-    assert thresholds["knee_valgus"]["value"] == 13.5 and thresholds["smallest_detectable_difference"]["value"] == 8.0
-    assert thresholds["pelvic_drop"]["value"] == 8.0
+    assert thresholds.knee_valgus.value == 13.5 and thresholds.smallest_detectable_difference.value == 8.0
+    assert thresholds.pelvic_drop.value == 8.0
     leg = _leg(
         fppa_deg=fppa[0],
         fppa_low_deg=fppa[1],
@@ -228,7 +228,7 @@ def test_a_summary_says_which_range_keeps_the_rating_open_and_shows_it():
     analysis = analyze(track)
     (leg,) = analysis.summary.legs
     low, high = leg.fppa_low_deg, leg.fppa_high_deg
-    assert low < analysis.thresholds["knee_valgus"]["value"] < high  # 14 deg: this video cannot decide
+    assert low < analysis.thresholds.knee_valgus.value < high  # 14 deg: this video cannot decide
     assert leg.rating_best == "good" and leg.rating_worst in ("fair", "poor")
     assert any(reason.startswith(f"{CANT_TELL} whether good or") and "knee" in reason for reason in leg.rating_reasons)
     assert (analysis.summary.rating_best, analysis.summary.rating_worst) == (leg.rating_best, leg.rating_worst)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import re
 
@@ -63,13 +62,12 @@ def test_no_left_right_statement_on_fewer_than_three_reps_a_side(both_legs):
     last_left = max(i for i, rep in enumerate(reps) if rep.leg == "left")
     reps[last_left] = dataclasses.replace(reps[last_left], reliable=False)
     assert compare_sides(dataclasses.replace(both_legs, reps=reps)) is None
-    assert both_legs.thresholds["rating"]["min_reps"] == 3  # the one number the rating and the comparison share
+    assert both_legs.thresholds.rating.min_reps == 3  # the one number the rating and the comparison share
 
 
 def test_the_reps_a_side_needs_come_from_the_thresholds(both_legs):
     assert compare_sides(both_legs) is not None
-    more = copy.deepcopy(both_legs.thresholds)
-    more["rating"]["min_reps"] = 10
+    more = dataclasses.replace(both_legs.thresholds, rating=dataclasses.replace(both_legs.thresholds.rating, min_reps=10))
     assert compare_sides(dataclasses.replace(both_legs, thresholds=more)) is None
 
 

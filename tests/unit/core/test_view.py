@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 from synthetic import synthetic_squats
 
+from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.view import classify_view, dominant_view, view_stretches
 from knee_cv.media.trackio import load_track
+
+VIEW = load_thresholds().view
 
 
 @pytest.mark.shared
@@ -22,7 +25,7 @@ from knee_cv.media.trackio import load_track
 )
 def test_real_tracks_get_their_view(shared_landmarks, name, view, share):
     track = load_track(shared_landmarks / name)
-    labels, confidence = classify_view(track.xy, track.visibility, t=track.t)
+    labels, confidence = classify_view(track.xy, track.visibility, t=track.t, params=VIEW)
     posed = track.has_pose
     assert np.mean(labels[posed] == view) >= share
     assert "frontal" not in labels or view == "frontal" or np.mean(labels == "frontal") < 0.05
@@ -33,7 +36,7 @@ def test_real_tracks_get_their_view(shared_landmarks, name, view, share):
 @pytest.mark.parametrize("yaw, view", [(0.0, "frontal"), (20.0, "frontal"), (60.0, "oblique"), (88.0, "side")])
 def test_synthetic_yaw(yaw, view):
     track, _ = synthetic_squats(n_reps=1, yaw_deg=yaw, dropout_rate=0.1, seed=2)
-    labels, confidence = classify_view(track.xy, t=track.t)
+    labels, confidence = classify_view(track.xy, t=track.t, params=VIEW)
     assert np.mean(labels[track.has_pose] == view) > 0.95
     assert set(labels[~track.has_pose]) <= {"none"}
     assert confidence[~track.has_pose].max(initial=0) == 0
@@ -45,7 +48,7 @@ def test_view_turns_and_stretches():
     xy = np.concatenate([front.xy, side.xy])
     xy[5] = np.nan  # a frame without a pose stays "none"
     t = np.arange(len(xy)) / 30.0
-    labels, _ = classify_view(xy, t=t)
+    labels, _ = classify_view(xy, t=t, params=VIEW)
     stretches = view_stretches(t, labels)
     kinds = [label for _, _, label in stretches]
     assert kinds == ["frontal", "none", "frontal", "side"]

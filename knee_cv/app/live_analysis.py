@@ -72,7 +72,6 @@ def live_analysis(track: PoseTrack) -> LiveAnalysis:
     LiveAnalysis
     """
     analysis = analyze(track, live=True)
-    assert analysis.series is not None, "a fresh analysis has its series"
     recent = slice(-RECENT_FRAMES, None)
     stance = lifted_foot_stance(kin.ankle_height_difference(track.xy[recent]), analysis.thresholds.stance.planted_tolerance)
     view, _ = dominant_view(analysis.series.view, analysis.series.view_confidence, recent)

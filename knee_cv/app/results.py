@@ -42,7 +42,6 @@ from knee_cv.core.criteria import CANT_TELL
 from knee_cv.core.labels import Leg
 from knee_cv.core.plan import plan_for
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.series import FrameSeries
 from knee_cv.core.shown import WITHHELD, likely, rep_label, signed_angle
 from knee_cv.core.verdict import rep_in_words
 from knee_cv.errors import KneeCvError
@@ -215,16 +214,9 @@ TRACE_COLOURS = {"fppa_left": HEX["left"], "fppa_right": HEX["right"], "pelvic_d
 CHART_CONFIG = {"displayModeBar": False}
 
 
-def _series(analysis: Analysis) -> FrameSeries:
-    """The analysis' per-frame series; the charts are drawn only for an analysis that has them."""
-    if analysis.series is None:
-        raise ValueError("this analysis was loaded without its per-frame series: it has no charts")
-    return analysis.series
-
-
 def _stance_only(analysis: Analysis, side: Leg) -> np.ndarray:
     """FPPA of ``side`` with NaN outside the reps that stand on it (a free leg's angle means nothing)."""
-    series = _series(analysis)
+    series = analysis.series
     t = series.t
     values = series.leg(side).fppa.copy()
     keep = np.zeros(t.shape, dtype=bool)
@@ -246,7 +238,7 @@ def time_plots(analysis: Analysis) -> go.Figure:
     the true value (:mod:`knee_cv.core.uncertainty`); the lines are the
     per-frame values, without one.
     """
-    series = _series(analysis)
+    series = analysis.series
     t = series.t
     rows = [
         (
@@ -580,7 +572,7 @@ def _clinical_sections(processed: Processed, key: str, has_video: bool) -> _Plac
     if has_video:
         left, plot_area = st.columns([2, 3])
         video_place = left.empty()
-    if analysis.series is not None:
+    if len(analysis.series):
         plot_area.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot", config=CHART_CONFIG, alt=CHART_ALT)
     st.subheader("Every rep")
     rep_dataframe(analysis)
@@ -667,7 +659,7 @@ def details(analysis: Analysis, key: str, context: SessionContext) -> None:
         f"Knee valgus cut-off used: FPPA {knee.value:g}° (sex {given}; {knee.source}). "
         "Each finding's threshold and source are in the rep notes below."
     )
-    if analysis.series is not None:
+    if len(analysis.series):
         st.plotly_chart(time_plots(analysis), width="stretch", key=f"{key}_plot", config=CHART_CONFIG, alt=CHART_ALT)
     st.markdown("**Every rep**")
     rep_dataframe(analysis)

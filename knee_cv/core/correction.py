@@ -100,7 +100,7 @@ def level_roll(analysis: Analysis, rep: Rep, frames: np.ndarray, xy: np.ndarray)
     roll = analysis.summary.camera_roll_deg
     if math.isfinite(roll):
         return float(roll)
-    if analysis.series is None or rep.leg not in ("left", "right") or not len(frames):
+    if not len(analysis.series) or rep.leg not in ("left", "right") or not len(frames):
         return math.nan
     sign = 1.0 if rep.leg == "right" else -1.0
     frames = np.asarray(frames, dtype=int)

@@ -239,9 +239,9 @@ class Analysis:
 
     Attributes
     ----------
-    series : FrameSeries or None
-        Per-frame series (:class:`knee_cv.core.series.FrameSeries`); None for
-        sessions saved before series were stored.
+    series : FrameSeries
+        Per-frame series (:class:`knee_cv.core.series.FrameSeries`); of
+        length 0 for sessions saved before series were stored.
     reps : list of Rep
     shallow_dips : list of tuple of float
         (start s, bottom s, end s) of dips too shallow to count as reps.
@@ -257,7 +257,7 @@ class Analysis:
         What was analysed (file name).
     """
 
-    series: FrameSeries | None
+    series: FrameSeries
     reps: list[Rep]
     shallow_dips: list[tuple[float, float, float]]
     summary: Summary
@@ -375,7 +375,7 @@ class Analysis:
             "thresholds": self.thresholds.as_dict(),
         }
         if include_series:
-            data["series"] = self.series.to_dict() if self.series is not None else {}
+            data["series"] = self.series.to_dict()
         cleaned: dict[str, Any] = _clean(data)
         return cleaned
 

@@ -106,15 +106,14 @@ class FrameSeries:
         return flat
 
     @classmethod
-    def from_dict(cls, flat: Mapping[str, np.ndarray]) -> FrameSeries | None:
-        """Rebuild from :meth:`to_dict`'s form; None for an empty mapping.
+    def from_dict(cls, flat: Mapping[str, np.ndarray]) -> FrameSeries:
+        """Rebuild from :meth:`to_dict`'s form; no frames for a mapping without ``t``.
 
         Series missing from an older saved result come back as NaN (numbers)
-        or ``""`` (labels) of the right length.
+        or ``""`` (labels) of the right length; a session saved before series
+        were stored has none (length 0).
         """
-        if "t" not in flat:
-            return None
-        t = np.asarray(flat["t"], dtype=float)
+        t = np.asarray(flat.get("t", ()), dtype=float)
         labels = {"view", "stance_leg"}
 
         def get(name: str) -> np.ndarray:

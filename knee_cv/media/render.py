@@ -360,7 +360,7 @@ def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict:
     leg = near.leg if near is not None else None
     series = analysis.series
     trusted = analysis.summary.measurable and (rep is None or rep.reliable)
-    if series is None or not trusted:
+    if not len(series) or not trusted:
         fppa, drop = {}, np.nan
     else:
         fppa, drop = {side: float(series.leg(side).fppa[index]) for side in SIDES}, float(series.pelvic_drop[index])

@@ -132,7 +132,7 @@ def mot_text(analysis: Analysis, name: str) -> str:
 
     From the side FPPA, pelvic drop and trunk lean are not measured; knee flexion is.
     """
-    if analysis.series is None or not len(analysis.series):
+    if not len(analysis.series):
         raise KneeCvError("This result has no per-frame series, so there is nothing to write as MOT.")
     flat = analysis.series.to_dict()
     columns = [np.asarray(flat[series], dtype=float) for _, series in MOT_COLUMNS]

@@ -263,7 +263,7 @@ def frame_table(analysis: Analysis, ids: Mapping[str, Any] | None = None) -> pd.
     58  1.933    2  side                    52.6                 0.186
     """
     series = analysis.series
-    if series is None:
+    if not len(series):
         return _with_ids(pd.DataFrame(columns=list(FRAME_COLUMNS)), ids)
     rep_of = np.full(len(series), np.nan)
     for rep in analysis.reps:

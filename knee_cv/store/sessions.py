@@ -544,9 +544,9 @@ def _series_to_npz(series: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def _series_from_npz(blob: bytes | None) -> FrameSeries | None:
+def _series_from_npz(blob: bytes | None) -> FrameSeries:
     if not blob:
-        return None
+        return FrameSeries.from_dict({})
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
         return FrameSeries.from_dict({name: data[name] for name in data.files})
 
@@ -750,7 +750,7 @@ def save_analysis(
             recommendations_json=_dumps(plain["recommendations"]),
             shallow_dips_json=_dumps(plain["shallow_dips"]),
             safety_note=analysis.safety_note,
-            series_npz=_series_to_npz(analysis.series.to_dict()) if analysis.series is not None else None,
+            series_npz=_series_to_npz(analysis.series.to_dict()) if len(analysis.series) else None,
             save_key=key,
             saved_by=saved_by,
             sex=context.sex if context else None,

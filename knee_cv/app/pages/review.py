@@ -89,7 +89,7 @@ def _rep_numbers(analysis: Analysis, rep: Rep, container, session_id: int, db_ur
 def _trace(analysis: Analysis, rep: Rep) -> go.Figure | None:
     """FPPA and pelvic drop through one rep, the deepest frame marked (a scrubber over the rep)."""
     series = analysis.series
-    if series is None:
+    if not len(series):
         return None
     t = series.t
     pad = 0.5

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import cast
 
 import cv2
 import numpy as np
 
 from knee_cv.media.exercise_scenes import SCENES, Scene
-from knee_cv.media.figure_body import SEGMENTS, Pose, blend, skeleton
+from knee_cv.media.figure_body import SEGMENTS, Point, Pose, blend, skeleton
 
 #: One panel's size in pixels (width, height); a picture is two panels side by side.
 PANEL = (360, 270)
@@ -84,13 +85,20 @@ def _ipt(p: np.ndarray) -> tuple[int, int]:
     return int(round(p[0] * _SCALE)), int(round(p[1] * _SCALE))
 
 
-def _capsule(img: np.ndarray, a: np.ndarray, b: np.ndarray, radius_px: float, fill, outline=_OUTLINE) -> None:
+def _capsule(
+    img: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    radius_px: float,
+    fill: tuple[int, int, int],
+    outline: tuple[int, int, int] = _OUTLINE,
+) -> None:
     r = max(1, int(round(radius_px * _SCALE)))
     cv2.line(img, _ipt(a), _ipt(b), _bgr(outline), 2 * r + 2 * _SCALE, cv2.LINE_AA)
     cv2.line(img, _ipt(a), _ipt(b), _bgr(fill), 2 * r, cv2.LINE_AA)
 
 
-def _polygon(img: np.ndarray, points: np.ndarray, fill, edge) -> None:
+def _polygon(img: np.ndarray, points: np.ndarray, fill: tuple[int, int, int], edge: tuple[int, int, int]) -> None:
     pts = np.round(points * _SCALE).astype(np.int32)
     cv2.fillPoly(img, [pts], _bgr(fill), cv2.LINE_AA)
     cv2.polylines(img, [pts], True, _bgr(edge), _SCALE, cv2.LINE_AA)
@@ -101,7 +109,7 @@ def _floor_corners(points: np.ndarray) -> np.ndarray:
     return np.array([[low[0], 0.0, low[2]], [high[0], 0.0, low[2]], [high[0], 0.0, high[2]], [low[0], 0.0, high[2]]])
 
 
-def _box_faces(low, high) -> list[tuple[np.ndarray, np.ndarray]]:
+def _box_faces(low: Point, high: Point) -> list[tuple[np.ndarray, np.ndarray]]:
     """The six faces of a box as (corners (4, 3), outward normal)."""
     (x0, y0, z0), (x1, y1, z1) = low, high
     c = np.array([[x, y, z] for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)])
@@ -121,7 +129,7 @@ def _props(img: np.ndarray, scene: Scene, cam: _Camera) -> None:
         for corners, normal in _box_faces(box.low, box.high):
             if normal @ cam.toward > 1e-6:
                 shade = 0.86 if normal[1] == 0 else 1.0
-                _polygon(img, cam.px(corners), tuple(int(v * shade) for v in _PROP), _PROP_EDGE)
+                _polygon(img, cam.px(corners), cast("tuple[int, int, int]", tuple(int(v * shade) for v in _PROP)), _PROP_EDGE)
     for roller in scene.rollers:
         centre, axis = np.asarray(roller.centre), np.asarray(roller.axis)
         ends = [centre - axis * roller.length / 2, centre + axis * roller.length / 2]
@@ -136,7 +144,9 @@ def _side_depths(joints: dict[str, np.ndarray], cam: _Camera) -> dict[str, bool]
     return {"l": gap < -0.03, "r": gap > 0.03}
 
 
-def _torso(img: np.ndarray, joints: dict[str, np.ndarray], cam: _Camera, fill, outline) -> None:
+def _torso(
+    img: np.ndarray, joints: dict[str, np.ndarray], cam: _Camera, fill: tuple[int, int, int], outline: tuple[int, int, int]
+) -> None:
     """The trunk: the shoulders-hips quadrilateral with rounded edges, joined to a pelvis-neck capsule."""
     quad = cam.px(np.array([joints[j] for j in ("shoulder_l", "shoulder_r", "hip_r", "hip_l")]))
     hull = cv2.convexHull(np.round(quad * _SCALE).astype(np.int32))

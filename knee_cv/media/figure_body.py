@@ -16,6 +16,7 @@ path of a moving joint between the start and the end of an exercise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -132,18 +133,21 @@ def _rz(deg: float) -> np.ndarray:
 def turn_matrix(turn: Point) -> np.ndarray:
     """The rotation from the body frame to the world for a pose's ``turn`` (pitch, roll, yaw)."""
     pitch, roll, yaw = turn
-    return _ry(yaw) @ _rz(roll) @ _rx(pitch)
+    rotation: np.ndarray = _ry(yaw) @ _rz(roll) @ _rx(pitch)
+    return rotation
 
 
 def trunk_matrix(trunk: Angles) -> np.ndarray:
     """The rotation of the trunk (and the arms on it) from the pelvis for a pose's ``trunk`` (flexion, side bend)."""
-    return _rz(-trunk[1]) @ _rx(trunk[0])
+    rotation: np.ndarray = _rz(-trunk[1]) @ _rx(trunk[0])
+    return rotation
 
 
 def direction(flexion: float, abduction: float, side: str) -> np.ndarray:
     """Unit vector in the body frame of a limb segment (see :attr:`Pose.limbs`); ``side`` is ``"l"`` or ``"r"``."""
     out = 1.0 if side == "l" else -1.0
-    return _rx(-flexion) @ _rz(out * abduction) @ np.array([0.0, -1.0, 0.0])
+    unit: np.ndarray = _rx(-flexion) @ _rz(out * abduction) @ np.array([0.0, -1.0, 0.0])
+    return unit
 
 
 def angles_toward(world: Point, turn: Point, side: str, trunk: Angles | None = None) -> Angles:
@@ -167,7 +171,7 @@ def angles_toward(world: Point, turn: Point, side: str, trunk: Angles | None = N
     return round(float(flexion), 6) + 0.0, round(float(abduction), 6) + 0.0
 
 
-def _foot(ankle: np.ndarray, toward: np.ndarray, sole_down: np.ndarray, joints: dict, side: str) -> None:
+def _foot(ankle: np.ndarray, toward: np.ndarray, sole_down: np.ndarray, joints: dict[str, np.ndarray], side: str) -> None:
     """Heel and toe of a foot whose toes point along ``toward`` with the sole below along ``sole_down``."""
     sole = ankle + LENGTH["ankle"] * sole_down
     joints[f"heel_{side}"] = sole - LENGTH["heel"] * toward
@@ -268,7 +272,7 @@ def skeleton(pose: Pose) -> dict[str, np.ndarray]:
     return joints
 
 
-def _mix(a, b, t: float):
+def _mix(a: Any, b: Any, t: float) -> Any:  # Any: a Pose field, a number, str, tuple or dict of them, mixed recursively
     if isinstance(a, dict):
         if set(a) != set(b):
             raise ValueError(f"poses differ in {sorted(set(a) ^ set(b))}")

@@ -55,7 +55,7 @@ def _text(
     max_width_px: float,
     colour: tuple[int, int, int],
     box: tuple[int, int, int] | None = DARK,
-    edge: tuple | None = None,
+    edge: tuple[int, int, int] | None = None,
     opacity: float = 0.75,
 ) -> int:
     """Write ``text`` centred on ``centre_x`` below ``top`` in a box filled with ``opacity``; the box's bottom (px)."""

@@ -127,7 +127,7 @@ def _check_bundle(path: Path) -> None:
         )
 
 
-def ensure_model(variant: str = "full", path: str | os.PathLike | None = None) -> ModelInfo:
+def ensure_model(variant: str = "full", path: str | os.PathLike[str] | None = None) -> ModelInfo:
     """Return a verified pose model, building or downloading it when needed.
 
     Parameters
@@ -172,7 +172,7 @@ def ensure_model(variant: str = "full", path: str | os.PathLike | None = None) -
     return ModelInfo(variant, target, hashlib.sha256(data).hexdigest())
 
 
-def build_full_model(wheel: str | os.PathLike | None = None) -> bytes:
+def build_full_model(wheel: str | os.PathLike[str] | None = None) -> bytes:
     """Build the "full" ``.task`` bundle from the mediapipe 0.10.21 wheel.
 
     Parameters
@@ -222,7 +222,7 @@ def download_official_model(variant: str) -> bytes:
     url = f"{base}/pose_landmarker_{variant}/float16/latest/pose_landmarker_{variant}.task"
     try:
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            data = response.read()
+            data: bytes = response.read()
     except (urllib.error.URLError, OSError) as error:
         raise ModelError(
             f"Could not download the {variant!r} pose model from {url} ({error}). This machine may be "

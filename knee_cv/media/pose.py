@@ -38,6 +38,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,6 +47,9 @@ from knee_cv.core.orientation import AS_FILMED, Orientation
 from knee_cv.core.track import PoseTrack
 from knee_cv.media.models import ModelInfo, ensure_model
 from knee_cv.media.video import VideoLimits, capped_rate, frames_in_background, iter_frames, probe, shrink
+
+if TYPE_CHECKING:
+    from knee_cv.media.quiet import Quieted
 
 #: Most people looked for in one frame (the subject plus one bystander is enough
 #: to tell "two people" apart; more costs time on every frame).
@@ -107,7 +111,8 @@ class _Candidate:
     @property
     def centre(self) -> np.ndarray:
         torso = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
-        return self.xy[torso].mean(axis=0)
+        centre: np.ndarray = self.xy[torso].mean(axis=0)
+        return centre
 
     @property
     def size(self) -> float:
@@ -115,7 +120,7 @@ class _Candidate:
         return float(np.ptp(self.xy[:, 1])) or 1.0
 
 
-def create_landmarker(model: ModelInfo, num_poses: int = MAX_PEOPLE):
+def create_landmarker(model: ModelInfo, num_poses: int = MAX_PEOPLE) -> Quieted:
     """A MediaPipe Tasks PoseLandmarker for ``model`` in VIDEO mode (tracking across frames).
 
     Wrapped in :class:`knee_cv.media.quiet.Quieted`, so MediaPipe's native log lines
@@ -135,13 +140,13 @@ def create_landmarker(model: ModelInfo, num_poses: int = MAX_PEOPLE):
         return Quieted(vision.PoseLandmarker.create_from_options(options), warmed=lambda result: bool(result.pose_landmarks))
 
 
-def _image(small: np.ndarray):
+def _image(small: np.ndarray) -> Any:  # Any: an mp.Image (MediaPipe has no type information)
     import mediapipe as mp
 
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
 
 
-def _candidates(result, width: int, height: int) -> list[_Candidate]:
+def _candidates(result: Any, width: int, height: int) -> list[_Candidate]:
     found = []
     for index, landmarks in enumerate(result.pose_landmarks):
         values = np.array([(p.x, p.y, p.visibility, p.presence) for p in landmarks], dtype=float)
@@ -233,7 +238,7 @@ def select_subject(per_frame: list[list[_Candidate]], times: np.ndarray) -> list
     return chosen
 
 
-def _weight(per_frame, tracklet) -> float:
+def _weight(per_frame: list[list[_Candidate]], tracklet: list[tuple[int, int]]) -> float:
     """Sum of the tracklet's body heights over its frames (pixels times frames)."""
     return sum(per_frame[f][i].size for f, i in tracklet)
 
@@ -427,7 +432,7 @@ def _parts(duration: float, workers: int, rate: float) -> list[tuple[float, floa
 
 
 def _detect_in_parts(
-    path,
+    path: str | Path,
     limits: VideoLimits,
     model: ModelInfo,
     parts: list[tuple[float, float, float]],
@@ -499,7 +504,7 @@ def _detect_in_parts(
 
 
 def _detect_part(
-    path,
+    path: str | Path,
     limits: VideoLimits,
     model: ModelInfo,
     part: tuple[float, float, float],
@@ -546,7 +551,7 @@ def _detect_part(
             census.close()
 
 
-def _someone_else(census, small: np.ndarray, stamp: int, subject: _Candidate, size: tuple[int, int]) -> bool:
+def _someone_else(census: Quieted, small: np.ndarray, stamp: int, subject: _Candidate, size: tuple[int, int]) -> bool:
     """One census check: whether anyone but ``subject`` is in view.
 
     The subject is covered by a grey box (``CENSUS_MASK_MARGIN``) and a

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -94,7 +95,8 @@ def rep_colour(rep: Rep) -> tuple[int, int, int]:
 
 def _scale(frame: np.ndarray) -> int:
     """Line thickness in pixels suited to the frame size."""
-    return max(2, round(min(frame.shape[:2]) / 180))
+    thickness: int = max(2, round(min(frame.shape[:2]) / 180))
+    return thickness
 
 
 def _point(xy: np.ndarray, landmark: Landmark) -> tuple[int, int] | None:
@@ -349,7 +351,7 @@ def _nearest_rep(reps: Sequence[Rep], t: float) -> Rep | None:
     return min(reps, key=lambda rep: abs((rep.t_start + rep.t_end) / 2 - t))
 
 
-def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict:
+def _frame_overlay(analysis: Analysis, index: int, t: float) -> dict[str, Any]:
     """Keyword arguments of :func:`annotate_frame` for row ``index`` of the analysis at time ``t``.
 
     Angles are left out (shown as ``--``) during unreliable reps and

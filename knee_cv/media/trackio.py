@@ -73,7 +73,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -348,7 +348,7 @@ def _json_text(text: str) -> str:
     return value
 
 
-def _csv_metadata(meta: dict[str, str], path: Path) -> dict:
+def _csv_metadata(meta: dict[str, str], path: Path) -> dict[str, Any]:
     """PoseTrack's keyword arguments from a knee_cv CSV header (``width``, ``height``, ``fps``, ...)."""
     try:
         version = int(meta["format"])
@@ -678,7 +678,7 @@ def load_sharana_csv(
     )
 
 
-def _posetrack_header(doc: object, path: Path) -> tuple[list, dict]:
+def _posetrack_header(doc: object, path: Path) -> tuple[list[Any], dict[str, Any]]:
     """The frames of a swing-analyzer document and PoseTrack's keyword arguments from its metadata."""
     try:
         meta, frames = doc["metadata"], doc["frames"]  # type: ignore[index]
@@ -699,7 +699,7 @@ def _posetrack_header(doc: object, path: Path) -> tuple[list, dict]:
     return frames, fields
 
 
-def _read_posetrack_frame(frame: dict, row: int, t: np.ndarray, xy: np.ndarray, score: np.ndarray, path: Path) -> None:
+def _read_posetrack_frame(frame: dict[str, Any], row: int, t: np.ndarray, xy: np.ndarray, score: np.ndarray, path: Path) -> None:
     """Fill row ``row`` of ``t`` (s), ``xy`` (pixels) and ``score`` from one swing-analyzer frame."""
     t[row] = frame["videoTime"] if "videoTime" in frame else frame["timestamp"] / 1000.0
     for order, point in enumerate(frame["keypoints"]):
@@ -768,7 +768,7 @@ def load_posetrack_json(path: str | Path, limits: TrackLimits = TrackLimits()) -
     )
 
 
-def load_track(path: str | Path, *, limits: TrackLimits = TrackLimits(), **kw) -> PoseTrack:
+def load_track(path: str | Path, *, limits: TrackLimits = TrackLimits(), **kw: Any) -> PoseTrack:
     """Read a pose track in any format knee_cv knows, chosen by name and content.
 
     Parameters

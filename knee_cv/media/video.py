@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import av
 import numpy as np
@@ -760,7 +760,7 @@ def frames_in_background(iterator: Iterator[_T], maxsize: int = 8) -> Generator[
     on this generator), the background thread is told to stop, closes
     ``iterator`` and ends; this call waits for it.
     """
-    items: queue.Queue = queue.Queue(maxsize=maxsize)
+    items: queue.Queue[object] = queue.Queue(maxsize=maxsize)  # the items of ``iterator``, then _DONE or a _Failed
     stop = threading.Event()
 
     def put(item: object) -> bool:
@@ -795,7 +795,7 @@ def frames_in_background(iterator: Iterator[_T], maxsize: int = 8) -> Generator[
                 return
             if isinstance(item, _Failed):
                 raise item.exc
-            yield item
+            yield cast(_T, item)
     finally:
         stop.set()
         worker.join()

@@ -659,7 +659,8 @@ def load_sharana_csv(
     t_ms = data[:, 0]
     t = (t_ms - t_ms[0]) / 1000.0 if len(t_ms) else t_ms
     lm = data[:, 1:].reshape(len(data), NUM_LANDMARKS, 4)
-    xy = lm[..., 0:2] * np.array([width, height], dtype=float)
+    with np.errstate(invalid="ignore", over="ignore"):  # an absurd frame size is refused just below (_checked)
+        xy = lm[..., 0:2] * np.array([width, height], dtype=float)
     n = len(data)
     return _checked(
         PoseTrack(

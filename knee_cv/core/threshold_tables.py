@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_type_hints
 
 _T = TypeVar("_T")
 
@@ -264,32 +264,8 @@ class Thresholds:
             :func:`knee_cv.core.thresholds.validate_thresholds` first for a
             sentence a person can act on.
         """
-        built: dict[str, Any] = {f.name: _table(_TABLE_TYPES[f.name], tables[f.name]) for f in dataclasses.fields(cls)}
-        return cls(**built)
-
-
-#: The dataclass of each table, by the table's name.
-_TABLE_TYPES: dict[str, type] = {
-    "knee_valgus": Limit,
-    "pelvic_drop": Limit,
-    "trunk_lean": Limit,
-    "knee_wobble": Limit,
-    "shallow": Limit,
-    "smallest_detectable_difference": Limit,
-    "reps": RepTable,
-    "confidence": ConfidenceTable,
-    "rating": RatingTable,
-    "standing": StandingTable,
-    "session": SessionTable,
-    "frame_rate": FrameRateTable,
-    "orientation": OrientationTable,
-    "filters": FilterTable,
-    "view": ViewTable,
-    "stance": StanceTable,
-    "protocol": ProtocolTable,
-    "placement_error": PlacementErrorTable,
-    "knee_displacement": Limit,
-}
+        kinds = get_type_hints(cls)  # each table's dataclass, by the table's name
+        return cls(**{name: _table(kind, tables[name]) for name, kind in kinds.items()})
 
 
 def _table(kind: type[_T], keys: Mapping[str, Any]) -> _T:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, get_type_hints
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Limit:
     """A cut-off with its unit and source (``[knee_valgus]``, ``[pelvic_drop]`` and the like).
 
@@ -37,11 +37,12 @@ class Limit:
         Their sources.
     """
 
+    # in the order of thresholds.toml, which results and sessions keep
     value: float
-    unit: str
-    source: str
     female: float | None = None
     male: float | None = None
+    unit: str
+    source: str
     source_female: str | None = None
     source_male: str | None = None
 

@@ -110,23 +110,36 @@ def recommend(findings: Iterable[str], legs: dict[str, list[str]] | None = None)
     """
     catalog = load_catalog()
     legs = legs or {}
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, list[tuple[str, str]]] = {}
     for finding in dict.fromkeys(findings):
         rule = catalog["rules"].get(finding)
         if rule is None:
             continue
         side = " and ".join(legs.get(finding, []))
-        because = f"{rule['why']} ({side} leg)" if side else rule["why"]
         for key in rule["exercises"]:
-            reasons.setdefault(key, []).append(because)
+            reasons.setdefault(key, []).append((rule["why"], side))
     recommendations = []
     for key, whys in reasons.items():
         exercise = catalog["exercises"][key]
-        why = "Suggested because " + "; and because ".join(whys) + "."
+        why = _suggested_because(whys)
         recommendations.append(
             Recommendation(key=key, name=exercise["name"], how=exercise["how"], dosage=exercise["dosage"], why=why)
         )
     return recommendations
+
+
+def _suggested_because(whys: list[tuple[str, str]]) -> str:
+    """One sentence from each finding's reason and the legs it was seen on ("right", "left and right", "" for none).
+
+    The legs are named once, up front, when every finding was seen on the
+    same ones, and after each reason otherwise.
+    """
+    sides = {side for _, side in whys}
+    if len(sides) == 1:
+        (side,) = sides
+        lead = f"Suggested for your {side} leg{'s' if ' and ' in side else ''} because " if side else "Suggested because "
+        return lead + "; and because ".join(reason for reason, _ in whys) + "."
+    return "Suggested because " + "; and because ".join(f"{r} ({s} leg)" if s else r for r, s in whys) + "."
 
 
 def findings_of(reps: Iterable[Rep]) -> dict[str, list[str]]:

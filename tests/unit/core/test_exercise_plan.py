@@ -92,7 +92,7 @@ def test_plan_for_an_analysis_follows_its_flags():
     plan = plan_for(analysis)
     assert [e.key for e in plan.exercises][:2] == ["clamshells", "side_lying_hip_abduction"]
     clamshells = next(e for e in plan.exercises if e.key == "clamshells")
-    assert "(left leg)" in clamshells.why and clamshells.findings[0] == "knee moving inward"
+    assert clamshells.why.startswith("Suggested for your left leg ") and clamshells.findings[0] == "knee moving inward"
 
 
 def test_a_plan_as_items_and_back_is_the_same_plan_without_the_extras():

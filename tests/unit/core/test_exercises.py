@@ -46,7 +46,19 @@ def test_each_finding_gives_exercises_with_why(finding):
     recs = recommend([finding], {finding: ["left"]})
     assert recs
     for rec in recs:
-        assert rec.why.startswith("Suggested because ") and "(left leg)" in rec.why
+        assert rec.why.startswith("Suggested for your left leg because ") and "(left leg)" not in rec.why
+
+
+def test_the_legs_are_named_once_when_every_finding_was_on_the_same_ones():
+    same = recommend(["knee_valgus", "knee_wobble"], {"knee_valgus": ["right"], "knee_wobble": ["right"]})
+    both = next(r for r in same if "knee moved inward" in r.why and "wobbled" in r.why)
+    assert both.why.startswith("Suggested for your right leg because your knee moved inward") and "(right" not in both.why
+    apart = recommend(["knee_valgus", "pelvic_drop"], {"knee_valgus": ["left", "right"], "pelvic_drop": ["right"]})
+    hip = next(r for r in apart if r.key == "side_lying_hip_abduction")
+    assert hip.why.startswith("Suggested because your knee moved inward")
+    assert "(left and right leg)" in hip.why and "(right leg)" in hip.why
+    two = recommend(["knee_valgus"], {"knee_valgus": ["left", "right"]})
+    assert two[0].why.startswith("Suggested for your left and right legs because ")
 
 
 def test_an_exercise_for_two_findings_appears_once_with_both_reasons():

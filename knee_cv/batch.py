@@ -444,6 +444,7 @@ def _mirrored_cell(value: str, where: str) -> bool | None:
 def analyse_file(path: str | Path, settings: Settings) -> Outcome:
     """Analyse one video; every failure becomes an error :class:`Outcome` instead of an exception."""
     from knee_cv import pipeline
+    from knee_cv.core.analysis import analyze
 
     started = time.perf_counter()
     try:
@@ -454,7 +455,7 @@ def analyse_file(path: str | Path, settings: Settings) -> Outcome:
             max_rate_hz=settings.max_rate_hz,
             mirrored=settings.mirrored,
         )
-        analysis = pipeline.analyze(track, sex=settings.sex)
+        analysis = analyze(track, sex=settings.sex)
         if not track.has_pose.any():
             return Outcome("error", analysis.summary.messages[0], time.perf_counter() - started, track=track)
         key_frames = pipeline.key_frames(path, track, analysis) if settings.key_frames else None
@@ -991,7 +992,8 @@ def _run_on_ray(
         ray.init(address=address, log_to_driver=False)
     try:
         task = ray.remote(num_cpus=CPUS_PER_VIDEO)(analyse_bytes)
-        slots = max(1, int(ray.cluster_resources().get("CPU", CPUS_PER_VIDEO)) // CPUS_PER_VIDEO)
+        # Ray's cluster_resources is not annotated.
+        slots = max(1, int(ray.cluster_resources().get("CPU", CPUS_PER_VIDEO)) // CPUS_PER_VIDEO)  # type: ignore[no-untyped-call]
         waiting = iter(todo)
         pending: dict[Any, str] = {}
 

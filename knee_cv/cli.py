@@ -12,9 +12,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knee_cv.errors import KneeCvError
 from knee_cv.fileio import check_output, write_atomically
+
+if TYPE_CHECKING:  # for the annotations only: each command imports what it needs when it runs
+    from knee_cv.core.result import Analysis
+    from knee_cv.core.track import PoseTrack
 
 
 def _model_fetch(args: argparse.Namespace) -> None:
@@ -34,7 +39,7 @@ def _model_info(args: argparse.Namespace) -> None:
         print(f"{variant:6s} {path}  {state}")
 
 
-def _track_with_progress(args: argparse.Namespace, video: str | Path):
+def _track_with_progress(args: argparse.Namespace, video: str | Path) -> PoseTrack:
     """The pose track of a video, with a frame progress bar on a terminal's stderr."""
     from knee_cv.pipeline import track_of
     from knee_cv.progress import frame_counter, progress_bar
@@ -65,7 +70,7 @@ def _pose(args: argparse.Namespace) -> None:
 
 def _analyze(args: argparse.Namespace) -> None:
     from knee_cv import pipeline
-    from knee_cv.core.analysis import format_text
+    from knee_cv.core.analysis import analyze, format_text
     from knee_cv.report.markers import check_height
 
     if args.save and not args.subject:
@@ -85,7 +90,7 @@ def _analyze(args: argparse.Namespace) -> None:
     source = Path(args.source)
     is_video = not pipeline.is_track_file(source)
     track = _track_with_progress(args, source) if is_video else pipeline.track_of(source, mirrored=args.mirrored)
-    analysis = pipeline.analyze(track, sex=args.sex)
+    analysis = analyze(track, sex=args.sex)
     print(format_text(analysis))
     _write_analysis_files(args, source, track, analysis)
     if args.save:
@@ -117,7 +122,7 @@ def _analyze(args: argparse.Namespace) -> None:
             )
 
 
-def _write_analysis_files(args: argparse.Namespace, source: Path, track, analysis) -> None:
+def _write_analysis_files(args: argparse.Namespace, source: Path, track: PoseTrack, analysis: Analysis) -> None:
     """The files ``analyze`` was asked for: JSON, the rep and frame tables, TRC, MOT, C3D."""
     from knee_cv.media.models import sha256_of
     from knee_cv.report import exports

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from knee_cv.app.markdown import escaped
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import Measured, shown, signed_angle, visible
-from knee_cv.report.pdf import rep_label
+from knee_cv.core.shown import Measured, rep_label, shown, signed_angle, visible
 from knee_cv.store import measurements
 from knee_cv.store import sessions as store
 
@@ -70,7 +70,7 @@ def session_label(session: store.SessionInfo) -> str:
 
 
 def _session_column(
-    column,
+    column: DeltaGenerator,
     info: store.SessionInfo,
     analysis: Analysis,
     leg: str,

@@ -105,7 +105,7 @@ class LiveAnalyser:
         )
         self._pool.submit(int)  # start the process now, not at the first analysis
 
-    def submit(self, track: PoseTrack) -> Future:
+    def submit(self, track: PoseTrack) -> Future[LiveAnalysis]:
         """Analyse ``track`` in the worker; the future's result is a :class:`LiveAnalysis`."""
         return self._pool.submit(live_analysis, track)
 

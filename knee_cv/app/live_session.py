@@ -40,6 +40,7 @@ import time
 from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import av
 import numpy as np
@@ -134,7 +135,7 @@ class LiveSession:
         Squats asked on each leg; default: the ``[protocol]`` thresholds' (5).
     """
 
-    def __init__(self, model_path=None, reps_per_leg: int | None = None) -> None:
+    def __init__(self, model_path: str | Path | None = None, reps_per_leg: int | None = None) -> None:
         self._model_path = model_path
         thresholds = load_thresholds()
         self._planted = float(thresholds.stance.planted_tolerance)

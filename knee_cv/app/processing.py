@@ -105,7 +105,7 @@ def _nothing() -> None:
 class _Job:
     """Work in a worker thread, its progress, and what puts its result away once done (idempotent)."""
 
-    future: Future
+    future: Future[Processed]
     progress: _Progress
     settle: Callable[[], None] = _nothing
 
@@ -174,9 +174,9 @@ def _in_the_background() -> None:
 class _Server:
     """Server-wide state by (SHA-256, blur, mirrored, sex): results (newest last), analyses and videos in flight."""
 
-    results: OrderedDict = field(default_factory=OrderedDict)
-    jobs: dict = field(default_factory=dict)
-    videos: dict = field(default_factory=dict)
+    results: OrderedDict[CacheKey, Processed] = field(default_factory=OrderedDict)
+    jobs: dict[CacheKey, _Job] = field(default_factory=dict)
+    videos: dict[CacheKey, _Job] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: One video at a time: pose tracking already uses every core.
     pool: ThreadPoolExecutor = field(
@@ -189,7 +189,7 @@ class _Server:
         )
     )
 
-    def finish(self, key: CacheKey, future: Future, jobs: dict) -> None:
+    def finish(self, key: CacheKey, future: Future[Processed], jobs: dict[CacheKey, _Job]) -> None:
         """Move a finished job (of ``jobs``) into the cache, over a result without video; errors are not cached; idempotent.
 
         Only the job of ``future`` is taken out of ``jobs``: a later job for the

@@ -12,6 +12,7 @@ import io
 import queue
 import threading
 from fractions import Fraction
+from typing import Any, cast
 
 import av
 import cv2
@@ -43,7 +44,7 @@ class Recorder:
         self.size = (max(2, width // 2 * 2), max(2, height // 2 * 2))
         self.dropped = 0
         self._buffer = io.BytesIO()
-        self._frames: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._frames: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._thread = threading.Thread(target=self._encode, name="knee_cv-live-recorder", daemon=True)
         self._thread.start()
 
@@ -66,7 +67,9 @@ class Recorder:
                 t, rgb = item
                 if (rgb.shape[1], rgb.shape[0]) != self.size:
                     rgb = cv2.resize(rgb, self.size, interpolation=cv2.INTER_AREA)
-                frame = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+                # The frames are RGB uint8, so the YUV picture is uint8 too (cv2's stubs say only "an array").
+                yuv = cast("np.ndarray[Any, np.dtype[np.uint8]]", cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420))
+                frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
                 frame.pts, frame.time_base = max(round(t * 1000), last + 1), _TIME_BASE
                 last = frame.pts
                 out.mux(stream.encode(frame))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
@@ -38,6 +39,7 @@ from knee_cv.core.result import Analysis, Rep
 from knee_cv.core.shown import rep_number, signed_angle
 from knee_cv.media.rep_clips import clip_frame
 from knee_cv.store import measurements
+from knee_cv.store.evidence import MeasurementInfo
 
 #: Colour of the points a clinician places (RGB): yellow, apart from the flag colours of the clip's overlay.
 PLACED = (255, 214, 0)
@@ -113,12 +115,17 @@ def _frame_size(clip: RepClip) -> tuple[int, int]:
     return _frame(clip.mp4, 0).shape[:2]
 
 
-def _points(clip: RepClip, position: int, placed: dict[str, tuple[float, float]], leg: str) -> dict[str, tuple]:
+def _points(clip: RepClip, position: int, placed: dict[str, tuple[float, float]], leg: str) -> dict[str, tuple[float, float]]:
     """The correctable points on a frame: those placed, the measured ones elsewhere (upright-frame pixels)."""
-    return {lm.name: placed.get(lm.name, tuple(float(v) for v in clip.xy[position, lm])) for lm in correctable(leg)}
+    return {
+        lm.name: placed.get(lm.name, cast("tuple[float, float]", tuple(float(v) for v in clip.xy[position, lm])))  # x, y
+        for lm in correctable(leg)
+    }
 
 
-def _picture(clip: RepClip, position: int, placed: dict[str, tuple[float, float]], leg: str, box) -> np.ndarray:
+def _picture(
+    clip: RepClip, position: int, placed: dict[str, tuple[float, float]], leg: str, box: tuple[int, int, int, int]
+) -> np.ndarray:
     """The frame cropped to ``box`` and enlarged to :data:`VIEW_WIDTH` pixels wide, with the placed points.
 
     Once a point is placed, the leg through the placed points (the measured
@@ -303,7 +310,7 @@ def _numbers(check: _Check, tool: str, frame: int, drafts: dict[int, dict[str, t
         st.rerun()
 
 
-def _standing(info: measurements.MeasurementInfo, rep: Rep, reviewer: str, db_url: str, base: str) -> None:
+def _standing(info: MeasurementInfo, rep: Rep, reviewer: str, db_url: str, base: str) -> None:
     """The rep's reported measurement, with its undo."""
     measured = info.measured()
     st.info(

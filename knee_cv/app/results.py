@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -287,7 +288,8 @@ def time_plots(analysis: Analysis) -> go.Figure:
 def _rep_intervals(fig: go.Figure, analysis: Analysis) -> None:
     """Each reliable rep's deepest-point FPPA (row 1) and pelvic drop (row 2) as a dot with its likely range."""
     reps = [rep for rep in analysis.reps if rep.reliable]
-    rows = (
+    # Each row: its number, a rep's (value, low, high) and the colour of its dot.
+    rows: tuple[tuple[int, Callable[[Rep], tuple[float, float, float]], Callable[[Rep], str]], ...] = (
         (
             1,
             lambda r: (r.fppa_bottom_deg, r.fppa_low_deg, r.fppa_high_deg),

@@ -63,10 +63,11 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """A timezone-aware datetime stored as UTC and always read back in UTC.
 
     The column is ``DateTime(timezone=True)`` (``timestamptz`` on
@@ -80,7 +81,7 @@ class UtcDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """A datetime as stored: UTC; a naive one is refused (its zone would be a guess)."""
         if value is None:
             return None
@@ -88,7 +89,7 @@ class UtcDateTime(TypeDecorator):
             raise ValueError(f"naive datetime {value!r}: give a timezone-aware datetime")
         return value.astimezone(timezone.utc)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """A stored datetime read back as aware UTC (SQLite returns it naive)."""
         if value is None:
             return None

@@ -18,8 +18,11 @@ objects, or ``ice_servers`` in ``.streamlit/secrets.toml``.
 import json
 import os
 import time
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from knee_cv.app.live_session import LiveSession
@@ -51,7 +54,7 @@ if (host.speechSynthesis) {
 </script>"""
 
 
-def ice_servers() -> list:
+def ice_servers() -> list[Any]:  # JSON RTCIceServer objects, passed on to the browser as they are
     """ICE servers from ``KNEE_CV_ICE_SERVERS`` (JSON) or ``st.secrets["ice_servers"]``; none by default.
 
     Raises
@@ -77,7 +80,7 @@ def ice_servers() -> list:
         return []
 
 
-def start(model_path) -> None:
+def start(model_path: Path) -> None:
     """START: a fresh session with the chosen reps per leg (any earlier result is dropped)."""
     if st.session_state.get("live_session") is not None:
         st.session_state.live_session.close()
@@ -91,7 +94,7 @@ def stop() -> None:
     st.session_state.live_playing = False
 
 
-def speak(place, texts: list[str]) -> None:
+def speak(place: DeltaGenerator, texts: list[str]) -> None:
     """Say ``texts`` aloud in the browser (an invisible component in ``place``)."""
     place.iframe(SPEAK_JS % json.dumps(texts), height=1)
 

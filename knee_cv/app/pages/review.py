@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
+from streamlit.delta_generator import DeltaGenerator
 
 from knee_cv.app import auth
 from knee_cv.app.baseline import baseline_comparison, session_label
@@ -30,7 +31,7 @@ from knee_cv.app.rep_check import rep_check
 from knee_cv.core.labels import SIDES, Leg
 from knee_cv.core.rerated import measured_rep
 from knee_cv.core.result import Analysis, Rep
-from knee_cv.core.shown import number, shown, signed_angle
+from knee_cv.core.shown import number, rep_label, shown, signed_angle
 from knee_cv.core.thresholds import load_thresholds
 from knee_cv.errors import KneeCvError
 from knee_cv.palette import HEX
@@ -52,7 +53,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _rep_numbers(analysis: Analysis, rep: Rep, container, session_id: int, db_url: str) -> None:
+def _rep_numbers(analysis: Analysis, rep: Rep, container: DeltaGenerator, session_id: int, db_url: str) -> None:
     """The rep's values as shown (:func:`knee_cv.core.shown.shown`): blank when unreliable, a measurement's with its source.
 
     A measured rep's knee valgus and pelvic drop flags are decided again from
@@ -154,9 +155,7 @@ def _queue(reviewer: str, db_url: str, subjects: list[store.SubjectInfo]) -> Non
         rep = _rep(analysis, rep_index)
         first = flags[0]
         with st.container(border=True):
-            st.subheader(
-                f"{literal(first.subject)} · session {session_id} ({first.recorded_at:%Y-%m-%d}) · {report.rep_label(rep)}"
-            )
+            st.subheader(f"{literal(first.subject)} · session {session_id} ({first.recorded_at:%Y-%m-%d}) · {rep_label(rep)}")
             picture, numbers = st.columns([1, 2])
             jpeg = store.load_key_frames(session_id, db_url=db_url).get(rep_index)
             if jpeg:
@@ -449,7 +448,7 @@ def _subject(code: str, reviewer: str, db_url: str) -> None:
                 "Check a rep frame by frame",
                 [None, *sorted(sizes)],
                 key=f"check-rep-{session_id}",
-                format_func=lambda i: "—" if i is None else report.rep_label(_rep(analysis, i)),
+                format_func=lambda i: "—" if i is None else rep_label(_rep(analysis, i)),
             )
             if chosen is not None:
                 rep_check(session_id, analysis, _rep(analysis, chosen), reviewer, db_url, "session")

@@ -7,7 +7,7 @@ line works too: set ``sqlalchemy.url`` with ``-x url=...`` or in an ini file.
 """
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from knee_cv.store.tables import Base
 
@@ -15,7 +15,7 @@ config = context.config
 connection = config.attributes.get("connection")
 
 
-def _run(conn) -> None:
+def _run(conn: Connection) -> None:
     context.configure(
         connection=conn,
         target_metadata=Base.metadata,

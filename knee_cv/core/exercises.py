@@ -134,12 +134,16 @@ def _suggested_because(whys: list[tuple[str, str]]) -> str:
     The legs are named once, up front, when every finding was seen on the
     same ones, and after each reason otherwise.
     """
+
+    def legs(side: str) -> str:
+        return f"{side} leg{'s' if ' and ' in side else ''}"
+
     sides = {side for _, side in whys}
     if len(sides) == 1:
         (side,) = sides
-        lead = f"Suggested for your {side} leg{'s' if ' and ' in side else ''} because " if side else "Suggested because "
+        lead = f"Suggested for your {legs(side)} because " if side else "Suggested because "
         return lead + "; and because ".join(reason for reason, _ in whys) + "."
-    return "Suggested because " + "; and because ".join(f"{r} ({s} leg)" if s else r for r, s in whys) + "."
+    return "Suggested because " + "; and because ".join(f"{r} ({legs(s)})" if s else r for r, s in whys) + "."
 
 
 def findings_of(reps: Iterable[Rep]) -> dict[str, list[str]]:

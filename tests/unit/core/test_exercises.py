@@ -56,7 +56,7 @@ def test_the_legs_are_named_once_when_every_finding_was_on_the_same_ones():
     apart = recommend(["knee_valgus", "pelvic_drop"], {"knee_valgus": ["left", "right"], "pelvic_drop": ["right"]})
     hip = next(r for r in apart if r.key == "side_lying_hip_abduction")
     assert hip.why.startswith("Suggested because your knee moved inward")
-    assert "(left and right leg)" in hip.why and "(right leg)" in hip.why
+    assert "(left and right legs)" in hip.why and "(right leg)" in hip.why
     two = recommend(["knee_valgus"], {"knee_valgus": ["left", "right"]})
     assert two[0].why.startswith("Suggested for your left and right legs because ")
 

@@ -103,6 +103,7 @@ def track_of(
     stage: Stage = _no_report,
     max_rate_hz: float | None = None,
     mirrored: bool = False,
+    thresholds: Thresholds | None = None,
 ) -> PoseTrack:
     """The pose track of a video file (pose model run) or of a saved track file (read).
 
@@ -128,6 +129,9 @@ def track_of(
         The video was filmed mirrored (most phones' selfie camera): its frames
         are flipped back before the pose model, so left and right are the
         person's own. Videos only.
+    thresholds : Thresholds, optional
+        Those the track will be analysed with: their ``orientation`` table
+        decides whether the picture is turned (default: the packaged one).
 
     Raises
     ------
@@ -157,7 +161,7 @@ def track_of(
         )
 
     track = run(Orientation(mirrored=mirrored))
-    turn = upright_turn(track.xy, load_thresholds().orientation)
+    turn = upright_turn(track.xy, (thresholds or load_thresholds()).orientation)
     return run(Orientation(mirrored=mirrored, turned_deg=turn)) if turn else track
 
 
@@ -181,7 +185,9 @@ def analyze_source(
     track = (
         source
         if isinstance(source, PoseTrack)
-        else track_of(source, model_path=model, variant=variant, max_rate_hz=max_rate_hz, mirrored=mirrored)
+        else track_of(
+            source, model_path=model, variant=variant, max_rate_hz=max_rate_hz, mirrored=mirrored, thresholds=thresholds
+        )
     )
     return analyze(track, thresholds=thresholds, sex=sex)
 

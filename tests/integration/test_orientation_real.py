@@ -175,6 +175,16 @@ def test_a_turned_clip_is_turned_upright_and_measured_like_the_upright_one(share
     assert turned.summary.view == upright.summary.view == "frontal"
 
 
+def test_the_turned_picture_check_uses_the_thresholds_the_clip_is_analysed_with(shared_videos, tmp_path):
+    """[orientation] min_share set to 1.0 (no share of frames is ever more): the clip is measured as filmed, not turned."""
+    name, start, stop = SHALLOW
+    clip = _reencode(shared_videos / name, tmp_path / "turned.mp4", start, stop, lambda rgb: rgb[::-1, ::-1])
+    never = load_thresholds(overrides={"orientation": {"min_share": 1.0}})
+    assert pipeline.track_of(clip, thresholds=never).orientation.turned_deg == 0
+    as_filmed = pipeline.analyze_source(clip, thresholds=never)
+    assert not any("so it was turned" in message for message in as_filmed.summary.messages)
+
+
 def test_a_one_frame_a_second_clip_gives_every_unreliable_rep_a_reason(shared_videos, tmp_path):
     """A 1 fps cut of hyva_ja_paha used to show its deep rep as 'unreliable:' with no reason.
 

@@ -250,8 +250,8 @@ class Thresholds:
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Table name to its keys, as ``thresholds.toml`` lays them out (sex-specific keys only where present)."""
         return {
-            name: {key: _plain(value) for key, value in dataclasses.asdict(table).items() if value is not None}
-            for name, table in ((f.name, getattr(self, f.name)) for f in dataclasses.fields(self))
+            name: {key: _plain(value) for key, value in table.items() if value is not None}
+            for name, table in dataclasses.asdict(self).items()
         }
 
     @classmethod

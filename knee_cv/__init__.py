@@ -61,6 +61,7 @@ __all__ = [
     "PoseTrack",
     "load_track",
     "load_thresholds",
+    "Thresholds",
     "KneeCvError",
     "fppa",
     "knee_offset",
@@ -105,8 +106,8 @@ def analyze(
     mirrored : bool
         The video was filmed mirrored (a selfie camera): its frames are
         flipped back so left and right are the person's own. Videos only.
-    thresholds : dict, optional
-        Every decision number, from :func:`load_thresholds` (``sex`` and
+    thresholds : Thresholds, optional
+        Every decision number (typed, frozen tables), from :func:`load_thresholds` (``sex`` and
         ``overrides`` there); default: the packaged ones for ``sex``.
 
     Returns

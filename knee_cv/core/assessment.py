@@ -370,7 +370,7 @@ def assess_rep(
         :attr:`knee_cv.core.result.Analysis.series`.
     quality : FrameQuality
         Per-frame checks (pose found, leg visible, hip above knee, raw FPPA).
-    thresholds : dict
+    thresholds : Thresholds
         From :func:`knee_cv.core.thresholds.load_thresholds`.
     pelvic_reference : str
         What the pelvic drop is measured against (see
@@ -531,7 +531,7 @@ def leg_summary(leg: Leg, reps: list[Rep], thresholds: Thresholds) -> LegSummary
     leg : {"left", "right", "both"}
     reps : list of Rep
         All reps of the session (other legs are ignored).
-    thresholds : dict
+    thresholds : Thresholds
 
     Returns
     -------
@@ -628,7 +628,7 @@ def rerate(summary: Summary, reps: list[Rep], thresholds: Thresholds) -> Summary
     summary : Summary
         The analysis' own summary (made by :func:`summarize` with ``thresholds``).
     reps : list of Rep
-    thresholds : dict
+    thresholds : Thresholds
         Those the analysis used (:attr:`knee_cv.core.result.Analysis.thresholds`).
     """
     legs = [leg_summary(leg.leg, reps, thresholds) for leg in summary.legs]
@@ -676,7 +676,7 @@ def summarize(
         ``"single-leg"``, ``"double-leg"`` or ``"no squat"``.
     messages : list of str
         Problems found with the recording so far, each saying what to change.
-    thresholds : dict
+    thresholds : Thresholds
     blocking : bool
         True when a problem in ``messages`` keeps the recording from being
         measured (nobody found, too short, body cut off).

@@ -55,7 +55,7 @@ class FramingLimits:
 
     @classmethod
     def from_thresholds(cls, thresholds: Thresholds) -> FramingLimits:
-        """The limits of a :func:`knee_cv.core.thresholds.load_thresholds` dict."""
+        """The limits in the ``[protocol]`` table of ``thresholds`` (:func:`knee_cv.core.thresholds.load_thresholds`)."""
         table = thresholds.protocol
         return cls(
             min_visibility=float(table.min_visibility),

@@ -120,7 +120,7 @@ class ProtocolSettings:
 
     @classmethod
     def from_thresholds(cls, thresholds: Thresholds, reps_per_leg: int | None = None) -> ProtocolSettings:
-        """The settings of a :func:`knee_cv.core.thresholds.load_thresholds` dict; ``reps_per_leg`` overrides its default."""
+        """The settings in the ``[protocol]`` table of ``thresholds``; ``reps_per_leg`` overrides its default."""
         table = thresholds.protocol
         return cls(
             reps_per_leg=int(reps_per_leg if reps_per_leg is not None else table.reps_per_leg),

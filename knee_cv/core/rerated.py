@@ -36,7 +36,7 @@ def measured_rep(rep: Rep, measured: Measured, thresholds: Thresholds) -> Rep:
     ----------
     rep : Rep
     measured : Measured
-    thresholds : dict
+    thresholds : Thresholds
         Those the analysis used (:attr:`Analysis.thresholds`).
 
     Returns

@@ -48,10 +48,10 @@ class FramingLimits:
         of the picture's height.
     """
 
-    min_visibility: float = 0.5
-    margin: float = 0.02
-    min_body_height: float = 0.45
-    max_body_height: float = 0.92
+    min_visibility: float
+    margin: float
+    min_body_height: float
+    max_body_height: float
 
     @classmethod
     def from_thresholds(cls, thresholds: Thresholds) -> FramingLimits:
@@ -91,7 +91,7 @@ def check_framing(
     width: int,
     height: int,
     view: View,
-    limits: FramingLimits = FramingLimits(),
+    limits: FramingLimits,
 ) -> Framing:
     """Check one frame's framing for the guided protocol.
 
@@ -118,7 +118,9 @@ def check_framing(
 
     Examples
     --------
-    >>> check_framing(None, None, 640, 360, View.NONE).prompt
+    >>> from knee_cv.core.thresholds import load_thresholds
+    >>> limits = FramingLimits.from_thresholds(load_thresholds())
+    >>> check_framing(None, None, 640, 360, View.NONE, limits).prompt
     'Step into the picture'
     """
     if xy is None or visibility is None:

@@ -22,7 +22,8 @@ Steps, in order (:class:`Step`):
 Examples
 --------
 >>> from knee_cv.core.framing import Framing
->>> protocol = Protocol(ProtocolSettings(reps_per_leg=2))
+>>> from knee_cv.core.thresholds import load_thresholds
+>>> protocol = Protocol(ProtocolSettings.from_thresholds(load_thresholds(), reps_per_leg=2))
 >>> protocol.update(0.0, Framing(True, ""), both_feet=True, reps=[])
 >>> protocol.step
 <Step.FRAMING: 'framing'>
@@ -110,13 +111,13 @@ class ProtocolSettings:
         A rep is counted once the analysis has seen this many seconds after its end.
     """
 
-    reps_per_leg: int = 5
-    framing_hold_s: float = 1.0
-    countdown_s: float = 3.0
-    standing_s: float = 2.5
-    switch_s: float = 4.0
-    cue_s: float = 2.5
-    settle_s: float = 0.2
+    reps_per_leg: int
+    framing_hold_s: float
+    countdown_s: float
+    standing_s: float
+    switch_s: float
+    cue_s: float
+    settle_s: float
 
     @classmethod
     def from_thresholds(cls, thresholds: Thresholds, reps_per_leg: int | None = None) -> ProtocolSettings:
@@ -207,7 +208,7 @@ class Protocol:
         time while the step lasts). See :func:`asked_reps_only`.
     """
 
-    settings: ProtocolSettings = field(default_factory=ProtocolSettings)
+    settings: ProtocolSettings
     step: Step = Step.FRAMING
     announcements: list[tuple[int, str]] = field(default_factory=list)
     _since: float | None = None  # when the current step began (s)

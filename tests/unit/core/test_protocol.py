@@ -11,7 +11,7 @@ from synthetic import synthetic_squats
 
 from knee_cv.core import kinematics as kin
 from knee_cv.core.analysis import analyze
-from knee_cv.core.framing import Framing, check_framing
+from knee_cv.core.framing import Framing, FramingLimits, check_framing
 from knee_cv.core.labels import Leg
 from knee_cv.core.protocol import NOT_ASKED_REASON, Cue, Protocol, ProtocolSettings, Step, asked_reps_only, rep_cue
 from knee_cv.core.reps import lifted_foot_stance
@@ -20,6 +20,7 @@ from knee_cv.core.thresholds import load_thresholds
 from knee_cv.core.view import dominant_view
 
 OK = Framing(True, "")
+LIMITS = FramingLimits.from_thresholds(load_thresholds())
 SETTINGS = ProtocolSettings(
     reps_per_leg=2, framing_hold_s=1.0, countdown_s=3.0, standing_s=2.0, switch_s=4.0, cue_s=2.0, settle_s=0.2
 )
@@ -164,7 +165,9 @@ def test_rep_cue(flags, reliable, cue):
 
 def test_settings_come_from_the_thresholds_with_the_reps_chosen():
     thresholds = load_thresholds()
-    assert ProtocolSettings.from_thresholds(thresholds) == ProtocolSettings()
+    assert ProtocolSettings.from_thresholds(thresholds) == ProtocolSettings(
+        reps_per_leg=5, framing_hold_s=1.0, countdown_s=3.0, standing_s=2.5, switch_s=4.0, cue_s=2.5, settle_s=0.2
+    )
     assert ProtocolSettings.from_thresholds(thresholds, reps_per_leg=3).reps_per_leg == 3
 
 
@@ -187,7 +190,7 @@ def test_synthetic_squats_through_the_live_analysis_finish_the_protocol():
             )
             both_feet = stance is Leg.BOTH
             next_analysis = t + 0.5
-        framing = check_framing(track.xy[i], track.visibility[i], track.width, track.height, view)
+        framing = check_framing(track.xy[i], track.visibility[i], track.width, track.height, view, LIMITS)
         protocol.update(float(t), framing, both_feet, reps, analysed_to)
     shown = protocol.display()
     assert shown.step is Step.DONE, shown
